@@ -1,0 +1,222 @@
+"""Headless runs: ``hebbgui run MODEL|EXPERIMENT …`` and ``hebbgui bench``.
+
+Everything here works without Qt: researchers drive the same engine from a shell.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from engine import registry
+from engine.model import Cancelled, params_to_dict
+
+
+def _parse_value(text: str):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text  # plain words are strings: --rule storkey
+
+
+def _parse_overrides(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"parameter {item!r} must look like name=value")
+        k, v = item.split("=", 1)
+        out[k.strip().replace("-", "_")] = _parse_value(v.strip())
+    return out
+
+
+def _progress_bar(fraction: float, message: str = "", width: int = 30, stream=sys.stderr) -> None:
+    fraction = min(max(fraction, 0.0), 1.0)
+    filled = int(round(width * fraction))
+    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * fraction:5.1f}% {message[:60]:<60}")
+    stream.flush()
+
+
+def find_experiment(name: str):
+    """(model class, Experiment) for an experiment name such as 'ising-sweep'."""
+    for model_name in registry.names():
+        cls = registry.get(model_name)
+        for exp in cls.experiments():
+            if exp.name == name:
+                return cls, exp
+    return None, None
+
+
+def _summary(snapshot) -> dict:
+    out = {}
+    for k, v in snapshot.data.items():
+        a = np.asarray(v)
+        if a.ndim == 0:
+            out[k] = float(a)
+        elif a.ndim == 1 and a.size and k not in ("state",):
+            out[k + "[-1]"] = float(a[-1])
+    return out
+
+
+def cmd_run(args) -> int:
+    overrides = _parse_overrides(args.param)
+    target = args.target
+    if target not in registry.names():
+        cls, exp = find_experiment(target)
+        if exp is None:
+            all_exps = [e.name for n in registry.names() for e in registry.get(n).experiments()]
+            print(f"error: unknown model or experiment {target!r}; models: {registry.names()}, "
+                  f"experiments: {all_exps}", file=sys.stderr)
+            return 2
+        settings = dict(exp.defaults)
+        unknown = set(overrides) - set(settings)
+        if unknown:
+            print(f"error: {target} has no setting(s) {sorted(unknown)}; accepts {sorted(settings)}", file=sys.stderr)
+            return 2
+        settings.update(overrides)
+        if args.seed is not None:
+            settings["seed"] = args.seed
+
+        def progress(fraction, message=""):
+            if not args.quiet:
+                _progress_bar(fraction, message)
+            return True
+        t0 = time.perf_counter()
+        result = exp.run(settings, progress)
+        if not args.quiet:
+            sys.stderr.write("\n")
+        print(f"{exp.title}: done in {time.perf_counter() - t0:.1f} s")
+        for k, v in result.items():
+            a = np.asarray(v)
+            print(f"  {k}: " + (np.array2string(a, precision=4, max_line_width=120, threshold=60)
+                                if a.ndim else f"{float(a):.6g}"))
+        if args.save:
+            from engine.io import atomic_write_bytes
+            import io as _io
+            buf = _io.BytesIO()
+            np.savez_compressed(buf, **{k: np.asarray(v) for k, v in result.items()})
+            atomic_write_bytes(args.save, buf.getvalue())
+            print(f"saved results to {args.save}")
+        return 0
+
+    cls = registry.get(target)
+    params = dict(params_to_dict(cls.Params()))
+    params.update(overrides)
+    model = cls(params, seed=args.seed if args.seed is not None else 0)
+    steps = args.steps
+    chunk = max(1, steps // 100)
+    t0 = time.perf_counter()
+    done = 0
+    while done < steps:
+        k = min(chunk, steps - done)
+        model.step(k)
+        done += k
+        if not args.quiet:
+            _progress_bar(done / steps, f"{done}/{steps} {cls.unit}s")
+    if not args.quiet:
+        sys.stderr.write("\n")
+    elapsed = time.perf_counter() - t0
+    print(f"{cls.title}: {steps} {cls.unit}s in {elapsed:.2f} s")
+    for k, v in _summary(model.snapshot()).items():
+        print(f"  {k} = {v:.6g}")
+    if args.save:
+        from engine import io
+        path = io.save(model, args.save)
+        print(f"saved model to {path}")
+    return 0
+
+
+def bench_dir() -> Path | None:
+    """tests/bench in a source checkout (benchmarks are not installed with the wheel)."""
+    here = Path(__file__).resolve().parent.parent / "tests" / "bench"
+    return here if here.is_dir() else None
+
+
+def _fmt(v, unit=""):
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if abs(v) >= 1e5 or (abs(v) < 1e-2 and v != 0):
+        return f"{v:.3g} {unit}".strip()
+    return f"{v:.4g} {unit}".strip()
+
+
+def cmd_bench(args) -> int:
+    d = bench_dir()
+    if d is None:
+        print("error: benchmarks live in tests/bench of a source checkout; run from a git clone", file=sys.stderr)
+        return 2
+    files = sorted(d.glob("bench_*.py"))
+    if args.only:
+        files = [f for f in files if any(o in f.stem for o in args.only)]
+    rows = []
+    for f in files:
+        spec = importlib.util.spec_from_file_location(f"hebbgui_bench_{f.stem}", f)
+        mod = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, str(d))
+        try:
+            spec.loader.exec_module(mod)
+            for bench in getattr(mod, "BENCHES", []):
+                print(f"running {f.stem}.{bench.__name__} …", file=sys.stderr, flush=True)
+                try:
+                    got = bench(quick=args.quick)
+                except Exception as exc:  # one broken benchmark must not hide the others
+                    got = [{"bench": bench.__name__, "what": f"FAILED: {exc}"}]
+                rows.extend(got)
+        finally:
+            sys.path.remove(str(d))
+    widths = (34, 16, 26, 12, 22)
+    head = ("benchmark", "value", "baseline (same run)", "ratio", "target")
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        ratio = r.get("ratio")
+        cells = (r.get("bench", "") + (": " + r["what"] if r.get("what") else ""),
+                 _fmt(r.get("value"), r.get("unit", "")),
+                 _fmt(r.get("baseline_value"), r.get("unit", "")) + (f" ({r['baseline']})" if r.get("baseline") else ""),
+                 (f"{ratio:.1f}×" if isinstance(ratio, (int, float)) else ""),
+                 r.get("target", ""))
+        print("  ".join(str(c).ljust(w) for c, w in zip(cells, widths)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hebbgui", description="hebbgui headless commands")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run a model or an experiment headless",
+                       description="Run a registered model for --steps units, or an experiment "
+                                   "(e.g. ising-sweep), printing progress and results.")
+    r.add_argument("target", help="model name (hopfield, ising, …) or experiment name")
+    r.add_argument("param", nargs="*", help="name=value parameter overrides")
+    r.add_argument("--steps", type=int, default=100, help="units of work (sweeps, minibatches…)")
+    r.add_argument("--seed", type=int, default=None)
+    r.add_argument("--save", default=None, help="save the model (or experiment results) to this file")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    b = sub.add_parser("bench", help="run the benchmarks in tests/bench and print a table")
+    b.add_argument("only", nargs="*", help="only bench files whose name contains one of these words")
+    b.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            if args.steps < 1:
+                raise ValueError(f"--steps must be ≥ 1, got {args.steps}")
+            return cmd_run(args)
+        return cmd_bench(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Cancelled:
+        print("cancelled", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Batch studies run with a progress callback (capacity curves, temperature sweeps…)."""

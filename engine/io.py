@@ -1,0 +1,122 @@
+"""Save and load any registered model to one versioned file.
+
+The file is an ``.npz`` (a zip of ``.npy`` arrays, read with ``allow_pickle=False``)
+whose entry ``__header__`` holds UTF-8 JSON: format version, model name, params,
+step count and an optional ``session`` dict for the GUI. Writes are atomic.
+"""
+from __future__ import annotations
+
+import io as _io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine import __version__, registry
+from engine.model import Model, params_from_dict, params_to_dict
+
+FORMAT = "hebbgui-model"
+FORMAT_VERSION = 1
+HEADER_KEY = "__header__"
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write a file so that a crash leaves either the old file or the new one, never half."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def save(model: Model, path: str | os.PathLike, session: dict | None = None) -> Path:
+    """Save a model (params, state, RNG) and an optional GUI session dict to ``path``."""
+    if not isinstance(model, Model) or not model.name:
+        raise ValueError(f"model must be a registered Model, got {type(model).__name__}")
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+    if not path.parent.exists():
+        raise ValueError(f"path: folder {str(path.parent)!r} does not exist")
+    header = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": __version__,
+        "model": model.name, "params": {k: _jsonable(v) for k, v in params_to_dict(model.params).items()},
+        "seed": model.seed, "session": session or {},
+    }
+    arrays = model.state()
+    if HEADER_KEY in arrays:
+        raise ValueError(f"state key {HEADER_KEY!r} is reserved")
+    buf = _io.BytesIO()
+    np.savez_compressed(buf, **{HEADER_KEY: np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)},
+                        **arrays)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
+def read(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
+    """Header and arrays of a saved file, checked for format, version and integrity."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"path: no such file {str(path)!r}")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, zipfile.LargeZipFile) as exc:
+        raise ValueError(f"{path.name} is not a readable hebbgui file (truncated or corrupt: {exc})") from None
+    if HEADER_KEY not in arrays:
+        raise ValueError(f"{path.name} is not a hebbgui model file (no header)")
+    try:
+        header = json.loads(arrays.pop(HEADER_KEY).tobytes().decode())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path.name} has a corrupt header: {exc}") from None
+    if header.get("format") != FORMAT:
+        raise ValueError(f"{path.name} is not a hebbgui model file (format {header.get('format')!r})")
+    version = header.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(f"{path.name} was written by a newer hebbgui (file format {version}, app "
+                         f"{header.get('app_version')}); this hebbgui {__version__} reads format ≤ {FORMAT_VERSION}")
+    return header, arrays
+
+
+def load(path: str | os.PathLike) -> Model:
+    """Rebuild the saved model exactly: params, state, RNG, histories."""
+    model, _session = load_session(path)
+    return model
+
+
+def load_session(path: str | os.PathLike) -> tuple[Model, dict]:
+    """Like load, also returning the GUI session dict saved with it."""
+    header, arrays = read(path)
+    name = header.get("model")
+    if name not in registry.names():
+        raise ValueError(f"{Path(path).name} holds model {name!r}, which this hebbgui does not know "
+                         f"(knows {registry.names()})")
+    cls = registry.get(name)
+    params = params_from_dict(cls.Params, {k: (tuple(v) if isinstance(v, list) else v)
+                                           for k, v in header.get("params", {}).items()})
+    model = cls(params, seed=header.get("seed"))
+    model.load_state(arrays)
+    return model, dict(header.get("session") or {})

@@ -1,0 +1,356 @@
+"""The Model contract every runnable model implements (see DESIGN.md).
+
+A model owns its parameters (a frozen ``Params`` dataclass whose fields carry
+metadata for the GUI form) and its state, and advances in small units of work
+with ``step(n)``. ``snapshot()`` returns copies for drawing; ``views()`` says
+how to draw them; ``state()``/``load_state()`` round-trip everything needed to
+resume, including the random generator.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Mapping
+
+import numpy as np
+
+VIEW_KINDS = ("lattice", "heatmap", "curve", "image_grid", "som_grid", "bars", "scatter")
+
+
+# --------------------------------------------------------------------------- parameters
+def param(default: Any, *, label: str, help: str = "", min: float | None = None,
+          max: float | None = None, choices: tuple | None = None, step: float | None = None,
+          log: bool = False, live: bool = True, marks: Mapping[str, float] | None = None,
+          group: str = "") -> Any:
+    """A Params field with the metadata the GUI builds its form from.
+
+    ``live=False`` marks a parameter whose change needs a reset (the form says so);
+    ``marks`` are named values drawn on a slider (e.g. T_c); ``group="rule"`` puts a
+    choice in the rule picker.
+    """
+    meta = dict(label=label, help=help, min=min, max=max, choices=choices, step=step,
+                log=log, live=live, marks=dict(marks or {}), group=group)
+    return field(default=default, metadata=meta)
+
+
+def param_meta(params_cls: type, name: str) -> dict:
+    """The metadata dict of one Params field."""
+    for f in dataclasses.fields(params_cls):
+        if f.name == name:
+            return dict(f.metadata)
+    raise ValueError(f"{params_cls.__name__} has no parameter {name!r}")
+
+
+def validate_value(params_cls: type, name: str, value: Any) -> Any:
+    """Check one parameter value against its metadata; return it coerced to the field's type.
+
+    Raises ValueError naming the parameter, what it got and what it accepts.
+    """
+    fields = {f.name: f for f in dataclasses.fields(params_cls)}
+    if name not in fields:
+        raise ValueError(f"unknown parameter {name!r}; accepts {sorted(fields)}")
+    f = fields[name]
+    meta = f.metadata
+    default = f.default
+    choices = meta.get("choices")
+    if choices:
+        if value not in choices:
+            raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+        return value
+    if isinstance(default, bool):
+        if not isinstance(value, (bool, np.bool_)) and value not in (0, 1):
+            raise ValueError(f"{name} must be true or false, got {value!r}")
+        return bool(value)
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ValueError(f"{name} must be a number, got {value!r}")
+        if isinstance(default, int):
+            if isinstance(value, (float, np.floating)) and (not math.isfinite(value) or value != int(value)):
+                raise ValueError(f"{name} must be a whole number, got {value!r}")
+            value = int(value)
+        else:
+            value = float(value)
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
+        lo, hi = meta.get("min"), meta.get("max")
+        if lo is not None and value < lo:
+            raise ValueError(f"{name} must be ≥ {lo}, got {value!r}")
+        if hi is not None and value > hi:
+            raise ValueError(f"{name} must be ≤ {hi}, got {value!r}")
+        return value
+    if isinstance(default, str) and not isinstance(value, str):
+        raise ValueError(f"{name} must be text, got {value!r}")
+    return value
+
+
+def validate_params(params: Any) -> Any:
+    """Validate every field of a Params instance; return a coerced copy."""
+    changes = {f.name: validate_value(type(params), f.name, getattr(params, f.name))
+               for f in dataclasses.fields(params)}
+    return dataclasses.replace(params, **changes)
+
+
+def params_to_dict(params: Any) -> dict:
+    return {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
+
+
+def params_from_dict(params_cls: type, values: Mapping[str, Any]) -> Any:
+    """Build validated Params from a mapping; unknown names are an error."""
+    known = {f.name for f in dataclasses.fields(params_cls)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {sorted(unknown)} for {params_cls.__qualname__}; "
+                         f"accepts {sorted(known)}")
+    return validate_params(params_cls(**dict(values)))
+
+
+# --------------------------------------------------------------------------- views & snapshots
+@dataclass(frozen=True)
+class ViewSpec:
+    """What to draw and how.
+
+    key: snapshot entry holding the main data.
+    kind: lattice | heatmap | curve | image_grid | som_grid | bars | scatter.
+    series: more snapshot keys drawn in the same curve plot.
+    labels: legend names (curves: one per series or per row of a 2-D key).
+    theory: snapshot key of a (2, m) [x; y] curve drawn dashed.
+    colormap: "spin" (two colours for ±1), "gray" (probabilities), "diverging", "viridis".
+    paintable: the mouse paints this lattice through ``Model.paint(key, index, value)``.
+    main: the large central view.
+    extra: kind-specific options (e.g. {"topology": "hexagonal"} for som_grid).
+    """
+    key: str
+    kind: str
+    title: str
+    series: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    x_label: str = ""
+    y_label: str = ""
+    x_key: str | None = None
+    theory: str | None = None
+    colormap: str = ""
+    paintable: bool = False
+    main: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.kind not in VIEW_KINDS:
+            raise ValueError(f"ViewSpec kind must be one of {VIEW_KINDS}, got {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A frame for the views: ``t`` in the model's step unit and COPIES of its arrays."""
+    t: int
+    data: dict[str, Any]
+    unit: str = "step"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A long batch study a model offers (run in the engine thread with progress and cancel).
+
+    ``run(params: dict, progress: Callable[[float, str], bool]) -> dict`` returns named
+    arrays; ``progress(fraction, message)`` returns False when the user cancelled, and the
+    run should then raise ``Cancelled``. ``views`` say how to draw the result.
+    """
+    name: str
+    title: str
+    run: Callable[..., dict]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    views: tuple[ViewSpec, ...] = ()
+
+
+class Cancelled(Exception):
+    """Raised by an experiment when its progress callback reports a cancel."""
+
+
+class History:
+    """A capped list of floats (or fixed-length rows) for curves; drops its oldest half when full."""
+
+    def __init__(self, cap: int = 20000, width: int | None = None):
+        self.cap = int(cap)
+        self.width = width
+        self._data: list = []
+
+    def append(self, value) -> None:
+        self._data.append(value)
+        if len(self._data) > self.cap:
+            del self._data[: self.cap // 2]
+
+    def clear(self) -> None:
+        self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def array(self) -> np.ndarray:
+        """A copy: 1-D for scalars, (width, n) for rows (series × time)."""
+        if self.width is None:
+            return np.asarray(self._data, dtype=np.float64)
+        if not self._data:
+            return np.zeros((self.width, 0))
+        return np.asarray(self._data, dtype=np.float64).T.copy()
+
+    def load(self, arr: np.ndarray) -> None:
+        arr = np.asarray(arr, dtype=np.float64)
+        self._data = list(arr.T) if self.width is not None and arr.ndim == 2 else list(arr)
+        if self.width is not None:
+            self.width = arr.shape[0] if arr.ndim == 2 else self.width
+
+
+# --------------------------------------------------------------------------- RNG helpers
+def rng_state_array(rng: np.random.Generator) -> np.ndarray:
+    """A PCG64 generator's full state as uint64 words, so it saves in an npz."""
+    st = rng.bit_generator.state
+    if st["bit_generator"] != "PCG64":
+        raise ValueError(f"only PCG64 generators can be saved, got {st['bit_generator']}")
+    s, inc = st["state"]["state"], st["state"]["inc"]
+    mask = (1 << 64) - 1
+    return np.array([s >> 64, s & mask, inc >> 64, inc & mask,
+                     st["has_uint32"], st["uinteger"]], dtype=np.uint64)
+
+
+def rng_from_state_array(words: np.ndarray) -> np.random.Generator:
+    """Inverse of rng_state_array."""
+    w = np.asarray(words)
+    if w.shape != (6,):
+        raise ValueError(f"rng state must have 6 words, got shape {w.shape}")
+    w = [int(x) for x in w.astype(np.uint64)]
+    rng = np.random.Generator(np.random.PCG64())
+    rng.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": (w[0] << 64) | w[1], "inc": (w[2] << 64) | w[3]},
+        "has_uint32": w[4], "uinteger": w[5]}
+    return rng
+
+
+def check_seed(seed: Any, name: str = "seed") -> int | None:
+    """None or a non-negative int."""
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{name} must be a non-negative integer or None, got {seed!r}")
+    return int(seed)
+
+
+# --------------------------------------------------------------------------- the contract
+class Model:
+    """Base class of every model the GUI and the CLI can run."""
+
+    name: ClassVar[str] = ""          # registry key, e.g. "hopfield"
+    title: ClassVar[str] = ""         # shown in the model list
+    unit: ClassVar[str] = "step"      # what one step is: "sweep", "minibatch", "epoch"…
+    Params: ClassVar[type]
+
+    def __init__(self, params: Any = None, *, seed: int | None = None):
+        if params is None:
+            params = self.Params()
+        elif isinstance(params, Mapping):
+            params = params_from_dict(self.Params, params)
+        elif not isinstance(params, self.Params):
+            raise ValueError(f"params must be a {self.Params.__qualname__} or a dict, got {type(params).__name__}")
+        self.params = validate_params(params)
+        self.seed = check_seed(seed)
+        self.t = 0
+        self.rng = np.random.default_rng(self.seed)
+
+    # -- to override -------------------------------------------------------
+    def reset(self, seed: int | None = None) -> None:
+        """Back to t = 0 with fresh random state (same seed → same run)."""
+        if seed is not None:
+            self.seed = check_seed(seed)
+        self.t = 0
+        self.rng = np.random.default_rng(self.seed)
+
+    def step(self, n: int = 1) -> None:
+        raise NotImplementedError
+
+    def snapshot(self) -> Snapshot:
+        raise NotImplementedError
+
+    @classmethod
+    def views(cls) -> list[ViewSpec]:
+        raise NotImplementedError
+
+    @classmethod
+    def experiments(cls) -> list[Experiment]:
+        return []
+
+    def apply_params(self, old: Any, new: Any) -> None:
+        """React to a live parameter change; the default resets when a non-live field changed."""
+        for f in dataclasses.fields(new):
+            if not f.metadata.get("live", True) and getattr(old, f.name) != getattr(new, f.name):
+                self.reset()
+                return
+
+    def extra_state(self) -> dict[str, np.ndarray]:
+        """Model-specific arrays to save (weights, states, histories)."""
+        return {}
+
+    def load_extra_state(self, state: Mapping[str, np.ndarray]) -> None:
+        """Inverse of extra_state; validate shapes and raise ValueError naming the entry."""
+
+    # -- shared behaviour --------------------------------------------------
+    def with_params(self, **changes) -> "Model":
+        """Validated live change; keeps the state where it still fits. Returns self."""
+        if not changes:
+            return self
+        checked = {k: validate_value(self.Params, k, v) for k, v in changes.items()}
+        old = self.params
+        new = dataclasses.replace(old, **checked)
+        self.params = new
+        try:
+            self.apply_params(old, new)
+        except Exception:
+            self.params = old
+            raise
+        return self
+
+    def state(self) -> dict[str, np.ndarray]:
+        st = {"t": np.array(self.t, dtype=np.int64), "rng": rng_state_array(self.rng)}
+        st.update({k: np.array(v, copy=True) for k, v in self.extra_state().items()})
+        return st
+
+    def load_state(self, state: Mapping[str, np.ndarray]) -> None:
+        for key in ("t", "rng"):
+            if key not in state:
+                raise ValueError(f"state is missing {key!r}")
+        t = np.asarray(state["t"])
+        if t.shape != () or t < 0:
+            raise ValueError(f"state['t'] must be a non-negative scalar, got {t!r}")
+        rng = rng_from_state_array(state["rng"])
+        self.load_extra_state({k: v for k, v in state.items() if k not in ("t", "rng")})
+        self.t = int(t)
+        self.rng = rng
+
+    def paint(self, key: str, index: np.ndarray, value: float) -> None:
+        """Set units of a paintable lattice view (flat indices) to value (+1 on, −1 off)."""
+        raise ValueError(f"{self.title or type(self).__name__} has no paintable view {key!r}")
+
+    def kernel_seed(self) -> int:
+        """A fresh seed for a numba kernel's own RNG, drawn from the model's generator."""
+        return int(self.rng.integers(1, 2**62))
+
+
+def expect_array(name: str, value: Any, *, shape: tuple | None = None, ndim: int | None = None,
+                 dtype: Any = np.float64, finite: bool = True) -> np.ndarray:
+    """Coerce to an array and check it; ValueError names ``name``. ``None`` in shape = any size."""
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} must be an array, got {type(value).__name__}: {exc}") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    if shape is not None:
+        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+            raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    if finite and np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    return arr

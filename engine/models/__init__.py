@@ -1,0 +1,1 @@
+"""Model families, one file each; classes own parameters and state and call kernels."""

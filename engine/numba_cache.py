@@ -1,0 +1,64 @@
+"""Pick a numba cache folder before numba is imported (NOTES.md, PyInstaller section).
+
+A frozen app keys numba's cache on the executable, not the source, and a read-only
+bundle with no writable home dies with "no locator available". So a frozen app
+uses a per-user folder that carries the app version, falls back to a temp dir, and
+turns caching off when nothing is writable. A normal install keeps numba's default
+(beside the source, or numba's own user-wide folder when that is read-only).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from engine import __version__ as VERSION
+CACHE_ENABLED = True
+
+
+def _writable(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+        return True
+    except OSError:
+        return False
+
+
+def candidate_dirs() -> list[Path]:
+    out = []
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        out.append(Path(xdg) / "hebbgui" / "numba" / VERSION)
+    home = os.environ.get("HOME") or os.path.expanduser("~")
+    if home and home != "~":
+        out.append(Path(home) / ".cache" / "hebbgui" / "numba" / VERSION)
+    out.append(Path(tempfile.gettempdir()) / f"hebbgui-numba-{VERSION}")
+    return out
+
+
+def configure(frozen: bool | None = None) -> str | None:
+    """Set NUMBA_CACHE_DIR (frozen apps) and return it; None means numba's default or no cache."""
+    global CACHE_ENABLED
+    if "numba" in sys.modules:  # too late to change where it caches
+        return os.environ.get("NUMBA_CACHE_DIR")
+    if frozen is None:
+        frozen = bool(getattr(sys, "frozen", False))
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return os.environ["NUMBA_CACHE_DIR"]
+    if not frozen:
+        return None
+    for d in candidate_dirs():
+        if _writable(d):
+            os.environ["NUMBA_CACHE_DIR"] = str(d)
+            return str(d)
+    CACHE_ENABLED = False
+    return None
+
+
+def jit_options() -> dict:
+    """Options every kernel's @njit gets: cache only where a cache folder works."""
+    return {"cache": CACHE_ENABLED, "nogil": True}
