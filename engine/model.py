@@ -119,6 +119,18 @@ class ViewSpec:
     paintable: the mouse paints this lattice through ``Model.paint(key, index, value)``.
     main: the large central view.
     extra: kind-specific options (e.g. {"topology": "hexagonal"} for som_grid).
+
+    Data each kind expects in ``snapshot.data[key]``:
+      lattice     (h, w) values; "spin" colours ±1 (or 0/1), "gray" a 0..1 ramp.
+      heatmap     (n, m) matrix; "diverging" centres the colormap on 0 with a symmetric range.
+      curve       1-D y (x = 0..n-1, or snapshot[x_key]) or 2-D (series, n); ``series`` adds keys.
+      image_grid  (n, h, w) tiles; "diverging" scales each tile to its own symmetric range,
+                  "gray" to its own min..max; extra {"columns": c} fixes the tiling.
+      som_grid    (rows, cols) values on square or hexagonal cells (extra {"topology": …});
+                  extra {"labels_key": k} names a (rows, cols) int array of classes (−1 none).
+      bars        (k,) values or (groups, k); ``labels`` name the groups, extra {"ticks": [...]}.
+      scatter     (n, 2) points; extra {"classes_key": k} colours them by an (n,) int array;
+                  ``series`` keys are (m, 2) points drawn as large markers (prototypes).
     """
     key: str
     kind: str
@@ -276,6 +288,15 @@ class Model:
 
     @classmethod
     def experiments(cls) -> list[Experiment]:
+        return []
+
+    @classmethod
+    def actions(cls) -> list[tuple[str, str, str]]:
+        """Buttons the GUI shows for this model: (method name, label, tooltip).
+
+        Each method takes no arguments, runs in the engine thread and changes the state
+        (e.g. "complete" an occluded pattern, draw a new fantasy particle).
+        """
         return []
 
     def apply_params(self, old: Any, new: Any) -> None:
