@@ -1,14 +1,18 @@
 """Pattern utilities: coding conversions, corruption, and similarity measures.
 
 Bipolar patterns are int8 ±1, binary ones uint8 0/1 (DESIGN.md conventions). Every
-function accepts one pattern (N,) or a stack (P, N); image-shaped patterns work
-where noted.
+function accepts one pattern (N,) or a stack (P, N): the last axis is the pattern, so a
+2-D image passed as it is counts as a stack of rows (flatten it first, as the pattern
+editor's grid should be). ``occlude_rows`` takes flat patterns plus their image shape.
+
+A pattern of all ones is both valid 0/1 and valid ±1; its dtype decides which it is
+(unsigned or bool: binary, otherwise bipolar), so corrupting it never leaves the coding.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from engine.model import expect_array
+from engine.model import check_seed, expect_array
 
 
 def _as_states(name: str, x) -> np.ndarray:
@@ -19,127 +23,210 @@ def _as_states(name: str, x) -> np.ndarray:
 
 
 def is_bipolar(x) -> bool:
+    """True when ``x`` is non-empty and every value is −1 or +1."""
     a = np.asarray(x)
-    return a.size > 0 and bool(np.all((a == 1) | (a == -1)))
+    return a.size > 0 and a.dtype != object and bool(np.all((a == 1) | (a == -1)))
 
 
 def is_binary(x) -> bool:
+    """True when ``x`` is non-empty and every value is 0 or 1."""
     a = np.asarray(x)
-    return a.size > 0 and bool(np.all((a == 0) | (a == 1)))
+    return a.size > 0 and a.dtype != object and bool(np.all((a == 0) | (a == 1)))
+
+
+def _coding(a: np.ndarray) -> str | None:
+    """"binary", "bipolar" or None (neither); an all-ones array goes by its dtype."""
+    binary, bipolar = is_binary(a), is_bipolar(a)
+    if binary and bipolar:
+        return "binary" if a.dtype == bool or np.issubdtype(a.dtype, np.unsignedinteger) else "bipolar"
+    return "binary" if binary else ("bipolar" if bipolar else None)
+
+
+def _check_threshold(threshold) -> float | None:
+    if threshold is None:
+        return None
+    if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite number or None, got {threshold!r}")
+    return float(threshold)
+
+
+def _to_bipolar(name: str, x, threshold=None) -> np.ndarray:
+    a = _as_states(name, x)
+    threshold = _check_threshold(threshold)
+    if threshold is not None:
+        return np.where(a > threshold, 1, -1).astype(np.int8)
+    coding = _coding(a)
+    if coding is None:
+        raise ValueError(f"{name} must hold 0/1 or ±1 values (pass threshold= to binarise real values), "
+                         f"got values in [{a.min()}, {a.max()}]")
+    if coding == "bipolar":
+        return a.astype(np.int8)
+    return (2 * a.astype(np.int8) - 1).astype(np.int8)
 
 
 def to_bipolar(x, threshold: float | None = None) -> np.ndarray:
     """0/1 → ±1 (int8). With ``threshold``, any real values: > threshold → +1, else −1
     (the seeds binarise MNIST with ``threshold=0``)."""
-    a = _as_states("x", x)
-    if threshold is not None:
-        return np.where(a > threshold, 1, -1).astype(np.int8)
-    if is_bipolar(a):
-        return a.astype(np.int8)
-    if not is_binary(a):
-        raise ValueError("x must hold 0/1 or ±1 values (pass threshold= to binarise real values), "
-                         f"got values in [{a.min()}, {a.max()}]")
-    return (2 * a.astype(np.int8) - 1).astype(np.int8)
+    return _to_bipolar("x", x, threshold)
 
 
 def to_binary(x, threshold: float | None = None) -> np.ndarray:
     """±1 → 0/1 (uint8). With ``threshold``, any real values: > threshold → 1, else 0."""
     a = _as_states("x", x)
+    threshold = _check_threshold(threshold)
     if threshold is not None:
         return (a > threshold).astype(np.uint8)
-    if is_binary(a):
-        return a.astype(np.uint8)
-    if not is_bipolar(a):
+    coding = _coding(a)
+    if coding is None:
         raise ValueError("x must hold ±1 or 0/1 values (pass threshold= to binarise real values), "
                          f"got values in [{a.min()}, {a.max()}]")
+    if coding == "binary":
+        return a.astype(np.uint8)
     return ((a.astype(np.int8) + 1) // 2).astype(np.uint8)
 
 
-def _rng(seed):
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+def _rng(seed) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(check_seed(seed))
 
 
 def _check_fraction(name: str, f) -> float:
-    if isinstance(f, bool) or not isinstance(f, (int, float, np.integer, np.floating)) or not (0.0 <= f <= 1.0):
+    if isinstance(f, (bool, np.bool_)) or not isinstance(f, (int, float, np.integer, np.floating)) \
+            or not (0.0 <= f <= 1.0):
         raise ValueError(f"{name} must be a fraction in [0, 1], got {f!r}")
     return float(f)
 
 
-def _off_value(a: np.ndarray) -> int:
-    return 0 if is_binary(a) and not is_bipolar(a) else -1
+def _check_coded(name: str, a: np.ndarray) -> str:
+    coding = _coding(a)
+    if coding is None:
+        raise ValueError(f"{name} must hold 0/1 or ±1 values, got values in [{a.min()}, {a.max()}]")
+    return coding
+
+
+def _fill_value(a: np.ndarray, value) -> int | float:
+    """The value that blanks a unit: 0 for binary, −1 for bipolar, or ``value`` if it fits a's dtype."""
+    if value is None:
+        return 0 if _check_coded("x", a) == "binary" else -1
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value):
+        raise ValueError(f"value must be a finite number or None, got {value!r}")
+    if a.dtype == bool:
+        ok = value in (0, 1)
+    elif np.issubdtype(a.dtype, np.integer):
+        info = np.iinfo(a.dtype)
+        ok = float(value) == int(value) and info.min <= value <= info.max
+    else:
+        ok = True
+    if not ok:
+        raise ValueError(f"value {value!r} does not fit x's dtype {a.dtype}")
+    return value
+
+
+def _pattern_rows(a: np.ndarray) -> np.ndarray:
+    """A (P, N) view of a C-contiguous array (one pattern → one row)."""
+    return a.reshape(-1, a.shape[-1])
+
+
+def _random_units(rng: np.random.Generator, n_patterns: int, n_units: int, k: int) -> np.ndarray:
+    """(P, k) distinct random unit indices per pattern: the k smallest of fresh uniforms,
+    one vectorised draw instead of a Python loop over patterns."""
+    if k == 0:
+        return np.empty((n_patterns, 0), dtype=np.intp)
+    keys = rng.random((n_patterns, n_units))
+    if k == n_units:
+        return np.argsort(keys, axis=1)
+    return np.argpartition(keys, k - 1, axis=1)[:, :k]
 
 
 def flip_noise(x, fraction: float, seed=None) -> np.ndarray:
-    """Flip exactly round(fraction·N) randomly chosen units of each pattern (a copy)."""
-    a = _as_states("x", x).copy()
+    """Flip exactly round(fraction·N) randomly chosen units of each pattern (a copy, same dtype).
+
+    ``seed`` is None, a non-negative int or a ``numpy.random.Generator``.
+    """
+    a = np.array(_as_states("x", x), copy=True, order="C")
     fraction = _check_fraction("fraction", fraction)
+    coding = _check_coded("x", a)
     rng = _rng(seed)
-    flat = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
-    n = flat.shape[1]
+    rows = _pattern_rows(a)
+    n = rows.shape[1]
     k = int(round(fraction * n))
-    binary = is_binary(flat) and not is_bipolar(flat)
-    for row in flat:
-        idx = rng.choice(n, size=k, replace=False)
-        row[idx] = (1 - row[idx]) if binary else -row[idx]
-    return flat.reshape(a.shape)
+    idx = _random_units(rng, rows.shape[0], n, k)
+    picked = np.take_along_axis(rows, idx, axis=1)
+    flipped = (picked == 0) if coding == "binary" else -picked
+    np.put_along_axis(rows, idx, flipped.astype(a.dtype), axis=1)
+    return a
 
 
 def occlude_rows(x, shape: tuple[int, int], start_row: int, value: int | None = None) -> np.ndarray:
-    """Blank the image rows from ``start_row`` down (the seeds blank MNIST rows 18..27)."""
-    a = _as_states("x", x).copy()
+    """Blank the image rows from ``start_row`` down (the seeds blank MNIST rows 18..27).
+
+    ``x`` is (rows·cols,) or (P, rows·cols); blanked units get 0 (binary), −1 (bipolar) or ``value``.
+    """
+    a = np.array(_as_states("x", x), copy=True, order="C")
     h, w = _check_shape(shape)
     if a.shape[-1] != h * w:
         raise ValueError(f"x has {a.shape[-1]} values per pattern; shape {shape} needs {h * w}")
-    if isinstance(start_row, bool) or not isinstance(start_row, (int, np.integer)) or not 0 <= start_row <= h:
+    if isinstance(start_row, (bool, np.bool_)) or not isinstance(start_row, (int, np.integer)) \
+            or not 0 <= start_row <= h:
         raise ValueError(f"start_row must be an integer in [0, {h}], got {start_row!r}")
-    fill = _off_value(a) if value is None else value
+    fill = _fill_value(a, value)
     img = a.reshape(a.shape[:-1] + (h, w))
-    img[..., start_row:, :] = fill
+    img[..., int(start_row):, :] = fill
     return img.reshape(a.shape)
 
 
 def random_mask(x, fraction: float, seed=None, value: int | None = None) -> np.ndarray:
-    """Set a random ``fraction`` of each pattern's units to the 'off' value (or ``value``)."""
-    a = _as_states("x", x).copy()
+    """Set exactly round(fraction·N) random units of each pattern to the 'off' value (or ``value``)."""
+    a = np.array(_as_states("x", x), copy=True, order="C")
     fraction = _check_fraction("fraction", fraction)
+    fill = _fill_value(a, value)
     rng = _rng(seed)
-    fill = _off_value(a) if value is None else value
-    flat = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
-    k = int(round(fraction * flat.shape[1]))
-    for row in flat:
-        row[rng.choice(flat.shape[1], size=k, replace=False)] = fill
-    return flat.reshape(a.shape)
+    rows = _pattern_rows(a)
+    k = int(round(fraction * rows.shape[1]))
+    idx = _random_units(rng, rows.shape[0], rows.shape[1], k)
+    np.put_along_axis(rows, idx, np.asarray(fill).astype(a.dtype), axis=1)
+    return a
+
+
+def _pair(a, b) -> tuple[np.ndarray, np.ndarray]:
+    x = _to_bipolar("a", a)
+    y = _to_bipolar("b", b)
+    for name, arr in (("a", x), ("b", y)):
+        if arr.ndim > 2:
+            raise ValueError(f"{name} must be one pattern (N,) or a stack (P, N), got shape {arr.shape}")
+    if x.shape[-1] != y.shape[-1]:
+        raise ValueError(f"a has {x.shape[-1]} units per pattern but b has {y.shape[-1]}")
+    return x, y
 
 
 def overlap(a, b) -> np.ndarray | float:
     """m = (1/N) Σ aᵢbᵢ of bipolar versions (1 = equal, −1 = inverse). (N,)·(N,) → float;
-    (N,)·(P, N) → (P,); (B, N)·(P, N) → (B, P)."""
-    x = to_bipolar(a).astype(np.float64)
-    y = to_bipolar(b).astype(np.float64)
-    if x.shape[-1] != y.shape[-1]:
-        raise ValueError(f"a has {x.shape[-1]} units per pattern but b has {y.shape[-1]}")
-    m = x @ y.T / x.shape[-1]
+    (N,)·(P, N) → (P,); (B, N)·(N,) → (B,); (B, N)·(P, N) → (B, P)."""
+    x, y = _pair(a, b)
+    m = x.astype(np.float64) @ y.astype(np.float64).T / x.shape[-1]
     return float(m) if np.ndim(m) == 0 else m
 
 
 def hamming(a, b) -> np.ndarray | int:
     """Number of differing units (after converting both to bipolar); shapes as ``overlap``."""
-    x = to_bipolar(a)
-    y = to_bipolar(b)
-    if x.shape[-1] != y.shape[-1]:
-        raise ValueError(f"a has {x.shape[-1]} units per pattern but b has {y.shape[-1]}")
+    x, y = _pair(a, b)
     if x.ndim == 1 and y.ndim == 1:
         return int(np.count_nonzero(x != y))
     n = x.shape[-1]
-    d = np.rint((n - n * np.atleast_2d(overlap(x, y))) / 2).astype(np.int64)
-    return d[0] if x.ndim == 1 else (d[:, 0] if y.ndim == 1 else d)
+    # d = (N − N·m)/2 for ±1 vectors; computed from integer dot products, so exact
+    dots = x.astype(np.int64) @ y.astype(np.int64).T
+    return ((n - dots) // 2).astype(np.int64)
 
 
 def _check_shape(shape) -> tuple[int, int]:
     try:
-        h, w = (int(s) for s in shape)
+        h, w = shape
     except Exception:
         raise ValueError(f"shape must be (rows, cols), got {shape!r}") from None
-    if h < 1 or w < 1:
-        raise ValueError(f"shape must be positive, got {shape!r}")
-    return h, w
+    for v in (h, w):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"shape must be two positive integers (rows, cols), got {shape!r}")
+    return int(h), int(w)
