@@ -1,0 +1,439 @@
+"""2-D Ising lattice kernels: checkerboard Metropolis / heat-bath, random-site Metropolis, Wolff.
+
+Spins are int8 ±1 on an L×L periodic lattice; energy E = −J Σ_<ij> s_i s_j − h Σ_i s_i.
+
+Random numbers come from a xoshiro256** state (uint64[4], seeded with ``seed_state``) that
+the caller owns, so the same seed gives the same run. The checkerboard kernel draws one
+64-bit key per (sweep, colour, row) from it and turns the key into one 32-bit number per site
+with a counter-based hash (lowbias32 of key + k·golden), which vectorises: this is what makes
+the sweep several times faster than a per-site generator.
+
+Acceptance is decided in integers: a uint32 random number r flips a spin when
+``r <= threshold`` with ``threshold = floor(p·2³²)`` clipped to 2³²−1, a table of the ten
+possible (spin, neighbour sum) cases. (Probabilities are quantised to 2⁻³², far below any
+statistical error a run can reach.) Heat-bath uses the same kernel with a different table:
+the flip probability of s is 1 − p(new = s).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from engine.kernels import JIT
+
+_MASK64 = (1 << 64) - 1
+_GOLDEN32 = 0x9E3779B9
+
+
+# --------------------------------------------------------------------------- random numbers
+def seed_state(seed: int) -> np.ndarray:
+    """A xoshiro256** state (uint64[4]) from an integer seed, expanded with splitmix64."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    x = int(seed) & _MASK64
+    words = []
+    for _ in range(4):
+        x = (x + 0x9E3779B97F4A7C15) & _MASK64
+        z = x
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+        words.append(z ^ (z >> 31))
+    if not any(words):  # the all-zero state is a fixed point of xoshiro
+        words[0] = 1
+    return np.array(words, dtype=np.uint64)
+
+
+@njit(inline="always")
+def _rotl(x, k):
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
+
+
+@njit(**JIT)
+def xoshiro_next(state):
+    """Next uint64 of a xoshiro256** generator; advances ``state`` in place."""
+    result = _rotl(state[1] * np.uint64(5), 7) * np.uint64(9)
+    t = state[1] << np.uint64(17)
+    state[2] ^= state[0]
+    state[3] ^= state[1]
+    state[1] ^= state[2]
+    state[0] ^= state[3]
+    state[2] ^= t
+    state[3] = _rotl(state[3], 45)
+    return result
+
+
+@njit(**JIT)
+def site_random(key_low, k):
+    """The uint32 random number of site ``k`` of a row whose key's low word is ``key_low``."""
+    x = np.uint32(key_low + np.uint32(k) * np.uint32(_GOLDEN32))
+    x ^= x >> np.uint32(16)
+    x = np.uint32(x * np.uint32(0x7FEB352D))
+    x ^= x >> np.uint32(15)
+    x = np.uint32(x * np.uint32(0x846CA68B))
+    x ^= x >> np.uint32(16)
+    return x
+
+
+def site_random_reference(key_low: int, k: np.ndarray) -> np.ndarray:
+    """Numpy version of ``site_random`` over an array of site indices (for tests)."""
+    with np.errstate(over="ignore"):
+        x = (np.uint32(key_low) + np.asarray(k, dtype=np.uint32) * np.uint32(_GOLDEN32)).astype(np.uint32)
+        x ^= x >> np.uint32(16)
+        x = (x * np.uint32(0x7FEB352D)).astype(np.uint32)
+        x ^= x >> np.uint32(15)
+        x = (x * np.uint32(0x846CA68B)).astype(np.uint32)
+        x ^= x >> np.uint32(16)
+    return x
+
+
+def xoshiro_next_reference(state: np.ndarray) -> int:
+    """Pure-Python xoshiro256** step on a uint64[4] array (for tests)."""
+    s = [int(v) for v in state]
+    rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & _MASK64  # noqa: E731
+    result = (rotl((s[1] * 5) & _MASK64, 7) * 9) & _MASK64
+    t = (s[1] << 17) & _MASK64
+    s[2] ^= s[0]
+    s[3] ^= s[1]
+    s[1] ^= s[2]
+    s[0] ^= s[3]
+    s[2] ^= t
+    s[3] = rotl(s[3], 45)
+    state[:] = np.array(s, dtype=np.uint64)
+    return result
+
+
+# --------------------------------------------------------------------------- acceptance tables
+def flip_thresholds(beta: float, J: float, h: float, rule: str) -> np.ndarray:
+    """uint32 (10,) flip thresholds indexed by spin (−1 → 0..4, +1 → 5..9) and neighbour sum −4..4.
+
+    rule "metropolis": p = min(1, exp(−βΔE)); rule "heatbath": p = 1 − 1/(1 + exp(−βΔE))
+    (the probability that the heat-bath draw leaves the other value), ΔE = 2 s (J·nn + h).
+    """
+    if rule not in ("metropolis", "heatbath"):
+        raise ValueError(f"rule must be 'metropolis' or 'heatbath', got {rule!r}")
+    for name, v in (("beta", beta), ("J", J), ("h", h)):
+        if not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
+            raise ValueError(f"{name} must be a finite number, got {v!r}")
+    if beta < 0:
+        raise ValueError(f"beta must be ≥ 0, got {beta!r}")
+    out = np.empty(10, dtype=np.uint32)
+    for si, s in enumerate((-1, 1)):
+        for ni, nn in enumerate(range(-4, 5, 2)):
+            x = beta * 2.0 * s * (J * nn + h)
+            if rule == "metropolis":
+                p = 1.0 if x <= 0 else math.exp(-x)
+            else:  # logistic, written to avoid overflow for large |x|
+                p = 1.0 / (1.0 + math.exp(x)) if x > 0 else math.exp(x) / (1.0 + math.exp(x))
+            out[si * 5 + ni] = min(int(p * 4294967296.0), 4294967295)
+    return out
+
+
+@njit(inline="always")
+def _threshold(thr, s, nn):
+    return _select(s, nn, thr[0], thr[1], thr[2], thr[3], thr[4], thr[5], thr[6], thr[7], thr[8], thr[9])
+
+
+@njit(inline="always")
+def _select(s, nn, a0, a1, a2, a3, a4, b0, b1, b2, b3, b4):
+    # A select chain over scalars held in registers instead of a table gather, so the
+    # site loop vectorises (a gather from memory that might alias the lattice does not).
+    if s > 0:
+        return b4 if nn == 4 else (b3 if nn == 2 else (b2 if nn == 0 else (b1 if nn == -2 else b0)))
+    return a4 if nn == 4 else (a3 if nn == 2 else (a2 if nn == 0 else (a1 if nn == -2 else a0)))
+
+
+# --------------------------------------------------------------------------- layouts & observables
+@njit(**JIT)
+def split_colours(spins, black, white):
+    """Copy an even L×L lattice into its two colour sublattices (L, L/2): colour (i+j)&1."""
+    L = spins.shape[0]
+    half = L // 2
+    for i in range(L):
+        ob = i & 1
+        for k in range(half):
+            black[i, k] = spins[i, 2 * k + ob]
+            white[i, k] = spins[i, 2 * k + 1 - ob]
+
+
+@njit(**JIT)
+def merge_colours(black, white, spins):
+    """Inverse of split_colours."""
+    L = spins.shape[0]
+    half = L // 2
+    for i in range(L):
+        ob = i & 1
+        for k in range(half):
+            spins[i, 2 * k + ob] = black[i, k]
+            spins[i, 2 * k + 1 - ob] = white[i, k]
+
+
+@njit(**JIT)
+def lattice_observables(spins, J, h):
+    """(energy per spin, magnetisation per spin) of an L×L periodic lattice."""
+    L = spins.shape[0]
+    bonds = 0
+    total = 0
+    for i in range(L):
+        row = spins[i]
+        down = spins[i + 1] if i < L - 1 else spins[0]
+        for j in range(L - 1):
+            s = np.int64(row[j])
+            bonds += s * (row[j + 1] + down[j])
+            total += s
+        s = np.int64(row[L - 1])
+        bonds += s * (row[0] + down[L - 1])
+        total += s
+    n = L * L
+    return (-J * bonds - h * total) / n, total / n
+
+
+@njit(**JIT)
+def _split_observables(black, white, J, h):
+    # Every bond has exactly one black end on an even lattice.
+    L = black.shape[0]
+    half = black.shape[1]
+    bonds = 0
+    total = 0
+    for i in range(L):
+        rw = black[i]
+        orow = white[i]
+        u = white[i - 1] if i > 0 else white[L - 1]
+        d = white[i + 1] if i < L - 1 else white[0]
+        sh = 1 if (i & 1) == 1 else -1
+        for k in range(1, half - 1):  # interior: no wrap test, so the loop vectorises
+            s = np.int64(rw[k])
+            bonds += s * (u[k] + d[k] + orow[k] + orow[k + sh])
+            total += s + orow[k]
+        for k in range(0, half, max(half - 1, 1)):  # the two row ends
+            kh = k + sh
+            if kh < 0:
+                kh += half
+            elif kh >= half:
+                kh -= half
+            s = np.int64(rw[k])
+            bonds += s * (u[k] + d[k] + orow[k] + orow[kh])
+            total += s + orow[k]
+    n = 2 * L * half
+    return (-J * bonds - h * total) / n, total / n
+
+
+# --------------------------------------------------------------------------- checkerboard
+@njit(**JIT)
+def _colour_pass(me, other, c, thr, state):
+    L = me.shape[0]
+    half = me.shape[1]
+    a0, a1, a2, a3, a4 = thr[0], thr[1], thr[2], thr[3], thr[4]
+    b0, b1, b2, b3, b4 = thr[5], thr[6], thr[7], thr[8], thr[9]
+    for i in range(L):
+        u = other[i - 1] if i > 0 else other[L - 1]
+        d = other[i + 1] if i < L - 1 else other[0]
+        rw = me[i]
+        orow = other[i]
+        off = (i + c) & 1
+        sh = 1 if off == 1 else -1
+        key_low = np.uint32(xoshiro_next(state) & np.uint64(0xFFFFFFFF))
+        # interior sites: both horizontal neighbours inside the row, no wrap test
+        for k in range(1, half - 1):
+            s = rw[k]
+            nn = u[k] + d[k] + orow[k] + orow[k + sh]
+            th = _select(s, nn, a0, a1, a2, a3, a4, b0, b1, b2, b3, b4)
+            rw[k] = -s if site_random(key_low, k) <= th else s
+        # the two row ends wrap around
+        _update_end(rw, u, d, orow, 0, sh, key_low, thr)
+        if half > 1:
+            _update_end(rw, u, d, orow, half - 1, sh, key_low, thr)
+
+
+@njit(inline="always")
+def _update_end(rw, u, d, orow, k, sh, key_low, thr):
+    half = rw.shape[0]
+    kh = k + sh
+    if kh < 0:
+        kh += half
+    elif kh >= half:
+        kh -= half
+    s = rw[k]
+    nn = u[k] + d[k] + orow[k] + orow[kh]
+    if site_random(key_low, k) <= _threshold(thr, s, nn):
+        rw[k] = -s
+
+
+@njit(**JIT)
+def checkerboard_sweeps(spins, n_sweeps, thr, state, black, white, J, h, energy_out, magnet_out):
+    """n_sweeps checkerboard sweeps of an even-L lattice (in place); per-sweep E/spin and M/spin.
+
+    ``black``/``white`` are (L, L/2) int8 work buffers; ``thr`` comes from flip_thresholds.
+    """
+    split_colours(spins, black, white)
+    for t in range(n_sweeps):
+        _colour_pass(black, white, 0, thr, state)
+        _colour_pass(white, black, 1, thr, state)
+        e, m = _split_observables(black, white, J, h)
+        energy_out[t] = e
+        magnet_out[t] = m
+    merge_colours(black, white, spins)
+
+
+@njit(**JIT)
+def sequential_checkerboard_sweeps(spins, n_sweeps, thr, state, J, h, energy_out, magnet_out):
+    """Checkerboard-ordered single-site sweeps, in place, for odd L (where colours touch).
+
+    On an odd lattice the two colour classes are not independent sets, so each site is
+    updated in turn with its neighbours' current values; each update keeps the Boltzmann
+    distribution invariant, so the sweep does too.
+    """
+    L = spins.shape[0]
+    for t in range(n_sweeps):
+        for c in range(2):
+            for i in range(L):
+                u = spins[i - 1] if i > 0 else spins[L - 1]
+                d = spins[i + 1] if i < L - 1 else spins[0]
+                rw = spins[i]
+                key_low = np.uint32(xoshiro_next(state) & np.uint64(0xFFFFFFFF))
+                for j in range((i + c) & 1, L, 2):
+                    left = rw[j - 1] if j > 0 else rw[L - 1]
+                    right = rw[j + 1] if j < L - 1 else rw[0]
+                    s = rw[j]
+                    nn = u[j] + d[j] + left + right
+                    if site_random(key_low, j // 2) <= _threshold(thr, s, nn):
+                        rw[j] = -s
+        e, m = lattice_observables(spins, J, h)
+        energy_out[t] = e
+        magnet_out[t] = m
+
+
+def checkerboard_sweep_reference(spins: np.ndarray, thr: np.ndarray, state: np.ndarray) -> None:
+    """Numpy version of one checkerboard sweep (even L), same random numbers (for tests)."""
+    L = spins.shape[0]
+    half = L // 2
+    k = np.arange(half)
+    for c in range(2):
+        for i in range(L):
+            off = (i + c) & 1
+            j = 2 * k + off
+            key_low = xoshiro_next_reference(state) & 0xFFFFFFFF
+            r = site_random_reference(key_low, k)
+            s = spins[i, j].astype(np.int64)
+            nn = (spins[(i - 1) % L, j].astype(np.int64) + spins[(i + 1) % L, j]
+                  + spins[i, (j - 1) % L] + spins[i, (j + 1) % L])
+            idx = np.where(s > 0, 5, 0) + (nn + 4) // 2
+            flip = r <= thr[idx]
+            spins[i, j[flip]] = -spins[i, j[flip]]
+
+
+# --------------------------------------------------------------------------- random-site Metropolis
+@njit(**JIT)
+def random_site_sweeps(spins, n_sweeps, thr, state, J, h, energy_out, magnet_out):
+    """Metropolis with a random site per attempt (the seeds' algorithm): L² attempts per sweep."""
+    L = spins.shape[0]
+    n = L * L
+    prev = np.empty(L, dtype=np.int64)
+    nxt = np.empty(L, dtype=np.int64)
+    for i in range(L):  # neighbour indices once, so the loop has no modulo
+        prev[i] = i - 1 if i > 0 else L - 1
+        nxt[i] = i + 1 if i < L - 1 else 0
+    for t in range(n_sweeps):
+        for _ in range(n):
+            x = xoshiro_next(state)
+            site = np.int64(((x >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+            r = np.uint32(x & np.uint64(0xFFFFFFFF))
+            i = site // L
+            j = site - i * L
+            s = spins[i, j]
+            nn = spins[prev[i], j] + spins[nxt[i], j] + spins[i, prev[j]] + spins[i, nxt[j]]
+            if r <= _threshold(thr, s, nn):
+                spins[i, j] = -s
+        e, m = lattice_observables(spins, J, h)
+        energy_out[t] = e
+        magnet_out[t] = m
+
+
+def random_site_sweep_reference(spins: np.ndarray, thr: np.ndarray, state: np.ndarray) -> None:
+    """Pure-Python version of one random-site sweep, same random numbers (for tests)."""
+    L = spins.shape[0]
+    n = L * L
+    for _ in range(n):
+        x = xoshiro_next_reference(state)
+        site = ((x >> 32) * n) >> 32
+        r = x & 0xFFFFFFFF
+        i, j = divmod(site, L)
+        s = int(spins[i, j])
+        nn = int(spins[(i - 1) % L, j]) + int(spins[(i + 1) % L, j]) + int(spins[i, (j - 1) % L]) \
+            + int(spins[i, (j + 1) % L])
+        if r <= int(thr[(5 if s > 0 else 0) + (nn + 4) // 2]):
+            spins[i, j] = -s
+
+
+# --------------------------------------------------------------------------- Wolff clusters
+@njit(**JIT)
+def wolff_sweeps(spins, n_sweeps, add_threshold, beta, h, state, queue, mark, J, energy_out, magnet_out):
+    """Wolff single-cluster updates; one sweep = clusters until L² sites were visited.
+
+    ``add_threshold`` is floor(p_add·2³²) with p_add = 1 − exp(−2βJ) (J ≥ 0). A field h is
+    handled by accepting the grown cluster with min(1, exp(−2βh·s·|C|)), which keeps
+    detailed balance. ``queue`` is an int64 (L²,) buffer, ``mark`` an int64 (L²,) stamp
+    array (zeros at first); returns the number of clusters grown.
+    """
+    L = spins.shape[0]
+    n = L * L
+    flat = spins.reshape(n)
+    mark[:] = 0  # stamps restart at 1 on every call
+    clusters = 0
+    for t in range(n_sweeps):
+        visited = 0
+        while visited < n:
+            clusters += 1
+            stamp = clusters
+            x = xoshiro_next(state)
+            seed_site = np.int64(((x >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+            s0 = flat[seed_site]
+            mark[seed_site] = stamp
+            queue[0] = seed_site
+            head = 0
+            tail = 1
+            while head < tail:
+                site = queue[head]
+                head += 1
+                i = site // L
+                j = site - i * L
+                for q in range(4):
+                    if q == 0:
+                        nb = site - L if i > 0 else site + n - L
+                    elif q == 1:
+                        nb = site + L if i < L - 1 else site - n + L
+                    elif q == 2:
+                        nb = site - 1 if j > 0 else site + L - 1
+                    else:
+                        nb = site + 1 if j < L - 1 else site - L + 1
+                    if flat[nb] == s0 and mark[nb] != stamp:
+                        r = np.uint32(xoshiro_next(state) >> np.uint64(32))
+                        if r < add_threshold:
+                            mark[nb] = stamp
+                            queue[tail] = nb
+                            tail += 1
+            visited += tail
+            accept = True
+            if h != 0.0:
+                d = 2.0 * beta * h * s0 * tail
+                if d > 0.0:
+                    u = (xoshiro_next(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+                    accept = u < math.exp(-d)
+            if accept:
+                for q in range(tail):
+                    flat[queue[q]] = -s0
+        e, m = lattice_observables(spins, J, h)
+        energy_out[t] = e
+        magnet_out[t] = m
+    return clusters
+
+
+def wolff_add_threshold(beta: float, J: float) -> int:
+    """floor(p_add·2³²) for the Wolff bond probability p_add = 1 − exp(−2βJ), J ≥ 0."""
+    if not math.isfinite(beta) or beta < 0:
+        raise ValueError(f"beta must be a finite number ≥ 0, got {beta!r}")
+    if not math.isfinite(J) or J < 0:
+        raise ValueError(f"J must be ≥ 0 for Wolff clusters (ferromagnet), got {J!r}")
+    p_add = -math.expm1(-2.0 * beta * J)
+    return min(int(p_add * 4294967296.0), 4294967295)

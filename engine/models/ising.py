@@ -1,0 +1,476 @@
+"""2-D Ising model: the scientific class ``Ising`` and the GUI/CLI model ``IsingModel``.
+
+E(s) = −J Σ_<ij> s_i s_j − h Σ_i s_i on an L×L periodic lattice of int8 ±1 spins
+(seed 000 §2-4, seed 001 "Isomorphism between the Hopfield and Ising models").
+One step is one sweep: L² flip attempts (Metropolis, checkerboard, heat-bath) or Wolff
+clusters until L² sites were visited. Exact results of Onsager are in ``onsager_*``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.kernels import lattice as K
+from engine.model import (Experiment, History, Model, Snapshot, ViewSpec, check_seed,
+                          expect_array, param)
+
+ALGORITHMS = ("metropolis", "checkerboard", "heatbath", "wolff")
+STARTS = ("hot", "cold", "pattern")
+T_CRITICAL = 2.0 / math.log(1.0 + math.sqrt(2.0))  # for J = 1
+L_MIN, L_MAX = 2, 2048
+
+
+# --------------------------------------------------------------------------- exact results
+def critical_temperature(J: float = 1.0) -> float:
+    """Onsager's T_c = 2J / ln(1 + √2) of the square-lattice Ising model."""
+    J = _finite("J", J)
+    if J <= 0:
+        raise ValueError(f"J must be > 0 for a critical temperature, got {J!r}")
+    return 2.0 * J / math.log(1.0 + math.sqrt(2.0))
+
+
+def onsager_magnetization(T, J: float = 1.0) -> np.ndarray:
+    """Spontaneous magnetisation (1 − sinh(2J/T)⁻⁴)^(1/8) below T_c, 0 above (h = 0)."""
+    T = expect_array("T", T, dtype=np.float64)
+    J = _finite("J", J)
+    if np.any(T <= 0):
+        raise ValueError(f"T must be > 0, got min {float(np.min(T))!r}")
+    if J <= 0:
+        raise ValueError(f"J must be > 0, got {J!r}")
+    x = 1.0 - np.sinh(2.0 * J / T) ** -4.0
+    return np.where(x > 0, np.abs(x) ** 0.125, 0.0)
+
+
+def onsager_energy(T, J: float = 1.0) -> np.ndarray:
+    """Exact energy per spin at h = 0: −J coth(2βJ)[1 + (2/π)(2 tanh²(2βJ) − 1) K(k²)]."""
+    from scipy.special import ellipk  # scipy comes with scikit-learn
+    T = expect_array("T", T, dtype=np.float64)
+    J = _finite("J", J)
+    if np.any(T <= 0):
+        raise ValueError(f"T must be > 0, got min {float(np.min(T))!r}")
+    if J <= 0:
+        raise ValueError(f"J must be > 0, got {J!r}")
+    b = 2.0 * J / T
+    k = 2.0 * np.sinh(b) / np.cosh(b) ** 2
+    m = np.minimum(k * k, 1.0 - 1e-16)  # K diverges (logarithmically, integrably) at T_c
+    return -J / np.tanh(b) * (1.0 + (2.0 / np.pi) * (2.0 * np.tanh(b) ** 2 - 1.0) * ellipk(m))
+
+
+def window_observables(energy: np.ndarray, magnetization: np.ndarray, T: float, n_sites: int) -> dict:
+    """Means and fluctuations over a window of per-sweep E/spin and M/spin.
+
+    C = N(⟨e²⟩ − ⟨e⟩²)/T², χ = N(⟨m²⟩ − ⟨|m|⟩²)/T (|m|: a finite lattice flips as a whole),
+    Binder U = 1 − ⟨m⁴⟩/(3⟨m²⟩²).
+    """
+    e = np.asarray(energy, dtype=np.float64)
+    m = np.asarray(magnetization, dtype=np.float64)
+    if e.shape != m.shape or e.ndim != 1:
+        raise ValueError(f"energy and magnetization must be 1-D of the same length, got {e.shape} and {m.shape}")
+    T = _finite("T", T)
+    if T <= 0:
+        raise ValueError(f"T must be > 0, got {T!r}")
+    if e.size == 0:
+        nan = float("nan")
+        return dict(E=nan, M=nan, absM=nan, C=nan, chi=nan, binder=nan)
+    am = np.abs(m)
+    m2 = float(np.mean(m * m))
+    return dict(E=float(e.mean()), M=float(m.mean()), absM=float(am.mean()),
+                C=float(n_sites * e.var() / T ** 2),
+                chi=float(n_sites * (m2 - am.mean() ** 2) / T),
+                binder=float(1.0 - np.mean(m ** 4) / (3.0 * m2 * m2)) if m2 > 0 else float("nan"))
+
+
+def _finite(name: str, value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def _check_lattice_size(L: Any) -> int:
+    if isinstance(L, (bool, np.bool_)) or not isinstance(L, (int, np.integer)):
+        raise ValueError(f"L must be an integer, got {L!r}")
+    if not L_MIN <= L <= L_MAX:
+        raise ValueError(f"L must be in {L_MIN}..{L_MAX}, got {L}")
+    return int(L)
+
+
+def as_spins(name: str, array: Any, L: int) -> np.ndarray:
+    """An (L, L) int8 ±1 copy of ``array`` (accepts ±1, 0/1 or booleans); ValueError names ``name``."""
+    a = expect_array(name, array, shape=(L, L), dtype=None)
+    values = np.unique(a)
+    if np.all(np.isin(values, (-1, 1))):
+        return a.astype(np.int8)
+    if np.all(np.isin(values, (0, 1))):
+        return np.where(a > 0, 1, -1).astype(np.int8)
+    raise ValueError(f"{name} must hold ±1 (or 0/1) values, got {values[:6].tolist()}")
+
+
+def default_pattern(L: int) -> np.ndarray:
+    """A disc of up spins in a sea of down spins: shows a droplet shrinking or growing."""
+    L = _check_lattice_size(L)
+    y, x = np.mgrid[0:L, 0:L]
+    r = (x - (L - 1) / 2.0) ** 2 + (y - (L - 1) / 2.0) ** 2
+    return np.where(r <= (L / 4.0) ** 2, 1, -1).astype(np.int8)
+
+
+# --------------------------------------------------------------------------- scientific API
+class Ising:
+    """An L×L periodic Ising lattice with coupling J, field h and temperature T.
+
+    >>> m = Ising(L=64, T=2.0, algorithm="checkerboard", seed=0); m.step(100)
+    """
+
+    def __init__(self, L: int = 64, T: float = 2.0, J: float = 1.0, h: float = 0.0,
+                 algorithm: str = "checkerboard", start: str = "hot", seed: int | None = None,
+                 pattern: Any = None, history_cap: int = 20000):
+        self._L = _check_lattice_size(L)
+        self._T = self._check_T(T)
+        self._J = _finite("J", J)
+        self._h = _finite("h", h)
+        self._algorithm = self._check_algorithm(algorithm, self._J)
+        if start not in STARTS:
+            raise ValueError(f"start must be one of {list(STARTS)}, got {start!r}")
+        if isinstance(history_cap, (bool, np.bool_)) or not isinstance(history_cap, (int, np.integer)) \
+                or history_cap < 2:
+            raise ValueError(f"history_cap must be an integer ≥ 2, got {history_cap!r}")
+        self.start = start
+        self.pattern = None if pattern is None else as_spins("pattern", pattern, self._L)
+        self.energy_history = History(int(history_cap))
+        self.magnetization_history = History(int(history_cap))
+        n = self._L * self._L
+        self._black = np.empty((self._L, self._L // 2), dtype=np.int8)
+        self._white = np.empty((self._L, self._L // 2), dtype=np.int8)
+        self._queue = np.empty(n, dtype=np.int64)
+        self._mark = np.zeros(n, dtype=np.int64)
+        self.reset(start=start, seed=seed)
+
+    # -- validation --------------------------------------------------------
+    @staticmethod
+    def _check_T(T: Any) -> float:
+        T = _finite("T", T)
+        if T <= 0:
+            raise ValueError(f"T must be > 0, got {T!r}")
+        return T
+
+    @staticmethod
+    def _check_algorithm(algorithm: Any, J: float) -> str:
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {list(ALGORITHMS)}, got {algorithm!r}")
+        if algorithm == "wolff" and J < 0:
+            raise ValueError(f"algorithm 'wolff' needs J ≥ 0 (ferromagnet), got J={J!r}")
+        return algorithm
+
+    # -- properties --------------------------------------------------------
+    @property
+    def L(self) -> int:
+        return self._L
+
+    @property
+    def T(self) -> float:
+        return self._T
+
+    @T.setter
+    def T(self, value: float) -> None:
+        self._T = self._check_T(value)
+
+    @property
+    def J(self) -> float:
+        return self._J
+
+    @J.setter
+    def J(self, value: float) -> None:
+        value = _finite("J", value)
+        self._check_algorithm(self._algorithm, value)
+        self._J = value
+
+    @property
+    def h(self) -> float:
+        return self._h
+
+    @h.setter
+    def h(self, value: float) -> None:
+        self._h = _finite("h", value)
+
+    @property
+    def algorithm(self) -> str:
+        return self._algorithm
+
+    @algorithm.setter
+    def algorithm(self, value: str) -> None:
+        self._algorithm = self._check_algorithm(value, self._J)
+
+    @property
+    def spins(self) -> np.ndarray:
+        """A copy of the lattice, (L, L) int8 ±1."""
+        return self._spins.copy()
+
+    @property
+    def rng_state(self) -> np.ndarray:
+        """A copy of the kernel generator's xoshiro256** state (uint64[4])."""
+        return self._rng_state.copy()
+
+    # -- state -------------------------------------------------------------
+    def reset(self, start: str | None = None, seed: int | None = None) -> None:
+        """New lattice (hot: random, cold: all +1, pattern: the stored pattern); clears histories."""
+        if start is not None:
+            if start not in STARTS:
+                raise ValueError(f"start must be one of {list(STARTS)}, got {start!r}")
+            self.start = start
+        seed = check_seed(seed)
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> np.uint64(2))
+        self._rng_state = K.seed_state(seed)
+        L = self._L
+        if self.start == "hot":
+            bits = np.random.default_rng(seed).integers(0, 2, size=(L, L), dtype=np.int8)
+            self._spins = (2 * bits - 1).astype(np.int8)
+        elif self.start == "cold":
+            self._spins = np.ones((L, L), dtype=np.int8)
+        else:
+            self._spins = (self.pattern if self.pattern is not None else default_pattern(L)).copy()
+        self.sweeps = 0
+        self.energy_history.clear()
+        self.magnetization_history.clear()
+
+    def set_spins(self, array: Any) -> None:
+        """Replace the lattice (the GUI's pattern editor); also becomes the 'pattern' start."""
+        spins = as_spins("array", array, self._L)
+        self._spins = spins
+        self.pattern = spins.copy()
+
+    def set_state(self, spins: Any, rng_state: Any, sweeps: int, energy: Any, magnetization: Any) -> None:
+        """Restore a saved lattice, generator, sweep count and histories (validated)."""
+        spins = as_spins("spins", spins, self._L)
+        st = expect_array("rng_state", rng_state, shape=(4,), dtype=None)
+        if st.dtype != np.uint64 or not np.any(st):
+            raise ValueError(f"rng_state must be 4 uint64 words, not all zero, got {st.dtype} {st.tolist()}")
+        if isinstance(sweeps, (bool, np.bool_)) or not isinstance(sweeps, (int, np.integer)) or sweeps < 0:
+            raise ValueError(f"sweeps must be a non-negative integer, got {sweeps!r}")
+        e = expect_array("energy", energy, ndim=1)
+        m = expect_array("magnetization", magnetization, ndim=1)
+        if e.shape != m.shape:
+            raise ValueError(f"energy and magnetization histories differ in length: {e.shape} vs {m.shape}")
+        self._spins = spins
+        self._rng_state = st.copy()
+        self.sweeps = int(sweeps)
+        self.energy_history.load(e)
+        self.magnetization_history.load(m)
+
+    # -- dynamics ----------------------------------------------------------
+    def step(self, n_sweeps: int = 1) -> None:
+        """Run ``n_sweeps`` sweeps of the current algorithm; record E and M after each."""
+        if isinstance(n_sweeps, (bool, np.bool_)) or not isinstance(n_sweeps, (int, np.integer)) or n_sweeps < 0:
+            raise ValueError(f"n_sweeps must be a non-negative integer, got {n_sweeps!r}")
+        n = int(n_sweeps)
+        if n == 0:
+            return
+        e = np.empty(n)
+        m = np.empty(n)
+        beta = 1.0 / self._T
+        alg = self._algorithm
+        if alg == "wolff":
+            K.wolff_sweeps(self._spins, n, K.wolff_add_threshold(beta, self._J), beta, self._h,
+                           self._rng_state, self._queue, self._mark, self._J, e, m)
+        else:
+            thr = K.flip_thresholds(beta, self._J, self._h, "heatbath" if alg == "heatbath" else "metropolis")
+            if alg == "metropolis":
+                K.random_site_sweeps(self._spins, n, thr, self._rng_state, self._J, self._h, e, m)
+            elif self._L % 2 == 0:
+                K.checkerboard_sweeps(self._spins, n, thr, self._rng_state, self._black, self._white,
+                                      self._J, self._h, e, m)
+            else:
+                K.sequential_checkerboard_sweeps(self._spins, n, thr, self._rng_state, self._J, self._h, e, m)
+        self.sweeps += n
+        for x, y in zip(e.tolist(), m.tolist()):
+            self.energy_history.append(x)
+            self.magnetization_history.append(y)
+
+    # -- observables -------------------------------------------------------
+    def energy_per_spin(self) -> float:
+        """E/L² of the current lattice."""
+        return float(K.lattice_observables(self._spins, self._J, self._h)[0])
+
+    def magnetization(self) -> float:
+        """Mean spin of the current lattice."""
+        return float(self._spins.mean(dtype=np.float64))
+
+    def observables(self, window: int | None = None) -> dict:
+        """E, M, |M|, C, χ and Binder cumulant over the last ``window`` sweeps (all if None)."""
+        e = self.energy_history.array()
+        m = self.magnetization_history.array()
+        if window is not None:
+            if isinstance(window, (bool, np.bool_)) or not isinstance(window, (int, np.integer)) or window < 1:
+                raise ValueError(f"window must be a positive integer or None, got {window!r}")
+            e, m = e[-window:], m[-window:]
+        return window_observables(e, m, self._T, self._L * self._L)
+
+
+# --------------------------------------------------------------------------- GUI / CLI model
+@dataclass(frozen=True)
+class IsingParams:
+    L: int = param(256, label="lattice size L", min=L_MIN, max=L_MAX, live=False,
+                   help="L×L periodic lattice; changing it restarts")
+    T: float = param(2.0, label="temperature T", min=0.05, max=6.0, step=0.01,
+                     marks={"T_c": T_CRITICAL}, help="k_B T in units of J; T_c = 2/ln(1+√2) ≈ 2.269")
+    J: float = param(1.0, label="coupling J", min=-2.0, max=2.0, step=0.05,
+                     help="J > 0 ferromagnet, J < 0 antiferromagnet (not with Wolff)")
+    h: float = param(0.0, label="field h", min=-2.0, max=2.0, step=0.01, help="external magnetic field")
+    algorithm: str = param("checkerboard", label="algorithm", choices=ALGORITHMS, group="rule",
+                           help="metropolis: random site (the seeds'); checkerboard: fast Metropolis; "
+                                "heatbath: Glauber; wolff: clusters (critical region)")
+    start: str = param("hot", label="start", choices=STARTS, live=False,
+                       help="hot: random spins; cold: all up; pattern: the painted/loaded pattern")
+    window: int = param(500, label="observable window (sweeps)", min=10, max=20000,
+                        help="sweeps over which C, χ and the Binder cumulant are averaged")
+
+
+class IsingModel(Model):
+    """The 2-D Ising model for the GUI and the CLI; one step is one sweep."""
+
+    name = "ising"
+    title = "Ising"
+    unit = "sweep"
+    Params = IsingParams
+
+    def __init__(self, params: Any = None, *, seed: int | None = None):
+        super().__init__(params, seed=seed)
+        self.lattice = None
+        self._build(pattern=None)
+
+    def _build(self, pattern) -> None:
+        p = self.params
+        self.lattice = Ising(L=p.L, T=p.T, J=p.J, h=p.h, algorithm=p.algorithm, start=p.start,
+                             seed=self.kernel_seed(), pattern=pattern)
+        self._window_start = 0  # observables use sweeps since the last change of T, J or h
+        self._theory_energy = self._exact_energy()
+
+    def _exact_energy(self) -> float:
+        p = self.params
+        if p.h != 0.0 or p.J <= 0:
+            return float("nan")
+        return float(onsager_energy(p.T, p.J))
+
+    def reset(self, seed: int | None = None) -> None:
+        super().reset(seed)
+        pattern = self.lattice.pattern if self.lattice is not None and self.lattice.L == self.params.L else None
+        self._build(pattern)
+
+    def apply_params(self, old, new) -> None:
+        if old.L != new.L or old.start != new.start:
+            self.reset()
+            return
+        lat = self.lattice
+        Ising._check_algorithm(new.algorithm, new.J)  # before any change: a refusal keeps the state
+        lat._J = float(new.J)
+        lat.algorithm = new.algorithm
+        lat.T = new.T
+        lat.h = new.h
+        if (old.T, old.J, old.h) != (new.T, new.J, new.h):
+            self._window_start = lat.sweeps
+            self._theory_energy = self._exact_energy()
+
+    def step(self, n: int = 1) -> None:
+        self.lattice.step(n)
+        self.t += int(n)
+
+    def set_spins(self, array: Any) -> None:
+        """Load a drawn pattern (the GUI's pattern editor); it is also the 'pattern' start."""
+        self.lattice.set_spins(array)
+
+    def paint(self, key: str, index: np.ndarray, value: float) -> None:
+        """Set spins at flat indices to +1 (value > 0) or −1."""
+        if key != "spins":
+            raise ValueError(f"Ising has no paintable view {key!r}; accepts ['spins']")
+        idx = expect_array("index", np.atleast_1d(index), ndim=1, dtype=None)
+        if not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"index must be integers, got dtype {idx.dtype}")
+        n = self.params.L ** 2
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise ValueError(f"index must be in 0..{n - 1}, got {idx.min()}..{idx.max()}")
+        v = _finite("value", value)
+        flat = self.lattice._spins.reshape(-1)
+        flat[idx] = 1 if v > 0 else -1
+
+    def _window(self) -> tuple[np.ndarray, np.ndarray]:
+        lat = self.lattice
+        e = lat.energy_history.array()
+        m = lat.magnetization_history.array()
+        since = lat.sweeps - self._window_start
+        k = max(0, min(self.params.window, since, len(e)))
+        return e[len(e) - k:], m[len(m) - k:]
+
+    def snapshot(self) -> Snapshot:
+        lat = self.lattice
+        e_hist = lat.energy_history.array()
+        m_hist = lat.magnetization_history.array()
+        e_win, m_win = self._window()
+        obs = window_observables(e_win, m_win, lat.T, lat.L * lat.L)
+        n = len(e_hist)
+        theory = (np.array([[0.0, max(n - 1, 1)], [self._theory_energy] * 2])
+                  if math.isfinite(self._theory_energy) else np.zeros((2, 0)))
+        data = {
+            "spins": lat.spins,
+            "energy": e_hist,
+            "magnetization": m_hist,
+            "onsager_energy": theory,
+            "E": lat.energy_per_spin() if n == 0 else float(e_hist[-1]),
+            "M": lat.magnetization() if n == 0 else float(m_hist[-1]),
+            "E_mean": obs["E"], "absM_mean": obs["absM"],
+            "specific_heat": obs["C"], "susceptibility": obs["chi"], "binder": obs["binder"],
+            "window_sweeps": float(len(e_win)),
+            "T": lat.T, "T_c": critical_temperature(lat.J) if lat.J > 0 else float("nan"),
+        }
+        return Snapshot(t=self.t, data=data, unit=self.unit)
+
+    @classmethod
+    def views(cls) -> list[ViewSpec]:
+        return [
+            ViewSpec("spins", "lattice", "Spins", colormap="spin", paintable=True, main=True),
+            ViewSpec("energy", "curve", "Energy per spin", x_label="sweep", y_label="E / N",
+                     theory="onsager_energy", labels=("E/N",)),
+            ViewSpec("magnetization", "curve", "Magnetisation per spin", x_label="sweep",
+                     y_label="M / N", labels=("M/N",)),
+        ]
+
+    @classmethod
+    def experiments(cls) -> list[Experiment]:
+        from engine.experiments.ising_sweep import EXPERIMENT
+        return [EXPERIMENT]
+
+    def extra_state(self) -> dict[str, np.ndarray]:
+        lat = self.lattice
+        out = {"spins": lat.spins, "kernel_rng": lat.rng_state,
+               "sweeps": np.array(lat.sweeps, dtype=np.int64),
+               "window_start": np.array(self._window_start, dtype=np.int64),
+               "energy_history": lat.energy_history.array(),
+               "magnetization_history": lat.magnetization_history.array()}
+        if lat.pattern is not None:
+            out["pattern"] = lat.pattern.copy()
+        return out
+
+    def load_extra_state(self, state) -> None:
+        for key in ("spins", "kernel_rng", "sweeps", "window_start", "energy_history", "magnetization_history"):
+            if key not in state:
+                raise ValueError(f"state is missing {key!r}")
+        lat = Ising(L=self.params.L, T=self.params.T, J=self.params.J, h=self.params.h,
+                    algorithm=self.params.algorithm, start="cold", seed=0)
+        if "pattern" in state:
+            lat.set_spins(np.asarray(state["pattern"]))
+        ws = np.asarray(state["window_start"])
+        if ws.shape != () or not np.issubdtype(ws.dtype, np.integer) or ws < 0:
+            raise ValueError(f"state['window_start'] must be a non-negative integer, got {ws!r}")
+        sweeps = np.asarray(state["sweeps"])
+        if sweeps.shape != () or not np.issubdtype(sweeps.dtype, np.integer):
+            raise ValueError(f"state['sweeps'] must be an integer scalar, got {sweeps!r}")
+        lat.start = self.params.start
+        lat.set_state(state["spins"], state["kernel_rng"], int(sweeps), state["energy_history"],
+                      state["magnetization_history"])
+        self.lattice = lat
+        self._window_start = int(ws)
+        self._theory_energy = self._exact_energy()
