@@ -1,0 +1,5 @@
+import sys
+
+from hebbgui.app import main
+
+sys.exit(main())

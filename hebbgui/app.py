@@ -1,0 +1,125 @@
+"""Command line and QApplication: ``hebbgui``, ``--version``, ``--selftest``, ``run …``, ``bench``."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from engine import __version__
+
+HEADLESS_COMMANDS = ("run", "bench")
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="hebbgui", description="A laboratory for Hebbian learning and "
+                                "associative memory. Headless: `hebbgui run …`, `hebbgui bench`.")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    p.add_argument("--selftest", action="store_true",
+                   help="open an offscreen window, run every model a few frames, exit 0 (ok) or 1")
+    p.add_argument("--model", default="hopfield", help="model to open first")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--screenshot", default=None,
+                   help="after --frames frames, save a PNG of the window to this path and quit")
+    p.add_argument("--frames", type=int, default=60)
+    p.add_argument("--size", default="1280x800", help="window size WxH")
+    return p.parse_args(argv)
+
+
+def _wait(app, predicate, timeout: float) -> bool:
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        app.processEvents()
+        if predicate():
+            return True
+        time.sleep(0.002)
+    return predicate()
+
+
+def selftest(app, window_cls) -> int:
+    """Every registered model: open, play, frames arrive, no error; then close cleanly."""
+    from engine import registry
+    failures = []
+    win = window_cls(model_name=None, restore_layout=False)
+    win.show()
+    for name in registry.names():
+        t0 = time.perf_counter()
+        win.last_error = ""
+        frames = []
+        win.frame_drawn.connect(frames.append)
+        win.open_model(name, seed=0)
+        ok = _wait(app, lambda: win.model_cls is not None and win.model_cls.name == name and frames, 120)
+        frames.clear()
+        win.controller.play()
+        ok = ok and _wait(app, lambda: len(frames) >= 5 or win.last_error, 120)
+        win.controller.pause()
+        win.frame_drawn.disconnect(frames.append)
+        status = "ok" if ok and not win.last_error else f"FAILED {win.last_error or 'no frames'}"
+        if status != "ok":
+            failures.append(name)
+        print(f"selftest {name:12s} {status}  ({time.perf_counter() - t0:.1f} s)", flush=True)
+    t0 = time.perf_counter()
+    win.close()
+    stopped = win.controller.thread.isFinished()
+    print(f"selftest close: engine thread {'stopped' if stopped else 'STILL RUNNING'} "
+          f"({time.perf_counter() - t0:.2f} s)", flush=True)
+    if not stopped:
+        failures.append("close")
+    print("selftest " + ("passed" if not failures else f"FAILED: {failures}"), flush=True)
+    return 0 if not failures else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in HEADLESS_COMMANDS:
+        from engine import numba_cache
+        numba_cache.configure()
+        from engine.cli import main as cli_main
+        return cli_main(argv)
+    args = _parse(argv)
+    if args.version:
+        print(f"hebbgui {__version__}")
+        return 0
+    if args.selftest:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from engine import numba_cache
+    numba_cache.configure()
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("hebbgui")
+    app.setOrganizationName("hebbgui")
+    from hebbgui.mainwindow import MainWindow
+    if args.selftest:
+        return selftest(app, MainWindow)
+    try:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        print(f"error: --size must look like 1280x800, got {args.size!r}", file=sys.stderr)
+        return 2
+    from engine import registry
+    if args.model not in registry.names():
+        print(f"error: --model must be one of {registry.names()}, got {args.model!r}", file=sys.stderr)
+        return 2
+    win = MainWindow(model_name=args.model, seed=args.seed)
+    win.resize(w, h)
+    win.show()
+    if args.screenshot:
+        return _screenshot(app, win, args)
+    return app.exec()
+
+
+def _screenshot(app, win, args) -> int:
+    """Play ``--frames`` frames, save the window as PNG, quit (for the README and for looking at it)."""
+    frames = []
+    win.frame_drawn.connect(frames.append)
+    _wait(app, lambda: win.model_cls is not None and frames, 120)
+    if args.frames > 0:
+        win.controller.play()
+        _wait(app, lambda: len(frames) >= args.frames, 120)
+        win.controller.pause()
+    _wait(app, lambda: False, 0.3)
+    win.grab().save(args.screenshot, "PNG")
+    print(f"saved {args.screenshot}")
+    win.close()
+    return 0

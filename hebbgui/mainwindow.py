@@ -1,0 +1,389 @@
+"""The main window: wires model ↔ engine thread ↔ views and panels, all built from the model's contract."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QGridLayout, QGroupBox, QLabel,
+                               QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QPushButton, QScrollArea,
+                               QSplitter, QToolBar, QVBoxLayout, QWidget)
+
+from engine import __version__, registry
+from engine.model import Snapshot
+from hebbgui.panels.experiment import ExperimentDialog
+from hebbgui.panels.params_form import ParamsForm
+from hebbgui.panels.pattern_editor import PatternEditor
+from hebbgui.panels.transport import TransportBar
+from hebbgui.views import make_view
+from hebbgui.worker import EngineController
+
+DEFAULT_MODEL = "hopfield"
+
+
+class MainWindow(QMainWindow):
+    """Model list | views | parameters, with the transport bar always at the bottom."""
+
+    frame_drawn = Signal(object)   # emitted after a frame is drawn (tests and benchmarks count these)
+
+    def __init__(self, model_name: str | None = DEFAULT_MODEL, *, seed: int = 0, restore_layout: bool = True):
+        super().__init__()
+        self.setWindowTitle(f"hebbgui {__version__}")
+        self.resize(1280, 800)
+        self.controller = EngineController(self)
+        self.model_cls = None
+        self.views: dict[str, object] = {}
+        self.params_form: ParamsForm | None = None
+        self.pattern_editor: PatternEditor | None = None
+        self.presentation = False
+        self.last_snapshot: Snapshot | None = None
+        self.last_error = ""
+        self._frame_times: list[float] = []
+        self._experiment_dialog = None
+        self._closing = False
+
+        self._build_central()
+        self._build_docks()
+        self._build_transport()
+        self._build_menus()
+        self._connect_worker()
+        self.statusBar().showMessage("starting…")
+        if restore_layout:
+            s = QSettings("hebbgui", "hebbgui")
+            state = s.value("window/state")
+            if state is not None:
+                self.restoreState(state)
+        if model_name:
+            self.open_model(model_name, seed=seed)
+
+    # ---------------------------------------------------------------- layout
+    def _build_central(self) -> None:
+        self.central = QWidget()
+        self.central.setObjectName("central")
+        lay = QVBoxLayout(self.central)
+        lay.setContentsMargins(4, 4, 4, 4)
+        self.splitter = QSplitter(Qt.Vertical)
+        self.main_area = QWidget()
+        self.main_layout = QVBoxLayout(self.main_area)
+        self.main_layout.setContentsMargins(0, 0, 0, 0)
+        self.side_area = QWidget()
+        self.side_layout = QGridLayout(self.side_area)
+        self.side_layout.setContentsMargins(0, 0, 0, 0)
+        self.splitter.addWidget(self.main_area)
+        self.splitter.addWidget(self.side_area)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        lay.addWidget(self.splitter)
+        self.setCentralWidget(self.central)
+
+    def _build_docks(self) -> None:
+        self.model_list = QListWidget()
+        self.model_list.setObjectName("model-list")
+        for name in registry.names():
+            item = QListWidgetItem(registry.title(name))
+            item.setData(Qt.UserRole, name)
+            self.model_list.addItem(item)
+        self.model_list.itemClicked.connect(lambda it: self.open_model(it.data(Qt.UserRole)))
+        self.models_dock = self._dock("Models", self.model_list, Qt.LeftDockWidgetArea)
+        self.models_dock.setMinimumWidth(130)
+
+        self.side_panel = QWidget()
+        self.side_panel_layout = QVBoxLayout(self.side_panel)
+        self.side_panel_layout.setContentsMargins(4, 4, 4, 4)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.side_panel)
+        self.params_dock = self._dock("Parameters", scroll, Qt.RightDockWidgetArea)
+        self.params_dock.setMinimumWidth(300)
+
+        self.patterns_holder = QWidget()
+        QVBoxLayout(self.patterns_holder).setContentsMargins(0, 0, 0, 0)
+        self.patterns_dock = self._dock("Patterns", self.patterns_holder, Qt.RightDockWidgetArea)
+
+    def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_transport(self) -> None:
+        self.transport = TransportBar()
+        bar = QToolBar("Transport")
+        bar.setObjectName("transport")
+        bar.setMovable(False)
+        bar.addWidget(self.transport)
+        self.addToolBar(Qt.BottomToolBarArea, bar)
+        t = self.transport
+        t.play_toggled.connect(lambda on: self.controller.play() if on else self.controller.pause())
+        t.step_clicked.connect(lambda: self.controller.step(1))
+        t.reset_clicked.connect(lambda seed: self.controller.reset(seed))
+        t.speed_changed.connect(self.controller.set_speed)
+        for key, fn in ((Qt.Key_Space, lambda: t.play.toggle()), (Qt.Key_Right, lambda: self.controller.step(1)),
+                        (Qt.Key_R, lambda: t.reset.click()), (Qt.Key_F11, self.toggle_presentation)):
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ApplicationShortcut)
+            sc.activated.connect(fn)
+
+    def _build_menus(self) -> None:
+        m = self.menuBar()
+        file = m.addMenu("&File")
+        file.addAction("&Open session…", self.open_session_dialog, QKeySequence.Open)
+        file.addAction("&Save session…", self.save_session_dialog, QKeySequence.Save)
+        file.addSeparator()
+        file.addAction("Export main view as PNG…", self.export_main_dialog)
+        file.addAction("Export window as PNG…", self.export_window_dialog)
+        file.addSeparator()
+        file.addAction("&Quit", self.close, QKeySequence.Quit)
+        view = m.addMenu("&View")
+        self.presentation_action = QAction("Presentation mode", self, checkable=True)
+        self.presentation_action.setShortcut(QKeySequence(Qt.Key_F11))
+        self.presentation_action.setShortcutContext(Qt.WidgetShortcut)  # the window-wide F11 shortcut handles it
+        self.presentation_action.triggered.connect(lambda: self.toggle_presentation())
+        view.addAction(self.presentation_action)
+        for dock in (self.models_dock, self.params_dock, self.patterns_dock):
+            view.addAction(dock.toggleViewAction())
+        self.model_menu = m.addMenu("&Model")
+        group = QActionGroup(self)
+        self.model_actions = {}
+        for name in registry.names():
+            a = QAction(registry.title(name), self, checkable=True)
+            a.triggered.connect(lambda _=False, n=name: self.open_model(n))
+            group.addAction(a)
+            self.model_menu.addAction(a)
+            self.model_actions[name] = a
+        self.lessons_menu = m.addMenu("&Lessons")
+        help_menu = m.addMenu("&Help")
+        help_menu.addAction("About hebbgui", self.about)
+
+    def _connect_worker(self) -> None:
+        w = self.controller.worker
+        w.frame.connect(self.on_frame)
+        w.failed.connect(self.on_failed)
+        # Bound methods only: a lambda has no receiver, so PySide would call it in the engine thread.
+        w.status.connect(self.on_status)
+        w.model_ready.connect(self.on_model_ready)
+        w.params_applied.connect(self.on_params)
+        w.model_loaded.connect(self.on_params)
+        w.playing_changed.connect(self.transport.set_playing)
+        w.saved.connect(self.on_saved)
+
+    # ---------------------------------------------------------------- model switching
+    def open_model(self, name: str, seed: int | None = None) -> None:
+        """Ask the engine thread to build a registered model; views follow in on_model_ready."""
+        if name not in registry.names():
+            self.on_failed(f"unknown model {name!r}")
+            return
+        self.transport.set_playing(False)
+        if seed is not None:
+            self.transport.seed.setValue(int(seed))
+        self.controller.create_model(name, self.transport.seed.value())
+
+    def on_model_ready(self, model_cls, session: dict) -> None:
+        self.model_cls = model_cls
+        self.setWindowTitle(f"hebbgui {__version__} — {model_cls.title}")
+        for i in range(self.model_list.count()):
+            item = self.model_list.item(i)
+            if item.data(Qt.UserRole) == model_cls.name:
+                self.model_list.setCurrentItem(item)
+        if model_cls.name in self.model_actions:
+            self.model_actions[model_cls.name].setChecked(True)
+        self._build_views(model_cls)
+        self._build_side_panel(model_cls)
+        self._build_lessons(model_cls)
+        self.last_snapshot = None
+        if session.get("presentation") and not self.presentation:
+            self.toggle_presentation()
+
+    def _clear_layout(self, layout) -> None:
+        while layout.count():
+            w = layout.takeAt(0).widget()
+            if w is not None:
+                w.setParent(None)
+                w.deleteLater()
+
+    def _build_views(self, model_cls) -> None:
+        self._clear_layout(self.main_layout)
+        self._clear_layout(self.side_layout)
+        self.views = {}
+        specs = list(model_cls.views())
+        main = next((s for s in specs if s.main), specs[0] if specs else None)
+        others = [s for s in specs if s is not main]
+        if main is not None:
+            v = make_view(main)
+            v.painted.connect(self.on_painted)
+            self.main_layout.addWidget(v)
+            self.views[main.key] = v
+        cols = 2 if len(others) <= 4 else 3
+        if len(others) == 3:
+            cols = 3
+        for i, spec in enumerate(others):
+            v = make_view(spec)
+            v.painted.connect(self.on_painted)
+            self.side_layout.addWidget(v, i // cols, i % cols)
+            self.views[spec.key] = v
+        self.side_area.setVisible(bool(others))
+        for v in self.views.values():
+            v.set_presentation(self.presentation)
+
+    def _build_side_panel(self, model_cls) -> None:
+        self._clear_layout(self.side_panel_layout)
+        self.params_form = ParamsForm(model_cls.Params)
+        self.params_form.changed.connect(self.on_param_edited)
+        self.side_panel_layout.addWidget(self.params_form)
+        actions = model_cls.actions()
+        if actions:
+            box = QGroupBox("Actions")
+            lay = QVBoxLayout(box)
+            for method, label, tip in actions:
+                b = QPushButton(label)
+                b.setToolTip(tip)
+                b.setObjectName(f"action-{method}")
+                b.clicked.connect(lambda _=False, m=method: self.controller.call(m))
+                lay.addWidget(b)
+            self.side_panel_layout.addWidget(box)
+        self.side_panel_layout.addStretch(1)
+        # The pattern editor appears for models that store and recall patterns.
+        holder_layout = self.patterns_holder.layout()
+        self._clear_layout(holder_layout)
+        self.pattern_editor = None
+        if hasattr(model_cls, "set_patterns") and hasattr(model_cls, "set_probe"):
+            self.pattern_editor = PatternEditor()
+            self.pattern_editor.store.connect(lambda P: self.controller.call("set_patterns", P))
+            self.pattern_editor.probe.connect(lambda x: self.controller.call("set_probe", x))
+            self.pattern_editor.message.connect(lambda s: self.statusBar().showMessage(s, 5000))
+            holder_layout.addWidget(self.pattern_editor)
+            self.patterns_dock.show()
+        else:
+            self.patterns_dock.hide()
+
+    def _build_lessons(self, model_cls) -> None:
+        self.lessons_menu.clear()
+        exps = model_cls.experiments()
+        for exp in exps:
+            self.lessons_menu.addAction(exp.title, lambda e=exp: self.open_experiment(e))
+        if not exps:
+            a = self.lessons_menu.addAction("(no experiments for this model)")
+            a.setEnabled(False)
+
+    def open_experiment(self, exp) -> ExperimentDialog:
+        """Show the experiment's dialog (settings, run with progress and cancel, result views)."""
+        if self._experiment_dialog is not None:
+            self._experiment_dialog.close()
+        dlg = ExperimentDialog(exp, self.controller, self)
+        self._experiment_dialog = dlg
+        dlg.show()
+        return dlg
+
+    # ---------------------------------------------------------------- engine → GUI
+    def on_frame(self, snapshot: Snapshot) -> None:
+        try:
+            for v in self.views.values():
+                v.update_view(snapshot)
+            self.transport.show_time(snapshot.t, snapshot.unit)
+            if self.pattern_editor is not None:
+                state = snapshot.data.get("state")
+                if state is not None and np.ndim(state) == 2 and tuple(np.shape(state)) != self.pattern_editor.shape:
+                    self.pattern_editor.set_shape(np.shape(state))
+                if "patterns" in snapshot.data:
+                    self.pattern_editor.sync_stored(snapshot.data["patterns"])
+            now = time.perf_counter()
+            self._frame_times.append(now)
+            while self._frame_times and now - self._frame_times[0] > 1.0:
+                self._frame_times.pop(0)
+            if len(self._frame_times) > 1:
+                self.transport.show_fps((len(self._frame_times) - 1) / (self._frame_times[-1] - self._frame_times[0] + 1e-9))
+            self.last_snapshot = snapshot
+            self.frame_drawn.emit(snapshot)
+        finally:
+            self.controller.frame_taken()
+
+    def on_failed(self, message: str) -> None:
+        self.last_error = message
+        self.statusBar().showMessage(message, 10000)
+
+    def on_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 4000)
+
+    def on_saved(self, path: str) -> None:
+        self.statusBar().showMessage(f"saved {path}", 5000)
+
+    def on_params(self, params) -> None:
+        if self.params_form is not None and type(params) is self.params_form.params_cls:
+            self.params_form.set_values(params)
+
+    def on_param_edited(self, name: str, value) -> None:
+        self.controller.set_params(**{name: value})
+
+    def on_painted(self, key: str, flat, value: float) -> None:
+        self.controller.call("paint", key, np.asarray(flat), float(value))
+
+    # ---------------------------------------------------------------- files
+    def session_dict(self) -> dict:
+        return {"presentation": self.presentation, "speed": self.transport.speed.value()}
+
+    def save_session(self, path: str) -> None:
+        self.controller.save_session(path, self.session_dict())
+
+    def open_session(self, path: str) -> None:
+        self.transport.set_playing(False)
+        self.controller.open_session(path)
+
+    def save_session_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", "session.npz", "hebbgui session (*.npz)")
+        if path:
+            self.save_session(path)
+
+    def open_session_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open session", "", "hebbgui session (*.npz)")
+        if path:
+            self.open_session(path)
+
+    def export_main_dialog(self) -> None:
+        main = next(iter(self.views.values()), None)
+        if main is not None:
+            main._export_dialog()
+
+    def export_window_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export window", "hebbgui.png", "PNG image (*.png)")
+        if path:
+            self.grab().save(path if path.lower().endswith(".png") else path + ".png", "PNG")
+
+    # ---------------------------------------------------------------- presentation
+    def toggle_presentation(self) -> None:
+        """Panels hidden, fonts and lines about 1.6× — for projecting and recording."""
+        self.presentation = not self.presentation
+        self.presentation_action.setChecked(self.presentation)
+        app = QApplication.instance()
+        if self.presentation:
+            self._docks_visible = {d: d.isVisible() for d in (self.models_dock, self.params_dock, self.patterns_dock)}
+            for d in self._docks_visible:
+                d.hide()
+            self._base_font = QFont(app.font())
+            f = QFont(self._base_font)
+            f.setPointSizeF(self._base_font.pointSizeF() * 1.6)
+            app.setFont(f)
+        else:
+            for d, vis in getattr(self, "_docks_visible", {}).items():
+                d.setVisible(vis)
+            if hasattr(self, "_base_font"):
+                app.setFont(self._base_font)
+        for v in self.views.values():
+            v.set_presentation(self.presentation)
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About hebbgui",
+                          f"hebbgui {__version__}\nA laboratory for Hebbian learning and associative memory.\n"
+                          "MNIST © Yann LeCun, Corinna Cortes, Christopher J. C. Burges (CC BY-SA 3.0).")
+
+    # ---------------------------------------------------------------- closing
+    def closeEvent(self, ev) -> None:
+        if not self._closing:
+            self._closing = True
+            QSettings("hebbgui", "hebbgui").setValue("window/state", self.saveState())
+            if self._experiment_dialog is not None:
+                self.controller.cancel_experiment()
+                self._experiment_dialog.close()
+            self.controller.stop(1000)
+        super().closeEvent(ev)

@@ -1,0 +1,1 @@
+"""Side panels: transport bar, params form, pattern editor, experiment dialog."""

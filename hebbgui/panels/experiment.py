@@ -1,0 +1,143 @@
+"""The experiment dialog: settings, Run with a progress bar and Cancel, then the result's views."""
+from __future__ import annotations
+
+import ast
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QDialog, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from engine.model import Snapshot
+from hebbgui.views import make_view
+
+
+class ExperimentDialog(QDialog):
+    """Runs one Experiment in the engine thread; the GUI stays live and can cancel it."""
+
+    def __init__(self, experiment, controller, parent=None):
+        super().__init__(parent)
+        self.experiment = experiment
+        self.controller = controller
+        self.result = None
+        self.running = False
+        self.setWindowTitle(experiment.title)
+        self.resize(900, 620)
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.editors = {}
+        for key, value in experiment.defaults.items():
+            if isinstance(value, bool):
+                w = QLineEdit(str(value))
+            elif isinstance(value, int):
+                w = QSpinBox()
+                w.setRange(-10**9, 10**9)
+                w.setValue(value)
+            elif isinstance(value, float):
+                w = QDoubleSpinBox()
+                w.setDecimals(4)
+                w.setRange(-1e9, 1e9)
+                w.setValue(value)
+            else:
+                w = QLineEdit(repr(value) if not isinstance(value, str) else value)
+            w.setObjectName(f"setting-{key}")
+            self.editors[key] = (w, value)
+            form.addRow(key.replace("_", " "), w)
+        lay.addLayout(form)
+        row = QHBoxLayout()
+        self.run_button = QPushButton("Run")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.message = QLabel("")
+        row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.progress, 1)
+        lay.addLayout(row)
+        lay.addWidget(self.message)
+        self.results = QWidget()
+        self.results_layout = QGridLayout(self.results)
+        lay.addWidget(self.results, 1)
+        self.views = []
+        for i, spec in enumerate(experiment.views):
+            v = make_view(spec)
+            self.results_layout.addWidget(v, i // 2, i % 2)
+            self.views.append(v)
+        w = controller.worker
+        w.experiment_progress.connect(self.on_progress)
+        w.experiment_finished.connect(self.on_finished)
+        w.failed.connect(self.on_failed)
+
+    def settings(self) -> dict:
+        out = {}
+        for key, (w, default) in self.editors.items():
+            if isinstance(w, (QSpinBox, QDoubleSpinBox)):
+                out[key] = w.value()
+            else:
+                text = w.text()
+                if isinstance(default, str):
+                    out[key] = text
+                else:
+                    try:
+                        out[key] = ast.literal_eval(text)
+                    except (ValueError, SyntaxError):
+                        raise ValueError(f"{key}: cannot read {text!r}") from None
+        return out
+
+    def run(self) -> None:
+        try:
+            settings = self.settings()
+        except ValueError as exc:
+            self.message.setText(str(exc))
+            return
+        self.running = True
+        self.result = None
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setValue(0)
+        self.message.setText("running…")
+        self.controller.run_experiment(self.experiment.name, settings)
+
+    def cancel(self) -> None:
+        self.controller.cancel_experiment()
+        self.message.setText("cancelling…")
+
+    def on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(1000 * fraction))
+        if message:
+            self.message.setText(message)
+
+    def on_failed(self, message: str) -> None:
+        if self.running:
+            self.message.setText(message)
+
+    def on_finished(self, name: str, result) -> None:
+        if name != self.experiment.name:
+            return
+        self.running = False
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if result is None:
+            if not self.message.text().startswith(("could", "error")):
+                self.message.setText("cancelled")
+            return
+        self.result = result
+        self.progress.setValue(1000)
+        self.message.setText("finished")
+        snap = Snapshot(t=0, data=dict(result), unit="run")
+        for v in self.views:
+            v.update_view(snap)
+
+    def closeEvent(self, ev) -> None:
+        if self.running:
+            self.controller.cancel_experiment()
+        w = self.controller.worker
+        for sig, slot in ((w.experiment_progress, self.on_progress), (w.experiment_finished, self.on_finished),
+                          (w.failed, self.on_failed)):
+            try:
+                sig.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        super().closeEvent(ev)

@@ -1,0 +1,175 @@
+"""The parameter form, built from a model's Params metadata (label, min, max, choices, help)."""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QLineEdit, QSlider, QSpinBox, QVBoxLayout, QWidget)
+
+SLIDER_STEPS = 1000
+
+
+class MarkedSlider(QSlider):
+    """A horizontal slider that draws named marks (e.g. T_c) as red ticks."""
+
+    def __init__(self, marks: dict[str, float], lo: float, hi: float):
+        super().__init__(Qt.Horizontal)
+        self.marks, self.lo, self.hi = marks, lo, hi
+        self.setRange(0, SLIDER_STEPS)
+
+    def paintEvent(self, ev):
+        super().paintEvent(ev)
+        if not self.marks or self.hi <= self.lo:
+            return
+        p = QPainter(self)
+        p.setPen(QPen(QColor("#C0392B"), 2))
+        for name, v in self.marks.items():
+            if self.lo <= v <= self.hi:
+                x = int(8 + (self.width() - 16) * (v - self.lo) / (self.hi - self.lo))
+                p.drawLine(x, 0, x, self.height())
+                p.drawText(x + 3, 10, name)
+        p.end()
+
+
+class ParamsForm(QWidget):
+    """Emits ``changed(name, value)`` when the user edits a field; ``set_values`` updates silently."""
+
+    changed = Signal(str, object)
+
+    def __init__(self, params_cls: type, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.params_cls = params_cls
+        self.fields = {f.name: f for f in dataclasses.fields(params_cls)}
+        self.editors: dict[str, QWidget] = {}
+        self._setters: dict[str, callable] = {}
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        rule_fields = [f for f in self.fields.values() if f.metadata.get("group") == "rule"]
+        if rule_fields:
+            box = QGroupBox("Learning rule")
+            form = QFormLayout(box)
+            for f in rule_fields:
+                self._add(form, f)
+            outer.addWidget(box)
+        box = QGroupBox("Parameters")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        for f in self.fields.values():
+            if f.metadata.get("group") != "rule":
+                self._add(form, f)
+        outer.addWidget(box)
+        outer.addStretch(1)
+
+    def _label(self, f) -> QLabel:
+        meta = f.metadata
+        text = meta.get("label") or f.name
+        if not meta.get("live", True):
+            text += " ↺"
+        lab = QLabel(text)
+        tip = meta.get("help") or ""
+        if not meta.get("live", True):
+            tip += ("\n" if tip else "") + "Applies on reset: changing it restarts the model."
+        lab.setToolTip(tip)
+        return lab
+
+    def _add(self, form: QFormLayout, f) -> None:
+        meta, name, default = f.metadata, f.name, f.default
+        tip = meta.get("help") or ""
+        choices = meta.get("choices")
+        if choices:
+            w = QComboBox()
+            for c in choices:
+                w.addItem(str(c), c)
+            w.currentIndexChanged.connect(lambda i, n=name, w=w: self.changed.emit(n, w.itemData(i)))
+            setter = lambda v, w=w: w.setCurrentIndex(max(0, w.findData(v)))
+        elif isinstance(default, bool):
+            w = QCheckBox()
+            w.toggled.connect(lambda v, n=name: self.changed.emit(n, bool(v)))
+            setter = w.setChecked
+        elif isinstance(default, int):
+            w = QSpinBox()
+            w.setRange(int(meta["min"]) if meta.get("min") is not None else -10**9,
+                       int(meta["max"]) if meta.get("max") is not None else 10**9)
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(lambda v, n=name: self.changed.emit(n, int(v)))
+            setter = w.setValue
+        elif isinstance(default, float):
+            w, setter = self._float_editor(name, meta)
+        else:
+            w = QLineEdit(str(default))
+            w.editingFinished.connect(lambda n=name, w=w: self.changed.emit(n, w.text()))
+            setter = lambda v, w=w: w.setText(str(v))
+        w.setToolTip(tip)
+        w.setObjectName(f"param-{name}")
+        self.editors[name] = w
+        self._setters[name] = setter
+        form.addRow(self._label(f), w)
+
+    def _float_editor(self, name: str, meta: dict):
+        lo = meta.get("min")
+        hi = meta.get("max")
+        spin = QDoubleSpinBox()
+        spin.setDecimals(4)
+        spin.setRange(lo if lo is not None else -1e9, hi if hi is not None else 1e9)
+        spin.setSingleStep(meta.get("step") or (((hi - lo) / 100) if lo is not None and hi is not None else 0.1))
+        spin.setKeyboardTracking(False)
+        if lo is None or hi is None:
+            spin.valueChanged.connect(lambda v, n=name: self.changed.emit(n, float(v)))
+            return spin, spin.setValue
+        # Bounded floats get a slider too: dragging T through T_c is the point of the lesson.
+        log = bool(meta.get("log")) and lo > 0
+        slider = MarkedSlider(meta.get("marks") or {}, lo, hi)
+
+        def to_slider(v: float) -> int:
+            if log:
+                return int(round(SLIDER_STEPS * (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo))))
+            return int(round(SLIDER_STEPS * (v - lo) / (hi - lo)))
+
+        def from_slider(i: int) -> float:
+            if log:
+                return math.exp(math.log(lo) + (math.log(hi) - math.log(lo)) * i / SLIDER_STEPS)
+            return lo + (hi - lo) * i / SLIDER_STEPS
+
+        def on_slider(i: int):
+            v = from_slider(i)
+            spin.blockSignals(True)
+            spin.setValue(v)
+            spin.blockSignals(False)
+            self.changed.emit(name, float(spin.value()))
+
+        def on_spin(v: float):
+            slider.blockSignals(True)
+            slider.setValue(to_slider(v))
+            slider.blockSignals(False)
+            self.changed.emit(name, float(v))
+
+        slider.valueChanged.connect(on_slider)
+        spin.valueChanged.connect(on_spin)
+        box = QWidget()
+        lay = QHBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(slider, 3)
+        lay.addWidget(spin, 2)
+        box.slider, box.spin = slider, spin
+
+        def setter(v: float):
+            for wdg in (slider, spin):
+                wdg.blockSignals(True)
+            spin.setValue(float(v))
+            slider.setValue(to_slider(float(v)))
+            for wdg in (slider, spin):
+                wdg.blockSignals(False)
+        return box, setter
+
+    def set_values(self, params) -> None:
+        """Show ``params`` without emitting ``changed``."""
+        for name, setter in self._setters.items():
+            w = self.editors[name]
+            w.blockSignals(True)
+            try:
+                setter(getattr(params, name))
+            finally:
+                w.blockSignals(False)

@@ -1,0 +1,127 @@
+"""Shared pieces of every view: the frame around a pyqtgraph widget, colours, PNG export."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from engine.model import Snapshot, ViewSpec
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="#222")
+
+# Okabe–Ito: distinguishable for colour-blind viewers (UX.md).
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+SPIN_ON = (30, 60, 110)      # +1: deep blue
+SPIN_OFF = (238, 232, 213)   # −1 / 0: warm paper
+
+
+def spin_lut() -> np.ndarray:
+    """Two calm colours for ±1 (a 2-entry lookup table over levels [−1, 1])."""
+    return np.array([SPIN_OFF, SPIN_ON], dtype=np.uint8)
+
+
+def diverging_cmap() -> pg.ColorMap:
+    """Blue–white–red, centred on 0."""
+    return pg.ColorMap(pos=[0.0, 0.5, 1.0], color=[(33, 102, 172), (247, 247, 247), (178, 24, 43)])
+
+
+def gray_cmap() -> pg.ColorMap:
+    return pg.ColorMap(pos=[0.0, 1.0], color=[(255, 255, 255), (0, 0, 0)])
+
+
+def sequential_cmap() -> pg.ColorMap:
+    return pg.colormap.get("viridis")
+
+
+def cmap_for(name: str) -> pg.ColorMap:
+    return {"diverging": diverging_cmap(), "gray": gray_cmap()}.get(name, sequential_cmap())
+
+
+class View(QFrame):
+    """A titled frame holding one pyqtgraph widget, fed from snapshots."""
+
+    painted = Signal(str, object, float)   # view key, flat indices, value (+1 / −1)
+    scale = 1.0                           # presentation mode multiplies fonts and pens
+
+    def __init__(self, spec: ViewSpec, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.spec = spec
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setObjectName(f"view-{spec.key}")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 4)
+        lay.setSpacing(2)
+        head = QHBoxLayout()
+        self.title_label = QLabel(spec.title)
+        self.title_label.setStyleSheet("font-weight: 600;")
+        self.info_label = QLabel("")
+        self.info_label.setStyleSheet("color: #555;")
+        export = QToolButton()
+        export.setText("PNG")
+        export.setToolTip("Export this view as a PNG image")
+        export.clicked.connect(self._export_dialog)
+        head.addWidget(self.title_label)
+        head.addStretch(1)
+        head.addWidget(self.info_label)
+        head.addWidget(export)
+        lay.addLayout(head)
+        self.body = self.make_body()
+        lay.addWidget(self.body, 1)
+        self._has_data = False
+
+    # -- to override
+    def make_body(self) -> QWidget:
+        raise NotImplementedError
+
+    def update_view(self, snapshot: Snapshot) -> None:
+        raise NotImplementedError
+
+    def set_presentation(self, on: bool) -> None:
+        f = QFont(self.title_label.font())
+        f.setPointSizeF(10 * (1.6 if on else 1.0))
+        self.title_label.setFont(f)
+
+    # -- shared
+    def data(self, snapshot: Snapshot, key: str | None = None):
+        key = key or self.spec.key
+        if key not in snapshot.data:
+            return None
+        return snapshot.data[key]
+
+    def export_png(self, path: str) -> str:
+        """Save what the view shows (title included) as a PNG."""
+        if not self.grab().save(str(path), "PNG"):
+            raise ValueError(f"could not write a PNG to {path!r}")
+        return str(path)
+
+    def _export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.spec.title}", f"{self.spec.key}.png",
+                                              "PNG image (*.png)")
+        if path:
+            if not path.lower().endswith(".png"):
+                path += ".png"
+            self.export_png(path)
+
+
+def plot_widget() -> pg.PlotWidget:
+    w = pg.PlotWidget()
+    w.setMenuEnabled(False)
+    w.showGrid(x=True, y=True, alpha=0.15)
+    return w
+
+
+def color(i: int) -> QColor:
+    return QColor(PALETTE[i % len(PALETTE)])
+
+
+def image_body(aspect: bool = True) -> tuple[pg.GraphicsLayoutWidget, pg.ViewBox]:
+    glw = pg.GraphicsLayoutWidget()
+    vb = glw.addViewBox(lockAspect=aspect, invertY=True, enableMenu=False)
+    vb.setMouseEnabled(False, False)
+    return glw, vb
+
+
+__all__ = ["View", "PALETTE", "spin_lut", "diverging_cmap", "gray_cmap", "cmap_for", "plot_widget",
+           "color", "image_body", "Qt"]

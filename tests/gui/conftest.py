@@ -1,0 +1,41 @@
+"""GUI test fixtures: a registered toy model and a window whose engine thread is always stopped."""
+import pytest
+
+from engine import registry
+
+
+@pytest.fixture
+def toy_registered(monkeypatch):
+    monkeypatch.setitem(registry._ENTRIES, "toy", "tests.gui.toy_model:ToyModel")
+    monkeypatch.setitem(registry._TITLES, "toy", "Toy")
+    registry._loaded.pop("toy", None)
+    yield "toy"
+    registry._loaded.pop("toy", None)
+
+
+def wait_for(qtbot, predicate, timeout=10000):
+    qtbot.waitUntil(predicate, timeout=timeout)
+
+
+@pytest.fixture
+def window(qtbot, toy_registered):
+    from hebbgui.mainwindow import MainWindow
+    win = MainWindow(model_name="toy", seed=0, restore_layout=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_cls is not None and win.last_snapshot is not None, timeout=10000)
+    yield win
+    win.close()
+    assert win.controller.thread.wait(2000)
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_engine_threads():
+    """Every test must leave no engine QThread running (and so no engine QTimer alive)."""
+    yield
+    from hebbgui.worker import EngineController
+    running = EngineController.running_threads()
+    for t in running:  # stop them so one leak does not cascade into other tests
+        t.quit()
+        t.wait(2000)
+    assert not running, f"{len(running)} engine thread(s) left running"

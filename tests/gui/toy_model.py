@@ -1,0 +1,100 @@
+"""A tiny model used to test the GUI shell without any real model's numerics."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.model import Experiment, Cancelled, History, Model, Snapshot, ViewSpec, expect_array, param
+
+
+@dataclass(frozen=True)
+class ToyParams:
+    size: int = param(16, label="size", min=2, max=64, live=False, help="lattice side")
+    rate: float = param(0.1, label="flip rate", min=0.0, max=1.0, help="fraction flipped per step")
+    mode: str = param("a", label="mode", choices=("a", "b"), group="rule", help="a rule choice")
+    slow_ms: float = param(0.0, label="step cost ms", min=0.0, max=2000.0, help="sleep per step")
+
+
+class ToyModel(Model):
+    name = "toy"
+    title = "Toy"
+    unit = "step"
+    Params = ToyParams
+
+    def __init__(self, params=None, *, seed=None):
+        super().__init__(params, seed=seed)
+        self.reset(seed)
+
+    def reset(self, seed=None):
+        super().reset(seed)
+        n = self.params.size
+        self.spins = np.where(self.rng.random((n, n)) < 0.5, 1, -1).astype(np.int8)
+        self.weights = np.zeros((n, n))
+        self.magnet = History()
+        self.magnet.append(float(self.spins.mean()))
+
+    def step(self, n=1):
+        for _ in range(n):
+            if self.params.slow_ms:
+                time.sleep(self.params.slow_ms / 1000)
+            flip = self.rng.random(self.spins.shape) < self.params.rate
+            self.spins[flip] *= -1
+            self.t += 1
+            self.magnet.append(float(self.spins.mean()))
+
+    def snapshot(self):
+        return Snapshot(self.t, {"spins": self.spins.copy(), "weights": self.weights.copy() + self.params.rate,
+                                 "magnetization": self.magnet.array()}, self.unit)
+
+    @classmethod
+    def views(cls):
+        return [ViewSpec("spins", "lattice", "Spins", main=True, paintable=True, colormap="spin"),
+                ViewSpec("weights", "heatmap", "Weights", colormap="diverging"),
+                ViewSpec("magnetization", "curve", "Magnetization", y_label="m")]
+
+    @classmethod
+    def experiments(cls):
+        def run(settings, progress):
+            n = int(settings.get("n", 50))
+            if n < 1:
+                raise ValueError(f"n must be ≥ 1, got {n}")
+            xs = []
+            for i in range(n):
+                time.sleep(float(settings.get("sleep", 0.01)))
+                xs.append(i * i)
+                if not progress((i + 1) / n, f"{i + 1}/{n}"):
+                    raise Cancelled()
+            return {"x": np.arange(n, dtype=float), "y": np.array(xs, dtype=float)}
+        return [Experiment("toy-sweep", "Toy sweep", run, {"n": 50, "sleep": 0.01},
+                           (ViewSpec("y", "curve", "y against x", x_key="x"),))]
+
+    @classmethod
+    def actions(cls):
+        return [("fail", "Fail", "raises an error"), ("invert", "Invert", "flip every spin")]
+
+    def fail(self):
+        self.spins[:] = 1  # a half-done change that must be rolled back
+        raise ValueError("toy failure on purpose")
+
+    def invert(self):
+        self.spins *= -1
+
+    def paint(self, key, index, value):
+        if key != "spins":
+            return super().paint(key, index, value)
+        idx = expect_array("index", index, ndim=1, dtype=np.int64)
+        if idx.size and (idx.min() < 0 or idx.max() >= self.spins.size):
+            raise ValueError(f"index out of range 0..{self.spins.size - 1}")
+        self.spins.reshape(-1)[idx] = 1 if value > 0 else -1
+
+    def extra_state(self):
+        return {"spins": self.spins, "magnet": self.magnet.array()}
+
+    def load_extra_state(self, state):
+        s = expect_array("spins", state["spins"], dtype=np.int8)
+        if s.shape != (self.params.size, self.params.size):
+            raise ValueError(f"spins has shape {s.shape}, expected {(self.params.size,) * 2}")
+        self.spins = s.copy()
+        self.magnet.load(state["magnet"])
