@@ -254,6 +254,7 @@ class Model:
     name: ClassVar[str] = ""          # registry key, e.g. "hopfield"
     title: ClassVar[str] = ""         # shown in the model list
     unit: ClassVar[str] = "step"      # what one step is: "sweep", "minibatch", "epoch"…
+    default_rate: ClassVar[float | None] = None   # steps/s the GUI starts at (None = as fast as frames allow)
     Params: ClassVar[type]
 
     def __init__(self, params: Any = None, *, seed: int | None = None):

@@ -192,6 +192,10 @@ class MainWindow(QMainWindow):
         self._build_views(model_cls)
         self._build_side_panel(model_cls)
         self._build_lessons(model_cls)
+        if "speed" in session:
+            self.transport.speed.setValue(int(session["speed"]))
+        else:
+            self.transport.set_rate(model_cls.default_rate)
         self.last_snapshot = None
         if session.get("presentation") and not self.presentation:
             self.toggle_presentation()
@@ -255,6 +259,7 @@ class MainWindow(QMainWindow):
             self.pattern_editor.message.connect(lambda s: self.statusBar().showMessage(s, 5000))
             holder_layout.addWidget(self.pattern_editor)
             self.patterns_dock.show()
+            self.resizeDocks([self.params_dock, self.patterns_dock], [320, 480], Qt.Vertical)
         else:
             self.patterns_dock.hide()
 

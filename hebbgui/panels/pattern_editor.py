@@ -49,7 +49,7 @@ class PatternEditor(QWidget):
         draw = QGroupBox("Draw (left: on, right: off)")
         dl = QVBoxLayout(draw)
         self.canvas, vb = image_body()
-        self.canvas.setMinimumSize(180, 180)
+        self.canvas.setMinimumSize(140, 140)
         self.canvas.setObjectName("pattern-canvas")
         self.viewbox = vb
         self.image = PaintableImage(self._paint, axisOrder="row-major")

@@ -68,6 +68,16 @@ class TransportBar(QWidget):
         self.speed_label.setText("max" if rate is None else f"{rate:g}/s")
         self.speed_changed.emit(level)
 
+    def set_rate(self, rate: float | None) -> None:
+        """Move the speed slider to the level closest to ``rate`` steps/s (None = max)."""
+        if rate is None:
+            level = len(SPEED_STEPS_PER_S) - 1
+        else:
+            finite = [(abs(r - rate), i) for i, r in enumerate(SPEED_STEPS_PER_S) if r is not None]
+            level = min(finite)[1]
+        self.speed.setValue(level)
+        self._on_speed(level)
+
     def set_playing(self, on: bool) -> None:
         self.play.blockSignals(True)
         self.play.setChecked(on)
