@@ -131,14 +131,23 @@ def _pattern_rows(a: np.ndarray) -> np.ndarray:
 
 
 def _random_units(rng: np.random.Generator, n_patterns: int, n_units: int, k: int) -> np.ndarray:
-    """(P, k) distinct random unit indices per pattern: the k smallest of fresh uniforms,
-    one vectorised draw instead of a Python loop over patterns."""
+    """(P, k) distinct random unit indices per pattern.
+
+    Short patterns: the k smallest of fresh uniforms, one vectorised draw (O(P·N)). Long ones:
+    ``rng.choice`` per pattern, which costs O(k) plus ~10 µs of call overhead and so wins
+    once N is a few hundred (measured in tests/bench/bench_datasets.py).
+    """
     if k == 0:
         return np.empty((n_patterns, 0), dtype=np.intp)
+    if n_units > _VECTORISED_MAX_UNITS:
+        return np.stack([rng.choice(n_units, size=k, replace=False) for _ in range(n_patterns)])
     keys = rng.random((n_patterns, n_units))
     if k == n_units:
         return np.argsort(keys, axis=1)
     return np.argpartition(keys, k - 1, axis=1)[:, :k]
+
+
+_VECTORISED_MAX_UNITS = 256
 
 
 def flip_noise(x, fraction: float, seed=None) -> np.ndarray:
@@ -216,9 +225,10 @@ def hamming(a, b) -> np.ndarray | int:
     if x.ndim == 1 and y.ndim == 1:
         return int(np.count_nonzero(x != y))
     n = x.shape[-1]
-    # d = (N − N·m)/2 for ±1 vectors; computed from integer dot products, so exact
-    dots = x.astype(np.int64) @ y.astype(np.int64).T
-    return ((n - dots) // 2).astype(np.int64)
+    # d = (N − a·b)/2 for ±1 vectors. The dot products go through float64 BLAS (integer
+    # matmul has no BLAS and is ~25x slower); sums of ±1 are exact in float64 below 2**53.
+    dots = x.astype(np.float64) @ y.astype(np.float64).T
+    return np.rint((n - dots) / 2).astype(np.int64)
 
 
 def _check_shape(shape) -> tuple[int, int]:

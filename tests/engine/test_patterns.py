@@ -102,6 +102,20 @@ def test_flip_noise_is_seeded():
     assert not np.array_equal(pat.flip_noise(x, 0.2, seed=g1), pat.flip_noise(x, 0.2, seed=np.random.default_rng(3)))
 
 
+@pytest.mark.parametrize("n_units", [49, 256, 257, 784, 4096])
+def test_flip_noise_and_mask_short_and_long_patterns(n_units):
+    # short patterns take a vectorised draw, long ones a per-pattern choice: both exact and seeded
+    x = pat.to_bipolar(np.random.default_rng(n_units).integers(0, 2, (3, n_units)))
+    k = round(0.3 * n_units)
+    y = pat.flip_noise(x, 0.3, seed=2)
+    assert (x != y).sum(axis=1).tolist() == [k] * 3
+    np.testing.assert_array_equal(y, pat.flip_noise(x, 0.3, seed=2))
+    assert len({tuple(np.flatnonzero(r)) for r in (x != y)}) == 3, "each pattern gets its own units"
+    m = pat.random_mask(np.ones((3, n_units), np.int8), 0.3, seed=2)
+    assert (m == -1).sum(axis=1).tolist() == [k] * 3
+    assert (pat.flip_noise(x, 1.0, seed=0) == -x).all()
+
+
 def test_flip_noise_bool_and_binary():
     x = np.zeros((3, 10), bool)
     y = pat.flip_noise(x, 0.3, seed=0)
