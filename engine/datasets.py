@@ -397,15 +397,16 @@ def _read_mnist_split(p: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     xkey, ykey = _MNIST_SPLITS[split]
     try:
         with np.load(p, allow_pickle=False) as z:
-            missing = [k for k in (xkey, ykey) if k not in z.files]
-            if missing:
-                raise ValueError(f"{p.name} is not an MNIST npz: missing {missing}; it holds {z.files} "
-                                 f"(expects x_train, y_train, x_test, y_test)")
-            x, y = z[xkey], z[ykey]
-    except ValueError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
-        raise ValueError(f"{p.name} is not a readable MNIST npz (truncated or corrupt: {exc})") from None
+            files = list(z.files)
+            arrays = {k: z[k] for k in (xkey, ykey) if k in files}
+    except (ValueError, zipfile.BadZipFile, EOFError, OSError, KeyError, AttributeError, TypeError) as exc:
+        # a plain .npy comes back as an array (no context manager): TypeError/AttributeError
+        raise ValueError(f"{p.name} is not a readable MNIST npz (truncated, corrupt or not an npz: {exc})") from None
+    missing = [k for k in (xkey, ykey) if k not in arrays]
+    if missing:
+        raise ValueError(f"{p.name} is not an MNIST npz: missing {missing}; it holds {files} "
+                         f"(expects x_train, y_train, x_test, y_test)")
+    x, y = arrays[xkey], arrays[ykey]
     if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28) or x.shape[0] == 0:
         raise ValueError(f"{p.name}: {xkey} must be uint8 of shape (n, 28, 28), got {x.dtype} {x.shape}")
     if y.ndim != 1 or y.shape[0] != x.shape[0] or not np.issubdtype(y.dtype, np.integer):
@@ -716,6 +717,8 @@ def load_file(path, *, labels=None) -> tuple[np.ndarray, np.ndarray | None]:
     beside it (``train-images-idx3-ubyte`` → ``train-labels-idx1-ubyte``) when it exists.
     Pickles are read with an unpickler that only rebuilds numpy arrays.
     """
+    if labels is not None and not isinstance(labels, (str, os.PathLike)):
+        raise ValueError(f"labels must be a file path or None, got {type(labels).__name__}")
     p, data = _read_bytes(path)
     label = _file_label(p)
     if labels is not None and data[:2] != b"\x00\x00":

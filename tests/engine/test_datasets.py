@@ -148,6 +148,12 @@ def test_mnist_user_path_validated(tmp_path):
     truncated.write_bytes(good.read_bytes()[:100])
     with pytest.raises(ValueError, match="trunc.npz"):
         ds.load_mnist("train", path=truncated)
+    (tmp_path / "text.npz").write_text("not an archive")
+    with pytest.raises(ValueError, match="text.npz is not a readable MNIST npz"):
+        ds.load_mnist("train", path=tmp_path / "text.npz")
+    np.save(tmp_path / "plain.npy", x)
+    with pytest.raises(ValueError, match="plain.npy is not a readable MNIST npz"):
+        ds.load_mnist("train", path=tmp_path / "plain.npy")
     with pytest.raises(ValueError, match="no such file"):
         ds.load_mnist("train", path=tmp_path / "nope.npz")
     with pytest.raises(ValueError, match="path"):
@@ -255,6 +261,11 @@ def test_idx_without_labels_and_with_explicit_labels(tmp_path, tiny_images):
     np.testing.assert_array_equal(gy, y)
     with pytest.raises(ValueError, match=r"'lab.idx1' holds 1-D IDX labels only"):
         ds.load_file(tmp_path / "lab.idx1")
+    with pytest.raises(ValueError, match="labels must be a file path or None, got int"):
+        ds.load_file(tmp_path / "pics.idx3", labels=1)
+    np.savez(tmp_path / "xy.npz", x=x)
+    with pytest.raises(ValueError, match="labels= is only for IDX image files"):
+        ds.load_file(tmp_path / "xy.npz", labels=tmp_path / "lab.idx1")
     write_idx(tmp_path / "short.idx1", y[:3], 0x08)
     with pytest.raises(ValueError, match=r"'pics.idx3' has 5 examples but labels file 'short.idx1' has 3"):
         ds.load_file(tmp_path / "pics.idx3", labels=tmp_path / "short.idx1")
