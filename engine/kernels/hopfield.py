@@ -1,0 +1,260 @@
+"""Hopfield network hot loops: recall dynamics (async, sync, energy descent, Glauber),
+batched recall over probes, local fields, and Storkey learning.
+
+Conventions shared by every kernel here:
+  * ``weights`` (N, N) float64, symmetric with a zero diagonal (the model guarantees it);
+  * ``state`` (N,) int8 holding the coding's two values ``up``/``down``
+    (+1/−1 bipolar, 1/0 binary); ``thresholds`` (N,) float64 (U_i);
+  * ``field`` (N,) float64 is the local field h = W s, kept incrementally: changing unit i
+    by δ adds δ·W[i, :] (W is symmetric, so the row is the column), an O(N) update instead
+    of an O(N²) recomputation, so sweeps near a fixed point cost O(N);
+  * random numbers come from a xorshift64* generator whose one-word state (a uint64 array
+    of length 1) is passed in, so a run is reproducible from its seed and the numpy
+    references in the tests can replay the same stream.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from engine.kernels import JIT
+
+MODE_ASYNC = 0    # random permutation each sweep, deterministic threshold rule
+MODE_SYNC = 1     # all units at once from the same fields
+MODE_ENERGY = 2   # N random site picks per sweep (with replacement), flip when ΔE < 0
+MODE_GLAUBER = 3  # random permutation each sweep, heat-bath update at temperature T
+MODES = {"async": MODE_ASYNC, "sync": MODE_SYNC, "energy": MODE_ENERGY, "glauber": MODE_GLAUBER}
+
+_SHIFT_A = np.uint64(12)
+_SHIFT_B = np.uint64(25)
+_SHIFT_C = np.uint64(27)
+_MULTIPLIER = np.uint64(0x2545F4914F6CDD1D)
+_MANTISSA_SHIFT = np.uint64(11)
+_TWO_POW_MINUS_53 = 1.0 / 9007199254740992.0
+_MASK64 = (1 << 64) - 1
+
+
+def seed_to_rng_state(seed: int) -> np.uint64:
+    """A non-zero xorshift64* state from any integer seed (splitmix64 mixing, done in Python)."""
+    z = (int(seed) + 0x9E3779B97F4A7C15) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    z ^= z >> 31
+    return np.uint64(z if z != 0 else 0x9E3779B97F4A7C15)  # xorshift must never start at 0
+
+
+@njit(**JIT)
+def rng_next(rng_state):
+    """Advance the xorshift64* state (uint64[1]) and return the next 64-bit output."""
+    x = rng_state[0]
+    x ^= x >> _SHIFT_A
+    x ^= x << _SHIFT_B
+    x ^= x >> _SHIFT_C
+    rng_state[0] = x
+    return x * _MULTIPLIER
+
+
+@njit(**JIT)
+def rng_uniform(rng_state):
+    """A float64 in [0, 1) from the top 53 bits of the next output."""
+    return np.float64(rng_next(rng_state) >> _MANTISSA_SHIFT) * _TWO_POW_MINUS_53
+
+
+@njit(**JIT)
+def rng_below(rng_state, n):
+    """An integer in [0, n) (modulo of the top 53 bits; the bias, n/2^53, is negligible)."""
+    return np.int64((rng_next(rng_state) >> _MANTISSA_SHIFT) % np.uint64(n))
+
+
+@njit(**JIT)
+def shuffle_in_place(order, rng_state):
+    """Fisher–Yates shuffle of an int64 array with the passed-in generator."""
+    for k in range(order.shape[0] - 1, 0, -1):
+        j = rng_below(rng_state, k + 1)
+        tmp = order[k]
+        order[k] = order[j]
+        order[j] = tmp
+
+
+@njit(**JIT)
+def compute_local_field(weights, state, out):
+    """out = W s, accumulated row by row (a fixed order, so every caller gets the same bits)."""
+    n = state.shape[0]
+    for i in range(n):
+        out[i] = 0.0
+    for j in range(n):
+        sj = state[j]
+        if sj != 0:
+            row = weights[j]
+            for i in range(n):
+                out[i] += sj * row[i]
+
+
+@njit(**JIT)
+def _set_unit(weights, state, field, i, new_value):
+    delta = np.int64(new_value) - np.int64(state[i])
+    state[i] = new_value
+    row = weights[i]
+    for k in range(field.shape[0]):
+        field[k] += delta * row[k]
+
+
+@njit(**JIT)
+def is_stable(state, field, thresholds, up, down):
+    """True when no unit would change under the zero-temperature threshold rule."""
+    for i in range(state.shape[0]):
+        d = field[i] - thresholds[i]
+        if d > 0.0 and state[i] != up:
+            return False
+        if d < 0.0 and state[i] != down:
+            return False
+    return True
+
+
+@njit(**JIT)
+def energy_from_field(state, field, thresholds):
+    """E = −½ sᵀWs + Uᵀs evaluated from the kept field h = W s in O(N)."""
+    e = 0.0
+    for i in range(state.shape[0]):
+        e += state[i] * (thresholds[i] - 0.5 * field[i])
+    return e
+
+
+@njit(**JIT)
+def _record(state, field, thresholds, up, patterns, energies, overlaps, k):
+    energies[k] = energy_from_field(state, field, thresholds)
+    n = state.shape[0]
+    for p in range(patterns.shape[0]):
+        acc = 0
+        for i in range(n):
+            if state[i] == up:
+                acc += patterns[p, i]
+            else:
+                acc -= patterns[p, i]
+        overlaps[k, p] = acc / n
+
+
+@njit(**JIT)
+def run_dynamics(weights, state, field, thresholds, up, down, mode, temperature, max_sweeps,
+                 stop_at_fixed_point, rng_state, patterns, energies, overlaps):
+    """Up to ``max_sweeps`` sweeps of ``mode`` on ``state``/``field`` in place.
+
+    Records (when ``energies`` is non-empty) the energy and the overlap with each bipolar
+    ``patterns`` row before the first sweep (index 0) and after every sweep. Stops early at a
+    fixed point when ``stop_at_fixed_point`` (never for Glauber at T > 0).
+    Returns (sweeps done, whether the final state is a fixed point).
+    """
+    n = state.shape[0]
+    record = energies.shape[0] > 0
+    if record:
+        _record(state, field, thresholds, up, patterns, energies, overlaps, 0)
+    stable = is_stable(state, field, thresholds, up, down)
+    stochastic = mode == MODE_GLAUBER and temperature > 0.0
+    if stable and stop_at_fixed_point and not stochastic:
+        return 0, True
+    order = np.arange(n)
+    next_state = np.empty(n, dtype=np.int8)
+    gap = np.float64(up - down)  # ΔE of down→up is −gap·(h − U): 2 for bipolar, 1 for binary
+    done = 0
+    for _sweep in range(max_sweeps):
+        if mode == MODE_ASYNC or (mode == MODE_GLAUBER and temperature == 0.0):
+            shuffle_in_place(order, rng_state)
+            for k in range(n):
+                i = order[k]
+                d = field[i] - thresholds[i]
+                if d > 0.0:
+                    if state[i] != up:
+                        _set_unit(weights, state, field, i, up)
+                elif d < 0.0:
+                    if state[i] != down:
+                        _set_unit(weights, state, field, i, down)
+        elif mode == MODE_ENERGY:
+            for _k in range(n):
+                i = rng_below(rng_state, n)
+                new_value = down if state[i] == up else up
+                delta_e = -(np.float64(new_value) - np.float64(state[i])) * (field[i] - thresholds[i])
+                if delta_e < 0.0:
+                    _set_unit(weights, state, field, i, new_value)
+        elif mode == MODE_GLAUBER:
+            shuffle_in_place(order, rng_state)
+            for k in range(n):
+                i = order[k]
+                p_up = 1.0 / (1.0 + np.exp(-gap * (field[i] - thresholds[i]) / temperature))
+                new_value = up if rng_uniform(rng_state) < p_up else down
+                if new_value != state[i]:
+                    _set_unit(weights, state, field, i, new_value)
+        else:  # MODE_SYNC: every unit reads the fields of the same old state
+            for i in range(n):
+                d = field[i] - thresholds[i]
+                if d > 0.0:
+                    next_state[i] = up
+                elif d < 0.0:
+                    next_state[i] = down
+                else:
+                    next_state[i] = state[i]
+            for i in range(n):
+                if next_state[i] != state[i]:
+                    _set_unit(weights, state, field, i, next_state[i])
+        done += 1
+        stable = is_stable(state, field, thresholds, up, down)
+        if record:
+            _record(state, field, thresholds, up, patterns, energies, overlaps, done)
+        if stable and stop_at_fixed_point and not stochastic:
+            break
+    return done, stable
+
+
+@njit(parallel=True, **JIT)
+def run_batch(weights, states, thresholds, up, down, mode, temperature, max_sweeps, rng_states,
+              n_sweeps_out, converged_out):
+    """Recall every row of ``states`` (B, N) in place, in parallel over probes.
+
+    Probe b uses its own generator state ``rng_states[b]``, so row b ends exactly as a single
+    ``run_dynamics`` call with that state would leave it.
+    """
+    n = states.shape[1]
+    no_patterns = np.zeros((0, n), dtype=np.int8)
+    no_energies = np.zeros(0, dtype=np.float64)
+    no_overlaps = np.zeros((0, 0), dtype=np.float64)
+    for b in prange(states.shape[0]):
+        rng_state = np.empty(1, dtype=np.uint64)
+        rng_state[0] = rng_states[b]
+        field = np.empty(n, dtype=np.float64)
+        state = states[b]
+        compute_local_field(weights, state, field)
+        done, stable = run_dynamics(weights, state, field, thresholds, up, down, mode, temperature,
+                                    max_sweeps, True, rng_state, no_patterns, no_energies, no_overlaps)
+        n_sweeps_out[b] = done
+        converged_out[b] = stable
+
+
+@njit(**JIT)
+def storkey_learn(weights, patterns):
+    """Add bipolar ``patterns`` (P, N) int8 to ``weights`` (N, N) in place with Storkey's rule.
+
+    w_ij += (1/N)(ξ_iξ_j − ξ_i h_ji − h_ij ξ_j) with h_ij = Σ_{k≠i,j} w_ik ξ_k. With a zero
+    diagonal h_ij = h_i − w_ij ξ_j, so the update is (1/N)(ξ_iξ_j − (ξ_i h_j + ξ_j h_i) + 2w_ij):
+    O(N²) per pattern from one field h = W ξ. The bracketed sum has the same two terms for
+    (i, j) and (j, i), so the result stays exactly symmetric; the diagonal stays 0.
+    """
+    n = weights.shape[0]
+    inv_n = 1.0 / n
+    field = np.empty(n, dtype=np.float64)
+    xi = np.empty(n, dtype=np.float64)
+    for p in range(patterns.shape[0]):
+        for i in range(n):
+            xi[i] = patterns[p, i]
+            field[i] = 0.0
+        for j in range(n):
+            row = weights[j]
+            xj = xi[j]
+            for i in range(n):
+                field[i] += xj * row[i]
+        for i in range(n):
+            row = weights[i]
+            xi_i = xi[i]
+            h_i = field[i]
+            for j in range(n):
+                if j != i:
+                    cross = xi_i * field[j] + xi[j] * h_i
+                    row[j] += (xi_i * xi[j] - cross + 2.0 * row[j]) * inv_n

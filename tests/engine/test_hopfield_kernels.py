@@ -1,0 +1,296 @@
+"""The numba kernels of engine/kernels/hopfield.py against plain numpy/Python references.
+
+The references replay the kernels' xorshift64* stream in pure Python integers, so the
+states, sweep counts and overlaps must agree exactly; energies (summed in a different
+order) to 1e-12.
+"""
+import math
+
+import numpy as np
+import pytest
+
+from engine.kernels import hopfield as K
+
+M64 = (1 << 64) - 1
+
+
+class ReferenceRng:
+    """xorshift64* in Python integers (the same stream as the kernels' rng_next)."""
+
+    def __init__(self, state):
+        self.x = int(state)
+
+    def next(self):
+        x = self.x
+        x ^= x >> 12
+        x ^= (x << 25) & M64
+        x ^= x >> 27
+        self.x = x
+        return (x * 0x2545F4914F6CDD1D) & M64
+
+    def uniform(self):
+        return (self.next() >> 11) * 2.0 ** -53
+
+    def below(self, n):
+        return (self.next() >> 11) % n
+
+    def shuffle(self, order):
+        for k in range(len(order) - 1, 0, -1):
+            j = self.below(k + 1)
+            order[k], order[j] = order[j], order[k]
+
+
+def reference_field(w, s):
+    h = np.zeros(len(s))
+    for j in range(len(s)):
+        if s[j] != 0:
+            h += s[j] * w[j]
+    return h
+
+
+def reference_run(w, s, h, u, up, down, mode, temperature, max_sweeps, stop, rng, patterns):
+    """Plain numpy version of run_dynamics: per-flip field updates, the same visiting rules."""
+    s = s.astype(np.int64).copy()
+    h = h.copy()
+    n = len(s)
+
+    def stable():
+        d = h - u
+        return not np.any(((d > 0) & (s != up)) | ((d < 0) & (s != down)))
+
+    def record():
+        e = float(s @ (u - 0.5 * h))
+        bip = np.where(s == up, 1, -1)
+        return e, (patterns.astype(np.int64) @ bip) / n
+
+    def set_unit(i, value):
+        delta = value - s[i]
+        s[i] = value
+        h[:] = h + delta * w[i]
+
+    energies, overlaps = [], []
+    e, m = record()
+    energies.append(e)
+    overlaps.append(m)
+    stochastic = mode == K.MODE_GLAUBER and temperature > 0
+    is_stable = stable()
+    if is_stable and stop and not stochastic:
+        return s, h, 0, True, np.array(energies), np.array(overlaps)
+    order = list(range(n))
+    done = 0
+    gap = up - down
+    for _ in range(max_sweeps):
+        if mode == K.MODE_ASYNC or (mode == K.MODE_GLAUBER and temperature == 0):
+            rng.shuffle(order)
+            for i in order:
+                d = h[i] - u[i]
+                if d > 0 and s[i] != up:
+                    set_unit(i, up)
+                elif d < 0 and s[i] != down:
+                    set_unit(i, down)
+        elif mode == K.MODE_ENERGY:
+            for _k in range(n):
+                i = rng.below(n)
+                new = down if s[i] == up else up
+                if -(new - s[i]) * (h[i] - u[i]) < 0:
+                    set_unit(i, new)
+        elif mode == K.MODE_GLAUBER:
+            rng.shuffle(order)
+            for i in order:
+                p_up = 1.0 / (1.0 + math.exp(-gap * (h[i] - u[i]) / temperature)) \
+                    if -gap * (h[i] - u[i]) / temperature < 700 else 0.0
+                new = up if rng.uniform() < p_up else down
+                if new != s[i]:
+                    set_unit(i, new)
+        else:
+            d = h - u
+            nxt = np.where(d > 0, up, np.where(d < 0, down, s))
+            for i in range(n):
+                if nxt[i] != s[i]:
+                    set_unit(i, nxt[i])
+        done += 1
+        is_stable = stable()
+        e, m = record()
+        energies.append(e)
+        overlaps.append(m)
+        if is_stable and stop and not stochastic:
+            break
+    return s, h, done, is_stable, np.array(energies), np.array(overlaps)
+
+
+def random_net(n, p, seed, *, scale=True, thresholds=0.0):
+    rng = np.random.default_rng(seed)
+    x = np.where(rng.random((p, n)) < 0.5, 1, -1).astype(np.int8)
+    w = x.T.astype(np.float64) @ x
+    if scale:
+        w /= n
+    np.fill_diagonal(w, 0.0)
+    u = np.full(n, float(thresholds)) if np.isscalar(thresholds) else np.asarray(thresholds, float)
+    return w, x, u, rng
+
+
+def test_rng_matches_reference_stream():
+    state = np.array([K.seed_to_rng_state(123)], dtype=np.uint64)
+    ref = ReferenceRng(state[0])
+    assert [int(K.rng_next(state)) for _ in range(50)] == [ref.next() for _ in range(50)]
+    assert K.rng_uniform(state) == ref.uniform()
+    assert K.rng_below(state, 37) == ref.below(37)
+    order = np.arange(20)
+    K.shuffle_in_place(order, state)
+    ref_order = list(range(20))
+    ref.shuffle(ref_order)
+    assert order.tolist() == ref_order
+    assert sorted(order.tolist()) == list(range(20))
+
+
+def test_seed_to_rng_state_is_nonzero_and_distinct():
+    states = {int(K.seed_to_rng_state(s)) for s in range(1000)}
+    assert len(states) == 1000 and 0 not in states
+
+
+def test_local_field_matches_reference_bitwise_and_matvec():
+    w, x, _u, rng = random_net(97, 7, 1)
+    s = np.where(rng.random(97) < 0.5, 1, -1).astype(np.int8)
+    out = np.empty(97)
+    K.compute_local_field(w, s, out)
+    assert np.array_equal(out, reference_field(w, s))
+    assert np.allclose(out, w @ s, rtol=0, atol=1e-12)
+    s01 = (s > 0).astype(np.int8)
+    K.compute_local_field(w, s01, out)
+    assert np.array_equal(out, reference_field(w, s01))
+
+
+@pytest.mark.parametrize("mode", [K.MODE_ASYNC, K.MODE_SYNC, K.MODE_ENERGY, K.MODE_GLAUBER])
+@pytest.mark.parametrize("coding", ["bipolar", "binary"])
+def test_run_dynamics_matches_reference_exactly(mode, coding):
+    n, p = 60, 5
+    w, x, _, rng = random_net(n, p, 2, thresholds=0.0)
+    u = rng.normal(0.0, 0.05, n)  # thresholds that actually bias the rule
+    up, down = (1, -1) if coding == "bipolar" else (1, 0)
+    temperature = 0.3 if mode == K.MODE_GLAUBER else 0.0
+    for trial in range(3):
+        s0 = np.where(rng.random(n) < 0.5, up, down).astype(np.int8)
+        h0 = reference_field(w, s0)
+        seed_state = K.seed_to_rng_state(10 + trial)
+        s = s0.copy()
+        h = h0.copy()
+        energies = np.empty(31)
+        overlaps = np.empty((31, p))
+        rng_state = np.array([seed_state], dtype=np.uint64)
+        done, stable = K.run_dynamics(w, s, h, u, np.int8(up), np.int8(down), mode, temperature, 30, True,
+                                      rng_state, x, energies, overlaps)
+        rs, rh, rdone, rstable, re, ro = reference_run(w, s0, h0, u, up, down, mode, temperature, 30, True,
+                                                       ReferenceRng(seed_state), x)
+        assert done == rdone and stable == rstable
+        assert np.array_equal(s, rs)
+        assert np.array_equal(h, rh)
+        assert np.array_equal(overlaps[: done + 1], ro)
+        assert np.allclose(energies[: done + 1], re, rtol=1e-12, atol=1e-12)
+
+
+def test_glauber_at_zero_temperature_is_async():
+    w, x, u, rng = random_net(50, 4, 3)
+    s0 = np.where(rng.random(50) < 0.5, 1, -1).astype(np.int8)
+    results = []
+    for mode in (K.MODE_ASYNC, K.MODE_GLAUBER):
+        s, h = s0.copy(), reference_field(w, s0)
+        rs = np.array([K.seed_to_rng_state(5)], dtype=np.uint64)
+        K.run_dynamics(w, s, h, u, np.int8(1), np.int8(-1), mode, 0.0, 20, True, rs,
+                       x, np.zeros(0), np.zeros((0, 0)))
+        results.append(s)
+    assert np.array_equal(results[0], results[1])
+
+
+def test_run_without_stop_keeps_sweeping_at_fixed_point():
+    w, x, u, _ = random_net(40, 2, 4)
+    s = x[0].copy()
+    h = reference_field(w, s)
+    rs = np.array([K.seed_to_rng_state(1)], dtype=np.uint64)
+    e = np.empty(6)
+    o = np.empty((6, 2))
+    done, stable = K.run_dynamics(w, s, h, u, np.int8(1), np.int8(-1), K.MODE_ASYNC, 0.0, 5, False, rs, x, e, o)
+    assert done == 5 and stable
+    assert np.array_equal(s, x[0]) and np.all(e == e[0]) and np.all(o[:, 0] == 1.0)
+    done, stable = K.run_dynamics(w, s, h, u, np.int8(1), np.int8(-1), K.MODE_ASYNC, 0.0, 5, True, rs, x, e, o)
+    assert done == 0 and stable
+
+
+def test_run_batch_equals_single_runs():
+    n = 80
+    w, x, u, rng = random_net(n, 6, 5)
+    probes = np.where(rng.random((9, n)) < 0.5, 1, -1).astype(np.int8)
+    seeds = [K.seed_to_rng_state(100 + b) for b in range(9)]
+    for mode in (K.MODE_ASYNC, K.MODE_ENERGY, K.MODE_SYNC, K.MODE_GLAUBER):
+        temperature = 0.5 if mode == K.MODE_GLAUBER else 0.0
+        batch = probes.copy()
+        n_sweeps = np.zeros(9, dtype=np.int64)
+        converged = np.zeros(9, dtype=np.bool_)
+        K.run_batch(w, batch, u, np.int8(1), np.int8(-1), mode, temperature, 25,
+                    np.array(seeds, dtype=np.uint64), n_sweeps, converged)
+        for b in range(9):
+            s = probes[b].copy()
+            h = np.empty(n)
+            K.compute_local_field(w, s, h)
+            rs = np.array([seeds[b]], dtype=np.uint64)
+            done, stable = K.run_dynamics(w, s, h, u, np.int8(1), np.int8(-1), mode, temperature, 25, True, rs,
+                                          np.zeros((0, n), np.int8), np.zeros(0), np.zeros((0, 0)))
+            assert np.array_equal(batch[b], s) and n_sweeps[b] == done and converged[b] == stable
+
+
+def storkey_reference(w, patterns):
+    """Storkey's rule as a numpy outer-product update per pattern (zero diagonal kept)."""
+    w = w.copy()
+    n = w.shape[0]
+    for xi in patterns.astype(np.float64):
+        h = w @ xi
+        dw = (np.outer(xi, xi) - (np.outer(xi, h) + np.outer(h, xi)) + 2.0 * w) / n
+        np.fill_diagonal(dw, 0.0)
+        w += dw
+    return w
+
+
+def storkey_definition(patterns):
+    """Storkey's Definition 3 literally: h_ij = Σ_{k≠i,j} w_ik ξ_k, for tiny N (slow loops)."""
+    n = patterns.shape[1]
+    w = np.zeros((n, n))
+    for xi in patterns.astype(np.float64):
+        new = w.copy()
+        for i in range(n):
+            for j in range(n):
+                if i == j:
+                    continue
+                h_ij = sum(w[i, k] * xi[k] for k in range(n) if k not in (i, j))
+                h_ji = sum(w[j, k] * xi[k] for k in range(n) if k not in (i, j))
+                new[i, j] = w[i, j] + (xi[i] * xi[j] - xi[i] * h_ji - h_ij * xi[j]) / n
+        w = new
+    return w
+
+
+def test_storkey_kernel_matches_numpy_reference():
+    rng = np.random.default_rng(6)
+    x = np.where(rng.random((12, 150)) < 0.5, 1, -1).astype(np.int8)
+    w = np.zeros((150, 150))
+    K.storkey_learn(w, x)
+    ref = storkey_reference(np.zeros((150, 150)), x)
+    assert np.max(np.abs(w - ref)) < 1e-12
+    assert np.array_equal(w, w.T) and np.all(np.diag(w) == 0)
+
+
+def test_storkey_vectorised_form_equals_the_definition():
+    rng = np.random.default_rng(7)
+    x = np.where(rng.random((4, 7)) < 0.5, 1, -1).astype(np.int8)
+    w = np.zeros((7, 7))
+    K.storkey_learn(w, x)
+    assert np.max(np.abs(w - storkey_definition(x))) < 1e-12
+
+
+def test_energy_from_field_and_is_stable():
+    w, x, _, rng = random_net(30, 3, 8)
+    u = rng.normal(0, 0.1, 30)
+    s = np.where(rng.random(30) < 0.5, 1, -1).astype(np.int8)
+    h = reference_field(w, s)
+    e = K.energy_from_field(s, h, u)
+    assert e == pytest.approx(-0.5 * s @ w @ s + u @ s, abs=1e-12)
+    d = h - u
+    expect = not np.any(((d > 0) & (s != 1)) | ((d < 0) & (s != -1)))
+    assert K.is_stable(s, h, u, np.int8(1), np.int8(-1)) == expect
