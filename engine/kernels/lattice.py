@@ -124,8 +124,8 @@ def flip_thresholds(beta: float, J: float, h: float, rule: str) -> np.ndarray:
             x = beta * 2.0 * s * (J * nn + h)
             if rule == "metropolis":
                 p = 1.0 if x <= 0 else math.exp(-x)
-            else:  # logistic, written to avoid overflow for large |x|
-                p = 1.0 / (1.0 + math.exp(x)) if x > 0 else math.exp(x) / (1.0 + math.exp(x))
+            else:  # 1/(1 + e^x), written to avoid overflow for large |x|
+                p = math.exp(-x) / (1.0 + math.exp(-x)) if x > 0 else 1.0 / (1.0 + math.exp(x))
             out[si * 5 + ni] = min(int(p * 4294967296.0), 4294967295)
     return out
 
@@ -368,22 +368,26 @@ def random_site_sweep_reference(spins: np.ndarray, thr: np.ndarray, state: np.nd
 
 # --------------------------------------------------------------------------- Wolff clusters
 @njit(**JIT)
-def wolff_sweeps(spins, n_sweeps, add_threshold, beta, h, state, queue, mark, J, energy_out, magnet_out):
-    """Wolff single-cluster updates; one sweep = clusters until L² sites were visited.
+def wolff_sweeps(spins, n_sweeps, clusters_per_sweep, add_threshold, beta, h, state, queue, mark, J,
+                 energy_out, magnet_out):
+    """Wolff single-cluster updates; one sweep = ``clusters_per_sweep`` clusters.
+
+    The count per sweep is fixed in advance: stopping after a state-dependent number of
+    clusters (e.g. "until L² sites were visited") would bias the states seen at sweep ends.
 
     ``add_threshold`` is floor(p_add·2³²) with p_add = 1 − exp(−2βJ) (J ≥ 0). A field h is
     handled by accepting the grown cluster with min(1, exp(−2βh·s·|C|)), which keeps
     detailed balance. ``queue`` is an int64 (L²,) buffer, ``mark`` an int64 (L²,) stamp
-    array (zeros at first); returns the number of clusters grown.
+    array; returns the total size of the clusters grown.
     """
     L = spins.shape[0]
     n = L * L
     flat = spins.reshape(n)
     mark[:] = 0  # stamps restart at 1 on every call
     clusters = 0
+    visited = 0
     for t in range(n_sweeps):
-        visited = 0
-        while visited < n:
+        for _ in range(clusters_per_sweep):
             clusters += 1
             stamp = clusters
             x = xoshiro_next(state)
@@ -426,7 +430,7 @@ def wolff_sweeps(spins, n_sweeps, add_threshold, beta, h, state, queue, mark, J,
         e, m = lattice_observables(spins, J, h)
         energy_out[t] = e
         magnet_out[t] = m
-    return clusters
+    return visited
 
 
 def wolff_add_threshold(beta: float, J: float) -> int:

@@ -148,6 +148,8 @@ class Ising:
         self._white = np.empty((self._L, self._L // 2), dtype=np.int8)
         self._queue = np.empty(n, dtype=np.int64)
         self._mark = np.zeros(n, dtype=np.int64)
+        self._wolff_key = None
+        self._wolff_per_sweep = 1
         self.reset(start=start, seed=seed)
 
     # -- validation --------------------------------------------------------
@@ -275,7 +277,9 @@ class Ising:
         beta = 1.0 / self._T
         alg = self._algorithm
         if alg == "wolff":
-            K.wolff_sweeps(self._spins, n, K.wolff_add_threshold(beta, self._J), beta, self._h,
+            add = K.wolff_add_threshold(beta, self._J)
+            per_sweep = self._wolff_clusters_per_sweep(add, beta)
+            K.wolff_sweeps(self._spins, n, per_sweep, add, beta, self._h,
                            self._rng_state, self._queue, self._mark, self._J, e, m)
         else:
             thr = K.flip_thresholds(beta, self._J, self._h, "heatbath" if alg == "heatbath" else "metropolis")
@@ -290,6 +294,20 @@ class Ising:
         for x, y in zip(e.tolist(), m.tolist()):
             self.energy_history.append(x)
             self.magnetization_history.append(y)
+
+    def _wolff_clusters_per_sweep(self, add: int, beta: float) -> int:
+        # About L² sites per sweep: the mean cluster size is measured once per (T, J, h) by a
+        # pilot run on copies (lattice and generator), so the real chain is untouched and a
+        # sweep is a fixed number of clusters (unbiased, see wolff_sweeps).
+        key = (self._T, self._J, self._h)
+        if self._wolff_key != key:
+            pilot, pilot_state, n_pilot = self._spins.copy(), self._rng_state.copy(), 30
+            scratch = np.empty(1)
+            visited = K.wolff_sweeps(pilot, 1, n_pilot, add, beta, self._h, pilot_state, self._queue,
+                                     self._mark, self._J, scratch, scratch.copy())
+            self._wolff_per_sweep = max(1, int(round(self._L ** 2 * n_pilot / max(visited, 1))))
+            self._wolff_key = key
+        return self._wolff_per_sweep
 
     # -- observables -------------------------------------------------------
     def energy_per_spin(self) -> float:
@@ -449,7 +467,10 @@ class IsingModel(Model):
                "sweeps": np.array(lat.sweeps, dtype=np.int64),
                "window_start": np.array(self._window_start, dtype=np.int64),
                "energy_history": lat.energy_history.array(),
-               "magnetization_history": lat.magnetization_history.array()}
+               "magnetization_history": lat.magnetization_history.array(),
+               # the Wolff sweep length measured for the current T, J, h (0: not yet measured)
+               "wolff_clusters_per_sweep": np.array(
+                   lat._wolff_per_sweep if lat._wolff_key == (lat.T, lat.J, lat.h) else 0, dtype=np.int64)}
         if lat.pattern is not None:
             out["pattern"] = lat.pattern.copy()
         return out
@@ -471,6 +492,13 @@ class IsingModel(Model):
         lat.start = self.params.start
         lat.set_state(state["spins"], state["kernel_rng"], int(sweeps), state["energy_history"],
                       state["magnetization_history"])
+        if "wolff_clusters_per_sweep" in state:
+            per_sweep = np.asarray(state["wolff_clusters_per_sweep"])
+            if per_sweep.shape != () or not np.issubdtype(per_sweep.dtype, np.integer) or per_sweep < 0:
+                raise ValueError(f"state['wolff_clusters_per_sweep'] must be an integer ≥ 0, got {per_sweep!r}")
+            if per_sweep > 0:
+                lat._wolff_per_sweep = int(per_sweep)
+                lat._wolff_key = (lat.T, lat.J, lat.h)
         self.lattice = lat
         self._window_start = int(ws)
         self._theory_energy = self._exact_energy()
