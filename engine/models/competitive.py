@@ -238,6 +238,7 @@ class CompetitiveModel(Model):
     name = "competitive"
     title = "Competitive learning"
     unit = "chunk"
+    default_rate = 60.0   # 15 samples per tick: an epoch of the seeds' 1500 blobs in under 2 s
     Params = CompetitiveParams
 
     def __init__(self, params: Any = None, *, seed: int | None = None):

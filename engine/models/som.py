@@ -743,6 +743,7 @@ class SOMModel(Model):
 
     @classmethod
     def views(cls) -> list[ViewSpec]:
+        # snapshot["hexagonal"] (1.0 / 0.0) says how to draw the cells: topology changes live
         grid = {"topology_key": "hexagonal", "labels_key": "bmu_labels"}
         return [
             ViewSpec("umatrix", "som_grid", "U-matrix (distance to neighbours)", colormap="viridis", main=True,
