@@ -1,0 +1,519 @@
+"""Boltzmann machine with binary 0/1 units: ``BoltzmannMachine`` and the GUI model ``BoltzmannModel``.
+
+E(s) = −Σ_{i<j} w_ij s_i s_j + Σ_i b_i s_i, p(s) = exp(−E(s)/T)/Z, p(s_i = 1) = 1/(1 + exp(−ΔE_i/T))
+with ΔE_i = Σ_j w_ij s_j − b_i (seed 000 §3 "Boltzmann machine"; seed 001 "Boltzmann Machines").
+Learning: w_ij += α(E_data[s_i s_j] − E_model[s_i s_j]), b_i −= α(E_data[s_i] − E_model[s_i]),
+with exact statistics (enumeration, up to 20 units) or persistent Gibbs chains.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.kernels import lattice as _lat
+from engine.kernels.sampling import gibbs_sweeps
+from engine.model import History, Model, Snapshot, ViewSpec, check_seed, expect_array, param
+
+MAX_EXACT_UNITS = 20
+METHODS = ("exact", "gibbs")
+PRESETS = ("letters_TULH", "seed_3unit")
+
+# The seed's 3×3 letters (seed 000 `10.Boltzmann.py`) and their corrupted probes.
+SEED_LETTERS = np.array([[1, 1, 1, 0, 1, 0, 0, 1, 0],   # T
+                         [1, 0, 1, 1, 0, 1, 1, 1, 1],   # U
+                         [1, 0, 0, 1, 0, 0, 1, 1, 1],   # L
+                         [1, 0, 1, 1, 1, 1, 1, 0, 1]],  # H
+                        dtype=np.uint8)
+# The seed's 3-unit example (seed 000 §3-2): weights, biases and its 10 training vectors.
+SEED_3UNIT_WEIGHTS = np.array([[0.0, 0.2, 0.1], [0.2, 0.0, 0.3], [0.1, 0.3, 0.0]])
+SEED_3UNIT_BIAS = np.ones(3)
+SEED_3UNIT_DATA = np.array([[0, 1, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0], [1, 0, 0],
+                            [1, 1, 1], [1, 0, 1], [1, 1, 1], [0, 1, 0], [0, 0, 1]], dtype=np.uint8)
+
+
+def _letters_tulh() -> np.ndarray:
+    """T, U, L, H as (4, 9) uint8, from engine.datasets when present (same pixels as the seed)."""
+    try:
+        from engine.datasets import letters
+        out = letters("TULH", size=3).reshape(4, 9).astype(np.uint8)
+        if out.shape == (4, 9):
+            return out
+    except (ImportError, ValueError):
+        pass
+    return SEED_LETTERS.copy()
+
+
+def all_states(n: int) -> np.ndarray:
+    """Every 0/1 state of n units, (2**n, n) uint8, in the seeds' table order (unit 1 = most significant)."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_EXACT_UNITS:
+        raise ValueError(f"n must be an integer in 1..{MAX_EXACT_UNITS} for enumeration, got {n!r}")
+    codes = np.arange(2 ** n, dtype=np.int64)
+    shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
+    return ((codes[:, None] >> shifts) & 1).astype(np.uint8)
+
+
+def _positive(name: str, value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return value
+
+
+def _count(name: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be an integer in {lo}..{hi}, got {value!r}")
+    return int(value)
+
+
+class BoltzmannMachine:
+    """A fully connected Boltzmann machine of n_visible + n_hidden binary units (visible first)."""
+
+    def __init__(self, n_visible: int, n_hidden: int = 0, T: float = 1.0, seed: int | None = None,
+                 weight_scale: float = 0.1):
+        self.n_visible = _count("n_visible", n_visible, 1, 4096)
+        self.n_hidden = _count("n_hidden", n_hidden, 0, 4096)
+        self.T = _positive("T", T)
+        seed = check_seed(seed)
+        if isinstance(weight_scale, (bool, np.bool_)) or not isinstance(weight_scale, (int, float)) \
+                or not math.isfinite(weight_scale) or weight_scale < 0:
+            raise ValueError(f"weight_scale must be a finite number ≥ 0, got {weight_scale!r}")
+        self.rng = np.random.default_rng(seed)
+        n = self.n_units
+        w = self.rng.normal(0.0, weight_scale, size=(n, n))
+        w = np.triu(w, 1)
+        self._W = w + w.T
+        self._b = np.zeros(n)
+        self._kernel_state = _lat.seed_state(int(self.rng.integers(1, 2 ** 62)))
+        self._chains: np.ndarray | None = None
+
+    @property
+    def n_units(self) -> int:
+        return self.n_visible + self.n_hidden
+
+    @property
+    def W(self) -> np.ndarray:
+        """A copy of the (n, n) symmetric, zero-diagonal weights."""
+        return self._W.copy()
+
+    @property
+    def b(self) -> np.ndarray:
+        """A copy of the (n,) biases (the energy's +b_i s_i term)."""
+        return self._b.copy()
+
+    def set_weights(self, W: Any, b: Any) -> None:
+        """Set W (n, n) symmetric with zero diagonal and b (n,)."""
+        n = self.n_units
+        W = expect_array("W", W, shape=(n, n))
+        b = expect_array("b", b, shape=(n,))
+        if not np.allclose(W, W.T, atol=1e-12):
+            raise ValueError("W must be symmetric (W == W.T)")
+        if np.any(np.diag(W) != 0):
+            raise ValueError(f"W must have a zero diagonal, got {np.diag(W).tolist()}")
+        self._W = W.copy()
+        self._b = b.copy()
+
+    def _check_states(self, name: str, states: Any, width: int | None = None) -> np.ndarray:
+        width = self.n_units if width is None else width
+        a = expect_array(name, states, dtype=None)
+        if a.ndim == 1:
+            a = a[None, :]
+        if a.ndim != 2 or a.shape[1] != width:
+            raise ValueError(f"{name} must have shape (k, {width}) or ({width},), got {np.shape(states)}")
+        if a.size and not np.all((a == 0) | (a == 1)):
+            raise ValueError(f"{name} must hold 0/1 values")
+        return a.astype(np.uint8)
+
+    def _check_T(self, T: Any) -> float:
+        return self.T if T is None else _positive("T", T)
+
+    # -- energies and exact distributions -----------------------------------
+    def energy(self, states: Any) -> np.ndarray:
+        """E(s) = −Σ_{i<j} w_ij s_i s_j + Σ_i b_i s_i for each row of ``states``."""
+        s = self._check_states("states", states).astype(np.float64)
+        return -0.5 * np.einsum("ki,ij,kj->k", s, self._W, s) + s @ self._b
+
+    def exact_distribution(self, T: float | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+        """(states (2**n, n) uint8, p(s) (2**n,), Z) by enumeration; n ≤ 20 units."""
+        n = self.n_units
+        if n > MAX_EXACT_UNITS:
+            raise ValueError(f"exact enumeration needs at most {MAX_EXACT_UNITS} units, this machine has {n}")
+        T = self._check_T(T)
+        states = all_states(n)
+        log_w = -self.energy(states) / T
+        top = log_w.max()
+        w = np.exp(log_w - top)
+        z_scaled = w.sum()
+        return states, w / z_scaled, float(np.exp(top) * z_scaled)
+
+    def log_partition(self, T: float | None = None) -> float:
+        """log Z (stable for large weights)."""
+        states = all_states(self.n_units) if self.n_units <= MAX_EXACT_UNITS else None
+        if states is None:
+            raise ValueError(f"exact enumeration needs at most {MAX_EXACT_UNITS} units, this machine has {self.n_units}")
+        log_w = -self.energy(states) / self._check_T(T)
+        top = log_w.max()
+        return float(top + np.log(np.exp(log_w - top).sum()))
+
+    def marginals(self, T: float | None = None) -> np.ndarray:
+        """Exact p(s_i = 1) for every unit."""
+        states, p, _ = self.exact_distribution(T)
+        return p @ states
+
+    def visible_distribution(self, T: float | None = None) -> np.ndarray:
+        """Exact p(v) over the 2**n_visible visible states (hidden units summed out)."""
+        _, p, _ = self.exact_distribution(T)
+        return p.reshape(2 ** self.n_visible, 2 ** self.n_hidden).sum(axis=1)
+
+    def model_statistics(self, T: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact E_model[s_i s_j] (n, n) and E_model[s_i] (n,)."""
+        states, p, _ = self.exact_distribution(T)
+        s = states.astype(np.float64)
+        return s.T @ (p[:, None] * s), p @ s
+
+    def data_statistics(self, data: Any, T: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """E_data[s_i s_j] and E_data[s_i] with visible units clamped to ``data``; hidden exact."""
+        v = self._check_states("data", data, self.n_visible).astype(np.float64)
+        if v.shape[0] == 0:
+            raise ValueError("data must hold at least one row")
+        if self.n_hidden == 0:
+            return v.T @ v / len(v), v.mean(axis=0)
+        if self.n_hidden > MAX_EXACT_UNITS:
+            raise ValueError(f"exact hidden statistics need at most {MAX_EXACT_UNITS} hidden units, "
+                             f"got {self.n_hidden}")
+        T = self._check_T(T)
+        hidden = all_states(self.n_hidden).astype(np.float64)
+        nv = self.n_visible
+        W_vh, W_hh, b_h = self._W[:nv, nv:], self._W[nv:, nv:], self._b[nv:]
+        # −E(v, h)/T up to terms in v alone: h·(W_hv v) + ½ h W_hh h − b_h·h
+        base = (0.5 * np.einsum("ki,ij,kj->k", hidden, W_hh, hidden) - hidden @ b_h)
+        log_q = (v @ W_vh @ hidden.T + base[None, :]) / T            # (N, 2**nh)
+        log_q -= log_q.max(axis=1, keepdims=True)
+        q = np.exp(log_q)
+        q /= q.sum(axis=1, keepdims=True)
+        eh = q @ hidden                                              # E[h | v]
+        n = self.n_units
+        ss = np.zeros((n, n))
+        ss[:nv, :nv] = v.T @ v
+        ss[:nv, nv:] = v.T @ eh
+        ss[nv:, :nv] = ss[:nv, nv:].T
+        ss[nv:, nv:] = np.einsum("kh,hi,hj->ij", q, hidden, hidden)
+        s_mean = np.concatenate([v.mean(axis=0), eh.mean(axis=0)])
+        return ss / len(v), s_mean
+
+    def data_distribution(self, data: Any) -> np.ndarray:
+        """Empirical p(v) of ``data`` over the 2**n_visible visible states (table order)."""
+        v = self._check_states("data", data, self.n_visible)
+        if self.n_visible > MAX_EXACT_UNITS:
+            raise ValueError(f"n_visible must be ≤ {MAX_EXACT_UNITS} for a distribution, got {self.n_visible}")
+        codes = v.astype(np.int64) @ (1 << np.arange(self.n_visible - 1, -1, -1, dtype=np.int64))
+        return np.bincount(codes, minlength=2 ** self.n_visible) / len(v)
+
+    def kl_divergence(self, data: Any) -> float:
+        """KL(p_data ‖ p_model) over visible states, exact (nats)."""
+        pd = self.data_distribution(data)
+        pm = self.visible_distribution()
+        on = pd > 0
+        return float(np.sum(pd[on] * (np.log(pd[on]) - np.log(np.maximum(pm[on], 1e-300)))))
+
+    def log_likelihood(self, data: Any) -> float:
+        """Mean log p(v) of the data rows under the model (exact)."""
+        pd = self.data_distribution(data)
+        pm = self.visible_distribution()
+        on = pd > 0
+        return float(np.sum(pd[on] * np.log(np.maximum(pm[on], 1e-300))))
+
+    # -- sampling ------------------------------------------------------------
+    def gibbs(self, states: Any, n_sweeps: int = 1, T: float | None = None, clamp: Any = None) -> np.ndarray:
+        """Run Gibbs sweeps from ``states`` (k, n); units where ``clamp`` is True stay fixed. Returns new states."""
+        s = self._check_states("states", states).copy()
+        n_sweeps = _count("n_sweeps", n_sweeps, 0, 10 ** 7)
+        free = self._free_mask(clamp)
+        gibbs_sweeps(s, self._W, self._b, self._check_T(T), n_sweeps, free, self._kernel_state)
+        return s
+
+    def _free_mask(self, clamp: Any) -> np.ndarray:
+        if clamp is None:
+            return np.ones(self.n_units, dtype=np.uint8)
+        c = expect_array("clamp", clamp, shape=(self.n_units,), dtype=None)
+        if c.dtype != bool and not np.all((c == 0) | (c == 1)):
+            raise ValueError("clamp must be a boolean mask")
+        return (~c.astype(bool)).astype(np.uint8)
+
+    def anneal(self, state: Any, clamp: Any = None, T_start: float = 4.0, T_end: float | None = None,
+               n_temperatures: int = 30, sweeps_per_temperature: int = 5) -> np.ndarray:
+        """Simulated annealing from T_start down to T_end (geometric schedule) with clamped units."""
+        T_start = _positive("T_start", T_start)
+        T_end = self._check_T(T_end)
+        n_temperatures = _count("n_temperatures", n_temperatures, 1, 100000)
+        sweeps_per_temperature = _count("sweeps_per_temperature", sweeps_per_temperature, 1, 100000)
+        s = self._check_states("state", state).copy()
+        free = self._free_mask(clamp)
+        for T in np.geomspace(T_start, T_end, n_temperatures):
+            gibbs_sweeps(s, self._W, self._b, float(T), sweeps_per_temperature, free, self._kernel_state)
+        return s
+
+    def complete(self, probe: Any, known: Any, **anneal_options) -> np.ndarray:
+        """Clamp the known visible units of ``probe``, anneal the rest; returns the visible units (n_visible,)."""
+        v = self._check_states("probe", probe, self.n_visible)
+        if v.shape[0] != 1:
+            raise ValueError(f"probe must be one pattern of {self.n_visible} units, got shape {np.shape(probe)}")
+        known = expect_array("known", known, shape=(self.n_visible,), dtype=None).astype(bool)
+        start = np.zeros((1, self.n_units), dtype=np.uint8)
+        start[0, :self.n_visible] = v[0]
+        start[0, :self.n_visible][~known] = self.rng.integers(0, 2, size=int((~known).sum()), dtype=np.uint8)
+        start[0, self.n_visible:] = self.rng.integers(0, 2, size=self.n_hidden, dtype=np.uint8)
+        clamp = np.zeros(self.n_units, dtype=bool)
+        clamp[:self.n_visible] = known
+        return self.anneal(start, clamp, **anneal_options)[0, :self.n_visible].copy()
+
+    # -- learning --------------------------------------------------------------
+    def learn_step(self, data: Any, learning_rate: float = 0.1, method: str = "exact",
+                   n_chains: int = 100, n_sweeps: int = 1) -> None:
+        """One gradient step w_ij += α(E_data − E_model) on ``data`` (k, n_visible) 0/1."""
+        lr = learning_rate
+        if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(lr) or lr < 0:
+            raise ValueError(f"learning_rate must be a finite number ≥ 0, got {learning_rate!r}")
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+        ss_data, s_data = self.data_statistics(data)
+        if method == "exact":
+            ss_model, s_model = self.model_statistics()
+        else:
+            n_chains = _count("n_chains", n_chains, 1, 100000)
+            n_sweeps = _count("n_sweeps", n_sweeps, 1, 100000)
+            if self._chains is None or self._chains.shape != (n_chains, self.n_units):
+                self._chains = self.rng.integers(0, 2, size=(n_chains, self.n_units), dtype=np.uint8)
+            gibbs_sweeps(self._chains, self._W, self._b, self.T, n_sweeps,
+                         np.ones(self.n_units, dtype=np.uint8), self._kernel_state)
+            s = self._chains.astype(np.float64)
+            ss_model, s_model = s.T @ s / len(s), s.mean(axis=0)
+        dW = lr * (ss_data - ss_model)
+        np.fill_diagonal(dW, 0.0)
+        self._W += 0.5 * (dW + dW.T)
+        self._b -= lr * (s_data - s_model)
+
+    def fit(self, data: Any, epochs: int = 100, learning_rate: float = 0.1, method: str = "exact",
+            n_chains: int = 100, n_sweeps: int = 1) -> "BoltzmannMachine":
+        """``epochs`` full-batch gradient steps; returns self."""
+        epochs = _count("epochs", epochs, 0, 10 ** 7)
+        for _ in range(epochs):
+            self.learn_step(data, learning_rate, method, n_chains, n_sweeps)
+        return self
+
+
+# --------------------------------------------------------------------------- GUI / CLI model
+@dataclass(frozen=True)
+class BoltzmannParams:
+    preset: str = param("letters_TULH", label="preset", choices=PRESETS, live=False,
+                        help="letters_TULH: learn the seed's 3×3 letters; seed_3unit: the seed's 3-unit "
+                             "table (w12=0.2, w13=0.1, w23=0.3, b=1, T=1) and its 10 training vectors")
+    n_hidden: int = param(0, label="hidden units", min=0, max=8, live=False,
+                          help="hidden units (letters preset only; the 3-unit table has none)")
+    T: float = param(1.0, label="temperature T", min=0.05, max=10.0, step=0.05)
+    learning_rate: float = param(0.1, label="learning rate α", min=0.0, max=5.0, step=0.01,
+                                 help="0 freezes the weights (the table stays as the seed prints it)")
+    method: str = param("exact", label="statistics", choices=METHODS, group="rule",
+                        help="exact enumeration of E_model, or persistent Gibbs chains")
+    n_chains: int = param(100, label="Gibbs chains", min=1, max=10000)
+    n_corrupt: int = param(2, label="units to erase", min=1, max=8,
+                           help="how many visible units 'corrupt' erases")
+    anneal_T_start: float = param(4.0, label="annealing start T", min=0.1, max=50.0)
+    anneal_steps: int = param(30, label="annealing temperatures", min=1, max=1000)
+
+
+class BoltzmannModel(Model):
+    """Boltzmann machine for the GUI and the CLI; one step is one full-batch learning epoch."""
+
+    name = "boltzmann"
+    title = "Boltzmann"
+    unit = "epoch"
+    Params = BoltzmannParams
+
+    def __init__(self, params: Any = None, *, seed: int | None = None):
+        super().__init__(params, seed=seed)
+        self._build()
+
+    def _build(self) -> None:
+        p = self.params
+        if p.preset == "seed_3unit":
+            self.data = SEED_3UNIT_DATA.copy()
+            self.image_shape = (1, 3)
+            self.machine = BoltzmannMachine(3, 0, T=p.T, seed=self.kernel_seed())
+            self.machine.set_weights(SEED_3UNIT_WEIGHTS, SEED_3UNIT_BIAS)
+        else:
+            self.data = _letters_tulh()
+            self.image_shape = (3, 3)
+            self.machine = BoltzmannMachine(9, p.n_hidden, T=p.T, seed=self.kernel_seed())
+        self.kl_history = History(20000)
+        self.loglik_history = History(20000)
+        nv = self.machine.n_visible
+        self.display = self.data[0].astype(np.float64)       # what the "visible" view shows
+        self.hidden_state = np.zeros(self.machine.n_hidden, dtype=np.uint8)
+        self.known = np.ones(nv, dtype=bool)
+        self.probe_index = 0
+        self.completion_correct = float("nan")
+        self._refresh()
+
+    def _refresh(self) -> None:
+        # Exact quantities are computed once per step (not in snapshot), for nets this small.
+        m = self.machine
+        states, p, Z = m.exact_distribution()
+        self._energies = m.energy(states)
+        self._boltzmann = np.exp(-self._energies / m.T)
+        self._p = p
+        self._Z = Z
+        self._p_visible = p.reshape(2 ** m.n_visible, 2 ** m.n_hidden).sum(axis=1)
+        self._p_data = m.data_distribution(self.data)
+        self._kl = m.kl_divergence(self.data)
+        self._loglik = m.log_likelihood(self.data)
+
+    def reset(self, seed: int | None = None) -> None:
+        super().reset(seed)
+        self._build()
+
+    def apply_params(self, old, new) -> None:
+        if old.preset != new.preset or old.n_hidden != new.n_hidden:
+            self.reset()
+            return
+        self.machine.T = new.T
+        self._refresh()
+
+    def step(self, n: int = 1) -> None:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        p = self.params
+        for _ in range(int(n)):
+            self.machine.learn_step(self.data, p.learning_rate, p.method, p.n_chains, 1)
+            self._refresh()
+            self.kl_history.append(self._kl)
+            self.loglik_history.append(self._loglik)
+            self.t += 1
+
+    # -- actions -----------------------------------------------------------------
+    @classmethod
+    def actions(cls) -> list[tuple[str, str, str]]:
+        return [("corrupt", "Corrupt", "erase some units of the next stored pattern (shown grey)"),
+                ("complete", "Complete", "clamp the known units and anneal the rest"),
+                ("sample", "Sample", "draw a state from the model by annealing to T")]
+
+    def corrupt(self) -> None:
+        """Take the next stored pattern and erase ``n_corrupt`` random visible units."""
+        nv = self.machine.n_visible
+        self.probe_index = (self.probe_index + 1) % len(self.data)
+        k = min(self.params.n_corrupt, nv - 1)
+        erased = self.rng.choice(nv, size=k, replace=False)
+        self.known = np.ones(nv, dtype=bool)
+        self.known[erased] = False
+        self.display = self.data[self.probe_index].astype(np.float64)
+        self.display[erased] = 0.5
+        self.completion_correct = float("nan")
+
+    def complete(self) -> None:
+        """Clamp the known units of the probe and anneal the rest down to T; show the result."""
+        if self.known.all():
+            self.corrupt()
+        p = self.params
+        probe = self.data[self.probe_index].copy()
+        probe[~self.known] = 0
+        result = self.machine.complete(probe, self.known, T_start=max(p.anneal_T_start, p.T), T_end=p.T,
+                                       n_temperatures=p.anneal_steps, sweeps_per_temperature=5)
+        self.display = result.astype(np.float64)
+        self.completion_correct = float(np.array_equal(result, self.data[self.probe_index]))
+        self.known = np.ones_like(self.known)
+
+    def sample(self) -> None:
+        """A state drawn by annealing all units down to T (a 'fantasy')."""
+        m = self.machine
+        start = self.rng.integers(0, 2, size=(1, m.n_units), dtype=np.uint8)
+        p = self.params
+        s = m.anneal(start, None, T_start=max(p.anneal_T_start, p.T), T_end=p.T,
+                     n_temperatures=p.anneal_steps, sweeps_per_temperature=5)[0]
+        self.display = s[:m.n_visible].astype(np.float64)
+        self.hidden_state = s[m.n_visible:].copy()
+        self.completion_correct = float("nan")
+
+    # -- drawing -------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        m = self.machine
+        data = {
+            "visible": self.display.reshape(self.image_shape).copy(),
+            "hidden": self.hidden_state.astype(np.float64).reshape(1, -1).copy(),
+            "weights": m.W,
+            "bias": m.b,
+            "kl": self.kl_history.array(),
+            "log_likelihood": self.loglik_history.array(),
+            "p_data_model": np.vstack([self._p_data, self._p_visible]),
+            "state_energy": self._energies.copy(),
+            "state_boltzmann_factor": self._boltzmann.copy(),
+            "state_p": self._p.copy(),
+            "Z": self._Z, "KL": self._kl, "mean_log_likelihood": self._loglik,
+            "completion_correct": self.completion_correct,
+        }
+        if m.n_units <= 4:  # the seed's table, one scalar per row, for a student to read
+            for code, bits in enumerate(all_states(m.n_units)):
+                name = "".join(str(int(x)) for x in bits)
+                data[f"E({name})"] = float(self._energies[code])
+                data[f"exp(-E)({name})"] = float(self._boltzmann[code])
+                data[f"p({name})"] = float(self._p[code])
+        return Snapshot(t=self.t, data=data, unit=self.unit)
+
+    @classmethod
+    def views(cls) -> list[ViewSpec]:
+        return [
+            ViewSpec("visible", "lattice", "Visible units (grey = unknown)", colormap="gray", main=True),
+            ViewSpec("hidden", "lattice", "Hidden units", colormap="gray"),
+            ViewSpec("weights", "heatmap", "Weights w_ij", colormap="diverging"),
+            ViewSpec("kl", "curve", "KL(data ‖ model)", x_label="epoch", y_label="nats",
+                     series=(), labels=("KL",)),
+            ViewSpec("p_data_model", "bars", "p(v): data against model", labels=("data", "model")),
+            ViewSpec("state_p", "bars", "p(s) of every state (table order)", labels=("p(s)",)),
+        ]
+
+    # -- save / load -----------------------------------------------------------------
+    def extra_state(self) -> dict[str, np.ndarray]:
+        m = self.machine
+        out = {"weights": m.W, "bias": m.b, "kernel_rng": m._kernel_state.copy(),
+               "display": self.display.copy(), "hidden_state": self.hidden_state.copy(),
+               "known": self.known.copy(), "probe_index": np.array(self.probe_index, dtype=np.int64),
+               "completion_correct": np.array(self.completion_correct),
+               "kl_history": self.kl_history.array(), "loglik_history": self.loglik_history.array()}
+        if m._chains is not None:
+            out["chains"] = m._chains.copy()
+        return out
+
+    def load_extra_state(self, state) -> None:
+        required = ("weights", "bias", "kernel_rng", "display", "hidden_state", "known", "probe_index",
+                    "completion_correct", "kl_history", "loglik_history")
+        for key in required:
+            if key not in state:
+                raise ValueError(f"state is missing {key!r}")
+        self._build()
+        m = self.machine
+        n, nv = m.n_units, m.n_visible
+        m.set_weights(state["weights"], state["bias"])
+        rng_words = np.asarray(state["kernel_rng"])
+        if rng_words.shape != (4,) or rng_words.dtype != np.uint64:
+            raise ValueError(f"state['kernel_rng'] must be 4 uint64 words, got {rng_words.dtype} {rng_words.shape}")
+        m._kernel_state = rng_words.copy()
+        self.display = expect_array("state['display']", state["display"], shape=(nv,)).copy()
+        self.hidden_state = m._check_states("state['hidden_state']", np.asarray(state["hidden_state"]).reshape(1, -1),
+                                            m.n_hidden)[0].copy() if m.n_hidden else np.zeros(0, np.uint8)
+        self.known = expect_array("state['known']", state["known"], shape=(nv,), dtype=None).astype(bool)
+        pi = int(np.asarray(state["probe_index"]))
+        if not 0 <= pi < len(self.data):
+            raise ValueError(f"state['probe_index'] must be in 0..{len(self.data) - 1}, got {pi}")
+        self.probe_index = pi
+        self.completion_correct = float(np.asarray(state["completion_correct"]))
+        self.kl_history.load(expect_array("state['kl_history']", state["kl_history"], ndim=1))
+        self.loglik_history.load(expect_array("state['loglik_history']", state["loglik_history"], ndim=1))
+        if "chains" in state:
+            m._chains = m._check_states("state['chains']", state["chains"]).copy()
+        if n != m.n_units:
+            raise ValueError("state does not fit this machine")
+        self._refresh()

@@ -1,0 +1,210 @@
+"""Boltzmann machine: the seeds' 3-unit table, exact statistics, Gibbs kernel, learning, completion, contract."""
+import numpy as np
+import pytest
+
+from engine import io
+from engine.kernels import lattice as L
+from engine.kernels.sampling import gibbs_sweeps, gibbs_sweeps_reference
+from engine.models.boltzmann import (SEED_3UNIT_BIAS, SEED_3UNIT_WEIGHTS, SEED_LETTERS, BoltzmannMachine,
+                                     BoltzmannModel, all_states)
+
+
+def seed_machine():
+    bm = BoltzmannMachine(n_visible=3, n_hidden=0, seed=0)
+    bm.set_weights(SEED_3UNIT_WEIGHTS, SEED_3UNIT_BIAS)
+    return bm
+
+
+def test_seed_three_unit_table():
+    bm = seed_machine()
+    states, p, Z = bm.exact_distribution()
+    assert states.tolist() == [[0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1],
+                               [1, 0, 0], [1, 0, 1], [1, 1, 0], [1, 1, 1]]
+    assert np.allclose(bm.energy(states), [0, 1, 1, 1.7, 1, 1.9, 1.8, 2.4])
+    assert np.round(np.exp(-bm.energy(states)), 2).tolist() == [1.00, 0.37, 0.37, 0.18, 0.37, 0.15, 0.17, 0.09]
+    assert np.round(p, 2).tolist() == [0.37, 0.14, 0.14, 0.07, 0.14, 0.06, 0.06, 0.03]
+    assert Z == pytest.approx(2.6919, abs=5e-5)
+    # the seed prints 2.70: the sum of its rounded column
+    assert round(float(np.round(np.exp(-bm.energy(states)), 2).sum()), 2) == 2.70
+
+
+def test_seed_preset_shows_the_table_on_screen():
+    snap = BoltzmannModel({"preset": "seed_3unit"}, seed=0).snapshot().data
+    assert snap["Z"] == pytest.approx(2.6919, abs=5e-5)
+    assert snap["E(011)"] == pytest.approx(1.7) and snap["E(111)"] == pytest.approx(2.4)
+    assert round(snap["p(000)"], 2) == 0.37 and round(snap["exp(-E)(101)"], 2) == 0.15
+    assert snap["visible"].shape == (1, 3) and snap["p_data_model"].shape == (2, 8)
+
+
+def brute_force(bm):
+    states = all_states(bm.n_units).astype(float)
+    W, b = bm.W, bm.b
+    E = np.array([-sum(W[i, j] * s[i] * s[j] for i in range(len(s)) for j in range(i + 1, len(s))) + b @ s
+                  for s in states])
+    w = np.exp(-E / bm.T)
+    return states, w / w.sum()
+
+
+def test_exact_statistics_match_brute_force_with_hidden_units():
+    bm = BoltzmannMachine(3, 2, T=1.3, seed=1, weight_scale=0.8)
+    bm.set_weights(bm.W, np.array([0.2, -0.4, 0.1, 0.3, -0.2]))
+    states, p = brute_force(bm)
+    ss, s1 = bm.model_statistics()
+    assert np.allclose(ss, states.T @ (p[:, None] * states))
+    assert np.allclose(s1, p @ states)
+    assert np.allclose(bm.marginals(), p @ states)
+    data = np.array([[1, 0, 1], [0, 1, 1], [1, 0, 1]], dtype=np.uint8)
+    # clamped statistics: average over data of E[s s^T | v]
+    expect = np.zeros((5, 5))
+    for v in data:
+        rows = np.all(states[:, :3] == v, axis=1)
+        q = p[rows] / p[rows].sum()
+        expect += states[rows].T @ (q[:, None] * states[rows])
+    got, _ = bm.data_statistics(data)
+    assert np.allclose(got, expect / len(data))
+    pv = bm.visible_distribution()
+    assert pv.shape == (8,) and pv.sum() == pytest.approx(1.0)
+
+
+def test_gibbs_kernel_matches_reference_and_is_seeded():
+    bm = BoltzmannMachine(5, 0, seed=2, weight_scale=1.0)
+    W, b = bm.W, np.linspace(-0.5, 0.5, 5)
+    s0 = np.random.default_rng(0).integers(0, 2, (4, 5), dtype=np.uint8)
+    free = np.array([1, 0, 1, 1, 1], np.uint8)
+    a, r = s0.copy(), s0.copy()
+    st, st_ref = L.seed_state(3), L.seed_state(3)
+    gibbs_sweeps(a, W, b, 0.7, 3, free, st)
+    gibbs_sweeps_reference(r, W, b, 0.7, 3, free, st_ref)
+    assert np.array_equal(a, r)
+    assert np.array_equal(a[:, 1], s0[:, 1])  # clamped unit never changes
+
+
+def test_gibbs_samples_follow_exact_distribution():
+    bm = seed_machine()
+    chains = np.zeros((2000, 3), np.uint8)
+    counts = np.zeros(8)
+    for _ in range(10):
+        chains = bm.gibbs(chains, n_sweeps=3)
+        counts += np.bincount(chains @ np.array([4, 2, 1]), minlength=8)
+    _, p, _ = bm.exact_distribution()
+    expected = p * counts.sum()
+    chi2 = np.sum((counts - expected) ** 2 / expected)
+    assert chi2 < 30  # 7 degrees of freedom; p < 1e-4 beyond this
+
+
+def test_exact_learning_drives_kl_to_zero():
+    target = BoltzmannMachine(4, 0, seed=5, weight_scale=1.0)
+    target.set_weights(target.W, np.array([0.3, -0.5, 0.2, 0.0]))
+    states, p, _ = target.exact_distribution()
+    data = states[np.random.default_rng(0).choice(16, size=20000, p=p)]
+    bm = BoltzmannMachine(4, 0, seed=0)
+    kl0 = bm.kl_divergence(data)
+    bm.fit(data, epochs=400, learning_rate=0.5)
+    assert bm.kl_divergence(data) < 0.005 < kl0
+    assert bm.log_likelihood(data) > target.log_likelihood(data) - 0.005
+
+
+def test_gibbs_learning_reduces_kl():
+    data = np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1], [1, 1, 1]], np.uint8)
+    bm = BoltzmannMachine(3, 0, seed=0)
+    kl0 = bm.kl_divergence(data)
+    bm.fit(data, epochs=300, learning_rate=0.2, method="gibbs", n_chains=200)
+    assert bm.kl_divergence(data) < 0.5 * kl0
+
+
+def test_completion_restores_corrupted_letters():
+    bm = BoltzmannMachine(9, 0, seed=0)
+    bm.fit(SEED_LETTERS, epochs=400, learning_rate=0.5)
+    rng = np.random.default_rng(1)
+    for letter in SEED_LETTERS:
+        known = np.ones(9, bool)
+        known[rng.choice(9, 2, replace=False)] = False
+        probe = letter.copy()
+        probe[~known] = 1 - probe[~known]
+        out = bm.complete(probe, known, T_start=4.0, T_end=0.1, n_temperatures=30)
+        assert np.array_equal(out, letter)
+
+
+def test_model_corrupt_complete_actions():
+    m = BoltzmannModel({"learning_rate": 0.5}, seed=0)
+    m.step(300)
+    names = [a[0] for a in m.actions()]
+    assert names == ["corrupt", "complete", "sample"]
+    wins = 0
+    for _ in range(8):
+        m.corrupt()
+        assert np.sum(m.snapshot().data["visible"] == 0.5) == 2
+        m.complete()
+        wins += m.snapshot().data["completion_correct"]
+    assert wins >= 7
+    m.sample()
+    assert set(np.unique(m.snapshot().data["visible"])) <= {0.0, 1.0}
+
+
+def test_same_seed_same_results():
+    def run(seed):
+        m = BoltzmannModel({"method": "gibbs", "n_hidden": 1}, seed=seed)
+        m.step(5)
+        m.corrupt()
+        m.complete()
+        return m.state()
+    a, b, c = run(3), run(3), run(4)
+    assert all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
+    assert not np.array_equal(a["weights"], c["weights"])
+
+
+def test_bad_input_raises_naming_argument():
+    bm = seed_machine()
+    with pytest.raises(ValueError, match="T"):
+        BoltzmannMachine(3, T=0.0)
+    with pytest.raises(ValueError, match="T"):
+        BoltzmannMachine(3, T=float("nan"))
+    with pytest.raises(ValueError, match="units"):
+        BoltzmannMachine(15, 6).exact_distribution()
+    with pytest.raises(ValueError, match="symmetric"):
+        bm.set_weights(np.triu(np.ones((3, 3)), 1), np.zeros(3))
+    with pytest.raises(ValueError, match="diagonal"):
+        bm.set_weights(np.eye(3), np.zeros(3))
+    with pytest.raises(ValueError, match="W"):
+        bm.set_weights(np.zeros((2, 2)), np.zeros(3))
+    with pytest.raises(ValueError, match="data"):
+        bm.kl_divergence(np.array([[0, 2, 1]]))
+    with pytest.raises(ValueError, match="data"):
+        bm.fit(np.zeros((3, 4)), epochs=1)
+    with pytest.raises(ValueError, match="learning_rate"):
+        bm.fit(np.zeros((3, 3)), epochs=1, learning_rate=float("nan"))
+    with pytest.raises(ValueError, match="method"):
+        bm.learn_step(np.zeros((3, 3)), method="cd")
+    with pytest.raises(ValueError, match="probe"):
+        bm.complete(np.zeros(4), np.ones(4, bool))
+    m = BoltzmannModel(seed=0)
+    with pytest.raises(ValueError, match="T"):
+        m.with_params(T=-1.0)
+    assert m.params.T == 1.0
+
+
+def test_model_views_snapshot_save_load(tmp_path):
+    m = BoltzmannModel({"n_hidden": 2}, seed=1)
+    snap = m.snapshot().data
+    for v in m.views():
+        assert v.key in snap
+    assert snap["visible"].shape == (3, 3) and snap["hidden"].shape == (1, 2)
+    assert snap["weights"].shape == (11, 11) and snap["p_data_model"].shape == (2, 512)
+    m.step(4)
+    m.corrupt()
+    path = io.save(m, tmp_path / "bm.npz")
+    r = io.load(path)
+    a, b = m.state(), r.state()
+    assert set(a) == set(b) and all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
+    m.step(2)
+    r.step(2)
+    assert np.array_equal(m.snapshot().data["weights"], r.snapshot().data["weights"])
+    bad = dict(a)
+    bad["weights"] = np.zeros((3, 3))
+    with pytest.raises(ValueError, match="W"):
+        r.load_state(bad)
+
+
+def test_cli_runs_boltzmann():
+    from engine.cli import main
+    assert main(["run", "boltzmann", "preset=seed_3unit", "--steps", "5", "--quiet"]) == 0
