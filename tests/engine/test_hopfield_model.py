@@ -1,0 +1,324 @@
+"""HopfieldModel (the GUI's model): demo state, views, live parameters, GUI methods,
+save/load round-trips, and the hopfield-capacity experiment."""
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from engine import Hopfield, io, registry
+from engine.experiments.capacity import ALPHA_C, run_capacity
+from engine.model import Cancelled
+from engine.models.hopfield import HopfieldModel, demo_letters
+
+
+def bipolar_of(model):
+    return np.where(model.probe_state == model.net.on_value, 1, -1)
+
+
+def test_registered_and_exported():
+    assert registry.get("hopfield") is HopfieldModel
+    model = registry.create("hopfield", seed=0)
+    assert model.unit == "sweep" and model.name == "hopfield"
+    import engine
+    assert engine.Hopfield is Hopfield
+
+
+def test_default_state_is_a_ready_demo():
+    model = HopfieldModel(seed=0)
+    snap = model.snapshot()
+    assert model.pattern_shape == (7, 7)
+    assert snap.data["state"].shape == (7, 7) and snap.data["weights"].shape == (49, 49)
+    assert snap.data["patterns"].shape == (3, 7, 7) and snap.data["n_patterns"] == 3.0
+    assert snap.data["energy"].shape == (1,) and snap.data["overlap"].shape == (3, 1)
+    assert np.abs(snap.data["weights"]).sum() > 0
+    letters = 2 * demo_letters(7, 7).reshape(3, 49).astype(np.int8) - 1
+    assert np.array_equal(model.patterns, letters)
+    assert np.count_nonzero(bipolar_of(model) != letters[0]) == round(0.2 * 49)  # T with 20 % flips
+    for view in HopfieldModel.views():
+        assert view.key in snap.data
+        assert np.size(snap.data[view.key]) > 0
+
+
+def test_views_layout():
+    views = {v.key: v for v in HopfieldModel.views()}
+    assert views["state"].kind == "lattice" and views["state"].main and views["state"].paintable
+    assert views["state"].colormap == "spin"
+    assert views["weights"].kind == "heatmap" and views["weights"].colormap == "diverging"
+    assert views["energy"].kind == "curve" and views["energy"].y_label == "E"
+    assert views["overlap"].kind == "curve" and views["overlap"].labels[:2] == ("pattern 1", "pattern 2")
+    assert views["overlap"].y_label == "overlap m"
+
+
+def test_step_recalls_the_demo_letter_and_records_per_sweep():
+    model = HopfieldModel(seed=1)
+    model.step(6)
+    snap = model.snapshot()
+    assert snap.t == 6 and snap.unit == "sweep"
+    assert snap.data["energy"].shape == (7,) and snap.data["overlap"].shape == (3, 7)
+    assert np.all(np.diff(snap.data["energy"]) <= 1e-9)
+    assert snap.data["overlap"][0, -1] == 1.0 and snap.data["fixed_point"] == 1.0
+    assert 1 <= snap.data["sweeps_to_fixed_point"] <= 6
+    assert np.array_equal(bipolar_of(model), model.patterns[0])
+    assert snap.data["energy_now"] == pytest.approx(model.net.energy(model.probe_state))
+    model.step(3)  # play goes on at the fixed point and records it
+    assert model.snapshot().data["energy"].shape == (10,) and model.t == 9
+
+
+def test_snapshot_is_a_copy():
+    model = HopfieldModel(seed=2)
+    snap = model.snapshot()
+    snap.data["state"][:] = 0
+    snap.data["energy"][:] = 0
+    assert not np.all(model.snapshot().data["state"] == 0)
+    with pytest.raises(ValueError):
+        snap.data["weights"][0, 1] = 1.0
+    before = model.snapshot().data["weights"].copy()
+    model.with_params(rule="storkey")
+    assert not np.array_equal(model.snapshot().data["weights"], before)
+    assert np.array_equal(snap.data["weights"], before)  # an old frame keeps its weights
+
+
+def test_same_seed_same_run_and_reset():
+    a, b = HopfieldModel(seed=5), HopfieldModel(seed=5)
+    for m in (a, b):
+        m.with_params(mode="glauber", temperature=2.0)
+        m.step(4)
+    assert np.array_equal(a.probe_state, b.probe_state)
+    assert np.array_equal(a.snapshot().data["energy"], b.snapshot().data["energy"])
+    a.reset(seed=9)
+    c = HopfieldModel(seed=9)
+    assert a.t == 0 and np.array_equal(a.probe_state, c.probe_state)
+
+
+def test_rule_change_restores_at_once():
+    model = HopfieldModel(seed=0)
+    for rule in ("storkey", "pseudoinverse", "hebbian"):
+        model.with_params(rule=rule)
+        ref = Hopfield(49, rule)
+        ref.store(model.patterns)
+        assert np.array_equal(model.snapshot().data["weights"], ref.weights)
+        assert np.allclose(model._field, ref.weights @ model.probe_state)
+
+
+def test_coding_scale_threshold_apply_live():
+    model = HopfieldModel(seed=0)
+    bip = bipolar_of(model).copy()
+    weights = model.net.weights.copy()
+    model.with_params(coding="binary")
+    assert model.probe_state.dtype == np.uint8 and np.array_equal(model.probe_state, (bip + 1) // 2)
+    assert set(np.unique(model.snapshot().data["state"])) <= {0.0, 1.0}
+    assert np.array_equal(model.net.weights, weights)
+    assert np.allclose(model._field, weights @ model.probe_state.astype(float))
+    model.with_params(scale="1/N")
+    assert np.allclose(model.net.weights, weights / 49)
+    model.with_params(threshold=0.5)
+    assert np.all(model.net.thresholds == 0.5)
+    start = model.snapshot().data["energy_now"]  # energy under the new parameters
+    model.step(3)
+    assert np.all(np.diff([start, *model.snapshot().data["energy"][-3:]]) <= 1e-9)
+
+
+def test_resize_remakes_the_demo_letters():
+    model = HopfieldModel(seed=0)
+    model.set_patterns(np.ones((1, 49)))
+    model.with_params(rows=14, cols=10)
+    snap = model.snapshot()
+    assert model.pattern_shape == (14, 10) and snap.data["state"].shape == (14, 10)
+    assert snap.data["patterns"].shape == (3, 14, 10)
+    assert np.array_equal(model.patterns, 2 * demo_letters(14, 10).reshape(3, 140).astype(np.int8) - 1)
+
+
+def test_set_patterns_shapes_codings_and_clear():
+    model = HopfieldModel(seed=0)
+    rng = np.random.default_rng(0)
+    images = (rng.random((4, 7, 7)) < 0.5).astype(np.uint8)
+    model.set_patterns(images)
+    assert np.array_equal(model.patterns, 2 * images.reshape(4, 49).astype(np.int8) - 1)
+    assert model.snapshot().data["overlap"].shape == (4, 1)
+    model.set_patterns(2 * images.reshape(4, 49).astype(np.int8) - 1)
+    assert model.net.n_patterns == 4
+    model.set_patterns(np.zeros((0, 49)))
+    snap = model.snapshot()
+    assert snap.data["n_patterns"] == 0 and snap.data["overlap"].shape == (0, 1) and not snap.data["weights"].any()
+    model.step(2)
+    assert model.snapshot().data["overlap"].shape == (0, 3)
+    for bad in (np.ones((2, 48)), np.ones((2, 6, 7)), np.full((1, 49), 2), np.array([[0, 1, -1] * 16 + [1]])):
+        with pytest.raises(ValueError, match="patterns"):
+            model.set_patterns(bad)
+
+
+def test_set_probe_restarts_histories():
+    model = HopfieldModel(seed=0)
+    model.step(3)
+    u = 2 * demo_letters(7, 7)[1].astype(np.int8) - 1
+    model.set_probe(u)
+    snap = model.snapshot()
+    assert snap.data["energy"].shape == (1,) and snap.data["overlap"][1, 0] == 1.0
+    model.set_probe(((u + 1) // 2).reshape(-1))  # 0/1 works too
+    assert np.array_equal(bipolar_of(model), u.reshape(-1))
+    for bad in (np.ones(48), np.full(49, 3), np.ones((7, 8))):
+        with pytest.raises(ValueError, match="x"):
+            model.set_probe(bad)
+
+
+def test_paint_sets_units_and_fields():
+    model = HopfieldModel(seed=0)
+    model.paint("state", np.array([0, 1, 2]), 1)
+    model.paint("state", [10], -1)
+    s = model.probe_state
+    assert s[0] == s[1] == s[2] == 1 and s[10] == -1
+    assert np.allclose(model._field, model.net.weights @ s.astype(float))
+    model.with_params(coding="binary")
+    model.paint("state", [3], -1)
+    assert model.probe_state[3] == 0
+    for args, name in ((("weights", [0], 1), "key"), (("state", [49], 1), "index"),
+                       (("state", [0.5], 1), "index"), (("state", [0], 0.5), "value"),
+                       (("state", [0], float("nan")), "value")):
+        with pytest.raises(ValueError, match=name):
+            model.paint(*args)
+
+
+def test_actions_run():
+    model = HopfieldModel(seed=0)
+    names = [a[0] for a in HopfieldModel.actions()]
+    assert names == ["recall_probe", "corrupt_probe", "restore_probe"]
+    model.recall_probe()
+    assert model.snapshot().data["fixed_point"] == 1.0 and 1 <= model.t <= 100
+    first = model.probe_state.copy()
+    model.corrupt_probe()
+    assert np.count_nonzero(model.probe_state != first) == 10
+    noisy = model.probe_state.copy()
+    model.step(4)
+    model.restore_probe()
+    assert np.array_equal(model.probe_state, noisy)
+
+
+def test_step_fits_in_a_frame():
+    model = HopfieldModel(seed=0)
+    model.step(1)  # compiled
+    times = []
+    for _ in range(5):
+        model.corrupt_probe()
+        t0 = time.perf_counter()
+        model.step(1)
+        times.append(time.perf_counter() - t0)
+    assert np.median(times) < 1 / 60
+    big = HopfieldModel({"rows": 64, "cols": 64}, seed=0)  # the largest size, N = 4096
+    times = []
+    for _ in range(3):
+        big.corrupt_probe()
+        t0 = time.perf_counter()
+        big.step(1)
+        times.append(time.perf_counter() - t0)
+    assert np.median(times) < 1 / 60
+
+
+@pytest.mark.parametrize("setup", ["default", "glauber-binary", "empty", "storkey-paint"])
+def test_save_load_round_trip_exactly(tmp_path, setup):
+    model = HopfieldModel(seed=3)
+    if setup == "glauber-binary":
+        model.with_params(mode="glauber", temperature=1.5, coding="binary", threshold=0.3)
+    elif setup == "empty":
+        model.set_patterns([])
+    elif setup == "storkey-paint":
+        model.with_params(rule="storkey", mode="energy")
+        model.paint("state", [4, 5], 1)
+    model.step(5)
+    path = io.save(model, tmp_path / "hop.npz")
+    loaded = io.load(path)
+    assert loaded.params == model.params and loaded.t == model.t
+    a, b = model.state(), loaded.state()
+    assert set(a) == set(b)
+    for key in a:
+        assert np.array_equal(a[key], b[key]), key
+    model.step(3)
+    loaded.step(3)
+    sa, sb = model.snapshot().data, loaded.snapshot().data
+    for key in sa:
+        assert np.array_equal(sa[key], sb[key]), key
+
+
+def test_load_state_rejects_bad_entries():
+    model = HopfieldModel(seed=0)
+    good = model.state()
+    cases = {
+        "weights": np.zeros((48, 48)),
+        "patterns": np.zeros((3, 49)),
+        "probe_state": np.ones(40),
+        "local_field": np.full(49, np.nan),
+        "overlap_history": np.zeros((2, 1)),
+        "sweeps_since_probe": np.array(1.5),
+    }
+    for key, bad in cases.items():
+        state = dict(good)
+        state[key] = bad
+        with pytest.raises(ValueError, match=key):
+            HopfieldModel(seed=0).load_state(state)
+    asym = good["weights"].copy()
+    asym[0, 1] += 1
+    with pytest.raises(ValueError, match="weights"):
+        HopfieldModel(seed=0).load_state({**good, "weights": asym})
+    state = dict(good)
+    del state["local_field"]
+    with pytest.raises(ValueError, match="local_field"):
+        HopfieldModel(seed=0).load_state(state)
+
+
+def test_bad_params_and_step():
+    model = HopfieldModel(seed=0)
+    for change in ({"rows": 2}, {"cols": 65}, {"rule": "oja"}, {"mode": "fast"}, {"temperature": -1.0},
+                   {"coding": "ternary"}, {"threshold": float("nan")}, {"max_sweeps": 0}):
+        with pytest.raises(ValueError, match=next(iter(change))):
+            model.with_params(**change)
+    with pytest.raises(ValueError, match="n"):
+        model.step(0)
+
+
+def test_cli_runs_the_model(tmp_path, capsys):
+    from engine.cli import main
+    assert main(["run", "hopfield", "rule=storkey", "--steps", "5", "--quiet", "--seed", "1",
+                 "--save", str(tmp_path / "m.npz")]) == 0
+    assert io.load(tmp_path / "m.npz").t == 5
+
+
+# --------------------------------------------------------------------------- capacity experiment
+SMALL = {"n_neurons": 60, "p_max": 24, "p_step": 4, "n_seeds": 2, "max_sweeps": 20}
+
+
+def test_capacity_experiment_results():
+    (exp,) = HopfieldModel.experiments()
+    assert exp.name == "hopfield-capacity" and exp.defaults["n_neurons"] == 200
+    calls = []
+    result = exp.run(SMALL, lambda f, m: calls.append(f) is None)
+    assert calls[0] == 0.0 and calls[-1] == 1.0
+    assert np.allclose(result["load"], np.arange(4, 25, 4) / 60)
+    assert result["theory"].shape == (2, 5) and result["theory"][0, 0] == ALPHA_C
+    assert result["alpha_error_free"] == pytest.approx(1 / (2 * np.log(60)))
+    for rule in ("hebbian", "storkey", "pseudoinverse"):
+        r = result[f"retrieval_{rule}"]
+        assert r.shape == (6,) and np.all((0 <= r) & (r <= 1))
+        assert r[0] == 1.0  # 4 patterns in 60 units: all retrieved
+    assert np.all(result["stable_pseudoinverse"] == 1.0)
+    assert result["retrieval_hebbian"][-1] < result["retrieval_storkey"][-1]  # P/N = 0.4
+    for view in exp.views:
+        assert view.key in result and view.x_key in result and view.theory in result
+        assert all(k in result for k in view.series)
+    assert np.array_equal(run_capacity(SMALL)["retrieval_hebbian"], result["retrieval_hebbian"])
+
+
+def test_capacity_experiment_cancel_and_bad_settings():
+    with pytest.raises(Cancelled):
+        run_capacity(SMALL, lambda f, m: f < 0.3)
+    for bad, name in (({"n_neurons": 1}, "n_neurons"), ({"p_step": 0}, "p_step"),
+                      ({"flip_fraction": 1.5}, "flip_fraction"), ({"mode": "x"}, "mode"), ({"rules": 1}, "rules")):
+        with pytest.raises(ValueError, match=name):
+            run_capacity(bad)
+
+
+def test_engine_hopfield_imports_no_qt():
+    code = ("import sys, engine.models.hopfield, engine.experiments.capacity; "
+            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'hebbgui'))]; "
+            "sys.exit(1 if bad else 0)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=".").returncode == 0
