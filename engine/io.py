@@ -82,7 +82,10 @@ def read(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
     if not path.is_file():
         raise ValueError(f"path: no such file {str(path)!r}")
     try:
-        with np.load(path, allow_pickle=False) as z:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a bare .npy array
+            raise ValueError("not an npz archive")
+        with loaded as z:
             arrays = {k: z[k] for k in z.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, zipfile.LargeZipFile) as exc:
         raise ValueError(f"{path.name} is not a readable hebbgui file (truncated or corrupt: {exc})") from None
@@ -92,6 +95,8 @@ def read(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
         header = json.loads(arrays.pop(HEADER_KEY).tobytes().decode())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path.name} has a corrupt header: {exc}") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{path.name} has a corrupt header: expected a JSON object, got {type(header).__name__}")
     if header.get("format") != FORMAT:
         raise ValueError(f"{path.name} is not a hebbgui model file (format {header.get('format')!r})")
     version = header.get("format_version")

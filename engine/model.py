@@ -340,7 +340,7 @@ class Model:
             if key not in state:
                 raise ValueError(f"state is missing {key!r}")
         t = np.asarray(state["t"])
-        if t.shape != () or t < 0:
+        if t.shape != () or not np.issubdtype(t.dtype, np.integer) or t < 0:
             raise ValueError(f"state['t'] must be a non-negative scalar, got {t!r}")
         rng = rng_from_state_array(state["rng"])
         self.load_extra_state({k: v for k, v in state.items() if k not in ("t", "rng")})

@@ -178,7 +178,8 @@ class PatternEditor(QWidget):
 
     # ---------------------------------------------------------------- corruption
     def flip(self) -> None:
-        self.grid = pat.flip_noise(self.grid, self.flip_pct.value() / 100.0, seed=self.rng)
+        # The whole grid is one pattern: flip round(f·N) of all its units, not per row.
+        self.grid = pat.flip_noise(self.grid.reshape(-1), self.flip_pct.value() / 100.0, seed=self.rng).reshape(self.shape)
         self._show()
 
     def occlude(self) -> None:
@@ -187,7 +188,8 @@ class PatternEditor(QWidget):
         self._show()
 
     def mask(self) -> None:
-        self.grid = pat.random_mask(self.grid, self.mask_pct.value() / 100.0, seed=self.rng, value=-1)
+        self.grid = pat.random_mask(self.grid.reshape(-1), self.mask_pct.value() / 100.0, seed=self.rng,
+                                   value=-1).reshape(self.shape)
         self._show()
 
     def send_probe(self) -> None:

@@ -264,9 +264,6 @@ def test_load_state_errors_name_the_entry_and_keep_the_model(change, msg):
     assert fresh.t == 0, "a rejected state must not be half-applied"
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="engine/model.py load_state compares a non-numeric 't' with 0 (TypeError, "
-                          "not ValueError); reported to the lead")
 def test_load_state_text_t_is_a_value_error():
     st = CounterModel(seed=0).state()
     st["t"] = np.array("ten")
@@ -455,18 +452,12 @@ def test_io_wrong_shapes_in_state(registered, tmp_path):
         eio.load(path)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="engine/io.py read(): np.load of a plain .npy returns an array, which is not a "
-                          "context manager (TypeError, not ValueError); reported to the lead")
 def test_io_npy_file_is_a_value_error(tmp_path):
     np.save(tmp_path / "array.npy", np.arange(3))
     with pytest.raises(ValueError, match="array.npy"):
         eio.read(tmp_path / "array.npy")
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="engine/io.py read(): a header that is JSON but not an object (e.g. a list) "
-                          "raises AttributeError; reported to the lead")
 def test_io_header_not_an_object_is_a_value_error(tmp_path):
     np.savez(tmp_path / "list.npz", **{eio.HEADER_KEY: np.frombuffer(b"[1, 2]", dtype=np.uint8)})
     with pytest.raises(ValueError, match="list.npz"):

@@ -1,0 +1,99 @@
+"""GUI frame rates offscreen (the whole pipeline: engine step → snapshot → views drawn) and start-up time."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import row
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# (label, model, params, min steps per frame, target fps)
+CASES = [
+    ("hopfield 28×28", "hopfield", {"rows": 28, "cols": 28}, 1, 60),
+    ("ising 256×256", "ising", {"L": 256}, 1, 60),
+    ("ising 512×512", "ising", {"L": 512}, 1, 30),
+    ("som mnist 100×100", "som", {"preset": "mnist_100x100"}, 1, 20),
+    ("competitive 2-D", "competitive", {}, 1, 60),
+    ("rbm mnist fields", "rbm", {}, 1, 10),
+]
+
+
+def _app():
+    from PySide6.QtWidgets import QApplication
+    return QApplication.instance() or QApplication([])
+
+
+def measure_fps(model: str, params: dict, seconds: float = 3.0) -> tuple[float, float, str]:
+    """Frames drawn per second while playing at full speed, and steps per frame."""
+    from engine import registry
+    from hebbgui.mainwindow import MainWindow
+    app = _app()
+    if model not in registry.names():
+        return float("nan"), float("nan"), f"model {model} not available"
+    win = MainWindow(model_name=None, restore_layout=False)
+    win.resize(1280, 800)
+    win.show()
+    frames = []
+    win.frame_drawn.connect(frames.append)
+    win.open_model(model, seed=0)
+    end = time.perf_counter() + 120
+    while not (win.model_cls is not None and frames) and time.perf_counter() < end:
+        app.processEvents()
+    note = ""
+    if params:
+        from engine.model import validate_value
+        try:
+            for k, v in params.items():
+                validate_value(win.model_cls.Params, k, v)
+            win.controller.set_params(**params)
+        except ValueError as exc:
+            note = f"params not applied: {exc}"
+    win.controller.set_speed(len(__import__("hebbgui.worker", fromlist=["x"]).SPEED_STEPS_PER_S) - 1)
+    win.controller.play()
+    warm_end = time.perf_counter() + 1.5      # compile and settle
+    while time.perf_counter() < warm_end:
+        app.processEvents()
+    frames.clear()
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        app.processEvents()
+    elapsed = time.perf_counter() - t0
+    win.controller.pause()
+    n = len(frames)
+    steps = (frames[-1].t - frames[0].t) / max(n - 1, 1) if n > 1 else float("nan")
+    err = win.last_error
+    win.close()
+    return n / elapsed, steps, err or note
+
+
+def bench_frame_rates(quick: bool = False) -> list[dict]:
+    rows = []
+    for label, model, params, min_steps, target in CASES:
+        fps, steps, note = measure_fps(model, params, 1.5 if quick else 3.0)
+        rows.append(row("gui fps", label + (f" [{note}]" if note else ""), fps, "fps",
+                        baseline=f"target {target} fps", baseline_value=target,
+                        ratio=fps / target if fps == fps else None,
+                        target=f"≥ {target} fps, {steps:.3g} steps/frame (≥ {min_steps})"))
+    return rows
+
+
+def bench_startup(quick: bool = False) -> list[dict]:
+    """Process start → window drawn with the first frame, warm numba cache (the second of two runs)."""
+    cmd = [sys.executable, "-m", "hebbgui", "--frames", "0", "--screenshot", os.path.join(tempfile.gettempdir(), "hebbgui-startup.png")]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    times = []
+    for _ in range(2 if quick else 3):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, env=env, capture_output=True, check=False,
+                       cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+        times.append(time.perf_counter() - t0)
+    warm = min(times[1:])
+    return [row("startup", "window up, first frame (warm cache)", warm, "s", baseline="cold (first run)",
+                baseline_value=times[0], ratio=times[0] / warm, target="< 3 s")]
+
+
+BENCHES = [bench_frame_rates, bench_startup]
