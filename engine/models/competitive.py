@@ -370,12 +370,16 @@ class CompetitiveModel(Model):
             "order": self.order.copy(),
             "running_error": np.array(self.running_error),
             "error": self.error.array(),
+            "nearest": self.nearest_tiles.copy(),
+            "epoch_assignment": self._epoch_assignment.copy(),
         }
 
     def load_extra_state(self, state: Mapping[str, np.ndarray]) -> None:
         k, f = self.layer.n_units, self.X.shape[1]
+        h, w = self.image_shape
         shapes = {"weights": (k, f), "win_frequency": (k,), "epoch": (), "position": (), "order": (None,),
-                  "running_error": (), "error": (None,)}
+                  "running_error": (), "error": (None,), "nearest": (k * (_NEAREST + 1), h, w),
+                  "epoch_assignment": (self.X.shape[0],)}
         checked = {}
         for key, shape in shapes.items():
             if key not in state:
@@ -398,4 +402,6 @@ class CompetitiveModel(Model):
         self.running_error = float(checked["running_error"])
         self.error.load(checked["error"])
         self._assignment = None
-        self._refresh_epoch_views()
+        # the epoch-end views as they were saved (recomputing them now would use later weights)
+        self.nearest_tiles = checked["nearest"].astype(np.float64).copy()
+        self._epoch_assignment = checked["epoch_assignment"].astype(np.int64).copy()
