@@ -30,7 +30,7 @@ class MarkedSlider(QSlider):
             if self.lo <= v <= self.hi:
                 x = int(8 + (self.width() - 16) * (v - self.lo) / (self.hi - self.lo))
                 p.drawLine(x, 0, x, self.height())
-                p.drawText(x + 3, 10, name)
+                p.drawText(x + 4, self.height() - 2, name)
         p.end()
 
 
@@ -49,7 +49,7 @@ class ParamsForm(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         rule_fields = [f for f in self.fields.values() if f.metadata.get("group") == "rule"]
         if rule_fields:
-            box = QGroupBox("Learning rule")
+            box = QGroupBox("Rule")
             form = QFormLayout(box)
             for f in rule_fields:
                 self._add(form, f)
@@ -98,6 +98,16 @@ class ParamsForm(QWidget):
             setter = w.setValue
         elif isinstance(default, float):
             w, setter = self._float_editor(name, meta)
+            if hasattr(w, "slider"):
+                # A bounded float: number beside the label, a full-width slider under it.
+                w.spin.setToolTip(tip)
+                w.slider.setToolTip(tip)
+                w.setObjectName(f"param-{name}")
+                self.editors[name] = w
+                self._setters[name] = setter
+                form.addRow(self._label(f), w.spin)
+                form.addRow(w.slider)
+                return
         else:
             w = QLineEdit(str(default))
             w.editingFinished.connect(lambda n=name, w=w: self.changed.emit(n, w.text()))
@@ -148,12 +158,9 @@ class ParamsForm(QWidget):
 
         slider.valueChanged.connect(on_slider)
         spin.valueChanged.connect(on_spin)
-        box = QWidget()
-        lay = QHBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(slider, 3)
-        lay.addWidget(spin, 2)
+        box = QWidget()  # a handle holding both editors; each is placed in the form by _add
         box.slider, box.spin = slider, spin
+        slider.setMinimumHeight(22 if slider.marks else 16)
 
         def setter(v: float):
             for wdg in (slider, spin):
@@ -173,3 +180,16 @@ class ParamsForm(QWidget):
                 setter(getattr(params, name))
             finally:
                 w.blockSignals(False)
+
+    def editor_value(self, name: str):
+        """What the form shows for one parameter (tests read it back)."""
+        w = self.editors[name]
+        if hasattr(w, "spin"):
+            return w.spin.value()
+        if isinstance(w, QComboBox):
+            return w.currentData()
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QSpinBox):
+            return w.value()
+        return w.text()

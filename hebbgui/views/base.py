@@ -109,6 +109,8 @@ def plot_widget() -> pg.PlotWidget:
     w = pg.PlotWidget()
     w.setMenuEnabled(False)
     w.showGrid(x=True, y=True, alpha=0.15)
+    for axis in ("left", "bottom"):
+        w.getAxis(axis).enableAutoSIPrefix(False)  # "(x0.001)" confuses more than it helps
     return w
 
 

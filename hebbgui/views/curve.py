@@ -58,6 +58,8 @@ class CurveView(View):
             item = self.items.pop()
             self.plot.removeItem(item)
             self.legend.removeItem(item)
+        # A legend only where there is something to tell apart.
+        self.legend.setVisible(len(series) > 1 or bool(self.spec.theory))
         ys = []
         for item, (_, x, y) in zip(self.items, series):
             finite = np.isfinite(y)
