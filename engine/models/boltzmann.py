@@ -313,10 +313,10 @@ class BoltzmannParams:
     preset: str = param("letters_TULH", label="preset", choices=PRESETS, live=False,
                         help="letters_TULH: learn the seed's 3×3 letters; seed_3unit: the seed's 3-unit "
                              "table (w12=0.2, w13=0.1, w23=0.3, b=1, T=1) and its 10 training vectors")
-    n_hidden: int = param(0, label="hidden units", min=0, max=8, live=False,
+    n_hidden: int = param(2, label="hidden units", min=0, max=8, live=False,
                           help="hidden units (letters preset only; the 3-unit table has none)")
     T: float = param(1.0, label="temperature T", min=0.05, max=10.0, step=0.05)
-    learning_rate: float = param(0.1, label="learning rate α", min=0.0, max=5.0, step=0.01,
+    learning_rate: float = param(0.5, label="learning rate α", min=0.0, max=5.0, step=0.01,
                                  help="0 freezes the weights (the table stays as the seed prints it)")
     method: str = param("exact", label="statistics", choices=METHODS, group="rule",
                         help="exact enumeration of E_model, or persistent Gibbs chains")
