@@ -35,9 +35,7 @@ class BarsView(View):
             else:
                 name = self.spec.labels[g] if g < len(self.spec.labels) else None
                 item = pg.BarGraphItem(x=x, height=vals[g], width=width, brush=color(g), pen=None, name=name)
-                self.plot.addItem(item)
-                if name:
-                    self.legend.addItem(item, name)
+                self.plot.addItem(item)  # PlotItem puts named items in the legend itself
                 self.bars.append(item)
         ticks = self.spec.extra.get("ticks")
         tick_key = self.spec.extra.get("ticks_key")
@@ -46,6 +44,7 @@ class BarsView(View):
         if ticks and ticks != self._ticks and len(ticks) == k:
             self._ticks = list(ticks)
             self.plot.getAxis("bottom").setTicks([list(enumerate(ticks))])
+        self.legend.setVisible(groups > 1)
         top = float(np.nanmax(vals)) if vals.size else 1.0
         self.plot.setYRange(min(0.0, float(np.nanmin(vals))), top * 1.1 if top > 0 else 1.0, padding=0)
         self.plot.setXRange(-0.6, k - 0.4, padding=0)

@@ -95,6 +95,10 @@ class LatticeView(View):
         arr = np.asarray(arr)
         if arr.ndim == 1:
             arr = arr.reshape(1, -1)
+        if arr.size == 0:
+            self.image.clear()
+            self.info_label.setText("no units")
+            return
         levels, lut = self._levels_and_lut(arr)
         self.image.setImage(arr, levels=levels, lut=lut, autoLevels=False)
         if arr.shape != self._shape:
