@@ -62,10 +62,14 @@ def neighborhood_weight(kind, r1, c1, r2, c2, sigma, rows, cols, hexagonal, toro
     if sigma <= 0.0:
         return 1.0 if d2 == 0.0 else 0.0
     s2 = sigma * sigma
-    g = math.exp(-d2 / (2.0 * s2))
     if kind == GAUSSIAN:
-        return g
-    return (1.0 - d2 / s2) * g
+        # beyond the reach the weight is below 1e-4: skip the unit (a disc, not the whole window)
+        if d2 > GAUSSIAN_REACH * GAUSSIAN_REACH * s2:
+            return 0.0
+        return math.exp(-d2 / (2.0 * s2))
+    if d2 > MEXICAN_HAT_REACH * MEXICAN_HAT_REACH * s2:
+        return 0.0
+    return (1.0 - d2 / s2) * math.exp(-d2 / (2.0 * s2))
 
 
 @njit(**JIT)
@@ -171,12 +175,13 @@ def squared_norms(weights, out):
 
 @njit(**JIT)
 def som_train_online(data, order, learning_rates, sigmas, weights, w_sq, rows, cols,
-                     hexagonal, toroidal, kind, window, out_bmu, out_second, out_dist):
+                     hexagonal, toroidal, kind, window, touched, out_bmu, out_second, out_dist):
     """Kohonen's online rule over data[order]: w_v += lr·h(bmu, v)·(x − w_v), one sample at a time.
 
     ``learning_rates``/``sigmas`` hold the schedule value for each presented sample;
-    ``w_sq`` (|w_u|²) is kept current; out_* get each sample's BMU, second BMU and
-    distance to the BMU measured before its update (the seeds' running error).
+    ``w_sq`` (|w_u|²) is kept current; ``touched[v]`` is set to 1 for every updated unit
+    (so the U-matrix is refreshed only there); out_* get each sample's BMU, second BMU
+    and distance to the BMU measured before its update (the seeds' running error).
     """
     n_features = weights.shape[1]
     for s in range(order.shape[0]):
@@ -202,6 +207,7 @@ def som_train_online(data, order, learning_rates, sigmas, weights, w_sq, rows, c
                 weights[v, f] = w
                 acc += w * w
             w_sq[v] = acc
+            touched[v] = 1
 
 
 @njit(**JIT)
@@ -246,7 +252,7 @@ def accumulate_hits(data, bmu, sums, counts):
 
 @njit(**JIT)
 def som_batch_update(sums, counts, weights, w_sq, rows, cols, hexagonal, toroidal, kind, sigma,
-                     learning_rate, window, numerator, denominator):
+                     learning_rate, window, numerator, denominator, touched):
     """Batch rule: w_v ← (1−lr)·w_v + lr·Σ_u h(u,v)·sums_u / Σ_u h(u,v)·counts_u (units with hits only)."""
     n_units, n_features = weights.shape
     numerator[:, :] = 0.0
@@ -274,6 +280,7 @@ def som_batch_update(sums, counts, weights, w_sq, rows, cols, hexagonal, toroida
                 weights[v, f] = w
                 acc += w * w
             w_sq[v] = acc
+            touched[v] = 1
 
 
 @njit(fastmath=True, **JIT)
@@ -286,49 +293,72 @@ def _pair_distance(weights, a, b):
 
 
 @njit(**JIT)
-def _add_pair(weights, a, b, total, count):
-    d = _pair_distance(weights, a, b)
-    total[a] += d
-    total[b] += d
-    count[a] += 1.0
-    count[b] += 1.0
+def _neighbor_below(r, c, k, rows, cols, hexagonal, toroidal):
+    """Flat index of unit (r, c)'s k-th neighbour in the next row (k = 0, 1, 2), or −1."""
+    if r + 1 < rows:
+        r2 = r + 1
+    elif toroidal and rows > 2:
+        r2 = 0
+    else:
+        return -1
+    if hexagonal:
+        if k == 2:
+            return -1
+        c2 = c - 1 + (r & 1) + k
+    else:
+        c2 = c - 1 + k
+    if 0 <= c2 < cols:
+        return r2 * cols + c2
+    if toroidal and cols > 2:
+        return r2 * cols + (c2 % cols)
+    return -1
 
 
 @njit(**JIT)
-def umatrix(weights, rows, cols, hexagonal, toroidal, out):
-    """out[r, c] = mean distance from unit (r, c)'s prototype to its grid neighbours (8 square, 6 hex)."""
-    n_units = rows * cols
-    total = np.zeros(n_units)
-    count = np.zeros(n_units)
+def _neighbor(r, c, direction, rows, cols, hexagonal, toroidal):
+    """Direction 0: the right neighbour; 1–3: the neighbours in the next row. −1 where none."""
+    if direction == 0:
+        if c + 1 < cols:
+            return r * cols + c + 1
+        if toroidal and cols > 2:
+            return r * cols
+        return -1
+    return _neighbor_below(r, c, direction - 1, rows, cols, hexagonal, toroidal)
+
+
+@njit(**JIT)
+def umatrix(weights, rows, cols, hexagonal, toroidal, touched, edges, out):
+    """out[r, c] = mean distance from unit (r, c)'s prototype to its grid neighbours (8 square, 6 hex).
+
+    Each neighbour pair is stored once in ``edges[a, direction]`` (right and the three
+    below); only pairs with a ``touched`` end are recomputed, so a frame after a few online
+    samples costs the changed neighbourhood, not the whole map. ``touched`` is cleared.
+    Pass ``touched`` all ones (and any ``edges``) for a full computation.
+    """
     for r in range(rows):
         for c in range(cols):
             a = r * cols + c
-            # each neighbour pair once: right, and the neighbours in the next row
-            if c + 1 < cols:
-                _add_pair(weights, a, r * cols + c + 1, total, count)
-            elif toroidal and cols > 2:
-                _add_pair(weights, a, r * cols, total, count)
-            if r + 1 < rows:
-                r2 = r + 1
-            elif toroidal and rows > 2:
-                r2 = 0
-            else:
-                continue
-            if hexagonal:
-                lo = c - 1 + (r & 1)
-                hi = c + (r & 1)
-            else:
-                lo = c - 1
-                hi = c + 1
-            for c2 in range(lo, hi + 1):
-                if 0 <= c2 < cols:
-                    _add_pair(weights, a, r2 * cols + c2, total, count)
-                elif toroidal and cols > 2:
-                    _add_pair(weights, a, r2 * cols + (c2 % cols), total, count)
+            for direction in range(4):
+                b = _neighbor(r, c, direction, rows, cols, hexagonal, toroidal)
+                if b >= 0 and (touched[a] != 0 or touched[b] != 0):
+                    edges[a, direction] = _pair_distance(weights, a, b)
+    total = np.zeros(rows * cols)
+    count = np.zeros(rows * cols)
+    for r in range(rows):
+        for c in range(cols):
+            a = r * cols + c
+            for direction in range(4):
+                b = _neighbor(r, c, direction, rows, cols, hexagonal, toroidal)
+                if b >= 0:
+                    total[a] += edges[a, direction]
+                    total[b] += edges[a, direction]
+                    count[a] += 1.0
+                    count[b] += 1.0
     for r in range(rows):
         for c in range(cols):
             a = r * cols + c
             out[r, c] = total[a] / count[a] if count[a] > 0 else 0.0
+    touched[:] = 0
 
 
 @njit(fastmath=True, **JIT)

@@ -204,6 +204,8 @@ class SOM:
         if self._codebook is not None and self._codebook.shape[0] != self.rows * self.cols:
             self._codebook = None
             self._w_sq = None
+        elif self._codebook is not None and (old["topology"], old["toroidal"]) != (self.topology, self.toroidal):
+            self._touched[:] = 1          # other neighbour pairs: the cached distances no longer apply
         return self
 
     # -- state ---------------------------------------------------------------
@@ -232,6 +234,9 @@ class SOM:
         self._codebook = np.ascontiguousarray(arr.reshape(self.n_units, -1), dtype=np.float64).copy()
         self._w_sq = np.empty(self.n_units)
         K.squared_norms(self._codebook, self._w_sq)
+        # units changed since the last U-matrix (all of them now) and the cached neighbour distances
+        self._touched = np.ones(self.n_units, dtype=np.uint8)
+        self._edges = np.zeros((self.n_units, 4))
 
     def _check_fitted(self) -> None:
         if self._codebook is None:
@@ -291,7 +296,7 @@ class SOM:
         dist = np.empty(n)
         K.som_train_online(X, np.ascontiguousarray(order, dtype=np.int64), lrs, sigmas, self._codebook,
                            self._w_sq, self.rows, self.cols, self.topology == "hexagonal", self.toroidal,
-                           self._kind(), np.empty(self.n_units, dtype=np.int64), bmu, second, dist)
+                           self._kind(), np.empty(self.n_units, dtype=np.int64), self._touched, bmu, second, dist)
         return bmu, second, dist
 
     def apply_batch(self, sums: np.ndarray, counts: np.ndarray, progress: float, epoch: int) -> None:
@@ -303,7 +308,7 @@ class SOM:
         K.som_batch_update(sums, counts, self._codebook, self._w_sq, self.rows, self.cols,
                            self.topology == "hexagonal", self.toroidal, self._kind(), float(sigma[0]),
                            min(1.0, float(lr[0])), np.empty(self.n_units, dtype=np.int64),
-                           np.empty_like(self._codebook), np.empty(self.n_units))
+                           np.empty_like(self._codebook), np.empty(self.n_units), self._touched)
 
     def partial_fit(self, X: Any, y: Any = None, *, mode: str = "online", shuffle: bool = True) -> "SOM":
         """One epoch over X, continuing the decay schedule over ``epochs`` (initialises on first call)."""
@@ -394,7 +399,8 @@ class SOM:
         """(rows, cols) mean distance of each prototype to its grid neighbours."""
         self._check_fitted()
         out = np.empty((self.rows, self.cols))
-        K.umatrix(self._codebook, self.rows, self.cols, self.topology == "hexagonal", self.toroidal, out)
+        K.umatrix(self._codebook, self.rows, self.cols, self.topology == "hexagonal", self.toroidal,
+                  self._touched, self._edges, out)
         return out
 
     def hit_map(self, X: Any) -> np.ndarray:
@@ -492,11 +498,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     "mnist_100x100": dict(dataset="mnist_pm1", n_data=2000, rows=100, cols=100, topology="rectangular",
                           neighborhood="bubble", sigma=20.0, sigma_decay="step", step_every=2,
                           learning_rate=0.05, lr_decay="constant", epochs=300, samples_per_epoch=500,
-                          sampling="replacement", samples_per_step=4, init="normal", eval_samples=200),
+                          sampling="replacement", samples_per_step=2, init="normal", eval_samples=200),
     "mnist_30x30": dict(dataset="mnist", n_data=10000, rows=30, cols=30, topology="hexagonal",
                         neighborhood="gaussian", sigma=4.0, sigma_decay="asymptotic", step_every=1,
                         learning_rate=0.5, lr_decay="asymptotic", epochs=5, samples_per_epoch=10000,
-                        sampling="shuffle", samples_per_step=20, init="pca", eval_samples=1000),
+                        sampling="shuffle", samples_per_step=10, init="pca", eval_samples=1000),
     "digits": dict(dataset="digits", n_data=1797, rows=20, cols=20, topology="hexagonal",
                    neighborhood="gaussian", sigma=3.0, sigma_decay="asymptotic", step_every=1,
                    learning_rate=0.5, lr_decay="asymptotic", epochs=20, samples_per_epoch=1797,

@@ -68,7 +68,8 @@ def run_online(data, order, lrs, sigmas, weights, rows, cols, hexagonal, toroida
     n = len(order)
     bmu, second, dist = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
     K.som_train_online(data, order, lrs, sigmas, w, w_sq, rows, cols, hexagonal, toroidal,
-                       K.NEIGHBORHOOD_CODES[kind], np.empty(rows * cols, np.int64), bmu, second, dist)
+                       K.NEIGHBORHOOD_CODES[kind], np.empty(rows * cols, np.int64), np.zeros(rows * cols, np.uint8),
+                       bmu, second, dist)
     return w, w_sq, bmu, dist
 
 
@@ -144,7 +145,20 @@ def test_umatrix_equals_numpy_reference(hexagonal, toroidal):
     rows, cols = 6, 7
     w = rng.normal(size=(rows * cols, 5))
     out = np.empty((rows, cols))
-    K.umatrix(w, rows, cols, hexagonal, toroidal, out)
+    touched = np.ones(rows * cols, np.uint8)
+    edges = np.zeros((rows * cols, 4))
+    K.umatrix(w, rows, cols, hexagonal, toroidal, touched, edges, out)
+    np.testing.assert_allclose(out, umatrix_reference(w, rows, cols, hexagonal, toroidal), rtol=1e-10)
+    assert not touched.any()
+    # online updates mark the units they move; the incremental refresh equals a full recomputation
+    data = rng.normal(size=(10, 5))
+    n = 3
+    bmu, second, dist = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
+    K.som_train_online(data, np.arange(n, dtype=np.int64), np.full(n, 0.5), np.full(n, 1.0), w,
+                       (w ** 2).sum(axis=1), rows, cols, hexagonal, toroidal, K.BUBBLE,
+                       np.empty(rows * cols, np.int64), touched, bmu, second, dist)
+    assert 0 < touched.sum() < rows * cols
+    K.umatrix(w, rows, cols, hexagonal, toroidal, touched, edges, out)
     np.testing.assert_allclose(out, umatrix_reference(w, rows, cols, hexagonal, toroidal), rtol=1e-10)
 
 
@@ -161,7 +175,8 @@ def test_batch_update_equals_numpy_reference(kind):
     w = w0.copy()
     w_sq = (w ** 2).sum(axis=1)
     K.som_batch_update(sums, counts, w, w_sq, rows, cols, True, False, K.NEIGHBORHOOD_CODES[kind], sigma, lr,
-                       np.empty(rows * cols, np.int64), np.empty_like(w), np.empty(rows * cols))
+                       np.empty(rows * cols, np.int64), np.empty_like(w), np.empty(rows * cols),
+                       np.zeros(rows * cols, np.uint8))
     num = np.zeros_like(w0)
     den = np.zeros(rows * cols)
     for i, x in enumerate(data):
