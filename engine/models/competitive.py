@@ -14,7 +14,7 @@ import numpy as np
 
 from engine.kernels import som as K
 from engine.model import History, Model, Snapshot, ViewSpec, check_seed, expect_array, param
-from engine.models.som import (_check_choice, _check_int, _check_positive, check_data,
+from engine.models.som import (DATA_SIZES, _check_choice, _check_int, _check_positive, check_data,
                                load_training_data, schedule)
 
 WINNER_RULES = ("distance", "activation")
@@ -278,6 +278,8 @@ class CompetitiveModel(Model):
         self._build()
 
     def apply_params(self, old: CompetitiveParams, new: CompetitiveParams) -> None:
+        if new.n_data > DATA_SIZES[new.dataset]:
+            raise ValueError(f"n_data must be ≤ {DATA_SIZES[new.dataset]} for {new.dataset}, got {new.n_data}")
         if any(getattr(old, k) != getattr(new, k) for k in ("dataset", "n_data", "n_units", "init")):
             self.reset()
             return

@@ -447,43 +447,32 @@ def load_training_data(dataset: str, n_samples: int, seed: int | None = 0) -> tu
     (h, w) for images, (1, n_features) otherwise. The first ``n_samples`` rows are used."""
     _check_choice("dataset", dataset, ("iris", "mnist", "mnist_pm1", "digits", "blobs"))
     n_samples = _check_int("n_samples", n_samples, 1)
-    try:
-        from engine import datasets as shared
-    except ImportError:  # engine.datasets is optional here; sklearn ships the toys offline
-        shared = None
+    from engine import datasets
     if dataset == "iris":
-        from sklearn.datasets import load_iris
-        x, y = load_iris(return_X_y=True)
+        x, y, _names = datasets.load_iris()
         x = (x - x.mean(axis=0)) / x.std(axis=0)
         shape = (1, 4)
     elif dataset == "digits":
-        from sklearn.datasets import load_digits
-        x, y = load_digits(return_X_y=True)
-        x = x / 16.0
+        x, y = datasets.load_digits_8x8()
+        x = x.reshape(len(x), -1) / 16.0
         shape = (8, 8)
     elif dataset == "blobs":
-        from sklearn.datasets import make_blobs
-        x, y = make_blobs(n_samples=n_samples, n_features=2, centers=[(0.0, 0.0), (0.5, 0.5), (1.0, 0.0)],
-                          cluster_std=0.15, random_state=0 if seed is None else seed)
+        x, y = datasets.blobs(n_samples, centers=3, cluster_std=0.15, seed=0 if seed is None else seed)
         shape = (1, 2)
     else:
-        if shared is not None and hasattr(shared, "load_mnist"):
-            try:
-                x, y = shared.load_mnist("train", n_samples)
-            except TypeError:
-                x, y = shared.load_mnist(split="train", n=n_samples)
-        else:
-            from engine.resources import resource_path
-            with np.load(resource_path("mnist.npz")) as z:
-                x, y = z["x_train"][:n_samples], z["y_train"][:n_samples]
-        x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-        if x.max() > 1.0:
-            x = x / 255.0
+        x, y = datasets.load_mnist("train", min(n_samples, 60000))
+        x = np.asarray(x, dtype=np.float64).reshape(len(x), -1) / 255.0
         if dataset == "mnist_pm1":
             x = x * 2.0 - 1.0
         shape = (28, 28)
+    if n_samples > len(x):
+        raise ValueError(f"n_samples must be ≤ {len(x)} for {dataset}, got {n_samples}")
     x = np.ascontiguousarray(np.asarray(x, dtype=np.float64)[:n_samples])
     return x, np.asarray(y, dtype=np.int64)[:n_samples], shape
+
+
+# how many samples each data set holds (checked before a rebuild, so a bad value keeps the model)
+DATA_SIZES = {"iris": 150, "digits": 1797, "mnist": 60000, "mnist_pm1": 60000, "blobs": 10_000_000}
 
 
 # --------------------------------------------------------------------------- the GUI model
@@ -580,8 +569,8 @@ class SOMModel(Model):
                 cfg[f.name] = value
             elif value not in (0, 0.0, "preset"):
                 cfg[f.name] = value
-        if cfg["samples_per_step"] < 1 or cfg["samples_per_epoch"] < 1:
-            raise ValueError("samples_per_step and samples_per_epoch must be ≥ 1")
+        if cfg["n_data"] > DATA_SIZES[cfg["dataset"]]:
+            raise ValueError(f"n_data must be ≤ {DATA_SIZES[cfg['dataset']]} for {cfg['dataset']}, got {cfg['n_data']}")
         # the estimator validates the grid, radius, rate and choices (ValueError naming the field)
         SOM(cfg["rows"], cfg["cols"], topology=cfg["topology"], neighborhood=cfg["neighborhood"],
             sigma=cfg["sigma"], learning_rate=cfg["learning_rate"],

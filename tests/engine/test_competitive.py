@@ -180,6 +180,9 @@ def test_model_live_change_and_bad_change():
         m.with_params(learning_rate=0.0)
     with pytest.raises(ValueError, match="dataset"):
         m.with_params(dataset="cifar")
+    with pytest.raises(ValueError, match="n_data must be ≤ 150"):
+        m.with_params(dataset="iris", n_data=1000)
+    assert m.X.shape == (1500, 2)
     assert m.layer.learning_rate == 0.05
     m.with_params(n_units=5)
     assert m.layer._weights.shape == (5, 2) and m.t == 0
