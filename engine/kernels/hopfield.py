@@ -5,6 +5,8 @@ Conventions shared by every kernel here:
   * ``weights`` (N, N) float64, symmetric with a zero diagonal (the model guarantees it);
   * ``state`` (N,) int8 holding the coding's two values ``up``/``down``
     (+1/−1 bipolar, 1/0 binary); ``thresholds`` (N,) float64 (U_i);
+  * ``row_sums`` (N,) float64 is W·1 (compute_row_sums), which lets the first field of a
+    state be summed over its on or its off units, whichever are fewer;
   * ``field`` (N,) float64 is the local field h = W s, kept incrementally: changing unit i
     by δ adds δ·W[i, :] (W is symmetric, so the row is the column), an O(N) update instead
     of an O(N²) recomputation, so sweeps near a fixed point cost O(N);
@@ -30,6 +32,7 @@ _SHIFT_B = np.uint64(25)
 _SHIFT_C = np.uint64(27)
 _MULTIPLIER = np.uint64(0x2545F4914F6CDD1D)
 _MANTISSA_SHIFT = np.uint64(11)
+_SHIFT_32 = np.uint64(32)
 _TWO_POW_MINUS_53 = 1.0 / 9007199254740992.0
 _MASK64 = (1 << 64) - 1
 
@@ -62,8 +65,9 @@ def rng_uniform(rng_state):
 
 @njit(**JIT)
 def rng_below(rng_state, n):
-    """An integer in [0, n) (modulo of the top 53 bits; the bias, n/2^53, is negligible)."""
-    return np.int64((rng_next(rng_state) >> _MANTISSA_SHIFT) % np.uint64(n))
+    """An integer in [0, n < 2^32): the top 32 bits scaled by n (Lemire's multiply-shift, no
+    division; the bias, n/2^32, is far below anything a sweep can show)."""
+    return np.int64(((rng_next(rng_state) >> _SHIFT_32) * np.uint64(n)) >> _SHIFT_32)
 
 
 @njit(**JIT)
@@ -77,22 +81,54 @@ def shuffle_in_place(order, rng_state):
 
 
 @njit(**JIT)
-def compute_local_field(weights, state, out):
-    """out = W s, accumulated row by row (a fixed order, so every caller gets the same bits)."""
-    n = state.shape[0]
+def compute_row_sums(weights, out):
+    """out = W·1 (the field of the all-on state), accumulated row by row in a fixed order."""
+    n = weights.shape[0]
     for i in range(n):
         out[i] = 0.0
     for j in range(n):
-        sj = state[j]
-        if sj != 0:
-            row = weights[j]
-            for i in range(n):
-                out[i] += sj * row[i]
+        row = weights[j]
+        for i in range(n):
+            out[i] += row[i]
+
+
+@njit(**JIT)
+def compute_local_field(weights, row_sums, state, up, down, out):
+    """out = W s for a state of ``up``/``down`` values, in a fixed order (same bits for every caller).
+
+    With A = Σ_{j on} W[j], h = (up − down)·A + down·W·1. A is summed over the on units, or as
+    W·1 − Σ_{j off} W[j] when fewer are off, so the cost is min(#on, #off)·N, not N².
+    """
+    n = state.shape[0]
+    n_on = 0
+    for j in range(n):
+        if state[j] == up:
+            n_on += 1
+    if n_on <= n - n_on:
+        for i in range(n):
+            out[i] = 0.0
+        for j in range(n):
+            if state[j] == up:
+                row = weights[j]
+                for i in range(n):
+                    out[i] += row[i]
+    else:
+        for i in range(n):
+            out[i] = row_sums[i]
+        for j in range(n):
+            if state[j] != up:
+                row = weights[j]
+                for i in range(n):
+                    out[i] -= row[i]
+    if down != 0:
+        gap = np.float64(up - down)
+        for i in range(n):
+            out[i] = gap * out[i] + down * row_sums[i]
 
 
 @njit(**JIT)
 def _set_unit(weights, state, field, i, new_value):
-    delta = np.int64(new_value) - np.int64(state[i])
+    delta = np.float64(new_value) - np.float64(state[i])  # ±1 or ±2: the products are exact
     state[i] = new_value
     row = weights[i]
     for k in range(field.shape[0]):
@@ -205,7 +241,7 @@ def run_dynamics(weights, state, field, thresholds, up, down, mode, temperature,
 
 
 @njit(parallel=True, **JIT)
-def run_batch(weights, states, thresholds, up, down, mode, temperature, max_sweeps, rng_states,
+def run_batch(weights, row_sums, states, thresholds, up, down, mode, temperature, max_sweeps, rng_states,
               n_sweeps_out, converged_out):
     """Recall every row of ``states`` (B, N) in place, in parallel over probes.
 
@@ -221,7 +257,7 @@ def run_batch(weights, states, thresholds, up, down, mode, temperature, max_swee
         rng_state[0] = rng_states[b]
         field = np.empty(n, dtype=np.float64)
         state = states[b]
-        compute_local_field(weights, state, field)
+        compute_local_field(weights, row_sums, state, up, down, field)
         done, stable = run_dynamics(weights, state, field, thresholds, up, down, mode, temperature,
                                     max_sweeps, True, rng_state, no_patterns, no_energies, no_overlaps)
         n_sweeps_out[b] = done

@@ -146,7 +146,7 @@ class Hopfield:
         self._thresholds = self._checked_thresholds(thresholds)
         self._rng = np.random.default_rng(check_seed(seed))
         self._bipolar_patterns = np.zeros((0, self._n), dtype=np.int8)
-        self._weights = np.zeros((self._n, self._n), dtype=np.float64)
+        self._install_weights(np.zeros((self._n, self._n), dtype=np.float64))
 
     # -- configuration -----------------------------------------------------------
     @property
@@ -245,13 +245,25 @@ class Hopfield:
     def clear(self) -> None:
         """Forget every pattern: W = 0."""
         self._bipolar_patterns = np.zeros((0, self._n), dtype=np.int8)
-        self._weights = np.zeros((self._n, self._n), dtype=np.float64)
+        self._install_weights(np.zeros((self._n, self._n), dtype=np.float64))
+
+    def _install_weights(self, weights: np.ndarray) -> None:
+        self._weights = weights
+        self._row_sums = np.empty(self._n, dtype=np.float64)
+        K.compute_row_sums(weights, self._row_sums)
+
+    def _field_of(self, units: np.ndarray) -> np.ndarray:
+        """h = W s of one int8 state, by the same kernel every recall path uses."""
+        field = np.empty(self._n, dtype=np.float64)
+        K.compute_local_field(self._weights, self._row_sums, units, np.int8(self.on_value),
+                              np.int8(self.off_value), field)
+        return field
 
     def _learn(self) -> None:
         x = self._bipolar_patterns
         n = self._n
         if x.shape[0] == 0:
-            self._weights = np.zeros((n, n), dtype=np.float64)
+            self._install_weights(np.zeros((n, n), dtype=np.float64))
             return
         if self._rule == "storkey":
             w = np.zeros((n, n), dtype=np.float64)
@@ -269,12 +281,12 @@ class Hopfield:
                 w = 0.5 * (w + w.T)
             w = np.ascontiguousarray(w)
         np.fill_diagonal(w, 0.0)
-        self._weights = w
+        self._install_weights(w)
 
     def _set_memory(self, bipolar_patterns: np.ndarray, weights: np.ndarray) -> None:
         """Install saved patterns and weights as they are (no re-learning): exact round-trips."""
         self._bipolar_patterns = np.ascontiguousarray(bipolar_patterns, dtype=np.int8)
-        self._weights = np.ascontiguousarray(weights, dtype=np.float64).copy()
+        self._install_weights(np.ascontiguousarray(weights, dtype=np.float64).copy())
 
     # -- coding helpers ----------------------------------------------------------------
     def _to_bipolar(self, units: np.ndarray) -> np.ndarray:
@@ -355,8 +367,7 @@ class Hopfield:
         on, off = np.int8(self.on_value), np.int8(self.off_value)
         if not batched:
             state = states[0]
-            field = np.empty(self._n, dtype=np.float64)
-            K.compute_local_field(self._weights, state, field)
+            field = self._field_of(state)
             rng_state = np.array([K.seed_to_rng_state(seeds[0])], dtype=np.uint64)
             K.run_dynamics(self._weights, state, field, self._thresholds, on, off, mode_code, temperature,
                            max_sweeps, True, rng_state, np.zeros((0, self._n), dtype=np.int8),
@@ -365,7 +376,7 @@ class Hopfield:
         rng_states = np.array([K.seed_to_rng_state(s) for s in seeds], dtype=np.uint64)
         n_sweeps = np.zeros(states.shape[0], dtype=np.int64)
         converged = np.zeros(states.shape[0], dtype=np.bool_)
-        K.run_batch(self._weights, states, self._thresholds, on, off, mode_code, temperature, max_sweeps,
+        K.run_batch(self._weights, self._row_sums, states, self._thresholds, on, off, mode_code, temperature, max_sweeps,
                     rng_states, n_sweeps, converged)
         return self._output(states)
 
@@ -380,8 +391,7 @@ class Hopfield:
             raise ValueError(f"seed must be None or a non-negative integer, got {seed!r}")
         seed_value = self._probe_seeds(seed, 1)[0]
         state = states[0]
-        field = np.empty(self._n, dtype=np.float64)
-        K.compute_local_field(self._weights, state, field)
+        field = self._field_of(state)
         energies = np.empty(max_sweeps + 1, dtype=np.float64)
         overlaps = np.empty((max_sweeps + 1, self.n_patterns), dtype=np.float64)
         rng_state = np.array([K.seed_to_rng_state(seed_value)], dtype=np.uint64)
@@ -489,8 +499,7 @@ class HopfieldModel(Model):
         self._patterns_copy = None
 
     def _refresh_field(self) -> None:
-        self._field = np.empty(self.net.n_neurons, dtype=np.float64)
-        K.compute_local_field(self.net._weights, self._state, self._field)
+        self._field = self.net._field_of(self._state)
 
     def _restart_histories(self) -> None:
         self._energy = History()

@@ -32,7 +32,7 @@ class ReferenceRng:
         return (self.next() >> 11) * 2.0 ** -53
 
     def below(self, n):
-        return (self.next() >> 11) % n
+        return ((self.next() >> 32) * n) >> 32
 
     def shuffle(self, order):
         for k in range(len(order) - 1, 0, -1):
@@ -40,12 +40,28 @@ class ReferenceRng:
             order[k], order[j] = order[j], order[k]
 
 
-def reference_field(w, s):
-    h = np.zeros(len(s))
-    for j in range(len(s)):
-        if s[j] != 0:
-            h += s[j] * w[j]
-    return h
+def reference_row_sums(w):
+    r = np.zeros(w.shape[0])
+    for j in range(w.shape[0]):
+        r += w[j]
+    return r
+
+
+def reference_field(w, s, up=None, down=None):
+    """h = W s summed over the on units, or W·1 minus the off units when fewer are off."""
+    if up is None:
+        up, down = (1, -1) if np.any(s == -1) else (1, 0)
+    r = reference_row_sums(w)
+    on = s == up
+    if on.sum() <= len(s) - on.sum():
+        a = np.zeros(len(s))
+        for j in np.flatnonzero(on):
+            a += w[j]
+    else:
+        a = r.copy()
+        for j in np.flatnonzero(~on):
+            a -= w[j]
+    return a if down == 0 else (up - down) * a + down * r
 
 
 def reference_run(w, s, h, u, up, down, mode, temperature, max_sweeps, stop, rng, patterns):
@@ -150,14 +166,19 @@ def test_seed_to_rng_state_is_nonzero_and_distinct():
 
 def test_local_field_matches_reference_bitwise_and_matvec():
     w, x, _u, rng = random_net(97, 7, 1)
-    s = np.where(rng.random(97) < 0.5, 1, -1).astype(np.int8)
+    r = np.empty(97)
+    K.compute_row_sums(w, r)
+    assert np.array_equal(r, reference_row_sums(w))
     out = np.empty(97)
-    K.compute_local_field(w, s, out)
-    assert np.array_equal(out, reference_field(w, s))
-    assert np.allclose(out, w @ s, rtol=0, atol=1e-12)
-    s01 = (s > 0).astype(np.int8)
-    K.compute_local_field(w, s01, out)
-    assert np.array_equal(out, reference_field(w, s01))
+    for frac_on in (0.2, 0.5, 0.8):  # both summation paths (over on units, over off units)
+        s = np.where(rng.random(97) < frac_on, 1, -1).astype(np.int8)
+        K.compute_local_field(w, r, s, np.int8(1), np.int8(-1), out)
+        assert np.array_equal(out, reference_field(w, s, 1, -1))
+        assert np.allclose(out, w @ s, rtol=0, atol=1e-12)
+        s01 = (s > 0).astype(np.int8)
+        K.compute_local_field(w, r, s01, np.int8(1), np.int8(0), out)
+        assert np.array_equal(out, reference_field(w, s01, 1, 0))
+        assert np.allclose(out, w @ s01, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("mode", [K.MODE_ASYNC, K.MODE_SYNC, K.MODE_ENERGY, K.MODE_GLAUBER])
@@ -170,7 +191,7 @@ def test_run_dynamics_matches_reference_exactly(mode, coding):
     temperature = 0.3 if mode == K.MODE_GLAUBER else 0.0
     for trial in range(3):
         s0 = np.where(rng.random(n) < 0.5, up, down).astype(np.int8)
-        h0 = reference_field(w, s0)
+        h0 = reference_field(w, s0, up, down)
         seed_state = K.seed_to_rng_state(10 + trial)
         s = s0.copy()
         h = h0.copy()
@@ -225,12 +246,14 @@ def test_run_batch_equals_single_runs():
         batch = probes.copy()
         n_sweeps = np.zeros(9, dtype=np.int64)
         converged = np.zeros(9, dtype=np.bool_)
-        K.run_batch(w, batch, u, np.int8(1), np.int8(-1), mode, temperature, 25,
+        r = np.empty(n)
+        K.compute_row_sums(w, r)
+        K.run_batch(w, r, batch, u, np.int8(1), np.int8(-1), mode, temperature, 25,
                     np.array(seeds, dtype=np.uint64), n_sweeps, converged)
         for b in range(9):
             s = probes[b].copy()
             h = np.empty(n)
-            K.compute_local_field(w, s, h)
+            K.compute_local_field(w, r, s, np.int8(1), np.int8(-1), h)
             rs = np.array([seeds[b]], dtype=np.uint64)
             done, stable = K.run_dynamics(w, s, h, u, np.int8(1), np.int8(-1), mode, temperature, 25, True, rs,
                                           np.zeros((0, n), np.int8), np.zeros(0), np.zeros((0, 0)))
