@@ -214,6 +214,14 @@ def som_train_online(data, order, learning_rates, sigmas, weights, w_sq, rows, c
 def find_bmus(data, weights, w_sq, out_bmu, out_second, out_dist):
     """Best and second-best matching unit and BMU distance of every row of data (weights unchanged)."""
     n_samples = data.shape[0]
+    if weights.shape[1] <= 32:
+        # few features: a direct scan beats a BLAS call (whose threads spin on a busy machine)
+        for i in range(n_samples):
+            best, second = _best_two(weights, w_sq, data[i])
+            out_bmu[i] = best
+            out_second[i] = second
+            out_dist[i] = math.sqrt(_squared_distance(weights, best, data[i]))
+        return
     weights_t = np.ascontiguousarray(weights.T)
     block = 256
     for start in range(0, n_samples, block):

@@ -125,10 +125,11 @@ def test_bubble_sigma_zero_updates_only_the_winner():
     np.testing.assert_allclose(w[bmu[0]], [0.5, 0.5])
 
 
-def test_find_bmus_equals_argsort_of_distances():
+@pytest.mark.parametrize("n_features", [7, 40])     # the direct scan and the BLAS-block path
+def test_find_bmus_equals_argsort_of_distances(n_features):
     rng = np.random.default_rng(3)
-    data = rng.normal(size=(300, 7))
-    w = rng.normal(size=(48, 7))
+    data = rng.normal(size=(300, n_features))
+    w = rng.normal(size=(48, n_features))
     n = len(data)
     bmu, second, dist = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
     K.find_bmus(data, w, (w ** 2).sum(axis=1), bmu, second, dist)
