@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from engine.kernels import som as K
 from engine.model import History, Model, Snapshot, ViewSpec, check_seed, expect_array, param
@@ -22,7 +23,7 @@ INITS = ("uniform", "normal", "samples")
 LR_DECAYS = ("constant", "linear", "exponential", "asymptotic")
 
 
-class CompetitiveLayer:
+class CompetitiveLayer(BaseEstimator):
     """A winner-take-all layer trained with the instar rule, scikit-learn style (fit / partial_fit / predict / transform)."""
 
     _PARAM_NAMES = ("n_units", "learning_rate", "winner", "conscience", "conscience_rate", "lr_decay",

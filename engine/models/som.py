@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from engine.kernels import som as K
 from engine.model import History, Model, Snapshot, ViewSpec, check_seed, expect_array, param
@@ -128,7 +129,7 @@ def grid_adjacent(a: np.ndarray, b: np.ndarray, rows: int, cols: int, topology: 
 
 
 # --------------------------------------------------------------------------- the estimator
-class SOM:
+class SOM(BaseEstimator):
     """A Kohonen self-organizing map with a scikit-learn-style API (fit / partial_fit / predict / transform)."""
 
     def __init__(self, rows: int = 10, cols: int = 10, *, topology: str = "rectangular",

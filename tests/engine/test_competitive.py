@@ -205,3 +205,11 @@ def test_cli(tmp_path):
     assert cli_main(["run", "competitive", "dataset=iris", "--steps", "20", "--quiet",
                      "--save", str(tmp_path / "c.npz")]) == 0
     assert io.load(tmp_path / "c.npz").t == 20
+
+
+def test_works_with_scikit_learn_clone(blobs):
+    from sklearn.base import clone
+    X, _ = blobs
+    layer = CompetitiveLayer(3, 0.05, conscience=1.0, random_state=0)
+    twin = clone(layer)
+    np.testing.assert_array_equal(twin.fit_predict(X, epochs=2), layer.fit_predict(X, epochs=2))

@@ -222,3 +222,16 @@ def test_bad_data_raises_naming_the_argument(iris):
         find_neighbors(100, 1)
     with pytest.raises(ValueError, match="y must hold"):
         som.label_map(X, -np.ones(150, dtype=int))
+
+
+def test_works_with_scikit_learn_clone_and_pipeline(iris):
+    from sklearn.base import clone
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    X, _ = iris
+    som = SOM(5, 6, sigma=2.0, random_state=0)
+    twin = clone(som)
+    assert twin.get_params() == som.get_params()
+    pipe = make_pipeline(StandardScaler(), SOM(5, 6, sigma=2.0, random_state=0))
+    coords = pipe.fit(X, som__epochs=2).transform(X)
+    assert coords.shape == (150, 2)
