@@ -92,9 +92,9 @@ def _as_units(name: str, value: Any, n: int, coding: str, *, allow_batch: bool) 
     on, off = _CODING_VALUES[coding]
     bad = ~((arr == on) | (arr == off))
     if bad.any():
-        shown = np.unique(arr[bad])[:5].tolist()
+        wrong = np.unique(arr[bad])
         raise ValueError(f"{name} must hold only {off}/{on} values (coding={coding!r}), "
-                         f"got {shown}{' …' if np.count_nonzero(np.unique(arr[bad])) > 5 else ''}")
+                         f"got {wrong[:5].tolist()}{' …' if len(wrong) > 5 else ''}")
     batched = arr.ndim == 2
     # always a fresh array: the kernels update states in place, never the caller's probe
     return np.array(arr.reshape(-1, n), dtype=np.int8, order="C", copy=True), batched
@@ -151,10 +151,12 @@ class Hopfield:
     # -- configuration -----------------------------------------------------------
     @property
     def n_neurons(self) -> int:
+        """N, the number of units."""
         return self._n
 
     @property
     def rule(self) -> str:
+        """The storage rule: "hebbian", "pseudoinverse" or "storkey" (settable)."""
         return self._rule
 
     @rule.setter
@@ -167,10 +169,12 @@ class Hopfield:
 
     @property
     def scale(self) -> str:
+        """Hebbian weight scale: "none" or "1/N" (settable; re-stores)."""
         return self._scale
 
     @scale.setter
     def scale(self, value: str) -> None:
+        """Changing the scale re-stores the current patterns at once."""
         value = _check_choice("scale", value, SCALES)
         if value != self._scale:
             self._scale = value
@@ -178,6 +182,7 @@ class Hopfield:
 
     @property
     def coding(self) -> str:
+        """State coding: "bipolar" (±1, int8) or "binary" (0/1, uint8) (settable)."""
         return self._coding
 
     @coding.setter
@@ -192,6 +197,7 @@ class Hopfield:
 
     @thresholds.setter
     def thresholds(self, value) -> None:
+        """None (0), a number for every unit, or (N,) values."""
         self._thresholds = self._checked_thresholds(value)
 
     def _checked_thresholds(self, value) -> np.ndarray:
@@ -208,10 +214,12 @@ class Hopfield:
 
     @property
     def on_value(self) -> int:
+        """The "on" state value: +1 (both codings)."""
         return _CODING_VALUES[self._coding][0]
 
     @property
     def off_value(self) -> int:
+        """The "off" state value: −1 bipolar, 0 binary."""
         return _CODING_VALUES[self._coding][1]
 
     # -- memory --------------------------------------------------------------------
@@ -229,6 +237,7 @@ class Hopfield:
 
     @property
     def n_patterns(self) -> int:
+        """P, the number of stored patterns."""
         return int(self._bipolar_patterns.shape[0])
 
     def store(self, patterns) -> None:
@@ -482,6 +491,7 @@ class HopfieldModel(Model):
     # -- state helpers ---------------------------------------------------------------
     @property
     def pattern_shape(self) -> tuple[int, int]:
+        """(rows, cols) of a pattern image."""
         return (self.params.rows, self.params.cols)
 
     @property
@@ -607,6 +617,7 @@ class HopfieldModel(Model):
 
     @classmethod
     def actions(cls) -> list[tuple[str, str, str]]:
+        """Buttons: recall to a fixed point, corrupt the state, go back to the probe."""
         return [("recall_probe", "Recall", "Sweep until a fixed point (at most the recall bound)"),
                 ("corrupt_probe", "Corrupt 20 %", "Flip 20 % of the current state's units"),
                 ("restore_probe", "Back to probe", "Return to the probe last set")]
@@ -657,6 +668,7 @@ class HopfieldModel(Model):
                 self._overlap.append(last_m.copy())
 
     def snapshot(self) -> Snapshot:
+        """State image, weights, energy/overlap histories, pattern thumbnails and scalars (copies)."""
         rows, cols = self.pattern_shape
         if self._weights_copy is None:
             self._weights_copy = self.net._weights.copy()
@@ -680,6 +692,7 @@ class HopfieldModel(Model):
 
     @classmethod
     def views(cls) -> list[ViewSpec]:
+        """State lattice (main, paintable), weights heatmap, energy and overlap curves, patterns."""
         return [
             ViewSpec("state", "lattice", "Network state", colormap="spin", paintable=True, main=True),
             ViewSpec("weights", "heatmap", "Weights W", colormap="diverging"),
@@ -691,6 +704,7 @@ class HopfieldModel(Model):
 
     @classmethod
     def experiments(cls):
+        """The hopfield-capacity study (engine/experiments/capacity.py)."""
         from engine.experiments.capacity import capacity_experiment
         return [capacity_experiment()]
 
@@ -723,6 +737,7 @@ class HopfieldModel(Model):
 
     # -- save / load ---------------------------------------------------------------------
     def extra_state(self) -> dict[str, np.ndarray]:
+        """Weights, patterns, states, fields, histories and recall counters, for engine.io."""
         return {
             "weights": self.net._weights,
             "patterns": self.net._bipolar_patterns,
@@ -736,6 +751,7 @@ class HopfieldModel(Model):
         }
 
     def load_extra_state(self, state) -> None:
+        """Inverse of extra_state; checks every entry and raises ValueError naming it."""
         n = self.params.rows * self.params.cols
         required = ("weights", "patterns", "probe_state", "initial_probe", "local_field", "energy_history",
                     "overlap_history", "sweeps_since_probe", "sweeps_to_fixed_point")
