@@ -29,6 +29,9 @@ HEX_ROW_HEIGHT = math.sqrt(3.0) / 2.0
 GAUSSIAN_REACH = math.sqrt(2.0 * math.log(1e4))
 # (1 - d²/σ²)·exp(-d²/2σ²) is below 1e-4 in magnitude beyond about 5σ.
 MEXICAN_HAT_REACH = 5.0
+# Reassociation lets LLVM vectorise the feature loops (dot products, running |w|²); no
+# "nnan"/"ninf" flags, because the winner searches start from +inf.
+FAST = {"reassoc", "contract", "nsz", "arcp"}
 
 
 @njit(**JIT)
@@ -130,7 +133,7 @@ def neighbors_of(winner, rows, cols, hexagonal, toroidal, kind, sigma, window):
     return np.sort(keep[:m])
 
 
-@njit(fastmath=True, **JIT)
+@njit(fastmath=FAST, **JIT)
 def _squared_distance(weights, u, x):
     acc = 0.0
     for f in range(x.shape[0]):
@@ -139,7 +142,7 @@ def _squared_distance(weights, u, x):
     return acc
 
 
-@njit(fastmath=True, **JIT)
+@njit(fastmath=FAST, **JIT)
 def _best_two(weights, w_sq, x):
     """Indices of the two closest prototypes to x (argmin of |w|² − 2 w·x)."""
     n_units, n_features = weights.shape
@@ -163,7 +166,7 @@ def _best_two(weights, w_sq, x):
     return best, second
 
 
-@njit(fastmath=True, **JIT)
+@njit(fastmath=FAST, **JIT)
 def squared_norms(weights, out):
     """out[u] = |weights[u]|²."""
     for u in range(weights.shape[0]):
@@ -173,7 +176,7 @@ def squared_norms(weights, out):
         out[u] = acc
 
 
-@njit(**JIT)
+@njit(fastmath=FAST, **JIT)
 def som_train_online(data, order, learning_rates, sigmas, weights, w_sq, rows, cols,
                      hexagonal, toroidal, kind, window, touched, out_bmu, out_second, out_dist):
     """Kohonen's online rule over data[order]: w_v += lr·h(bmu, v)·(x − w_v), one sample at a time.
@@ -258,7 +261,7 @@ def accumulate_hits(data, bmu, sums, counts):
             sums[u, f] += data[i, f]
 
 
-@njit(**JIT)
+@njit(fastmath=FAST, **JIT)
 def som_batch_update(sums, counts, weights, w_sq, rows, cols, hexagonal, toroidal, kind, sigma,
                      learning_rate, window, numerator, denominator, touched):
     """Batch rule: w_v ← (1−lr)·w_v + lr·Σ_u h(u,v)·sums_u / Σ_u h(u,v)·counts_u (units with hits only)."""
@@ -291,7 +294,7 @@ def som_batch_update(sums, counts, weights, w_sq, rows, cols, hexagonal, toroida
             touched[v] = 1
 
 
-@njit(fastmath=True, **JIT)
+@njit(fastmath=FAST, **JIT)
 def _pair_distance(weights, a, b):
     acc = 0.0
     for f in range(weights.shape[1]):
@@ -369,7 +372,7 @@ def umatrix(weights, rows, cols, hexagonal, toroidal, touched, edges, out):
     touched[:] = 0
 
 
-@njit(fastmath=True, **JIT)
+@njit(fastmath=FAST, **JIT)
 def competitive_train_online(data, order, learning_rates, weights, by_activation, conscience,
                              conscience_rate, win_frequency, out_winner, out_dist):
     """Winner-take-all instar rule w_win += lr·(x − w_win) over data[order].

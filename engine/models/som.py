@@ -710,9 +710,8 @@ class SOMModel(Model):
 
     def _prototype_tiles(self) -> np.ndarray:
         s = self.som
-        k_r = min(s.rows, _MAX_PROTOTYPE_SIDE)
-        k_c = min(s.cols, _MAX_PROTOTYPE_SIDE)
-        k = min(k_r, k_c)
+        # a square k×k sample of the grid, so the view's default square tiling lays it out as the map
+        k = min(s.rows, s.cols, _MAX_PROTOTYPE_SIDE)
         rr = np.round(np.linspace(0, s.rows - 1, k)).astype(np.int64)
         cc = np.round(np.linspace(0, s.cols - 1, k)).astype(np.int64)
         units = (rr[:, None] * s.cols + cc[None, :]).ravel()
