@@ -16,7 +16,6 @@ from numba import njit
 
 from engine.kernels import JIT
 
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @njit(**JIT)

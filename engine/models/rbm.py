@@ -599,8 +599,11 @@ class RBM:
                 self._swap_temperatures(betas)
             vs[n:] = self._chain_v[0]
             # negative statistics use p(h|v) of the β = 1 particles (exact given v, less noise)
-            np.matmul(vs[n:], W, out=hs[n:])
-            k.sigmoid_inplace(hs[n:], c)
+            if self.method == "pcd":  # the chain's last half-step left exactly these in pre_h: reuse
+                hs[n:] = pre_h[:m]
+            else:  # swaps may have moved other particles into β = 1
+                np.matmul(vs[n:], W, out=hs[n:])
+                k.sigmoid_inplace(hs[n:], c)
         # scale so one product gives <v h>_data − <v h>_model
         hs[:n] *= 1.0 / n
         hs[n:] *= -1.0 / m
@@ -1363,6 +1366,7 @@ class DBNModel(Model):
         self.order = self.rng.permutation(len(self.data_u8))
         self.recon_error = History(width=self.MAX_LAYERS)
         self.fantasy = np.zeros((16, 784))
+        self.new_fantasy()  # the view shows something from the first frame
 
     def _batches_per_layer(self) -> int:
         p = self.params
