@@ -41,6 +41,11 @@ def _progress_bar(fraction: float, message: str = "", width: int = 30, stream=sy
     stream.flush()
 
 
+def plural(unit: str) -> str:
+    """sweep → sweeps, minibatch → minibatches."""
+    return unit + ("es" if unit.endswith(("ch", "sh", "s", "x")) else "s")
+
+
 def find_experiment(name: str):
     """(model class, Experiment) for an experiment name such as 'ising-sweep'."""
     for model_name in registry.names():
@@ -55,6 +60,8 @@ def _summary(snapshot) -> dict:
     out = {}
     for k, v in snapshot.data.items():
         a = np.asarray(v)
+        if not np.issubdtype(a.dtype, np.number):
+            continue
         if a.ndim == 0:
             out[k] = float(a)
         elif a.ndim == 1 and a.size and k not in ("state",):
@@ -116,11 +123,11 @@ def cmd_run(args) -> int:
         model.step(k)
         done += k
         if not args.quiet:
-            _progress_bar(done / steps, f"{done}/{steps} {cls.unit}s")
+            _progress_bar(done / steps, f"{done}/{steps} {plural(cls.unit)}")
     if not args.quiet:
         sys.stderr.write("\n")
     elapsed = time.perf_counter() - t0
-    print(f"{cls.title}: {steps} {cls.unit}s in {elapsed:.2f} s")
+    print(f"{cls.title}: {steps} {plural(cls.unit)} in {elapsed:.2f} s")
     for k, v in _summary(model.snapshot()).items():
         print(f"  {k} = {v:.6g}")
     if args.save:

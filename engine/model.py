@@ -15,7 +15,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
-VIEW_KINDS = ("lattice", "heatmap", "curve", "image_grid", "som_grid", "bars", "scatter")
+VIEW_KINDS = ("lattice", "heatmap", "curve", "image_grid", "som_grid", "bars", "scatter", "table")
 
 
 # --------------------------------------------------------------------------- parameters
@@ -131,6 +131,9 @@ class ViewSpec:
       bars        (k,) values or (groups, k); ``labels`` name the groups, extra {"ticks": [...]}.
       scatter     (n, 2) points; extra {"classes_key": k} colours them by an (n,) int array;
                   ``series`` keys are (m, 2) points drawn as large markers (prototypes).
+      table       (rows, cols) numbers; extra {"columns": names, "row_labels_key": k (rows,) labels,
+                  "footer_key": k scalar shown beside the title, "footer_label": "Z"}; a missing key
+                  means "no table for these settings".
     """
     key: str
     kind: str

@@ -36,7 +36,10 @@ def candidate_dirs() -> list[Path]:
     home = os.environ.get("HOME") or os.path.expanduser("~")
     if home and home != "~":
         out.append(Path(home) / ".cache" / "hebbgui" / "numba" / VERSION)
-    out.append(Path(tempfile.gettempdir()) / f"hebbgui-numba-{VERSION}")
+    try:  # gettempdir() raises FileNotFoundError when no temp folder is writable
+        out.append(Path(tempfile.gettempdir()) / f"hebbgui-numba-{VERSION}")
+    except OSError:
+        pass
     return out
 
 

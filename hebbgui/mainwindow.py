@@ -285,7 +285,14 @@ class MainWindow(QMainWindow):
     def on_frame(self, snapshot: Snapshot) -> None:
         try:
             for v in self.views.values():
-                v.update_view(snapshot)
+                try:
+                    v.update_view(snapshot)
+                except Exception as exc:  # one view that cannot draw this frame must not stop the others
+                    v.info_label.setText(f"cannot draw: {exc}")
+                    if not getattr(v, "_reported", False):
+                        v._reported = True
+                        import traceback
+                        traceback.print_exc()
             self.transport.show_time(snapshot.t, snapshot.unit)
             if self.pattern_editor is not None:
                 state = snapshot.data.get("state")

@@ -94,9 +94,6 @@ def test_frozen_nothing_writable_turns_cache_off(blocked):
     assert got["jit"] == {"cache": False, "nogil": True}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="engine/numba_cache.py: candidate_dirs() lets tempfile.gettempdir()'s "
-                          "FileNotFoundError escape when no temp folder is writable (reported to the lead)")
 def test_frozen_no_usable_temp_dir_turns_cache_off(blocked):
     """The real thing: every folder gettempdir() tries is unwritable, so it raises FileNotFoundError.
 

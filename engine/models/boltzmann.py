@@ -455,7 +455,11 @@ class BoltzmannModel(Model):
             "Z": self._Z, "KL": self._kl, "mean_log_likelihood": self._loglik,
             "completion_correct": self.completion_correct,
         }
-        if m.n_units <= 4:  # the seed's table, one scalar per row, for a student to read
+        if m.n_units <= 6:  # the seed's table (§3-2), row by row, as the table view shows it
+            states = all_states(m.n_units)
+            data["state_table"] = np.column_stack([self._energies, self._boltzmann, self._p])
+            data["state_names"] = np.array(["".join(str(int(x)) for x in bits) for bits in states])
+        if m.n_units <= 4:  # and one scalar per row, for scripts
             for code, bits in enumerate(all_states(m.n_units)):
                 name = "".join(str(int(x)) for x in bits)
                 data[f"E({name})"] = float(self._energies[code])
@@ -473,6 +477,10 @@ class BoltzmannModel(Model):
                      series=(), labels=("KL",)),
             ViewSpec("p_data_model", "bars", "p(v): data against model", labels=("data", "model")),
             ViewSpec("state_p", "bars", "p(s) of every state (table order)", labels=("p(s)",)),
+            ViewSpec("state_table", "table", "Every state: E(s), exp(−E), p(s) = exp(−E)/Z",
+                     extra={"columns": ("E(s)", "exp(−E(s))", "p(s)"), "row_labels_key": "state_names",
+                            "footer_key": "Z", "footer_label": "Z", "digits": 5,
+                            "missing": "table shown for nets of up to 6 units"}),
         ]
 
     # -- save / load -----------------------------------------------------------------

@@ -89,7 +89,8 @@ class TransportBar(QWidget):
         self.play.setIcon(self._icons[on])
 
     def show_time(self, t: int, unit: str) -> None:
-        self.t_label.setText(f"t = {t:,} {unit}s".replace(",", " "))
+        from engine.cli import plural
+        self.t_label.setText(f"t = {t:,} {plural(unit)}".replace(",", " "))
 
     def show_fps(self, fps: float) -> None:
         self.fps_label.setText(f"{fps:4.0f} fps")

@@ -10,6 +10,7 @@ from hebbgui.views.image_grid import ImageGridView
 from hebbgui.views.lattice import LatticeView
 from hebbgui.views.scatter import ScatterView
 from hebbgui.views.som_grid import SomGridView
+from hebbgui.views.table import TableView
 
 VIEW_CLASSES: dict[str, type[View]] = {
     "lattice": LatticeView,
@@ -19,6 +20,7 @@ VIEW_CLASSES: dict[str, type[View]] = {
     "som_grid": SomGridView,
     "bars": BarsView,
     "scatter": ScatterView,
+    "table": TableView,
 }
 
 

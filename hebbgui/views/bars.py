@@ -26,6 +26,12 @@ class BarsView(View):
             return
         vals = np.atleast_2d(np.asarray(arr, dtype=np.float64))
         groups, k = vals.shape
+        if vals.size == 0 or not np.isfinite(vals).any():
+            for item in self.bars:
+                item.setOpts(x=[], height=[], width=0.8)
+            self.info_label.setText("no data for these settings")
+            return
+        self.info_label.setText("")
         width = 0.8 / groups
         x0 = np.arange(k, dtype=np.float64)
         for g in range(groups):

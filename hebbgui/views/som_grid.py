@@ -43,7 +43,12 @@ class SomGridView(View):
         vals = np.asarray(arr, dtype=np.float64)
         if vals.ndim != 2 or vals.size == 0:
             return
-        hexagonal = self.spec.extra.get("topology", snapshot.data.get("topology")) in ("hexagonal", "hex")
+        # Topology can change live, so the model may send it as a 0/1 scalar named by topology_key.
+        tk = self.spec.extra.get("topology_key")
+        if tk and tk in snapshot.data:
+            hexagonal = float(snapshot.data[tk]) == 1.0
+        else:
+            hexagonal = self.spec.extra.get("topology") in ("hexagonal", "hex")
         lo, hi = float(np.nanmin(vals)), float(np.nanmax(vals))
         norm = (vals - lo) / (hi - lo) if hi > lo else np.zeros_like(vals)
         img = hex_image(norm) if hexagonal else np.repeat(np.repeat(norm, CELL, 0), CELL, 1)

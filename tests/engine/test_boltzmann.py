@@ -187,7 +187,8 @@ def test_model_views_snapshot_save_load(tmp_path):
     m = BoltzmannModel({"n_hidden": 2}, seed=1)
     snap = m.snapshot().data
     for v in m.views():
-        assert v.key in snap
+        assert v.key in snap or v.kind == "table"   # the table view says "no table" for big nets
+    assert "state_table" not in snap                  # 11 units: 2048 rows would be no table to read
     assert snap["visible"].shape == (3, 3) and snap["hidden"].shape == (1, 2)
     assert snap["weights"].shape == (11, 11) and snap["p_data_model"].shape == (2, 512)
     m.step(4)
@@ -208,3 +209,15 @@ def test_model_views_snapshot_save_load(tmp_path):
 def test_cli_runs_boltzmann():
     from engine.cli import main
     assert main(["run", "boltzmann", "preset=seed_3unit", "--steps", "5", "--quiet"]) == 0
+
+
+def test_seed_3unit_table_is_what_the_table_view_shows():
+    """Seed 000 §3-2: the eight states in the seed's order with E, exp(−E) and p(s); Z = 2.6919."""
+    m = BoltzmannModel({"preset": "seed_3unit"}, seed=0)
+    snap = m.snapshot().data
+    assert snap["state_names"].tolist() == ["000", "001", "010", "011", "100", "101", "110", "111"]
+    table = snap["state_table"]
+    np.testing.assert_allclose(table[:, 0], [0, 1, 1, 1.7, 1, 1.9, 1.8, 2.4], atol=1e-12)
+    np.testing.assert_allclose(table[:, 1], np.exp(-table[:, 0]))
+    np.testing.assert_allclose(table[:, 2], table[:, 1] / table[:, 1].sum())
+    assert round(snap["Z"], 4) == 2.6919
