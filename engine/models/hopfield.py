@@ -433,12 +433,17 @@ DEMO_NOISE = 0.2
 _OVERLAP_LABELS = tuple(f"pattern {k + 1}" for k in range(256))
 
 
+RECORD_CHUNK = 4096  # sweeps per kernel call inside one step(n)
+MAX_REPEAT_RECORDS = 256
+
+
 class HopfieldModel(Model):
     """The Hopfield network the GUI runs: stored patterns, a probe state, recall sweeps."""
 
     name = "hopfield"
     title = "Hopfield"
     unit = "sweep"
+    default_rate = 2.0  # a recall takes a few sweeps: slow enough to watch it happen
 
     @dataclass(frozen=True)
     class Params:
@@ -637,21 +642,33 @@ class HopfieldModel(Model):
         p = self.params
         net = self.net
         deterministic = not (p.mode == "glauber" and p.temperature > 0.0)
-        energies = np.empty(n + 1, dtype=np.float64)
-        overlaps = np.empty((n + 1, net.n_patterns), dtype=np.float64)
-        rng_state = np.array([K.seed_to_rng_state(self.kernel_seed())], dtype=np.uint64)
-        # A deterministic rule never leaves a fixed point, so the kernel may stop there and the
-        # remaining sweeps repeat the last record exactly (play keeps counting them).
-        done, stable = K.run_dynamics(net._weights, self._state, self._field, net._thresholds,
-                                      np.int8(net.on_value), np.int8(net.off_value), K.MODES[p.mode],
-                                      float(p.temperature), n, deterministic, rng_state,
-                                      net._bipolar_patterns, energies, overlaps)
-        if stable and self._sweeps_to_fixed_point < 0 and self._sweeps_since_probe + done <= p.max_sweeps:
-            self._sweeps_to_fixed_point = self._sweeps_since_probe + done
-        counted = done if stop_at_fixed_point else n
-        self._append_records(energies[1:done + 1], overlaps[1:done + 1], counted - done)
-        self._sweeps_since_probe += counted
-        self.t += counted
+        # Kernel calls in chunks: play may ask for millions of sweeps at a fixed point, and the
+        # per-sweep record buffers must stay small.
+        remaining = n
+        while remaining > 0:
+            m = min(remaining, RECORD_CHUNK)
+            energies = np.empty(m + 1, dtype=np.float64)
+            overlaps = np.empty((m + 1, net.n_patterns), dtype=np.float64)
+            rng_state = np.array([K.seed_to_rng_state(self.kernel_seed())], dtype=np.uint64)
+            # A deterministic rule never leaves a fixed point, so the kernel may stop there and the
+            # remaining sweeps repeat the last record exactly (play keeps counting them).
+            done, stable = K.run_dynamics(net._weights, self._state, self._field, net._thresholds,
+                                          np.int8(net.on_value), np.int8(net.off_value), K.MODES[p.mode],
+                                          float(p.temperature), m, deterministic, rng_state,
+                                          net._bipolar_patterns, energies, overlaps)
+            if stable and self._sweeps_to_fixed_point < 0 and self._sweeps_since_probe + done <= p.max_sweeps:
+                self._sweeps_to_fixed_point = self._sweeps_since_probe + done
+            if stable and (deterministic or stop_at_fixed_point):
+                counted = done if stop_at_fixed_point else remaining   # the rest repeat the fixed point
+                remaining = 0
+            else:
+                counted = done
+                remaining -= done
+                if done == 0:  # cannot happen for a working kernel; never spin forever
+                    break
+            self._append_records(energies[1:done + 1], overlaps[1:done + 1], counted - done)
+            self._sweeps_since_probe += counted
+            self.t += counted
 
     def _append_records(self, energies: np.ndarray, overlaps: np.ndarray, repeats: int) -> None:
         """Append per-sweep records, then ``repeats`` copies of the last one (sweeps at a fixed point)."""
@@ -663,7 +680,9 @@ class HopfieldModel(Model):
         if repeats:
             last_e = float(K.energy_from_field(self._state, self._field, self.net._thresholds))
             last_m = self._overlaps_now()
-            for _ in range(min(repeats, cap)):
+            # Sweeps at a fixed point repeat one record; a long run at full speed adds at most
+            # MAX_REPEAT_RECORDS of them per step so a frame stays cheap (the curve is flat there).
+            for _ in range(min(repeats, cap, MAX_REPEAT_RECORDS)):
                 self._energy.append(last_e)
                 self._overlap.append(last_m.copy())
 

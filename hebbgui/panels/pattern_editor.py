@@ -222,7 +222,7 @@ class PatternEditor(QWidget):
         """Show the model's stored set (after load, reset or a rule change)."""
         stored = np.asarray(stored)
         if stored.ndim == 3:
-            stored = stored.reshape(stored.shape[0], -1)
+            stored = stored.reshape(stored.shape[0], stored.shape[1] * stored.shape[2])
         if stored.ndim != 2 or (stored.size and stored.shape[1] != self.grid.size):
             return
         stored = np.where(stored > 0, 1, -1).astype(np.int8)

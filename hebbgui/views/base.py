@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QToolBut
 
 from engine.model import Snapshot, ViewSpec
 
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="#222")
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="#222")
 
 # Okabe–Ito: distinguishable for colour-blind viewers (UX.md).
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
