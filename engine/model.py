@@ -258,6 +258,7 @@ class Model:
     title: ClassVar[str] = ""         # shown in the model list
     unit: ClassVar[str] = "step"      # what one step is: "sweep", "minibatch", "epoch"…
     default_rate: ClassVar[float | None] = None   # steps/s the GUI starts at (None = as fast as frames allow)
+    max_rate: ClassVar[float | None] = None       # steps/s the GUI's "max" speed means for this model
     Params: ClassVar[type]
 
     def __init__(self, params: Any = None, *, seed: int | None = None):

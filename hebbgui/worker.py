@@ -9,6 +9,7 @@ and the model's last good state is restored.
 """
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import traceback
@@ -23,6 +24,9 @@ FRAME_BUDGET_S = 1.0 / 60.0
 # Speed levels of the transport slider: steps per second; None = as fast as the frame budget allows.
 SPEED_STEPS_PER_S: tuple[float | None, ...] = (0.5, 1, 2, 5, 10, 20, 50, 100, 300, 1000, None)
 DEFAULT_SPEED = len(SPEED_STEPS_PER_S) - 1
+MAX_WAIT_FOR_GUI_S = 2.0   # after a frame, step again once the GUI drew it (or after this, if it never says)
+GIL_SWITCH_INTERVAL_S = 0.001
+MAX_STEPS_PER_CALL = 10_000   # a step(n) that costs nothing (a fixed point) must not make n explode
 
 
 class EngineWorker(QObject):
@@ -282,6 +286,8 @@ class EngineWorker(QObject):
         if not self._playing or self.model is None or self._stopping.is_set():
             return
         rate = SPEED_STEPS_PER_S[self._speed]
+        if rate is None and self.model.max_rate is not None:
+            rate = self.model.max_rate
         t0 = time.perf_counter()
         self._first_step_status()
         if rate is None:
@@ -290,7 +296,7 @@ class EngineWorker(QObject):
             while True:
                 est = self._sec_per_step
                 remaining = FRAME_BUDGET_S - (time.perf_counter() - t0)
-                n = 1 if est is None else max(1, int(remaining / max(est, 1e-9)))
+                n = 1 if est is None else max(1, min(MAX_STEPS_PER_CALL, int(remaining / max(est, 1e-9))))
                 ts = time.perf_counter()
                 if not self._do_steps(n):
                     return
@@ -298,12 +304,19 @@ class EngineWorker(QObject):
                 per = dt / n
                 self._sec_per_step = per if self._sec_per_step is None else 0.7 * self._sec_per_step + 0.3 * per
                 done += n
-                if (time.perf_counter() - t0 >= FRAME_BUDGET_S * 0.8 or self._stopping.is_set()
-                        or self._gui_ready.is_set()):
+                # Always fill the budget: frames faster than the display would flood the GUI's
+                # event queue, and timers and input would starve behind them.
+                if time.perf_counter() - t0 >= FRAME_BUDGET_S * 0.8 or self._stopping.is_set():
                     break
             elapsed = time.perf_counter() - t0
             self.rate_measured.emit(done / max(elapsed, 1e-9))
             self._emit_frame()
+            # Give the GUI thread the GIL while it draws: a model whose step is mostly Python would
+            # otherwise starve it (each paint callback waits a whole switch interval for the GIL).
+            deadline = time.perf_counter() + MAX_WAIT_FOR_GUI_S
+            while (not self._gui_ready.wait(FRAME_BUDGET_S) and not self._stopping.is_set()
+                   and time.perf_counter() < deadline):
+                pass
             delay_ms = 0
         else:
             # A fixed number of steps per second: whole steps per tick, at most ~60 ticks/s.
@@ -374,6 +387,9 @@ class EngineController(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         EngineController._instances.add(self)
+        # Hand the GIL over sooner than the default 5 ms: the GUI thread makes many short Python
+        # calls per paint, and each would otherwise wait a whole interval behind the engine thread.
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         self.thread = QThread()
         self.thread.setObjectName("hebbgui-engine")
         self.worker = EngineWorker()

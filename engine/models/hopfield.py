@@ -434,7 +434,7 @@ _OVERLAP_LABELS = tuple(f"pattern {k + 1}" for k in range(256))
 
 
 RECORD_CHUNK = 4096  # sweeps per kernel call inside one step(n)
-MAX_REPEAT_RECORDS = 256
+MAX_REPEAT_RECORDS = 16
 
 
 class HopfieldModel(Model):
@@ -444,6 +444,9 @@ class HopfieldModel(Model):
     title = "Hopfield"
     unit = "sweep"
     default_rate = 2.0  # a recall takes a few sweeps: slow enough to watch it happen
+    # At a fixed point a sweep costs nothing, and unbounded "max" speed stalled the window's curve
+    # drawing (an open bug, see the closing note); 1000 sweeps/s is far beyond what anyone watches.
+    max_rate = 1000.0
 
     @dataclass(frozen=True)
     class Params:

@@ -21,7 +21,7 @@ class CurveView(View):
         self.items: list[pg.PlotDataItem] = []
         self.theory_item = None
         self._yrange = None
-        self._width = 2.0
+        self._width = 1.0  # wider pens make Qt stroke every segment: far too slow for long histories
         return self.plot
 
     def _series(self, snapshot: Snapshot):
@@ -59,7 +59,9 @@ class CurveView(View):
             self.plot.removeItem(item)
             self.legend.removeItem(item)
         # A legend only where there is something to tell apart.
-        self.legend.setVisible(len(series) > 1 or bool(self.spec.theory))
+        want_legend = len(series) > 1 or bool(self.spec.theory)
+        if self.legend.isVisible() != want_legend:
+            self.legend.setVisible(want_legend)
         ys = []
         for item, (_, x, y) in zip(self.items, series):
             finite = np.isfinite(y)
@@ -96,6 +98,6 @@ class CurveView(View):
 
     def set_presentation(self, on: bool) -> None:
         super().set_presentation(on)
-        self._width = 3.2 if on else 2.0
+        self._width = 2.0 if on else 1.0
         for i, item in enumerate(self.items):
             item.setPen(pg.mkPen(color(i), width=self._width))
