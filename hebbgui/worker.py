@@ -311,12 +311,8 @@ class EngineWorker(QObject):
             elapsed = time.perf_counter() - t0
             self.rate_measured.emit(done / max(elapsed, 1e-9))
             self._emit_frame()
-            # Give the GUI thread the GIL while it draws: a model whose step is mostly Python would
-            # otherwise starve it (each paint callback waits a whole switch interval for the GIL).
-            deadline = time.perf_counter() + MAX_WAIT_FOR_GUI_S
-            while (not self._gui_ready.wait(FRAME_BUDGET_S) and not self._stopping.is_set()
-                   and time.perf_counter() < deadline):
-                pass
+            # No waiting here: the next batch is stepped while the GUI draws this frame (kernels
+            # release the GIL), and a frame the GUI has not taken yet is dropped, never queued.
             delay_ms = 0
         else:
             # A fixed number of steps per second: whole steps per tick, at most ~60 ticks/s.
