@@ -42,7 +42,6 @@ class EngineWorker(QObject):
     playing_changed = Signal(bool)
     experiment_progress = Signal(float, str)
     experiment_finished = Signal(str, object)   # experiment name, result dict (None if cancelled/failed)
-    rate_measured = Signal(float)          # steps per second while playing
 
     def __init__(self):
         super().__init__()
@@ -292,7 +291,6 @@ class EngineWorker(QObject):
         self._first_step_status()
         if rate is None:
             # Fill the frame budget: size n from the measured cost of one step.
-            done = 0
             while True:
                 est = self._sec_per_step
                 remaining = FRAME_BUDGET_S - (time.perf_counter() - t0)
@@ -303,13 +301,10 @@ class EngineWorker(QObject):
                 dt = time.perf_counter() - ts
                 per = dt / n
                 self._sec_per_step = per if self._sec_per_step is None else 0.7 * self._sec_per_step + 0.3 * per
-                done += n
                 # Always fill the budget: frames faster than the display would flood the GUI's
                 # event queue, and timers and input would starve behind them.
                 if time.perf_counter() - t0 >= FRAME_BUDGET_S * 0.8 or self._stopping.is_set():
                     break
-            elapsed = time.perf_counter() - t0
-            self.rate_measured.emit(done / max(elapsed, 1e-9))
             self._emit_frame()
             # No waiting here: the next batch is stepped while the GUI draws this frame (kernels
             # release the GIL), and a frame the GUI has not taken yet is dropped, never queued.
@@ -322,7 +317,6 @@ class EngineWorker(QObject):
             if n > 0:
                 if not self._do_steps(n):
                     return
-                self.rate_measured.emit(rate)
                 self._emit_frame()
             elif self._pending_frame:
                 self._emit_frame()

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
+
 from sklearn.base import BaseEstimator
 
+from engine.estimator import ParamsMixin
 from engine.kernels import som as K
 from engine.model import History, Model, Snapshot, ViewSpec, check_seed, expect_array, param
 from engine.models.som import (DATA_SIZES, _check_choice, _check_int, _check_positive, check_data,
@@ -23,7 +25,7 @@ INITS = ("uniform", "normal", "samples")
 LR_DECAYS = ("constant", "linear", "exponential", "asymptotic")
 
 
-class CompetitiveLayer(BaseEstimator):
+class CompetitiveLayer(ParamsMixin, BaseEstimator):
     """A winner-take-all layer trained with the instar rule, scikit-learn style (fit / partial_fit / predict / transform)."""
 
     _PARAM_NAMES = ("n_units", "learning_rate", "winner", "conscience", "conscience_rate", "lr_decay",
@@ -61,28 +63,11 @@ class CompetitiveLayer(BaseEstimator):
         self.epochs = _check_int("epochs", self.epochs, 1)
         self.random_state = check_seed(self.random_state, "random_state")
 
-    def get_params(self, deep: bool = True) -> dict:
-        """The constructor arguments, as scikit-learn expects."""
-        return {k: getattr(self, k) for k in self._PARAM_NAMES}
-
-    def set_params(self, **params) -> "CompetitiveLayer":
-        """Change constructor arguments (validated; weights kept while n_units is unchanged)."""
-        unknown = set(params) - set(self._PARAM_NAMES)
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {sorted(unknown)}; accepts {list(self._PARAM_NAMES)}")
-        old = self.get_params()
-        for k, v in params.items():
-            setattr(self, k, v)
-        try:
-            self._validate()
-        except ValueError:
-            for k, v in old.items():
-                setattr(self, k, v)
-            raise
+    def _params_changed(self, old: dict) -> None:
+        """Keep the weights while n_units is unchanged."""
         if self._weights is not None and self._weights.shape[0] != self.n_units:
             self._weights = None
             self.win_frequency_ = None
-        return self
 
     @property
     def weights_(self) -> np.ndarray:

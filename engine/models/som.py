@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
+
 from sklearn.base import BaseEstimator
 
+from engine.estimator import ParamsMixin
 from engine.kernels import som as K
 from engine.model import History, Model, Snapshot, ViewSpec, check_seed, expect_array, param
 
@@ -129,7 +131,7 @@ def grid_adjacent(a: np.ndarray, b: np.ndarray, rows: int, cols: int, topology: 
 
 
 # --------------------------------------------------------------------------- the estimator
-class SOM(BaseEstimator):
+class SOM(ParamsMixin, BaseEstimator):
     """A Kohonen self-organizing map with a scikit-learn-style API (fit / partial_fit / predict / transform)."""
 
     def __init__(self, rows: int = 10, cols: int = 10, *, topology: str = "rectangular",
@@ -184,30 +186,13 @@ class SOM(BaseEstimator):
         self.random_state = check_seed(self.random_state, "random_state")
 
     # -- sklearn plumbing ----------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict:
-        """The constructor arguments, as scikit-learn expects."""
-        return {k: getattr(self, k) for k in self._PARAM_NAMES}
-
-    def set_params(self, **params) -> "SOM":
-        """Change constructor arguments (validated; the trained weights are kept where the grid still fits)."""
-        unknown = set(params) - set(self._PARAM_NAMES)
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {sorted(unknown)}; accepts {list(self._PARAM_NAMES)}")
-        old = self.get_params()
-        for k, v in params.items():
-            setattr(self, k, v)
-        try:
-            self._validate()
-        except ValueError:
-            for k, v in old.items():
-                setattr(self, k, v)
-            raise
+    def _params_changed(self, old: dict) -> None:
+        """Keep the trained weights where the grid still fits."""
         if self._codebook is not None and self._codebook.shape[0] != self.rows * self.cols:
             self._codebook = None
             self._w_sq = None
         elif self._codebook is not None and (old["topology"], old["toroidal"]) != (self.topology, self.toroidal):
             self._touched[:] = 1          # other neighbour pairs: the cached distances no longer apply
-        return self
 
     # -- state ---------------------------------------------------------------
     @property

@@ -29,6 +29,26 @@ def window(qtbot, toy_registered):
     assert win.controller.thread.wait(2000)
 
 
+@pytest.fixture
+def open_window(qtbot):
+    """Open real registered models in windows that are closed (engine thread stopped) afterwards."""
+    from hebbgui.mainwindow import MainWindow
+    made = []
+
+    def _open(name):
+        win = MainWindow(model_name=name, seed=0, restore_layout=False)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitUntil(lambda: win.model_cls is not None and win.model_cls.name == name
+                        and win.last_snapshot is not None, timeout=60000)
+        made.append(win)
+        return win
+    yield _open
+    for win in made:
+        win.close()
+        assert win.controller.thread.wait(2000)
+
+
 @pytest.fixture(autouse=True)
 def no_dangling_engine_threads():
     """Every test must leave no engine QThread running (and so no engine QTimer alive)."""

@@ -4,25 +4,6 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture
-def open_window(qtbot):
-    from hebbgui.mainwindow import MainWindow
-    made = []
-
-    def _open(name):
-        win = MainWindow(model_name=name, seed=0, restore_layout=False)
-        qtbot.addWidget(win)
-        win.show()
-        qtbot.waitUntil(lambda: win.model_cls is not None and win.model_cls.name == name
-                        and win.last_snapshot is not None, timeout=60000)
-        made.append(win)
-        return win
-    yield _open
-    for win in made:
-        win.close()
-        assert win.controller.thread.wait(2000)
-
-
 def test_ising_play_change_T_mid_run_and_paint(qtbot, open_window):
     win = open_window("ising")
     win.controller.set_params(L=32)

@@ -5,25 +5,6 @@ import pytest
 from PySide6.QtWidgets import QPushButton
 
 
-@pytest.fixture
-def open_window(qtbot):
-    from hebbgui.mainwindow import MainWindow
-    made = []
-
-    def _open(name):
-        win = MainWindow(model_name=name, seed=0, restore_layout=False)
-        qtbot.addWidget(win)
-        win.show()
-        qtbot.waitUntil(lambda: win.model_cls is not None and win.model_cls.name == name
-                        and win.last_snapshot is not None, timeout=60000)
-        made.append(win)
-        return win
-    yield _open
-    for win in made:
-        win.close()
-        assert win.controller.thread.wait(2000)
-
-
 def _choose(win, name, value):
     combo = win.params_form.editors[name]
     combo.setCurrentIndex(combo.findData(value))
