@@ -9,6 +9,7 @@ and the model's last good state is restored.
 """
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -21,11 +22,16 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from engine.model import Cancelled, Model
 
 FRAME_BUDGET_S = 1.0 / 60.0
+# At full speed the engine steps for a frame's time less the measured cost of handing a frame
+# over (snapshot, signal, GIL), within these shares of the frame.
+MIN_STEP_SHARE, MAX_STEP_SHARE = 0.4, 0.85
+FRAME_MARGIN_S = 0.002   # slack for the odd slow frame (an axis relabelled, a collection)
 # Speed levels of the transport slider: steps per second; None = as fast as the frame budget allows.
 SPEED_STEPS_PER_S: tuple[float | None, ...] = (0.5, 1, 2, 5, 10, 20, 50, 100, 300, 1000, None)
 DEFAULT_SPEED = len(SPEED_STEPS_PER_S) - 1
 MAX_WAIT_FOR_GUI_S = 2.0   # after a frame, step again once the GUI drew it (or after this, if it never says)
 GIL_SWITCH_INTERVAL_S = 0.001
+MAX_TICK_S = 0.1             # a playing tick yields to queued commands at least this often
 MAX_STEPS_PER_CALL = 10_000   # a step(n) that costs nothing (a fixed point) must not make n explode
 
 
@@ -57,6 +63,8 @@ class EngineWorker(QObject):
         self._cancel_experiment = threading.Event()
         self._compiled: set[type] = set()
         self._budget_carry = 0.0
+        self._tick_end: float | None = None    # when the last full-speed tick handed its frame over
+        self._overhead: float | None = None    # running estimate of that hand-over's cost
 
     # ---------------------------------------------------------------- thread-safe pokes (any thread)
     def frame_taken(self) -> None:
@@ -66,6 +74,7 @@ class EngineWorker(QObject):
     def request_stop(self) -> None:
         self._stopping.set()
         self._cancel_experiment.set()
+        self._gui_ready.set()   # a play tick waiting for the GUI wakes up and sees the stop
 
     def cancel_experiment(self) -> None:
         self._cancel_experiment.set()
@@ -169,6 +178,7 @@ class EngineWorker(QObject):
         if self.model is None or self._playing:
             return
         self._playing = True
+        self._tick_end = None
         self.playing_changed.emit(True)
         self._ensure_timer().start(0)
 
@@ -290,10 +300,18 @@ class EngineWorker(QObject):
         t0 = time.perf_counter()
         self._first_step_status()
         if rate is None:
-            # Fill the frame budget: size n from the measured cost of one step.
+            # What a frame costs besides stepping (snapshot, hand-over, timer, waiting for the GIL
+            # while the GUI runs Python): measured, so that stepping leaves room for it and
+            # frames still come every 1/60 s.
+            if self._tick_end is not None:
+                over = min(t0 - self._tick_end, FRAME_BUDGET_S)   # a command run between ticks is not overhead
+                self._overhead = over if self._overhead is None else 0.8 * self._overhead + 0.2 * over
+            budget = min(MAX_STEP_SHARE * FRAME_BUDGET_S,
+                         max(MIN_STEP_SHARE * FRAME_BUDGET_S, FRAME_BUDGET_S - (self._overhead or 0.0) - FRAME_MARGIN_S))
+            # Fill the step budget: size n from the measured cost of one step.
             while True:
                 est = self._sec_per_step
-                remaining = FRAME_BUDGET_S - (time.perf_counter() - t0)
+                remaining = budget - (time.perf_counter() - t0)
                 n = 1 if est is None else max(1, min(MAX_STEPS_PER_CALL, int(remaining / max(est, 1e-9))))
                 ts = time.perf_counter()
                 if not self._do_steps(n):
@@ -303,11 +321,20 @@ class EngineWorker(QObject):
                 self._sec_per_step = per if self._sec_per_step is None else 0.7 * self._sec_per_step + 0.3 * per
                 # Always fill the budget: frames faster than the display would flood the GUI's
                 # event queue, and timers and input would starve behind them.
-                if time.perf_counter() - t0 >= FRAME_BUDGET_S * 0.8 or self._stopping.is_set():
+                if time.perf_counter() - t0 >= budget * 0.9 or self._stopping.is_set():
                     break
+            # The budget is spent; if the GUI is still drawing the last frame, wait for it here
+            # rather than step on. Waiting releases the GIL, and the GUI thread needs it for every
+            # one of the many Python calls a paint makes: an engine thread busy in Python code
+            # beside it (a model whose steps are cheap, say a network at a fixed point) would make
+            # each of those calls wait a whole switch interval, and drawing would crawl. The wait
+            # is short and bounded, so commands queued for this thread still come through.
+            self._gui_ready.wait(max(0.0, MAX_TICK_S - (time.perf_counter() - t0)))
+            tw = time.perf_counter()
             self._emit_frame()
-            # No waiting here: the next batch is stepped while the GUI draws this frame (kernels
-            # release the GIL), and a frame the GUI has not taken yet is dropped, never queued.
+            self._tick_end = tw
+            # The next batch is stepped while the GUI draws this frame; a frame the GUI has not
+            # taken by the end of that batch waits as above, and is never queued.
             delay_ms = 0
         else:
             # A fixed number of steps per second: whole steps per tick, at most ~60 ticks/s.
@@ -357,6 +384,36 @@ class _Commands(QObject):
     shutdown = Signal()
 
 
+class _StartupHeapFreezer:
+    """Keeps Python's full garbage collections short while an engine thread runs.
+
+    A full collection walks every object alive; with Qt, pyqtgraph, numba and scipy loaded that
+    is 50-80 ms, a dropped frame or more each time one comes. Everything alive when the first
+    engine starts (modules, the window) lives as long as the app, so it is frozen out of the
+    collector's sight (gc.freeze) and a full collection takes about a millisecond; it is let back
+    when the last engine stops, so closed windows' cycles are still collected. (Collecting only
+    from a GUI-thread timer, as pyqtgraph's GarbageCollector does, was measured here: it lumps
+    the work into 5-40 ms pauses, worse than the collector's own small steps.)
+    """
+
+    def __init__(self):
+        self.users = 0
+
+    def acquire(self) -> None:
+        self.users += 1
+        if self.users == 1:
+            gc.collect()
+            gc.freeze()
+
+    def release(self) -> None:
+        self.users = max(0, self.users - 1)
+        if self.users == 0:
+            gc.unfreeze()
+
+
+_heap_freezer = _StartupHeapFreezer()
+
+
 class EngineController(QObject):
     """Owns the engine QThread and the worker; the GUI's only handle on the engine."""
 
@@ -380,6 +437,7 @@ class EngineController(QObject):
         # Hand the GIL over sooner than the default 5 ms: the GUI thread makes many short Python
         # calls per paint, and each would otherwise wait a whole interval behind the engine thread.
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
+        _heap_freezer.acquire()
         self.thread = QThread()
         self.thread.setObjectName("hebbgui-engine")
         self.worker = EngineWorker()
@@ -433,4 +491,6 @@ class EngineController(QObject):
         self.commands.shutdown.emit()
         self.thread.quit()
         ok = self.thread.wait(timeout_ms)
+        if ok:
+            _heap_freezer.release()
         return bool(ok)

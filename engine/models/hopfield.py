@@ -444,8 +444,10 @@ class HopfieldModel(Model):
     title = "Hopfield"
     unit = "sweep"
     default_rate = 2.0  # a recall takes a few sweeps: slow enough to watch it happen
-    # At a fixed point a sweep costs nothing, and unbounded "max" speed stalled the window's curve
-    # drawing (an open bug, see the closing note); 1000 sweeps/s is far beyond what anyone watches.
+    # "max" speed in the window: a recall takes a few sweeps, and at a fixed point further sweeps
+    # change nothing, so counting millions of them a second tells a viewer nothing.
+    # (Unbounded, it used to stall the window: cheap steps are Python work that held the GIL
+    # against the GUI's painting; the engine thread now waits for the GUI instead, see worker.py.)
     max_rate = 1000.0
 
     @dataclass(frozen=True)

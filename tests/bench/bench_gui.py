@@ -27,6 +27,15 @@ def _app():
     return QApplication.instance() or QApplication([])
 
 
+def _run_event_loop(seconds: float) -> None:
+    """Run Qt's event loop as the app does (sleeping when idle), not a processEvents spin that
+    would hold the GIL and steal the engine thread's time."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
 def measure_fps(model: str, params: dict, seconds: float = 3.0) -> tuple[float, float, str]:
     """Frames drawn per second while playing at full speed, and steps per frame."""
     from engine import registry
@@ -54,13 +63,10 @@ def measure_fps(model: str, params: dict, seconds: float = 3.0) -> tuple[float, 
             note = f"params not applied: {exc}"
     win.controller.set_speed(len(__import__("hebbgui.worker", fromlist=["x"]).SPEED_STEPS_PER_S) - 1)
     win.controller.play()
-    warm_end = time.perf_counter() + 1.5      # compile and settle
-    while time.perf_counter() < warm_end:
-        app.processEvents()
+    _run_event_loop(1.5)      # compile and settle
     frames.clear()
     t0 = time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        app.processEvents()
+    _run_event_loop(seconds)
     elapsed = time.perf_counter() - t0
     win.controller.pause()
     n = len(frames)

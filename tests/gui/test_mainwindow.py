@@ -139,3 +139,22 @@ def test_close_while_playing_stops_engine_within_a_second(qtbot, window):
     window.close()
     assert window.controller.thread.isFinished()
     assert time.perf_counter() - t0 < 1.0
+
+
+def test_a_model_stepping_in_python_at_full_speed_does_not_starve_the_window(qtbot, window):
+    """A model whose steps are Python work (no GIL-free kernel) played at "max": the engine
+    thread must leave the GIL to the GUI while it draws, or every paint crawls (this stalled
+    Hopfield at a fixed point, with frames a second apart)."""
+    import time
+    from hebbgui.worker import SPEED_STEPS_PER_S
+    window.controller.set_params(busy_us=30.0)
+    window.controller.set_speed(len(SPEED_STEPS_PER_S) - 1)
+    times = []
+    window.frame_drawn.connect(lambda s: times.append(time.perf_counter()))
+    window.controller.play()
+    qtbot.wait(2500)
+    window.controller.pause()
+    times = [t for t in times if t > times[0] + 0.5] if times else []   # after settling
+    gaps = np.diff(times)
+    assert len(times) > 30, f"only {len(times)} frames in 2 s"
+    assert gaps.max() < 0.25, f"a frame took {gaps.max():.2f} s"

@@ -15,6 +15,8 @@ class ToyParams:
     rate: float = param(0.1, label="flip rate", min=0.0, max=1.0, help="fraction flipped per step")
     mode: str = param("a", label="mode", choices=("a", "b"), group="rule", help="a rule choice")
     slow_ms: float = param(0.0, label="step cost ms", min=0.0, max=2000.0, help="sleep per step")
+    busy_us: float = param(0.0, label="Python work µs", min=0.0, max=100000.0,
+                           help="pure-Python work per step, holding the GIL (a model with cheap kernel calls)")
 
 
 class ToyModel(Model):
@@ -39,6 +41,10 @@ class ToyModel(Model):
         for _ in range(n):
             if self.params.slow_ms:
                 time.sleep(self.params.slow_ms / 1000)
+            if self.params.busy_us:
+                end = time.perf_counter() + self.params.busy_us / 1e6
+                while time.perf_counter() < end:
+                    pass
             flip = self.rng.random(self.spins.shape) < self.params.rate
             self.spins[flip] *= -1
             self.t += 1
