@@ -22,15 +22,16 @@ VIEW_KINDS = ("lattice", "heatmap", "curve", "image_grid", "som_grid", "bars", "
 def param(default: Any, *, label: str, help: str = "", min: float | None = None,
           max: float | None = None, choices: tuple | None = None, step: float | None = None,
           log: bool = False, live: bool = True, marks: Mapping[str, float] | None = None,
-          group: str = "") -> Any:
+          group: str = "", special: str = "") -> Any:
     """A Params field with the metadata the GUI builds its form from.
 
     ``live=False`` marks a parameter whose change needs a reset (the form says so);
     ``marks`` are named values drawn on a slider (e.g. T_c); ``group="rule"`` puts a
-    choice in the rule picker.
+    choice in the rule picker; ``special`` is what the form shows at the minimum when that
+    value means something else (e.g. "preset" for a 0 that takes the preset's value).
     """
     meta = dict(label=label, help=help, min=min, max=max, choices=choices, step=step,
-                log=log, live=live, marks=dict(marks or {}), group=group)
+                log=log, live=live, marks=dict(marks or {}), group=group, special=special)
     return field(default=default, metadata=meta)
 
 

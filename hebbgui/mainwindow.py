@@ -34,6 +34,8 @@ class MainWindow(QMainWindow):
         self.controller = EngineController(self)
         self.model_cls = None
         self.views: dict[str, object] = {}
+        self._side_keys: list[str] = []      # side views in the model's order
+        self._shown_side: set[str] = set()   # those the last frame had data for
         self.params_form: ParamsForm | None = None
         self.pattern_editor: PatternEditor | None = None
         self.presentation = False
@@ -49,11 +51,15 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect_worker()
         self.statusBar().showMessage("starting…")
+        state = None
         if restore_layout:
             s = QSettings("hebbgui", "hebbgui")
             state = s.value("window/state")
             if state is not None:
                 self.restoreState(state)
+        if not restore_layout or state is None:
+            # the list of models needs little width; the views get the rest
+            self.resizeDocks([self.models_dock, self.params_dock], [140, 320], Qt.Horizontal)
         if model_name:
             self.open_model(model_name, seed=seed)
 
@@ -219,17 +225,39 @@ class MainWindow(QMainWindow):
             v.painted.connect(self.on_painted)
             self.main_layout.addWidget(v)
             self.views[main.key] = v
-        cols = 2 if len(others) <= 4 else 3
-        if len(others) == 3:
-            cols = 3
-        for i, spec in enumerate(others):
+        for spec in others:
             v = make_view(spec)
             v.painted.connect(self.on_painted)
-            self.side_layout.addWidget(v, i // cols, i % cols)
             self.views[spec.key] = v
-        self.side_area.setVisible(bool(others))
+        self._side_keys = [s.key for s in others]
+        self._arrange_side_views(set(self._side_keys))
         for v in self.views.values():
             v.set_presentation(self.presentation)
+
+    def _arrange_side_views(self, keys: set) -> None:
+        """Lay out the side views whose data the model sends, in the model's order; views the
+        current settings give no data (image grids for 2-D points, say) leave no empty frame."""
+        self._shown_side = set(keys)
+        while self.side_layout.count():
+            self.side_layout.takeAt(0)
+        shown = [k for k in self._side_keys if k in keys]
+        cols = 3 if len(shown) in (3, 5, 6) or len(shown) > 6 else min(2, max(1, len(shown)))
+        for key in self._side_keys:
+            v = self.views[key]
+            v.setVisible(key in keys)
+        for i, key in enumerate(shown):
+            self.side_layout.addWidget(self.views[key], i // cols, i % cols)
+        # equal shares, whatever the views' contents ask for, so the grid never shifts while playing
+        for c in range(self.side_layout.columnCount()):
+            self.side_layout.setColumnStretch(c, 1 if c < cols else 0)
+        rows = -(-len(shown) // cols) if shown else 0
+        for r in range(self.side_layout.rowCount()):
+            self.side_layout.setRowStretch(r, 1 if r < rows else 0)
+        self.side_area.setVisible(bool(shown))
+
+    @staticmethod
+    def _has_data(spec, snapshot: Snapshot) -> bool:
+        return spec.key in snapshot.data or any(k in snapshot.data for k in spec.series)
 
     def _build_side_panel(self, model_cls) -> None:
         self._clear_layout(self.side_panel_layout)
@@ -284,7 +312,12 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- engine → GUI
     def on_frame(self, snapshot: Snapshot) -> None:
         try:
-            for v in self.views.values():
+            present = {k for k in self._side_keys if self._has_data(self.views[k].spec, snapshot)}
+            if present != self._shown_side:
+                self._arrange_side_views(present)
+            for key, v in self.views.items():
+                if key in self._side_keys and key not in self._shown_side:
+                    continue
                 try:
                     v.update_view(snapshot)
                 except Exception as exc:  # one view that cannot draw this frame must not stop the others

@@ -203,8 +203,8 @@ _CHEAP_ASSIGN = 3_000_000  # recompute every sample's cluster per frame only bel
 class CompetitiveParams:
     dataset: str = param("blobs", label="Data", choices=tuple(_DATA_DEFAULTS), live=False,
                          help="blobs: the seeds' three Gaussian clusters; iris; digits 8×8; MNIST")
-    n_data: int = param(0, label="Samples", min=0, max=60000, live=False, help="0 = the data set's default")
-    n_units: int = param(0, label="Units", min=0, max=400, live=False, help="0 = number of classes")
+    n_data: int = param(0, label="Samples", min=0, max=60000, live=False, help="0 = the data set's default", special="default")
+    n_units: int = param(0, label="Units", min=0, max=400, live=False, help="0 = number of classes", special="one per class")
     learning_rate: float = param(0.01, label="Learning rate α", min=1e-5, max=1.0, log=True)
     lr_decay: str = param("constant", label="Rate decay", choices=LR_DECAYS)
     winner: str = param("distance", label="Winner", choices=WINNER_RULES, group="rule",
@@ -278,17 +278,24 @@ class CompetitiveModel(Model):
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be an integer ≥ 1, got {n!r}")
         n_samples = self.X.shape[0]
-        for _ in range(int(n)):
+        per_chunk = self.params.samples_per_step
+        remaining = int(n)
+        while remaining > 0:
             if self.position == 0 or self.position >= self.order.shape[0]:
                 self.order = np.ascontiguousarray(self.rng.permutation(n_samples), dtype=np.int64)
                 self.position = 0
                 self.running_error = 0.0
-            stop = min(n_samples, self.position + self.params.samples_per_step)
+            # All the chunks left in this epoch in one kernel call: chunks are consecutive runs
+            # of the same order, so this is the same training without a Python loop per chunk
+            # (which, at full speed, would hold the GIL the GUI thread needs to draw).
+            chunks = min(remaining, -(-(n_samples - self.position) // per_chunk))
+            stop = min(n_samples, self.position + chunks * per_chunk)
             progress = (self.epoch * n_samples + np.arange(self.position, stop)) / (self.layer.epochs * n_samples)
             _, dist = self.layer.train_samples(self.X, self.order[self.position:stop], progress)
             self.running_error += float(dist.sum())
             self.position = stop
-            self.t += 1
+            self.t += chunks
+            remaining -= chunks
             self._assignment = None
             if self.position >= n_samples:
                 self.error.append(self.running_error / n_samples)
@@ -329,11 +336,12 @@ class CompetitiveModel(Model):
             "assignment": self._current_assignment().copy(),
             "prototypes": (w - self.center) @ self.projection,
             "error": self.error.array(),
-            "prototype_images": w.reshape((-1,) + tuple(self.image_shape)).copy(),
-            "nearest": self.nearest_tiles.copy(),
             "win_frequency": self.layer.win_frequency_.copy(),
             "epoch": float(self.epoch),
         }
+        if self.image_shape[0] > 1:   # image data: prototypes and their nearest samples as pictures
+            data["prototype_images"] = w.reshape((-1,) + tuple(self.image_shape)).copy()
+            data["nearest"] = self.nearest_tiles.copy()
         return Snapshot(self.t, data, self.unit)
 
     @classmethod

@@ -500,9 +500,9 @@ class SOMParams:
                              "the fields below left at 0 / 'preset' take the preset's value")
     dataset: str = param("preset", label="Data", choices=("preset", "iris", "mnist", "mnist_pm1", "digits", "blobs"),
                          live=False, help="iris (standardised), mnist in [0,1], mnist_pm1 in [−1,1] (the seeds'), digits 8×8, blobs")
-    n_data: int = param(0, label="Samples in data", min=0, max=60000, live=False, help="0 = preset")
-    rows: int = param(0, label="Rows", min=0, max=200, live=False, help="grid rows; 0 = preset")
-    cols: int = param(0, label="Columns", min=0, max=200, live=False, help="grid columns; 0 = preset")
+    n_data: int = param(0, label="Samples in data", min=0, max=60000, live=False, help="0 = preset", special="preset")
+    rows: int = param(0, label="Rows", min=0, max=200, live=False, help="grid rows; 0 = preset", special="preset")
+    cols: int = param(0, label="Columns", min=0, max=200, live=False, help="grid columns; 0 = preset", special="preset")
     topology: str = param("preset", label="Topology", choices=("preset",) + TOPOLOGIES, group="rule",
                           help="square cells (8 neighbours) or hexagonal cells (6)")
     toroidal: bool = param(False, label="Toroidal", help="wrap the grid's edges around")
@@ -511,22 +511,24 @@ class SOMParams:
                                    "gaussian; mexican hat (pushes the ring beyond σ away)")
     mode: str = param("online", label="Training", choices=MODES,
                       help="online: one sample at a time (Kohonen, the seeds); batch: one weighted-mean update per epoch")
-    sigma: float = param(0.0, label="Radius σ", min=0.0, max=200.0, help="neighbourhood radius at the start; 0 = preset")
-    learning_rate: float = param(0.0, label="Learning rate α", min=0.0, max=1.0, help="initial rate; 0 = preset")
+    sigma: float = param(0.0, label="Radius σ", min=0.0, max=200.0, help="neighbourhood radius at the start; 0 = preset", special="preset")
+    learning_rate: float = param(0.0, label="Learning rate α", min=0.0, max=1.0, help="initial rate; 0 = preset", special="preset")
     sigma_decay: str = param("preset", label="Radius decay", choices=("preset",) + SIGMA_DECAYS,
                              help="step: the seeds' radius − 1 every 'step every' epochs")
     lr_decay: str = param("preset", label="Rate decay", choices=("preset",) + LR_DECAYS)
-    step_every: int = param(0, label="Step every (epochs)", min=0, max=1000, help="for the step decay; 0 = preset")
-    epochs: int = param(0, label="Epochs", min=0, max=100000, help="length of the decay schedules; 0 = preset")
-    samples_per_epoch: int = param(0, label="Samples per epoch", min=0, max=1000000, help="0 = preset")
+    step_every: int = param(0, label="Step every (epochs)", min=0, max=1000, help="for the step decay; 0 = preset", special="preset")
+    epochs: int = param(0, label="Epochs", min=0, max=100000, help="length of the decay schedules; 0 = preset", special="preset")
+    samples_per_epoch: int = param(0, label="Samples per epoch", min=0, max=1000000, help="0 = preset", special="preset")
     sampling: str = param("preset", label="Sampling", choices=("preset", "shuffle", "replacement"),
                           help="shuffle: each epoch a permutation; replacement: random draws (the seeds')")
     samples_per_step: int = param(0, label="Samples per step", min=0, max=100000,
-                                  help="samples presented per step (one animation tick); 0 = preset")
+                                  help="samples presented per step (one animation tick); 0 = preset",
+                                  special="preset")
     init: str = param("preset", label="Initial weights", choices=("preset",) + INITS, live=False,
                       help="normal: N(0, 0.1) (the seeds'); samples: random data rows; pca: the plane of the first two PCs")
     eval_samples: int = param(0, label="Samples for QE/TE", min=0, max=60000, live=False,
-                              help="fixed subset on which QE, TE, hits and labels are measured every epoch; 0 = preset")
+                              help="fixed subset on which QE, TE, hits and labels are measured every epoch; 0 = preset",
+                              special="preset")
 
 
 class SOMModel(Model):
@@ -710,7 +712,6 @@ class SOMModel(Model):
             "hexagonal": 1.0 if s.topology == "hexagonal" else 0.0,
             "bmu_labels": self.bmu_labels.copy(),
             "hits": self.hits.copy(),
-            "prototypes": self._prototype_tiles(),
             "components": np.ascontiguousarray(s._codebook[:, self.component_index].T.reshape(-1, s.rows, s.cols)),
             "qe": self.qe.array(),
             "te": self.te.array(),
@@ -719,6 +720,8 @@ class SOMModel(Model):
             "learning_rate": lr,
             "sigma": sigma,
         }
+        if self.image_shape[0] > 1:   # prototypes as pictures only for image data (Iris has component planes)
+            data["prototypes"] = self._prototype_tiles()
         return Snapshot(self.t, data, self.unit)
 
     @classmethod

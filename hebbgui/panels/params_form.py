@@ -94,6 +94,8 @@ class ParamsForm(QWidget):
             w.setRange(int(meta["min"]) if meta.get("min") is not None else -10**9,
                        int(meta["max"]) if meta.get("max") is not None else 10**9)
             w.setKeyboardTracking(False)
+            if meta.get("special"):
+                w.setSpecialValueText(meta["special"])   # "preset" reads better than a bare 0
             w.valueChanged.connect(lambda v, n=name: self.changed.emit(n, int(v)))
             setter = w.setValue
         elif isinstance(default, float):
@@ -126,6 +128,8 @@ class ParamsForm(QWidget):
         spin.setRange(lo if lo is not None else -1e9, hi if hi is not None else 1e9)
         spin.setSingleStep(meta.get("step") or (((hi - lo) / 100) if lo is not None and hi is not None else 0.1))
         spin.setKeyboardTracking(False)
+        if meta.get("special"):
+            spin.setSpecialValueText(meta["special"])
         if lo is None or hi is None:
             spin.valueChanged.connect(lambda v, n=name: self.changed.emit(n, float(v)))
             return spin, spin.setValue

@@ -18,6 +18,8 @@ class BarsView(View):
             self.plot.setLabel("bottom", self.spec.x_label)
         self.bars: list[pg.BarGraphItem] = []
         self._ticks = None
+        self._yrange = None
+        self._k = None
         return self.plot
 
     def update_view(self, snapshot: Snapshot) -> None:
@@ -47,10 +49,24 @@ class BarsView(View):
         tick_key = self.spec.extra.get("ticks_key")
         if tick_key and tick_key in snapshot.data:
             ticks = [str(t) for t in np.asarray(snapshot.data[tick_key]).tolist()]
-        if ticks and ticks != self._ticks and len(ticks) == k:
+        if not ticks or len(ticks) != k:
+            # bars are numbered things (units, states): whole-number ticks, thinned when many
+            every = max(1, int(np.ceil(k / 16)))
+            ticks = [str(i) if i % every == 0 else "" for i in range(k)]
+        if ticks != self._ticks:
             self._ticks = list(ticks)
-            self.plot.getAxis("bottom").setTicks([list(enumerate(ticks))])
-        self.legend.setVisible(groups > 1)
-        top = float(np.nanmax(vals)) if vals.size else 1.0
-        self.plot.setYRange(min(0.0, float(np.nanmin(vals))), top * 1.1 if top > 0 else 1.0, padding=0)
-        self.plot.setXRange(-0.6, k - 0.4, padding=0)
+            self.plot.getAxis("bottom").setTicks([[(i, t) for i, t in enumerate(ticks) if t]])
+        if self.legend.isVisible() != (groups > 1):
+            self.legend.setVisible(groups > 1)
+        lo = min(0.0, float(np.nanmin(vals)))
+        hi = float(np.nanmax(vals))
+        hi = hi * 1.1 if hi > 0 else 1.0
+        # Grow at once, shrink only when the bars fill less than half: a y range that moves every
+        # frame redraws the axis labels every frame.
+        cur = self._yrange
+        if cur is None or lo < cur[0] or hi > cur[1] or (hi - lo) < (cur[1] - cur[0]) / 2:
+            self._yrange = (lo, hi)
+            self.plot.setYRange(lo, hi, padding=0)
+        if self._k != k:
+            self._k = k
+            self.plot.setXRange(-0.6, k - 0.4, padding=0)

@@ -5,7 +5,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFileDialog, QFrame, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from engine.model import Snapshot, ViewSpec
 
@@ -58,13 +59,16 @@ class View(QFrame):
         self.title_label.setStyleSheet("font-weight: 600;")
         self.info_label = QLabel("")
         self.info_label.setStyleSheet("color: #555;")
+        self.info_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        # Its text changes every frame; were its width a size hint, the grid of views would be
+        # re-laid out and every plot resized (and its axes redrawn) many times a second.
+        self.info_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         export = QToolButton()
         export.setText("PNG")
         export.setToolTip("Export this view as a PNG image")
         export.clicked.connect(self._export_dialog)
         head.addWidget(self.title_label)
-        head.addStretch(1)
-        head.addWidget(self.info_label)
+        head.addWidget(self.info_label, 1)
         head.addWidget(export)
         lay.addLayout(head)
         self.body = self.make_body()
@@ -109,8 +113,13 @@ def plot_widget() -> pg.PlotWidget:
     w = pg.PlotWidget()
     w.setMenuEnabled(False)
     w.showGrid(x=True, y=True, alpha=0.15)
-    for axis in ("left", "bottom"):
-        w.getAxis(axis).enableAutoSIPrefix(False)  # "(x0.001)" confuses more than it helps
+    for axis in ("left", "bottom", "right", "top"):
+        item = w.getAxis(axis)
+        item.enableAutoSIPrefix(False)  # "(x0.001)" confuses more than it helps
+        # An axis with grid lines spans the whole plot, so every curve update repainted its tick
+        # labels (QPicture text replay: most of a frame). Cached as a pixmap it is only redrawn
+        # when its range changes; CurveView changes ranges in steps for that reason.
+        item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
     return w
 
 

@@ -21,6 +21,7 @@ class CurveView(View):
         self.items: list[pg.PlotDataItem] = []
         self.theory_item = None
         self._yrange = None
+        self._xrange = None
         self._width = 1.0  # wider pens make Qt stroke every segment: far too slow for long histories
         return self.plot
 
@@ -62,12 +63,13 @@ class CurveView(View):
         want_legend = len(series) > 1 or bool(self.spec.theory)
         if self.legend.isVisible() != want_legend:
             self.legend.setVisible(want_legend)
-        ys = []
+        ys, xs = [], []
         for item, (_, x, y) in zip(self.items, series):
             finite = np.isfinite(y)
             item.setData(x[finite], y[finite])
             if finite.any():
                 ys.append((y[finite].min(), y[finite].max()))
+                xs.append((x[finite][0], x[finite][-1]))
         if self.spec.theory and self.spec.theory in snapshot.data:
             th = np.asarray(snapshot.data[self.spec.theory], dtype=np.float64)
             if th.ndim == 2 and th.shape[0] == 2:
@@ -77,6 +79,7 @@ class CurveView(View):
                 ok = np.isfinite(th[1])
                 self.theory_item.setData(th[0][ok], th[1][ok])
         self._stable_y(ys)
+        self._stable_x(xs)
         if series:
             last = series[0][2]
             self.info_label.setText(f"{series[0][0]} = {last[-1]:.5g}" if len(last) else "")
@@ -94,10 +97,35 @@ class CurveView(View):
         if cur is None or lo < cur[0] or hi > cur[1] or (hi - lo) < (cur[1] - cur[0]) / 3:
             self._yrange = (lo - pad, hi + pad)
             self.plot.setYRange(*self._yrange, padding=0)
-        self.plot.enableAutoRange(axis="x")
+
+    def _stable_x(self, xs) -> None:
+        """Move the x range in steps of a round width, not every frame: a range change redraws
+        the axes' tick labels, the dearest thing in a frame."""
+        if not xs:
+            return
+        lo = min(a for a, _ in xs)
+        hi = max(b for _, b in xs)
+        cur = self._xrange
+        if cur is not None and cur[0] <= lo and hi <= cur[1] and (hi - lo) >= (cur[1] - cur[0]) / 4:
+            return
+        width = _nice_ceil(max(hi - lo, 1.0) * 1.25)
+        start = np.floor(lo / (width / 10)) * (width / 10)
+        if hi > start + width:   # the rounding down cost the last point: one step wider
+            width = _nice_ceil(width * 1.01)
+        self._xrange = (float(start), float(start + width))
+        self.plot.setXRange(*self._xrange, padding=0)
 
     def set_presentation(self, on: bool) -> None:
         super().set_presentation(on)
         self._width = 2.0 if on else 1.0
         for i, item in enumerate(self.items):
             item.setPen(pg.mkPen(color(i), width=self._width))
+
+
+def _nice_ceil(x: float) -> float:
+    """The smallest 1, 2 or 5 × 10^k that is ≥ x."""
+    k = 10.0 ** np.floor(np.log10(x))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if m * k >= x * (1 - 1e-12):
+            return m * k
+    return 10.0 * k
