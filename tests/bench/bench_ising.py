@@ -26,7 +26,9 @@ def _seed_python_change_state(sites, n_iters, kT, k, rng):
     return sites
 
 
-@njit(cache=True)
+# No cache=True: `hebbgui bench` loads this file as a module that is not in sys.modules, so
+# numba pickles its name as '<dynamic>' and every later run fails to load the cache entry.
+@njit
 def _seed_numba_change_state(sites, n_iters, kT, k):
     # The seeds' own @nb.jit version: np.random per attempt, modulo neighbours, exp per attempt.
     for _ in range(n_iters):
