@@ -42,7 +42,9 @@ def _progress_bar(fraction: float, message: str = "", width: int = 30, stream=sy
 
 
 def plural(unit: str) -> str:
-    """sweep → sweeps, minibatch → minibatches."""
+    """sweep → sweeps, minibatch → minibatches, epoch → epochs (a hard "ch")."""
+    if unit.endswith("epoch"):
+        return unit + "s"        # a hard "ch": not "epoches"
     return unit + ("es" if unit.endswith(("ch", "sh", "s", "x")) else "s")
 
 

@@ -8,6 +8,9 @@ from engine.model import Snapshot
 from hebbgui.views.base import View, color, plot_widget
 
 
+MAX_LABELLED_BARS = 16   # beyond this, a label per bar would overlap its neighbours
+
+
 class BarsView(View):
     def make_body(self):
         self.plot = plot_widget()
@@ -49,13 +52,13 @@ class BarsView(View):
         tick_key = self.spec.extra.get("ticks_key")
         if tick_key and tick_key in snapshot.data:
             ticks = [str(t) for t in np.asarray(snapshot.data[tick_key]).tolist()]
-        if not ticks or len(ticks) != k:
-            # bars are numbered things (units, states): whole-number ticks, thinned when many
-            every = max(1, int(np.ceil(k / 16)))
-            ticks = [str(i) if i % every == 0 else "" for i in range(k)]
+        if (not ticks or len(ticks) != k) and k <= MAX_LABELLED_BARS:
+            ticks = [str(i) for i in range(k)]   # bars are numbered things: no "0.5"
+        elif ticks and (len(ticks) != k or k > MAX_LABELLED_BARS):
+            ticks = None                         # too many to label: the axis picks round numbers
         if ticks != self._ticks:
-            self._ticks = list(ticks)
-            self.plot.getAxis("bottom").setTicks([[(i, t) for i, t in enumerate(ticks) if t]])
+            self._ticks = list(ticks) if ticks else None
+            self.plot.getAxis("bottom").setTicks([list(enumerate(ticks))] if ticks else None)
         if self.legend.isVisible() != (groups > 1):
             self.legend.setVisible(groups > 1)
         lo = min(0.0, float(np.nanmin(vals)))

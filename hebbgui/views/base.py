@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (QFileDialog, QFrame, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -40,6 +40,17 @@ def cmap_for(name: str) -> pg.ColorMap:
     return {"diverging": diverging_cmap(), "gray": gray_cmap()}.get(name, sequential_cmap())
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that, short of room, drops the start of its text ("…= 0.517"): the
+    number at the end is what the reader wants."""
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        text = self.fontMetrics().elidedText(self.text(), Qt.ElideLeft, self.width())
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.rect(), int(self.alignment()), text)
+
+
 class View(QFrame):
     """A titled frame holding one pyqtgraph widget, fed from snapshots."""
 
@@ -57,7 +68,7 @@ class View(QFrame):
         head = QHBoxLayout()
         self.title_label = QLabel(spec.title)
         self.title_label.setStyleSheet("font-weight: 600;")
-        self.info_label = QLabel("")
+        self.info_label = ElidedLabel("")
         self.info_label.setStyleSheet("color: #555;")
         self.info_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         # Its text changes every frame; were its width a size hint, the grid of views would be

@@ -67,6 +67,20 @@ def _line(a, b) -> list[tuple[int, int]]:
     return list(dict.fromkeys(zip(rs.tolist(), cs.tolist())))
 
 
+MAX_GRID_CELLS = 32   # a side with more cells than this gets only an outline
+
+
+def cell_grid_segments(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """x, y of line segments (pairs of points): every cell border for small lattices, else the outline."""
+    if max(rows, cols) <= MAX_GRID_CELLS:
+        ys, xs = np.arange(rows + 1, dtype=float), np.arange(cols + 1, dtype=float)
+    else:
+        ys, xs = np.array([0.0, rows]), np.array([0.0, cols])
+    x = np.concatenate([np.repeat([[0.0, cols]], len(ys), 0).ravel(), np.repeat(xs, 2)])
+    y = np.concatenate([np.repeat(ys, 2), np.repeat([[0.0, rows]], len(xs), 0).ravel()])
+    return x, y
+
+
 class LatticeView(View):
     """Spins / binary states in two calm colours, or probabilities on a grey ramp."""
 
@@ -78,6 +92,11 @@ class LatticeView(View):
         vb.addItem(self.image)
         self._gray_lut = gray_cmap().getLookupTable(0.0, 1.0, 256)
         self._shape = None
+        # Cell borders for small lattices: a unit that is off (white) must not vanish into the
+        # background, and a student counting the seeds' 3×3 letters wants to see the cells.
+        self.cell_grid = pg.PlotCurveItem(pen=pg.mkPen(150, 150, 150, 160, width=1), connect="pairs")
+        self.cell_grid.setZValue(5)
+        vb.addItem(self.cell_grid)
         if self.spec.paintable:
             glw.setToolTip("Left button paints +1 (on), right button −1 (off); drag to paint a stroke")
         return glw
@@ -104,6 +123,7 @@ class LatticeView(View):
         if arr.shape != self._shape:
             self._shape = arr.shape
             self.viewbox.setRange(xRange=(0, arr.shape[1]), yRange=(0, arr.shape[0]), padding=0.02)
+            self.cell_grid.setData(*cell_grid_segments(*arr.shape))
         self.info_label.setText(f"{arr.shape[0]}×{arr.shape[1]}")
 
     def _paint_cells(self, cells, value: float) -> None:

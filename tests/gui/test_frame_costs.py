@@ -102,3 +102,27 @@ def test_bars_are_numbered_with_whole_numbers_and_keep_their_y_range(qtbot):
     assert view.plot.getViewBox().viewRange()[1] == first
     view.update_view(Snapshot(2, {"win": np.array([0.1, 0.1, 0.8])}))     # taller: grows at once
     assert view.plot.getViewBox().viewRange()[1][1] >= 0.8
+
+
+def test_many_bars_get_round_automatic_ticks_not_a_label_each(qtbot):
+    view = make_view(ViewSpec("p", "bars", "p(s)"))
+    qtbot.addWidget(view)
+    view.update_view(Snapshot(0, {"p": np.full(512, 1 / 512)}))
+    assert view.plot.getAxis("bottom")._tickLevels is None
+
+
+def test_small_lattices_show_their_cells_so_off_units_do_not_vanish(qtbot):
+    from hebbgui.views.lattice import cell_grid_segments
+    x, y = cell_grid_segments(1, 2)             # two hidden units, both off (white)
+    segs = {((x[i], y[i]), (x[i + 1], y[i + 1])) for i in range(0, len(x), 2)}
+    assert ((0, 0), (2, 0)) in segs and ((0, 1), (2, 1)) in segs          # top and bottom
+    assert ((1, 0), (1, 1)) in segs                                       # the border between them
+    x, y = cell_grid_segments(256, 256)          # big lattices: the outline only
+    assert len(x) == 8
+    view = make_view(ViewSpec("hidden", "lattice", "Hidden units", colormap="gray"))
+    qtbot.addWidget(view)
+    view.resize(300, 200)
+    view.update_view(Snapshot(0, {"hidden": np.zeros((1, 2))}))
+    img = view.body.grab().toImage()
+    greys = {img.pixelColor(x, img.height() // 2).red() for x in range(img.width())}
+    assert min(greys) < 230     # some border pixels are visibly darker than white
