@@ -16,6 +16,7 @@ CASES = [
     ("hopfield 28×28", "hopfield", {"rows": 28, "cols": 28}, 1, 60),
     ("ising 256×256", "ising", {"L": 256}, 1, 60),
     ("ising 512×512", "ising", {"L": 512}, 1, 30),
+    ("ising 1024×1024", "ising", {"L": 1024}, 1, 30),   # "smooth up to 1024²"
     ("som mnist 100×100", "som", {"preset": "mnist_100x100"}, 1, 20),
     ("competitive 2-D", "competitive", {}, 1, 60),
     ("rbm mnist fields", "rbm", {}, 1, 10),
