@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -16,6 +17,7 @@ from hebbgui.panels.experiment import ExperimentDialog
 from hebbgui.panels.params_form import ParamsForm
 from hebbgui.panels.pattern_editor import PatternEditor
 from hebbgui.panels.transport import TransportBar
+from hebbgui.recorder import DEFAULT_FPS, DEFAULT_MAX_SECONDS, Recorder, find_ffmpeg
 from hebbgui.views import make_view
 from hebbgui.worker import EngineController
 
@@ -26,6 +28,7 @@ class MainWindow(QMainWindow):
     """Model list | views | parameters, with the transport bar always at the bottom."""
 
     frame_drawn = Signal(object)   # emitted after a frame is drawn (tests and benchmarks count these)
+    recording_saved = Signal(object)   # the Recorder's result dict, once a recording's file is written
 
     def __init__(self, model_name: str | None = DEFAULT_MODEL, *, seed: int = 0, restore_layout: bool = True):
         super().__init__()
@@ -44,12 +47,19 @@ class MainWindow(QMainWindow):
         self._frame_times: list[float] = []
         self._experiment_dialog = None
         self._closing = False
+        self.recorder: Recorder | None = None   # the current or last recording
+        self.last_recording: dict | None = None
 
         self._build_central()
         self._build_docks()
         self._build_transport()
         self._build_menus()
         self._connect_worker()
+        self.rec_label = QLabel()
+        self.rec_label.setObjectName("rec-indicator")
+        self.rec_label.setStyleSheet("QLabel { color: #d62728; font-weight: bold; padding: 0 6px; }")
+        self.rec_label.hide()
+        self.statusBar().addPermanentWidget(self.rec_label)
         self.statusBar().showMessage("starting…")
         state = None
         if restore_layout:
@@ -140,6 +150,11 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addAction("Export main view as PNG…", self.export_main_dialog)
         file.addAction("Export window as PNG…", self.export_window_dialog)
+        file.addSeparator()
+        self.record_action = file.addAction("Start &recording…", self.start_recording_dialog)
+        self.record_action.setToolTip("Record the views (GIF, or MP4 with ffmpeg) until Stop recording")
+        self.stop_record_action = file.addAction("Stop recording", self.stop_recording)
+        self._update_record_actions()
         file.addSeparator()
         file.addAction("&Quit", self.close, QKeySequence.Quit)
         view = m.addMenu("&View")
@@ -395,6 +410,96 @@ class MainWindow(QMainWindow):
         if path:
             self.grab().save(path if path.lower().endswith(".png") else path + ".png", "PNG")
 
+    # ---------------------------------------------------------------- recording
+    @property
+    def is_recording(self) -> bool:
+        return self.recorder is not None and self.recorder.recording
+
+    def start_recording(self, path, fps: float = DEFAULT_FPS, *, max_seconds: float = DEFAULT_MAX_SECONDS) -> bool:
+        """Record the central area (the views) to path (.gif, or .mp4 with ffmpeg) at fps until
+        stop_recording() or max_seconds. Bad input or a busy recorder: a status message, False."""
+        if self._refuse_busy_recorder():
+            return False
+        try:
+            rec = Recorder(self.central, path, fps, max_seconds=max_seconds, parent=self)
+            rec.start()
+        except ValueError as exc:
+            self.on_failed(f"cannot record: {exc}")
+            return False
+        self.recorder = rec
+        rec.progress.connect(self._on_recording_progress)
+        rec.stopped.connect(self._on_recording_stopped)
+        rec.saved.connect(self._on_recording_saved)
+        rec.failed.connect(self._on_recording_failed)
+        self.rec_label.setText("● REC 00:00")
+        self.rec_label.setToolTip(f"recording to {rec.path} at {rec.fps:g} frames/s; File → Stop recording (Ctrl+R)")
+        self.rec_label.show()
+        self.statusBar().showMessage(f"recording to {rec.path.name}…", 3000)
+        self._update_record_actions()
+        return True
+
+    def stop_recording(self) -> None:
+        """Stop the recording; its file is written in the background ("saved recording …" follows)."""
+        if not self.is_recording:
+            self.statusBar().showMessage("not recording", 3000)
+            return
+        self.recorder.stop()
+
+    def _refuse_busy_recorder(self) -> bool:
+        rec = self.recorder
+        if rec is None or not rec.busy:
+            return False
+        if rec.recording:
+            self.on_failed(f"already recording to {rec.path.name}; stop that first (File → Stop recording)")
+        else:
+            self.on_failed(f"still saving {rec.path.name}; try again in a moment")
+        return True
+
+    def start_recording_dialog(self) -> None:
+        if self._refuse_busy_recorder():
+            return
+        mp4 = "MP4 video (*.mp4)" if find_ffmpeg() else "MP4 video, needs ffmpeg (*.mp4)"
+        path, chosen = QFileDialog.getSaveFileName(self, "Record the views", "hebbgui-demo.gif",
+                                                   f"GIF animation (*.gif);;{mp4}")
+        if path:
+            if Path(path).suffix.lower() not in (".gif", ".mp4"):
+                path += ".mp4" if "mp4" in chosen else ".gif"
+            self.start_recording(path)
+
+    def _update_record_actions(self) -> None:
+        busy = self.recorder is not None and self.recorder.busy
+        recording = self.is_recording
+        self.record_action.setEnabled(not busy)
+        self.stop_record_action.setEnabled(recording)
+        # One shortcut starts and stops: it belongs to whichever action is enabled.
+        self.record_action.setShortcut(QKeySequence() if recording else QKeySequence("Ctrl+R"))
+        self.stop_record_action.setShortcut(QKeySequence("Ctrl+R") if recording else QKeySequence())
+
+    def _on_recording_progress(self, seconds: float) -> None:
+        s = int(seconds)
+        text = f"● REC {s // 60:02d}:{s % 60:02d}"
+        if self.rec_label.text() != text:
+            self.rec_label.setText(text)
+
+    def _on_recording_stopped(self, reason: str) -> None:
+        self.rec_label.setText("saving…")
+        self.statusBar().showMessage(f"{reason}; saving the recording…" if reason else "saving the recording…")
+        self._update_record_actions()
+
+    def _on_recording_saved(self, result: dict) -> None:
+        self.rec_label.hide()
+        self.last_recording = result
+        dropped = f", {result['dropped']} frames dropped" if result.get("dropped") else ""
+        self.statusBar().showMessage(f"saved recording {result['path']} ({result['seconds']:.1f} s, "
+                                     f"{result['bytes'] / 1e6:.1f} MB{dropped})", 10000)
+        self._update_record_actions()
+        self.recording_saved.emit(result)
+
+    def _on_recording_failed(self, message: str) -> None:
+        self.rec_label.hide()
+        self.on_failed(f"recording not saved: {message}")
+        self._update_record_actions()
+
     # ---------------------------------------------------------------- presentation
     def toggle_presentation(self) -> None:
         """Panels hidden, fonts and lines about 1.6× — for projecting and recording."""
@@ -430,5 +535,7 @@ class MainWindow(QMainWindow):
             if self._experiment_dialog is not None:
                 self.controller.cancel_experiment()
                 self._experiment_dialog.close()
+            if self.recorder is not None and self.recorder.busy:
+                self.recorder.close(5000)   # finishes the file (or discards it past 5 s); no thread left
             self.controller.stop(1000)
         super().closeEvent(ev)
