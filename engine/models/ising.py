@@ -430,10 +430,14 @@ class IsingModel(Model):
         e_win, m_win = self._window()
         obs = window_observables(e_win, m_win, lat.T, lat.L * lat.L)
         n = len(e_hist)
-        theory = (np.array([[0.0, max(n - 1, 1)], [self._theory_energy] * 2])
+        # One record per sweep, the oldest dropped when the history is full: the records are the
+        # last n sweeps, and the curves are drawn against those sweep numbers (not list positions).
+        sweep = np.arange(lat.sweeps - n + 1, lat.sweeps + 1, dtype=np.float64)
+        theory = (np.array([[sweep[0] if n else 0.0, max(float(lat.sweeps), 1.0)], [self._theory_energy] * 2])
                   if math.isfinite(self._theory_energy) else np.zeros((2, 0)))
         data = {
             "spins": lat.spins,
+            "sweep": sweep,
             "energy": e_hist,
             "magnetization": m_hist,
             "onsager_energy": theory,
@@ -451,9 +455,9 @@ class IsingModel(Model):
         return [
             ViewSpec("spins", "lattice", "Spins", colormap="spin", paintable=True, main=True),
             ViewSpec("energy", "curve", "Energy per spin", x_label="sweep", y_label="E / N",
-                     theory="onsager_energy", labels=("E/N",)),
+                     theory="onsager_energy", labels=("E/N",), x_key="sweep"),
             ViewSpec("magnetization", "curve", "Magnetisation per spin", x_label="sweep",
-                     y_label="M / N", labels=("M/N",)),
+                     y_label="M / N", labels=("M/N",), x_key="sweep"),
         ]
 
     @classmethod

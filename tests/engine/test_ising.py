@@ -285,6 +285,19 @@ def test_model_views_snapshot_and_copies():
     assert snap.data["onsager_energy"].shape == (2, 2)
 
 
+def test_curves_are_drawn_against_sweep_numbers_even_after_the_history_drops_old_records():
+    m = IsingModel({"L": 8}, seed=0)
+    m.lattice.energy_history.cap = m.lattice.magnetization_history.cap = 10
+    m.step(25)                      # the histories dropped their oldest halves twice
+    snap = m.snapshot()
+    n = len(snap.data["energy"])
+    assert n < 25
+    np.testing.assert_array_equal(snap.data["sweep"], np.arange(25 - n + 1, 26))
+    assert snap.data["energy"][-1] == pytest.approx(m.lattice.energy_per_spin())
+    assert all(v.x_key == "sweep" for v in m.views() if v.kind == "curve")
+    assert snap.data["onsager_energy"][0, 1] == 25.0
+
+
 def test_model_live_T_change_keeps_lattice_and_bad_value_keeps_state():
     m = IsingModel({"L": 16}, seed=0)
     m.step(10)
