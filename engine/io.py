@@ -9,7 +9,7 @@ from __future__ import annotations
 import io as _io
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -24,12 +24,29 @@ FORMAT_VERSION = 1
 HEADER_KEY = "__header__"
 
 
+def temporary_beside(path: str | os.PathLike) -> Path:
+    """Create a new empty file in path's folder to write path atomically (then ``os.replace``).
+
+    Unlike mkstemp's private 0600 file it gets the usual permissions (0666 less the umask), so a
+    session or recording saved for a class can be read by others. Raises OSError as os.open does.
+    """
+    path = Path(path)
+    for _ in range(100):
+        tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.part{path.suffix}")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file in {str(path.parent)!r}")
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write a file so that a crash leaves either the old file or the new one, never half."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    tmp = temporary_beside(path)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | getattr(os, "O_BINARY", 0)), "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())

@@ -16,7 +16,6 @@ import math
 import numbers
 import os
 import queue
-import secrets
 import shutil
 import subprocess
 import tempfile
@@ -29,6 +28,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter, QPalette
 from PySide6.QtWidgets import QWidget
 
+from engine.io import temporary_beside
 from hebbgui.worker import BackgroundJob
 
 FORMATS = {".gif": "a GIF", ".mp4": "an MP4"}
@@ -277,18 +277,11 @@ def encode_frames(frames: "queue.Queue", writer, tmp_path: Path, path: Path, fps
 
 
 def _create_temporary(path: Path) -> Path:
-    """A new empty file beside path, for writing it atomically; ValueError when the folder is not
-    writable. Unlike mkstemp's private 0600 file, the recording gets the usual umask permissions."""
-    for _ in range(100):
-        tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.part{path.suffix}")
-        try:
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666))
-            return tmp
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise ValueError(f"path: cannot write in {str(path.parent)!r}: {exc.strerror or exc}") from None
-    raise ValueError(f"path: cannot create a temporary file in {str(path.parent)!r}")
+    """engine.io.temporary_beside, with a ValueError naming the argument when the folder is not writable."""
+    try:
+        return temporary_beside(path)
+    except OSError as exc:
+        raise ValueError(f"path: cannot write in {str(path.parent)!r}: {exc.strerror or exc}") from None
 
 
 # ------------------------------------------------------------------------------------ the recorder (GUI thread)

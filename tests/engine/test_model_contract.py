@@ -465,7 +465,7 @@ def test_io_header_not_an_object_is_a_value_error(tmp_path):
 
 
 def _no_temp_files(folder) -> list[str]:
-    return [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+    return [p.name for p in folder.iterdir() if p.name.endswith(".tmp") or ".part" in p.name]
 
 
 def test_atomic_save_leaves_no_temp_files(registered, tmp_path):
@@ -551,3 +551,17 @@ def test_saved_file_is_a_plain_npz_without_pickles(registered, tmp_path):
     # reading from bytes in memory works the same (the GUI may read from a buffer)
     with np.load(_stdio.BytesIO(path.read_bytes()), allow_pickle=False) as z:
         assert int(z["t"]) == 4
+
+
+def test_saved_sessions_get_the_usual_permissions_not_private_ones(tmp_path):
+    """A lecturer saves a session for the class: the file must not be 0600 like a mkstemp file."""
+    import os
+    import stat
+    from engine import io
+    old = os.umask(0o022)
+    try:
+        io.atomic_write_bytes(tmp_path / "session.npz", b"data")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "session.npz").stat().st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["session.npz"]   # no temporary left behind

@@ -164,7 +164,8 @@ def test_unwritable_folder_is_refused(qtbot, window, tmp_path, monkeypatch):
         @staticmethod
         def open(*a, **k):
             raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(recorder, "os", ReadOnlyFolderOs())
+    import engine.io
+    monkeypatch.setattr(engine.io, "os", ReadOnlyFolderOs())   # the temporary file is made there
     assert not window.start_recording(tmp_path / "demo.gif")
     msg = window.statusBar().currentMessage()
     assert "path" in msg and "Permission denied" in msg and not window.is_recording
