@@ -32,7 +32,6 @@ FRAME_MARGIN_S = 0.002   # slack for the odd slow frame (an axis relabelled, a c
 # Speed levels of the transport slider: steps per second; None = as fast as the frame budget allows.
 SPEED_STEPS_PER_S: tuple[float | None, ...] = (0.5, 1, 2, 5, 10, 20, 50, 100, 300, 1000, None)
 DEFAULT_SPEED = len(SPEED_STEPS_PER_S) - 1
-MAX_WAIT_FOR_GUI_S = 2.0   # after a frame, step again once the GUI drew it (or after this, if it never says)
 GIL_SWITCH_INTERVAL_S = 0.001
 MAX_TICK_S = 0.1             # a playing tick yields to queued commands at least this often
 MAX_STEPS_PER_CALL = 10_000   # a step(n) that costs nothing (a fixed point) must not make n explode
@@ -333,9 +332,8 @@ class EngineWorker(QObject):
             # each of those calls wait a whole switch interval, and drawing would crawl. The wait
             # is short and bounded, so commands queued for this thread still come through.
             self._gui_ready.wait(max(0.0, MAX_TICK_S - (time.perf_counter() - t0)))
-            tw = time.perf_counter()
+            self._tick_end = time.perf_counter()   # the snapshot and hand-over count as overhead
             self._emit_frame()
-            self._tick_end = tw
             # The next batch is stepped while the GUI draws this frame; a frame the GUI has not
             # taken by the end of that batch waits as above, and is never queued.
             delay_ms = 0

@@ -18,7 +18,7 @@ from engine.estimator import ParamsMixin
 from engine.kernels import som as K
 from engine.model import History, Model, Snapshot, ViewSpec, check_seed, expect_array, param
 from engine.models.som import (DATA_SIZES, _check_choice, _check_int, _check_positive, check_data,
-                               load_training_data, schedule)
+                               is_image_shape, load_training_data, schedule)
 
 WINNER_RULES = ("distance", "activation")
 INITS = ("uniform", "normal", "samples")
@@ -339,7 +339,7 @@ class CompetitiveModel(Model):
             "win_frequency": self.layer.win_frequency_.copy(),
             "epoch": float(self.epoch),
         }
-        if self.image_shape[0] > 1:   # image data: prototypes and their nearest samples as pictures
+        if is_image_shape(self.image_shape):   # prototypes and their nearest samples as pictures
             data["prototype_images"] = w.reshape((-1,) + tuple(self.image_shape)).copy()
             data["nearest"] = self.nearest_tiles.copy()
         return Snapshot(self.t, data, self.unit)

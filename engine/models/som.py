@@ -457,6 +457,11 @@ def load_training_data(dataset: str, n_samples: int, seed: int | None = 0) -> tu
     return x, np.asarray(y, dtype=np.int64)[:n_samples], shape
 
 
+def is_image_shape(image_shape: tuple) -> bool:
+    """Whether load_training_data's image_shape is a picture ((h, w)) and not (1, n_features)."""
+    return image_shape[0] > 1
+
+
 # how many samples each data set holds (checked before a rebuild, so a bad value keeps the model)
 DATA_SIZES = {"iris": 150, "digits": 1797, "mnist": 60000, "mnist_pm1": 60000, "blobs": 10_000_000}
 
@@ -720,7 +725,7 @@ class SOMModel(Model):
             "learning_rate": lr,
             "sigma": sigma,
         }
-        if self.image_shape[0] > 1:   # prototypes as pictures only for image data (Iris has component planes)
+        if is_image_shape(self.image_shape):   # prototypes as pictures only for images (Iris has component planes)
             data["prototypes"] = self._prototype_tiles()
         return Snapshot(self.t, data, self.unit)
 

@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from engine.model import Snapshot
-from hebbgui.views.base import View, color, plot_widget
+from hebbgui.views.base import View, color, plot_widget, range_still_fits
 
 
 MAX_LABELLED_BARS = 16   # beyond this, a label per bar would overlap its neighbours
@@ -52,10 +52,10 @@ class BarsView(View):
         tick_key = self.spec.extra.get("ticks_key")
         if tick_key and tick_key in snapshot.data:
             ticks = [str(t) for t in np.asarray(snapshot.data[tick_key]).tolist()]
-        if (not ticks or len(ticks) != k) and k <= MAX_LABELLED_BARS:
-            ticks = [str(i) for i in range(k)]   # bars are numbered things: no "0.5"
-        elif ticks and (len(ticks) != k or k > MAX_LABELLED_BARS):
+        if k > MAX_LABELLED_BARS:
             ticks = None                         # too many to label: the axis picks round numbers
+        elif not ticks or len(ticks) != k:
+            ticks = [str(i) for i in range(k)]   # bars are numbered things: no "0.5"
         if ticks != self._ticks:
             self._ticks = list(ticks) if ticks else None
             self.plot.getAxis("bottom").setTicks([list(enumerate(ticks))] if ticks else None)
@@ -64,10 +64,7 @@ class BarsView(View):
         lo = min(0.0, float(np.nanmin(vals)))
         hi = float(np.nanmax(vals))
         hi = hi * 1.1 if hi > 0 else 1.0
-        # Grow at once, shrink only when the bars fill less than half: a y range that moves every
-        # frame redraws the axis labels every frame.
-        cur = self._yrange
-        if cur is None or lo < cur[0] or hi > cur[1] or (hi - lo) < (cur[1] - cur[0]) / 2:
+        if not range_still_fits(self._yrange, lo, hi, 1 / 2):
             self._yrange = (lo, hi)
             self.plot.setYRange(lo, hi, padding=0)
         if self._k != k:

@@ -134,6 +134,16 @@ def plot_widget() -> pg.PlotWidget:
     return w
 
 
+def range_still_fits(current: tuple[float, float] | None, lo: float, hi: float, least_fill: float) -> bool:
+    """True while [lo, hi] lies inside ``current`` and fills at least ``least_fill`` of it.
+
+    Views change a plot's range only when this fails (grow at once, shrink late), because every
+    range change redraws the axis tick labels, the dearest thing in a frame.
+    """
+    return (current is not None and current[0] <= lo and hi <= current[1]
+            and (hi - lo) >= (current[1] - current[0]) * least_fill)
+
+
 def color(i: int) -> QColor:
     return QColor(PALETTE[i % len(PALETTE)])
 
@@ -146,4 +156,4 @@ def image_body(aspect: bool = True) -> tuple[pg.GraphicsLayoutWidget, pg.ViewBox
 
 
 __all__ = ["View", "PALETTE", "spin_lut", "diverging_cmap", "gray_cmap", "cmap_for", "plot_widget",
-           "color", "image_body", "Qt"]
+           "color", "image_body", "range_still_fits", "Qt"]

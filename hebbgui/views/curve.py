@@ -6,7 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from engine.model import Snapshot
-from hebbgui.views.base import View, color, plot_widget
+from hebbgui.views.base import View, color, plot_widget, range_still_fits
 
 
 class CurveView(View):
@@ -92,21 +92,18 @@ class CurveView(View):
         hi = max(b for _, b in ys)
         if hi - lo < 1e-12:
             lo, hi = lo - 0.5, hi + 0.5
-        pad = 0.05 * (hi - lo)
-        cur = self._yrange
-        if cur is None or lo < cur[0] or hi > cur[1] or (hi - lo) < (cur[1] - cur[0]) / 3:
+        if not range_still_fits(self._yrange, lo, hi, 1 / 3):
+            pad = 0.05 * (hi - lo)
             self._yrange = (lo - pad, hi + pad)
             self.plot.setYRange(*self._yrange, padding=0)
 
     def _stable_x(self, xs) -> None:
-        """Move the x range in steps of a round width, not every frame: a range change redraws
-        the axes' tick labels, the dearest thing in a frame."""
+        """Move the x range in steps of a round width, not every frame."""
         if not xs:
             return
         lo = min(a for a, _ in xs)
         hi = max(b for _, b in xs)
-        cur = self._xrange
-        if cur is not None and cur[0] <= lo and hi <= cur[1] and (hi - lo) >= (cur[1] - cur[0]) / 4:
+        if range_still_fits(self._xrange, lo, hi, 1 / 4):
             return
         width = _nice_ceil(max(hi - lo, 1.0) * 1.25)
         start = np.floor(lo / (width / 10)) * (width / 10)
