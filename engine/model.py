@@ -30,6 +30,8 @@ def param(default: Any, *, label: str, help: str = "", min: float | None = None,
     choice in the rule picker; ``special`` is what the form shows at the minimum when that
     value means something else (e.g. "preset" for a 0 that takes the preset's value).
     """
+    if not isinstance(special, str):
+        raise ValueError(f"special must be a string (the text shown at the minimum), got {special!r}")
     meta = dict(label=label, help=help, min=min, max=max, choices=choices, step=step,
                 log=log, live=live, marks=dict(marks or {}), group=group, special=special)
     return field(default=default, metadata=meta)

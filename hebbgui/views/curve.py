@@ -64,8 +64,15 @@ class CurveView(View):
         if self.legend.isVisible() != want_legend:
             self.legend.setVisible(want_legend)
         ys, xs = [], []
-        for item, (_, x, y) in zip(self.items, series):
+        for i, (item, (_, x, y)) in enumerate(zip(self.items, series)):
             finite = np.isfinite(y)
+            # a line needs two points: a lone first record (one epoch so far) is drawn as a dot
+            lone = int(finite.sum()) == 1
+            if item.opts["symbol"] != ("o" if lone else None):
+                item.setSymbol("o" if lone else None)
+                item.setSymbolBrush(color(i))
+                item.setSymbolPen(None)
+                item.setSymbolSize(6)
             item.setData(x[finite], y[finite])
             if finite.any():
                 ys.append((y[finite].min(), y[finite].max()))

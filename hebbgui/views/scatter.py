@@ -26,7 +26,7 @@ class PointCloudItem(pg.GraphicsObject):
         self.alpha = alpha
         self.xy = np.zeros((0, 2))
         self.classes = np.zeros(0, dtype=np.int64)
-        self._polys: list[tuple[QPen, object]] = []
+        self._groups: list[tuple[QPen, np.ndarray]] = []   # (pen, the class's points)
         self._bounds = QRectF()
 
     def set_points(self, xy: np.ndarray, classes: np.ndarray) -> None:
@@ -34,18 +34,14 @@ class PointCloudItem(pg.GraphicsObject):
         classes = np.asarray(classes, dtype=np.int64)
         moved = xy.shape != self.xy.shape or not np.array_equal(xy, self.xy)
         self.xy, self.classes = xy.copy(), classes.copy()
-        self._polys = []
+        self._groups = []
         for k in np.unique(classes):
-            sel = xy[classes == k]
-            poly = fn.create_qpolygonf(len(sel))
-            fn.ndarray_from_qpolygonf(poly)[:] = sel
             c = QColor(PALETTE[int(k) % len(PALETTE)])
             c.setAlpha(self.alpha)
             pen = QPen(c)
             pen.setWidthF(self.size)
             pen.setCapStyle(Qt.RoundCap)
-            pen.setCosmetic(True)
-            self._polys.append((pen, poly))
+            self._groups.append((pen, xy[classes == k]))
         if moved:
             self.prepareGeometryChange()
             if len(xy):
@@ -75,10 +71,19 @@ class PointCloudItem(pg.GraphicsObject):
         return self._bounds.adjusted(-pad * px, -pad * py, pad * px, pad * py)
 
     def paint(self, p: QPainter, *args) -> None:
+        # Points are mapped to pixels here and drawn untransformed: a round cap drawn through the
+        # view's data→pixel transform comes out as an ellipse.
+        t = p.transform()
+        p.resetTransform()
         p.setRenderHint(QPainter.Antialiasing, True)
-        for pen, poly in self._polys:
+        for pen, xy in self._groups:
+            poly = fn.create_qpolygonf(len(xy))
+            dev = fn.ndarray_from_qpolygonf(poly)
+            dev[:, 0] = t.m11() * xy[:, 0] + t.m21() * xy[:, 1] + t.dx()
+            dev[:, 1] = t.m12() * xy[:, 0] + t.m22() * xy[:, 1] + t.dy()
             p.setPen(pen)
             p.drawPoints(poly)
+        p.setTransform(t)
 
 
 class ScatterView(View):

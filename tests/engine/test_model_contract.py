@@ -565,3 +565,9 @@ def test_saved_sessions_get_the_usual_permissions_not_private_ones(tmp_path):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "session.npz").stat().st_mode) == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["session.npz"]   # no temporary left behind
+
+
+def test_param_special_text_must_be_a_string():
+    from engine.model import param
+    with pytest.raises(ValueError, match="special"):
+        param(0, label="Rows", special=0)

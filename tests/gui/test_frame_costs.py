@@ -126,3 +126,37 @@ def test_small_lattices_show_their_cells_so_off_units_do_not_vanish(qtbot):
     img = view.body.grab().toImage()
     greys = {img.pixelColor(x, img.height() // 2).red() for x in range(img.width())}
     assert min(greys) < 230     # some border pixels are visibly darker than white
+
+
+def _blue_pixels(widget) -> np.ndarray:
+    img = widget.grab().toImage().convertToFormat(QImage.Format_RGB888)
+    arr = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
+    rgb = arr[:, : img.width() * 3].reshape(img.height(), img.width(), 3).astype(int)
+    return np.argwhere(rgb[..., 2] - rgb[..., 0] > 60)
+
+
+def test_scatter_points_are_round_dots(qtbot):
+    view = make_view(ViewSpec("data", "scatter", "Points", extra={"classes_key": "cls"}))
+    qtbot.addWidget(view)
+    view.resize(800, 400)
+    view.show()
+    # data a few units across, so one unit is hundreds of pixels (a round cap drawn through that
+    # transform came out as an 11×6 pill)
+    view.update_view(Snapshot(0, {"data": np.array([[0.0, 0.0], [2.0, 1.0]]), "cls": np.array([0, 1])}))
+    qtbot.wait(50)
+    blue = _blue_pixels(view.plot)                # class 0 is blue, class 1 orange
+    height = np.ptp(blue[:, 0]) + 1
+    width = np.ptp(blue[:, 1]) + 1
+    assert 4 <= width <= 9 and abs(width - height) <= 1, (width, height)
+
+
+def test_a_curve_with_one_record_shows_a_dot(qtbot):
+    view = make_view(ViewSpec("error", "curve", "Error"))
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    view.update_view(Snapshot(1, {"error": np.array([0.3])}))
+    qtbot.wait(50)
+    assert len(_blue_pixels(view.plot)) > 10
+    view.update_view(Snapshot(2, {"error": np.array([0.3, 0.2])}))
+    assert view.items[0].opts["symbol"] is None     # from two records on, a plain line
