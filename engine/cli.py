@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from engine import registry
+from engine.experiments import runner
 from engine.model import Cancelled, params_to_dict
 
 
@@ -48,16 +49,6 @@ def plural(unit: str) -> str:
     return unit + ("es" if unit.endswith(("ch", "sh", "s", "x")) else "s")
 
 
-def find_experiment(name: str):
-    """(model class, Experiment) for an experiment name such as 'ising-sweep'."""
-    for model_name in registry.names():
-        cls = registry.get(model_name)
-        for exp in cls.experiments():
-            if exp.name == name:
-                return cls, exp
-    return None, None
-
-
 def _summary(snapshot) -> dict:
     out = {}
     for k, v in snapshot.data.items():
@@ -75,12 +66,11 @@ def cmd_run(args) -> int:
     overrides = _parse_overrides(args.param)
     target = args.target
     if target not in registry.names():
-        cls, exp = find_experiment(target)
-        if exp is None:
-            all_exps = [e.name for n in registry.names() for e in registry.get(n).experiments()]
+        if target not in registry.experiment_names():
             print(f"error: unknown model or experiment {target!r}; models: {registry.names()}, "
-                  f"experiments: {all_exps}", file=sys.stderr)
+                  f"experiments: {registry.experiment_names()}", file=sys.stderr)
             return 2
+        exp = registry.experiment(target)
         settings = dict(exp.defaults)
         unknown = set(overrides) - set(settings)
         if unknown:
@@ -95,7 +85,7 @@ def cmd_run(args) -> int:
                 _progress_bar(fraction, message)
             return True
         t0 = time.perf_counter()
-        result = exp.run(settings, progress)
+        result = runner.drive(exp, settings, progress)
         if not args.quiet:
             sys.stderr.write("\n")
         print(f"{exp.title}: done in {time.perf_counter() - t0:.1f} s")

@@ -477,7 +477,7 @@ def blobs(n_samples: int = 300, centers=3, cluster_std: float = SEED_BLOB_STD,
     integer k puts k centres evenly on a circle of radius 0.5 around (0.5, 0.25); a (k, 2)
     array gives them explicitly. Same seed → same points.
     """
-    from engine.model import check_seed
+    from engine.validation import check_seed
     if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, (int, np.integer)) \
             or not 1 <= n_samples <= 10_000_000:
         raise ValueError(f"n_samples must be an integer in [1, 10000000], got {n_samples!r}")
@@ -490,8 +490,8 @@ def blobs(n_samples: int = 300, centers=3, cluster_std: float = SEED_BLOB_STD,
             angle = 2 * np.pi * np.arange(centers) / centers
             centre_xy = np.column_stack([0.5 + 0.5 * np.cos(angle), 0.25 + 0.5 * np.sin(angle)])
     else:
-        from engine.model import expect_array
-        centre_xy = expect_array("centers", centers, shape=(None, 2))
+        from engine.validation import check_array
+        centre_xy = check_array("centers", centers, shape=(None, 2))
         if len(centre_xy) == 0:
             raise ValueError("centers is empty; give at least one (x, y) centre")
     if isinstance(cluster_std, (bool, np.bool_)) or not isinstance(cluster_std, (int, float, np.integer, np.floating)) \

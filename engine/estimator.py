@@ -1,7 +1,104 @@
-"""scikit-learn parameter plumbing shared by the estimator-style models (SOM, competitive layer)."""
+"""The one base of the scikit-learn-style models (RBM, DBN, SOM, CompetitiveLayer, Hebb classifiers…).
+
+The conventions, the same for every estimator:
+  * ``__init__`` only stores its arguments, under their own names (scikit-learn's ``get_params``,
+    ``clone`` and pipelines rely on it); nothing is checked or computed there;
+  * ``_constraints`` maps each hyper-parameter to a checker ``(name, value) -> coerced value``
+    built from ``engine.validation`` (``integer(1)``, ``real(0, lo_open=True)``, ``choice(...)``…);
+    ``fit`` / ``partial_fit`` call ``self._params()`` to get the checked values, and
+    ``set_params`` checks the new values at once and changes nothing when one is refused;
+  * learned state lives in attributes ending in ``_`` and exists only after fitting;
+    ``_check_fitted()`` raises ``NotFittedError``, which is a ``ValueError`` too;
+  * ``fit`` never changes a hyper-parameter: the number of passes is ``n_epochs``, set in the
+    constructor or with ``set_params``;
+  * ``_params_changed(old)`` drops learned state that no longer fits (a SOM of another size).
+"""
 from __future__ import annotations
 
+from typing import Any, Callable, ClassVar, Mapping
 
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError  # a ValueError and an AttributeError, as sklearn's checks expect
+
+from engine.validation import check_bool, check_choice, check_float, check_int, check_seed
+
+__all__ = ["Estimator", "NotFittedError", "integer", "real", "choice", "boolean", "seed", "any_value"]
+
+Checker = Callable[[str, Any], Any]
+
+
+def integer(lo: int | None = None, hi: int | None = None) -> Checker:
+    """A constraint: a whole number in [lo, hi]."""
+    return lambda name, value: check_int(name, value, lo, hi)
+
+
+def real(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False, hi_open: bool = False) -> Checker:
+    """A constraint: a finite number within the bounds."""
+    return lambda name, value: check_float(name, value, lo, hi, lo_open=lo_open, hi_open=hi_open)
+
+
+def choice(*options) -> Checker:
+    """A constraint: one of ``options``."""
+    return lambda name, value: check_choice(name, value, options)
+
+
+def boolean() -> Checker:
+    """A constraint: True or False."""
+    return check_bool
+
+
+def seed() -> Checker:
+    """A constraint: ``random_state`` — None or a non-negative integer."""
+    return lambda name, value: check_seed(value, name)
+
+
+def any_value() -> Checker:
+    """A constraint that accepts anything (checked where it is used)."""
+    return lambda name, value: value
+
+
+class Estimator(BaseEstimator):
+    """Base of every scikit-learn-style model; see the module docstring for the conventions."""
+
+    _constraints: ClassVar[Mapping[str, Checker]] = {}
+
+    def _params(self) -> dict[str, Any]:
+        """Every hyper-parameter checked against ``_constraints`` and coerced (e.g. 3.0 → 3)."""
+        values = self.get_params(deep=False)
+        missing = set(values) - set(self._constraints)
+        if missing:  # a coding error in the subclass, not a user's: say which
+            raise TypeError(f"{type(self).__name__}._constraints has no entry for {sorted(missing)}")
+        return {k: self._constraints[k](k, v) for k, v in values.items()}
+
+    def set_params(self, **params):
+        """Change hyper-parameters; checked at once, and nothing changes when one is refused."""
+        old = self.get_params(deep=False)
+        try:
+            super().set_params(**params)
+            self._params()
+        except (ValueError, TypeError) as exc:
+            for k, v in old.items():
+                setattr(self, k, v)
+            if isinstance(exc, TypeError):
+                raise
+            raise ValueError(str(exc)) from None
+        self._params_changed(old)
+        return self
+
+    def _params_changed(self, old: dict) -> None:
+        """Called after a successful ``set_params`` with the previous values; drop state that no longer fits."""
+
+    def _check_fitted(self, what: str = "") -> None:
+        """Raise NotFittedError (a ValueError) unless the estimator has been fitted."""
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet{(' (' + what + ')') if what else ''}; "
+                                 f"call fit(X) first")
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return any(k.endswith("_") and not k.startswith("__") for k in vars(self))
+
+
+# Transitional: SOM and CompetitiveLayer move to Estimator; delete this class when they have.
 class ParamsMixin:
     """``get_params`` / ``set_params`` over ``_PARAM_NAMES``, validated by ``_validate`` with rollback.
 

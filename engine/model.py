@@ -15,6 +15,9 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
+from engine.validation import (check_bool, check_choice, check_float, check_int, check_pcg64_words, check_seed,
+                               check_text, state_int)
+
 VIEW_KINDS = ("lattice", "heatmap", "curve", "image_grid", "som_grid", "bars", "scatter", "table")
 
 
@@ -56,34 +59,19 @@ def validate_value(params_cls: type, name: str, value: Any) -> Any:
     f = fields[name]
     meta = f.metadata
     default = f.default
-    choices = meta.get("choices")
-    if choices:
-        if value not in choices:
-            raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
-        return value
+    if meta.get("choices"):
+        return check_choice(name, value, meta["choices"])
     if isinstance(default, bool):
-        if not isinstance(value, (bool, np.bool_)) and value not in (0, 1):
-            raise ValueError(f"{name} must be true or false, got {value!r}")
-        return bool(value)
-    if isinstance(default, (int, float)) and not isinstance(default, bool):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise ValueError(f"{name} must be a number, got {value!r}")
-        if isinstance(default, int):
-            if isinstance(value, (float, np.floating)) and (not math.isfinite(value) or value != int(value)):
-                raise ValueError(f"{name} must be a whole number, got {value!r}")
-            value = int(value)
-        else:
-            value = float(value)
-            if not math.isfinite(value):
-                raise ValueError(f"{name} must be a finite number, got {value!r}")
-        lo, hi = meta.get("min"), meta.get("max")
-        if lo is not None and value < lo:
-            raise ValueError(f"{name} must be ≥ {lo}, got {value!r}")
-        if hi is not None and value > hi:
-            raise ValueError(f"{name} must be ≤ {hi}, got {value!r}")
-        return value
-    if isinstance(default, str) and not isinstance(value, str):
-        raise ValueError(f"{name} must be text, got {value!r}")
+        return check_bool(name, value)
+    lo, hi = meta.get("min"), meta.get("max")
+    if isinstance(default, int):
+        if isinstance(value, (float, np.floating)) and math.isfinite(value) and value == int(value):
+            value = int(value)  # 3.0 from a form or a JSON file is the whole number 3
+        return check_int(name, value, None if lo is None else math.ceil(lo), None if hi is None else math.floor(hi))
+    if isinstance(default, float):
+        return check_float(name, value, lo, hi)
+    if isinstance(default, str):
+        return check_text(name, value)
     return value
 
 
@@ -167,21 +155,25 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Experiment:
-    """A long batch study a model offers (run in the engine thread with progress and cancel).
+    """A long batch study (run headless, or in the engine thread with progress and cancel).
 
-    ``run(params: dict, progress: Callable[[float, str], bool]) -> dict`` returns named
-    arrays; ``progress(fraction, message)`` returns False when the user cancelled, and the
-    run should then raise ``Cancelled``. ``views`` say how to draw the result.
+    ``run(settings: dict)`` is a generator function: it checks ``settings`` against ``defaults``
+    (through engine.validation), yields ``(fraction, message)`` as it goes and *returns* the
+    result, a dict of named arrays and numbers. Cancel is ``generator.close()`` between two
+    yields, so an experiment yields at least every ~100 ms of work. ``model`` is the registry
+    name of the model whose Lessons menu offers it; ``views`` say how to draw the result.
+    Drive one with ``engine.experiments.runner.drive``.
     """
     name: str
     title: str
-    run: Callable[..., dict]
+    run: Callable[..., Any]
     defaults: Mapping[str, Any] = field(default_factory=dict)
     views: tuple[ViewSpec, ...] = ()
+    model: str = ""
 
 
 class Cancelled(Exception):
-    """Raised by an experiment when its progress callback reports a cancel."""
+    """Raised by ``drive`` (and the worker) when a running experiment was cancelled."""
 
 
 class History:
@@ -232,25 +224,13 @@ def rng_state_array(rng: np.random.Generator) -> np.ndarray:
 
 def rng_from_state_array(words: np.ndarray) -> np.random.Generator:
     """Inverse of rng_state_array."""
-    w = np.asarray(words)
-    if w.shape != (6,):
-        raise ValueError(f"rng state must have 6 words, got shape {w.shape}")
-    w = [int(x) for x in w.astype(np.uint64)]
+    w = check_pcg64_words("state['rng']", words)
     rng = np.random.Generator(np.random.PCG64())
     rng.bit_generator.state = {
         "bit_generator": "PCG64",
         "state": {"state": (w[0] << 64) | w[1], "inc": (w[2] << 64) | w[3]},
         "has_uint32": w[4], "uinteger": w[5]}
     return rng
-
-
-def check_seed(seed: Any, name: str = "seed") -> int | None:
-    """None or a non-negative int."""
-    if seed is None:
-        return None
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{name} must be a non-negative integer or None, got {seed!r}")
-    return int(seed)
 
 
 # --------------------------------------------------------------------------- the contract
@@ -263,6 +243,11 @@ class Model:
     default_rate: ClassVar[float | None] = None   # steps/s the GUI starts at (None = as fast as frames allow)
     max_rate: ClassVar[float | None] = None       # steps/s the GUI's "max" speed means for this model
     Params: ClassVar[type]
+    # True for models the pattern editor works with: they implement ``pattern_shape`` (rows, cols),
+    # ``set_patterns(P)`` (P of 0/1 or ±1, (k, rows·cols)), ``set_probe(x)`` and put the stored set
+    # in their snapshot under ``patterns_key`` as (k, rows, cols).
+    pattern_editor: ClassVar[bool] = False
+    patterns_key: ClassVar[str] = "patterns"
 
     def __init__(self, params: Any = None, *, seed: int | None = None):
         if params is None:
@@ -290,13 +275,10 @@ class Model:
     def snapshot(self) -> Snapshot:
         raise NotImplementedError
 
-    @classmethod
-    def views(cls) -> list[ViewSpec]:
+    def views(self) -> list[ViewSpec]:
+        """The views THIS instance fills: its preset and parameters decide (a 2-layer DBN has no
+        "Layer 3"). The window rebuilds its views when the list changes after a command."""
         raise NotImplementedError
-
-    @classmethod
-    def experiments(cls) -> list[Experiment]:
-        return []
 
     @classmethod
     def actions(cls) -> list[tuple[str, str, str]]:
@@ -346,9 +328,7 @@ class Model:
         for key in ("t", "rng"):
             if key not in state:
                 raise ValueError(f"state is missing {key!r}")
-        t = np.asarray(state["t"])
-        if t.shape != () or not np.issubdtype(t.dtype, np.integer) or t < 0:
-            raise ValueError(f"state['t'] must be a non-negative scalar, got {t!r}")
+        t = state_int(state, "t", 0)
         rng = rng_from_state_array(state["rng"])
         self.load_extra_state({k: v for k, v in state.items() if k not in ("t", "rng")})
         self.t = int(t)
@@ -361,25 +341,3 @@ class Model:
     def kernel_seed(self) -> int:
         """A fresh seed for a numba kernel's own RNG, drawn from the model's generator."""
         return int(self.rng.integers(1, 2**62))
-
-
-def expect_array(name: str, value: Any, *, shape: tuple | None = None, ndim: int | None = None,
-                 dtype: Any = np.float64, finite: bool = True) -> np.ndarray:
-    """Coerce to an array and check it; ValueError names ``name``. ``None`` in shape = any size."""
-    try:
-        arr = np.asarray(value)
-    except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{name} must be an array, got {type(value).__name__}: {exc}") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise ValueError(f"{name} must be numeric, got dtype {arr.dtype}")
-    if ndim is not None and arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
-    if shape is not None:
-        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
-            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
-            raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
-    if finite and np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    if dtype is not None:
-        arr = arr.astype(dtype, copy=False)
-    return arr

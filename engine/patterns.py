@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.model import check_seed, expect_array
+from engine.validation import check_array, check_seed
 
 
 def _as_states(name: str, x) -> np.ndarray:
-    arr = expect_array(name, x, dtype=None)
+    arr = check_array(name, x, dtype=None)
     if arr.size == 0:
         raise ValueError(f"{name} is empty")
     return arr

@@ -1,62 +1,160 @@
-"""Model name -> class, for the GUI's model list, the CLI and engine.io.
+"""Names -> models and experiments, for the GUI's model list and Lessons menu, the CLI and engine.io.
 
-Entries are "module:Class" strings imported on first use, so listing the models
-(start-up) never compiles or imports a kernel.
+Entries are "module:Attribute" strings imported on first use, so listing the models at
+start-up never imports a model module or compiles a kernel. A model entry names a
+``Model`` subclass; an experiment entry names an ``Experiment`` (engine/model.py) and the
+model whose Lessons menu offers it. ``register`` adds an entry (plug-ins, tests).
 """
 from __future__ import annotations
 
 import importlib
+import importlib.util
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from engine.validation import check_choice, check_text
+
+
+@dataclass(frozen=True)
+class Entry:
+    target: str        # "package.module:Attribute"
+    title: str         # shown in the model list / Lessons menu
+    kind: str          # "model" | "experiment"
+    model: str = ""    # experiments: the model name whose Lessons menu lists it
+    help: str = ""     # one line: what it is (model list tooltip)
+
 
 # Order is the order of the GUI's model list (the lineage, oldest first).
-_ENTRIES: dict[str, str] = {
-    "hopfield": "engine.models.hopfield:HopfieldModel",
-    "ising": "engine.models.ising:IsingModel",
-    "boltzmann": "engine.models.boltzmann:BoltzmannModel",
-    "rbm": "engine.models.rbm:RBMModel",
-    "dbn": "engine.models.rbm:DBNModel",
-    "competitive": "engine.models.competitive:CompetitiveModel",
-    "som": "engine.models.som:SOMModel",
-}
-_TITLES: dict[str, str] = {
-    "hopfield": "Hopfield",
-    "ising": "Ising",
-    "boltzmann": "Boltzmann",
-    "rbm": "RBM",
-    "dbn": "DBN",
-    "competitive": "Competitive",
-    "som": "SOM",
-}
-_loaded: dict[str, type] = {}
+_ENTRIES: dict[str, Entry] = {}
+_loaded: dict[str, object] = {}
+
+
+def register(name: str, target: str, *, title: str = "", kind: str = "model", model: str = "",
+             help: str = "", replace: bool = False) -> None:
+    """Add a model or an experiment under ``name``; ``target`` is "module:Attribute"."""
+    check_text("name", name, allow_empty=False)
+    check_text("target", target, allow_empty=False)
+    check_choice("kind", kind, ("model", "experiment"))
+    if target.count(":") != 1:
+        raise ValueError(f"target must be 'module:Attribute', got {target!r}")
+    if name in _ENTRIES and not replace:
+        raise ValueError(f"{name!r} is already registered (as {_ENTRIES[name].target}); pass replace=True")
+    if kind == "experiment" and model and model not in _ENTRIES:
+        raise ValueError(f"experiment {name!r} names model {model!r}, which is not registered")
+    _ENTRIES[name] = Entry(target, title or name, kind, model, help)
+    _loaded.pop(name, None)
+
+
+def unregister(name: str) -> None:
+    """Remove an entry (and its experiments, when it is a model)."""
+    if name not in _ENTRIES:
+        raise ValueError(f"{name!r} is not registered; registered: {sorted(_ENTRIES)}")
+    for other in [n for n, e in _ENTRIES.items() if e.model == name]:
+        unregister(other)
+    del _ENTRIES[name]
+    _loaded.pop(name, None)
+
+
+@contextmanager
+def registered(name: str, target: str, **options) -> Iterator[None]:
+    """``register`` for the length of a ``with`` block (tests)."""
+    register(name, target, **options)
+    try:
+        yield
+    finally:
+        if name in _ENTRIES:
+            unregister(name)
 
 
 def _module_exists(target: str) -> bool:
-    import importlib.util
-    mod = target.split(":")[0]
     try:
-        return importlib.util.find_spec(mod) is not None
+        return importlib.util.find_spec(target.split(":")[0]) is not None
     except ModuleNotFoundError:
         return False
 
 
 def names() -> list[str]:
     """Registered model names whose module is present, in list order."""
-    return [n for n, t in _ENTRIES.items() if _module_exists(t)]
+    return [n for n, e in _ENTRIES.items() if e.kind == "model" and _module_exists(e.target)]
+
+
+def experiment_names(model: str | None = None) -> list[str]:
+    """Registered experiment names (those a model offers, when ``model`` is given)."""
+    return [n for n, e in _ENTRIES.items() if e.kind == "experiment" and (model is None or e.model == model)
+            and _module_exists(e.target)]
 
 
 def title(name: str) -> str:
-    return _TITLES.get(name, name)
+    """The display title of a model or experiment."""
+    e = _ENTRIES.get(name)
+    return e.title if e else name
+
+
+def help_text(name: str) -> str:
+    """The one-line description of a model or experiment ("" when none)."""
+    e = _ENTRIES.get(name)
+    return e.help if e else ""
+
+
+def _load(name: str, kind: str):
+    e = _ENTRIES.get(name)
+    if e is None or e.kind != kind:
+        accepts = names() if kind == "model" else experiment_names()
+        raise ValueError(f"unknown {kind} {name!r}; accepts {accepts}")
+    if name not in _loaded:
+        module, attr = e.target.split(":")
+        _loaded[name] = getattr(importlib.import_module(module), attr)
+    return _loaded[name]
 
 
 def get(name: str) -> type:
     """The model class registered under ``name`` (imports it on first use)."""
-    if name not in _ENTRIES:
-        raise ValueError(f"unknown model {name!r}; accepts {names()}")
-    if name not in _loaded:
-        module, cls = _ENTRIES[name].split(":")
-        _loaded[name] = getattr(importlib.import_module(module), cls)
-    return _loaded[name]
+    return _load(name, "model")
 
 
 def create(name: str, params=None, *, seed: int | None = None):
     """Instantiate a registered model."""
     return get(name)(params, seed=seed)
+
+
+def experiment(name: str):
+    """The Experiment registered under ``name`` (imports it on first use)."""
+    exp = _load(name, "experiment")
+    return exp
+
+
+def experiments_for(model: str) -> list:
+    """The Experiments a model's Lessons menu offers, in registration order."""
+    return [experiment(n) for n in experiment_names(model)]
+
+
+# --------------------------------------------------------------------------- the built-in entries
+for _name, _target, _title, _help in (
+    ("hopfield", "engine.models.hopfield:HopfieldModel", "Hopfield",
+     "Hopfield network: stores patterns in symmetric weights and recalls them by descending an energy"),
+    ("ising", "engine.models.ising:IsingModel", "Ising",
+     "2-D Ising model: spins on a lattice, ordered below the critical temperature T_c ≈ 2.269"),
+    ("boltzmann", "engine.models.boltzmann:BoltzmannModel", "Boltzmann",
+     "Boltzmann machine: stochastic binary units that learn a probability distribution"),
+    ("rbm", "engine.models.rbm:RBMModel", "RBM",
+     "Restricted Boltzmann machine: visible and hidden layers trained by contrastive divergence"),
+    ("dbn", "engine.models.rbm:DBNModel", "DBN",
+     "Deep belief net: RBMs stacked and trained greedily, layer by layer"),
+    ("competitive", "engine.models.competitive:CompetitiveModel", "Competitive",
+     "Competitive learning: the winning unit moves towards each input (instar rule)"),
+    ("som", "engine.models.som:SOMModel", "SOM",
+     "Kohonen self-organizing map: a grid of units that unfolds over the data, neighbours alike"),
+):
+    register(_name, _target, title=_title, help=_help)
+
+for _name, _target, _title, _model in (
+    ("hopfield-capacity", "engine.experiments.capacity:EXPERIMENT", "Hopfield capacity: retrieval vs load P/N",
+     "hopfield"),
+    ("ising-sweep", "engine.experiments.ising_sweep:EXPERIMENT", "Ising temperature sweep", "ising"),
+    ("rbm-mnist", "engine.experiments.rbm_mnist:RBM_EXPERIMENT", "RBM features on MNIST: logistic accuracy",
+     "rbm"),
+    ("dbn-mnist", "engine.experiments.rbm_mnist:DBN_EXPERIMENT", "DBN features on MNIST: logistic accuracy",
+     "dbn"),
+):
+    register(_name, _target, title=_title, kind="experiment", model=_model)

@@ -232,7 +232,7 @@ class MainWindow(QMainWindow):
         self._clear_layout(self.main_layout)
         self._clear_layout(self.side_layout)
         self.views = {}
-        specs = list(model_cls.views())
+        specs = list(model_cls().views())
         main = next((s for s in specs if s.main), specs[0] if specs else None)
         others = [s for s in specs if s is not main]
         if main is not None:

@@ -9,11 +9,14 @@ probe counts as retrieved when the recalled state's overlap with its pattern rea
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Generator, Mapping
 
 import numpy as np
 
-from engine.model import Cancelled, Experiment, ViewSpec, check_seed
+from engine.model import Experiment, ViewSpec
+from engine.models.hopfield import MODES as RECALL_MODES, Hopfield
+from engine.patterns import flip_noise
+from engine.validation import check_choice, check_fraction, check_int, check_keys, check_seed
 
 ALPHA_C = 0.138
 CAPACITY_RULES = ("hebbian", "storkey", "pseudoinverse")
@@ -30,39 +33,18 @@ DEFAULTS = {
 }
 
 
-def _check_settings(settings: dict) -> dict:
-    unknown = set(settings) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"hopfield-capacity has no setting(s) {sorted(unknown)}; accepts {sorted(DEFAULTS)}")
-    s = dict(DEFAULTS)
-    s.update(settings)
-
-    def whole(name, lo, hi=None):
-        v = s[name]
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < lo \
-                or (hi is not None and v > hi):
-            want = f"in [{lo}, {hi}]" if hi is not None else f"≥ {lo}"
-            raise ValueError(f"{name} must be an integer {want}, got {v!r}")
-        return int(v)
-
-    def fraction(name):
-        v = s[name]
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) \
-                or not (0.0 <= float(v) <= 1.0):
-            raise ValueError(f"{name} must be a number in [0, 1], got {v!r}")
-        return float(v)
-
-    out = {"n_neurons": whole("n_neurons", 2, 4096)}
-    out["p_max"] = whole("p_max", 1, 4 * out["n_neurons"])
-    out["p_step"] = whole("p_step", 1, out["p_max"])
-    out["n_seeds"] = whole("n_seeds", 1, 1000)
-    out["flip_fraction"] = fraction("flip_fraction")
-    out["overlap_threshold"] = fraction("overlap_threshold")
-    from engine.models.hopfield import MODES
-    if s["mode"] not in MODES:
-        raise ValueError(f"mode must be one of {list(MODES)}, got {s['mode']!r}")
-    out["mode"] = s["mode"]
-    out["max_sweeps"] = whole("max_sweeps", 1)
+def check_settings(settings: Mapping[str, Any]) -> dict:
+    """The settings filled from DEFAULTS and checked; ValueError names the setting."""
+    check_keys("hopfield-capacity settings", settings, DEFAULTS)
+    s = {**DEFAULTS, **settings}
+    out = {"n_neurons": check_int("n_neurons", s["n_neurons"], 2, 4096)}
+    out["p_max"] = check_int("p_max", s["p_max"], 1, 4 * out["n_neurons"])
+    out["p_step"] = check_int("p_step", s["p_step"], 1, out["p_max"])
+    out["n_seeds"] = check_int("n_seeds", s["n_seeds"], 1, 1000)
+    out["flip_fraction"] = check_fraction("flip_fraction", s["flip_fraction"])
+    out["overlap_threshold"] = check_fraction("overlap_threshold", s["overlap_threshold"])
+    out["mode"] = check_choice("mode", s["mode"], RECALL_MODES)
+    out["max_sweeps"] = check_int("max_sweeps", s["max_sweeps"], 1, 100000)
     out["seed"] = check_seed(s["seed"]) or 0
     return out
 
@@ -74,11 +56,11 @@ def theory_lines(n_neurons: int) -> np.ndarray:
                      [0.0, 1.0, np.nan, 0.0, 1.0]])
 
 
-def run_capacity(settings: dict, progress: Callable[[float, str], bool] | None = None) -> dict:
-    """Retrieval rate and fixed-point fraction vs P/N for each rule (see the module docstring)."""
-    from engine.models.hopfield import Hopfield
-    from engine.patterns import flip_noise
-    s = _check_settings(dict(settings))
+def run_capacity(settings: Mapping[str, Any]) -> Generator[tuple[float, str], None, dict]:
+    """Retrieval rate and fixed-point fraction vs P/N for each rule (see the module docstring).
+
+    A generator: yields (fraction, message), returns the result (engine.experiments.runner.drive)."""
+    s = check_settings(settings)
     n = s["n_neurons"]
     loads = np.arange(s["p_step"], s["p_max"] + 1, s["p_step"])
     retrieved = {r: np.zeros(len(loads)) for r in CAPACITY_RULES}
@@ -88,8 +70,7 @@ def run_capacity(settings: dict, progress: Callable[[float, str], bool] | None =
     for k, p in enumerate(loads):
         p = int(p)
         for rep in range(s["n_seeds"]):
-            if progress is not None and progress(work / total_work, f"P = {p} ({p / n:.3f} N), set {rep + 1}") is False:
-                raise Cancelled()
+            yield work / total_work, f"P = {p} ({p / n:.3f} N), set {rep + 1}"
             rng = np.random.default_rng([s["seed"], p, rep])
             patterns = np.where(rng.random((p, n)) < 0.5, 1, -1).astype(np.int8)
             probes = flip_noise(patterns, s["flip_fraction"], seed=rng)
@@ -102,8 +83,6 @@ def run_capacity(settings: dict, progress: Callable[[float, str], bool] | None =
                 retrieved[rule][k] += np.mean(m >= s["overlap_threshold"]) / s["n_seeds"]
                 stable[rule][k] += np.mean(net.is_fixed_point(patterns)) / s["n_seeds"]
             work += p
-    if progress is not None:
-        progress(1.0, "done")
     result = {"load": loads / n, "n_patterns": loads.astype(np.float64), "theory": theory_lines(n),
               "alpha_c": ALPHA_C, "alpha_error_free": 1.0 / (2.0 * math.log(n))}
     for rule in CAPACITY_RULES:
@@ -112,20 +91,18 @@ def run_capacity(settings: dict, progress: Callable[[float, str], bool] | None =
     return result
 
 
-def capacity_experiment() -> Experiment:
-    """The "hopfield-capacity" experiment offered by HopfieldModel."""
-    labels = CAPACITY_RULES
-    return Experiment(
-        name="hopfield-capacity",
-        title="Hopfield capacity: retrieval vs load P/N",
-        run=run_capacity,
-        defaults=dict(DEFAULTS),
-        views=(
-            ViewSpec("retrieval_hebbian", "curve", "Retrieval rate from noisy probes",
-                     series=("retrieval_storkey", "retrieval_pseudoinverse"), labels=labels,
-                     x_key="load", x_label="load P/N", y_label="retrieval rate", theory="theory"),
-            ViewSpec("stable_hebbian", "curve", "Stored patterns that are fixed points",
-                     series=("stable_storkey", "stable_pseudoinverse"), labels=labels,
-                     x_key="load", x_label="load P/N", y_label="fraction stable", theory="theory"),
-        ),
-    )
+EXPERIMENT = Experiment(
+    name="hopfield-capacity",
+    title="Hopfield capacity: retrieval vs load P/N",
+    run=run_capacity,
+    defaults=dict(DEFAULTS),
+    model="hopfield",
+    views=(
+        ViewSpec("retrieval_hebbian", "curve", "Retrieval rate from noisy probes",
+                 series=("retrieval_storkey", "retrieval_pseudoinverse"), labels=CAPACITY_RULES,
+                 x_key="load", x_label="load P/N", y_label="retrieval rate", theory="theory"),
+        ViewSpec("stable_hebbian", "curve", "Stored patterns that are fixed points",
+                 series=("stable_storkey", "stable_pseudoinverse"), labels=CAPACITY_RULES,
+                 x_key="load", x_label="load P/N", y_label="fraction stable", theory="theory"),
+    ),
+)

@@ -6,43 +6,28 @@ a few sweeps), equilibrates, and is measured over n_measure sweeps.
 """
 from __future__ import annotations
 
-import math
-from typing import Any, Callable, Mapping
+from typing import Any, Generator, Mapping
 
 import numpy as np
 
-from engine.model import Cancelled, Experiment, ViewSpec
+from engine.model import Experiment, ViewSpec
+from engine.models.ising import (ALGORITHMS, L_MAX, Ising, onsager_energy, onsager_magnetization,
+                                 window_observables)
+from engine.validation import check_choice, check_float, check_int, check_keys, check_seed
 
 DEFAULTS = dict(L=64, T_min=1.5, T_max=3.5, n_T=30, n_equilibrate=1000, n_measure=2000,
                 seeds=3, algorithm="checkerboard", J=1.0, seed=0)
 
 
-def _int_setting(settings: Mapping, name: str, lo: int, hi: int) -> int:
-    v = settings[name]
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
-        raise ValueError(f"{name} must be an integer in {lo}..{hi}, got {v!r}")
-    return int(v)
-
-
-def _float_setting(settings: Mapping, name: str) -> float:
-    v = settings[name]
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number, got {v!r}")
-    return float(v)
-
-
 def check_settings(settings: Mapping[str, Any]) -> dict:
     """Defaults filled in and every value validated; ValueError names the setting."""
-    from engine.models.ising import ALGORITHMS, L_MAX
-    unknown = set(settings) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"ising-sweep has no setting(s) {sorted(unknown)}; accepts {sorted(DEFAULTS)}")
+    check_keys("ising-sweep settings", settings, DEFAULTS)
     s = {**DEFAULTS, **settings}
-    out = dict(L=_int_setting(s, "L", 2, L_MAX), n_T=_int_setting(s, "n_T", 1, 1000),
-               n_equilibrate=_int_setting(s, "n_equilibrate", 0, 10**7),
-               n_measure=_int_setting(s, "n_measure", 1, 10**7),
-               T_min=_float_setting(s, "T_min"), T_max=_float_setting(s, "T_max"), J=_float_setting(s, "J"))
+    out = dict(L=check_int("L", s["L"], 2, L_MAX), n_T=check_int("n_T", s["n_T"], 1, 1000),
+               n_equilibrate=check_int("n_equilibrate", s["n_equilibrate"], 0, 10**7),
+               n_measure=check_int("n_measure", s["n_measure"], 1, 10**7),
+               T_min=check_float("T_min", s["T_min"]), T_max=check_float("T_max", s["T_max"]),
+               J=check_float("J", s["J"]))
     if out["T_min"] <= 0 or out["T_max"] < out["T_min"]:
         raise ValueError(f"T_min, T_max must satisfy 0 < T_min ≤ T_max, got {out['T_min']!r}, {out['T_max']!r}")
     if out["J"] <= 0:
@@ -51,26 +36,23 @@ def check_settings(settings: Mapping[str, Any]) -> dict:
     if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, (bool, np.bool_)):
         if not 1 <= seeds <= 1000:
             raise ValueError(f"seeds must be a count in 1..1000 or a list of seeds, got {seeds!r}")
-        base = s["seed"]
-        if isinstance(base, (bool, np.bool_)) or not isinstance(base, (int, np.integer)) or base < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {base!r}")
+        base = check_seed(s["seed"]) or 0
         seeds = [int(base) * 1000 + k for k in range(int(seeds))]
     elif isinstance(seeds, (list, tuple)) and seeds and all(
             isinstance(x, (int, np.integer)) and not isinstance(x, bool) and x >= 0 for x in seeds):
         seeds = [int(x) for x in seeds]
     else:
         raise ValueError(f"seeds must be a count or a non-empty list of non-negative integers, got {seeds!r}")
-    if s["algorithm"] not in ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {list(ALGORITHMS)}, got {s['algorithm']!r}")
+    check_choice("algorithm", s["algorithm"], ALGORITHMS)
     out["seeds"] = seeds
     out["algorithm"] = s["algorithm"]
     return out
 
 
-def run(settings: Mapping[str, Any] | None = None,
-        progress: Callable[[float, str], bool] | None = None) -> dict:
-    """Sweep T; returns T, E, C, M, absM, chi (+ *_std over seeds), binder, onsager_M, onsager_E."""
-    from engine.models.ising import Ising, onsager_energy, onsager_magnetization, window_observables
+def run(settings: Mapping[str, Any] | None = None) -> Generator[tuple[float, str], None, dict]:
+    """Sweep T; returns T, E, C, M, absM, chi (+ *_std over seeds), binder, onsager_M, onsager_E.
+
+    A generator: yields (fraction, message), returns the result (engine.experiments.runner.drive)."""
     cfg = check_settings(settings or {})
     temps = np.linspace(cfg["T_min"], cfg["T_max"], cfg["n_T"])
     seeds = cfg["seeds"]
@@ -81,8 +63,7 @@ def run(settings: Mapping[str, Any] | None = None,
     n_sites = cfg["L"] ** 2
     for a, seed in enumerate(seeds):
         for b, T in enumerate(temps):
-            if progress is not None and progress(done / total, f"T = {T:.3f}, seed {seed}") is False:
-                raise Cancelled("ising-sweep cancelled")
+            yield done / total, f"T = {T:.3f}, seed {seed}"
             lat = Ising(L=cfg["L"], T=float(T), J=cfg["J"], algorithm=cfg["algorithm"], start="cold",
                         seed=seed * 100003 + b, history_cap=cfg["n_measure"] + 2)
             if cfg["n_equilibrate"]:
@@ -95,8 +76,6 @@ def run(settings: Mapping[str, Any] | None = None,
             for k in keys:
                 table[k][a, b] = obs[k]
             done += 1
-    if progress is not None:
-        progress(1.0, "done")
     out = {"T": temps}
     for k in keys:
         out[k] = table[k].mean(axis=0)
@@ -112,6 +91,7 @@ EXPERIMENT = Experiment(
     title="Ising temperature sweep",
     run=run,
     defaults=dict(DEFAULTS),
+    model="ising",
     views=(
         ViewSpec("absM", "curve", "|M| per spin against T", x_key="T", x_label="T", y_label="|M|/N",
                  theory="onsager_M", labels=("measured", "Onsager")),

@@ -15,7 +15,8 @@ import numpy as np
 
 from engine.kernels import lattice as _lat
 from engine.kernels.sampling import gibbs_sweeps
-from engine.model import History, Model, Snapshot, ViewSpec, check_seed, expect_array, param
+from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.validation import check_array, check_seed
 
 MAX_EXACT_UNITS = 20
 METHODS = ("exact", "gibbs")
@@ -108,8 +109,8 @@ class BoltzmannMachine:
     def set_weights(self, W: Any, b: Any) -> None:
         """Set W (n, n) symmetric with zero diagonal and b (n,)."""
         n = self.n_units
-        W = expect_array("W", W, shape=(n, n))
-        b = expect_array("b", b, shape=(n,))
+        W = check_array("W", W, shape=(n, n))
+        b = check_array("b", b, shape=(n,))
         if not np.allclose(W, W.T, atol=1e-12):
             raise ValueError("W must be symmetric (W == W.T)")
         if np.any(np.diag(W) != 0):
@@ -119,7 +120,7 @@ class BoltzmannMachine:
 
     def _check_states(self, name: str, states: Any, width: int | None = None) -> np.ndarray:
         width = self.n_units if width is None else width
-        a = expect_array(name, states, dtype=None)
+        a = check_array(name, states, dtype=None)
         if a.ndim == 1:
             a = a[None, :]
         if a.ndim != 2 or a.shape[1] != width:
@@ -239,7 +240,7 @@ class BoltzmannMachine:
     def _free_mask(self, clamp: Any) -> np.ndarray:
         if clamp is None:
             return np.ones(self.n_units, dtype=np.uint8)
-        c = expect_array("clamp", clamp, shape=(self.n_units,), dtype=None)
+        c = check_array("clamp", clamp, shape=(self.n_units,), dtype=None)
         if c.dtype != bool and not np.all((c == 0) | (c == 1)):
             raise ValueError("clamp must be a boolean mask")
         return (~c.astype(bool)).astype(np.uint8)
@@ -262,7 +263,7 @@ class BoltzmannMachine:
         v = self._check_states("probe", probe, self.n_visible)
         if v.shape[0] != 1:
             raise ValueError(f"probe must be one pattern of {self.n_visible} units, got shape {np.shape(probe)}")
-        known = expect_array("known", known, shape=(self.n_visible,), dtype=None).astype(bool)
+        known = check_array("known", known, shape=(self.n_visible,), dtype=None).astype(bool)
         start = np.zeros((1, self.n_units), dtype=np.uint8)
         start[0, :self.n_visible] = v[0]
         start[0, :self.n_visible][~known] = self.rng.integers(0, 2, size=int((~known).sum()), dtype=np.uint8)
@@ -467,8 +468,7 @@ class BoltzmannModel(Model):
                 data[f"p({name})"] = float(self._p[code])
         return Snapshot(t=self.t, data=data, unit=self.unit)
 
-    @classmethod
-    def views(cls) -> list[ViewSpec]:
+    def views(self) -> list[ViewSpec]:
         return [
             ViewSpec("visible", "lattice", "Visible units (grey = unknown)", colormap="gray", main=True),
             ViewSpec("hidden", "lattice", "Hidden units", colormap="gray"),
@@ -509,17 +509,17 @@ class BoltzmannModel(Model):
         if rng_words.shape != (4,) or rng_words.dtype != np.uint64:
             raise ValueError(f"state['kernel_rng'] must be 4 uint64 words, got {rng_words.dtype} {rng_words.shape}")
         m._kernel_state = rng_words.copy()
-        self.display = expect_array("state['display']", state["display"], shape=(nv,)).copy()
+        self.display = check_array("state['display']", state["display"], shape=(nv,)).copy()
         self.hidden_state = m._check_states("state['hidden_state']", np.asarray(state["hidden_state"]).reshape(1, -1),
                                             m.n_hidden)[0].copy() if m.n_hidden else np.zeros(0, np.uint8)
-        self.known = expect_array("state['known']", state["known"], shape=(nv,), dtype=None).astype(bool)
+        self.known = check_array("state['known']", state["known"], shape=(nv,), dtype=None).astype(bool)
         pi = int(np.asarray(state["probe_index"]))
         if not 0 <= pi < len(self.data):
             raise ValueError(f"state['probe_index'] must be in 0..{len(self.data) - 1}, got {pi}")
         self.probe_index = pi
         self.completion_correct = float(np.asarray(state["completion_correct"]))
-        self.kl_history.load(expect_array("state['kl_history']", state["kl_history"], ndim=1))
-        self.loglik_history.load(expect_array("state['loglik_history']", state["loglik_history"], ndim=1))
+        self.kl_history.load(check_array("state['kl_history']", state["kl_history"], ndim=1))
+        self.loglik_history.load(check_array("state['loglik_history']", state["loglik_history"], ndim=1))
         if "chains" in state:
             m._chains = m._check_states("state['chains']", state["chains"]).copy()
         if n != m.n_units:

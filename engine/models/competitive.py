@@ -16,7 +16,8 @@ from sklearn.base import BaseEstimator
 
 from engine.estimator import ParamsMixin
 from engine.kernels import som as K
-from engine.model import History, Model, Snapshot, ViewSpec, check_seed, expect_array, param
+from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.validation import check_array, check_seed
 from engine.models.som import (DATA_SIZES, _check_choice, _check_int, _check_positive, check_data,
                                is_image_shape, load_training_data, schedule)
 
@@ -79,7 +80,7 @@ class CompetitiveLayer(ParamsMixin, BaseEstimator):
 
     @weights_.setter
     def weights_(self, value: Any) -> None:
-        arr = expect_array("weights_", value, ndim=2)
+        arr = check_array("weights_", value, ndim=2)
         if arr.shape[0] != self.n_units or arr.shape[1] == 0:
             raise ValueError(f"weights_ must have shape ({self.n_units}, n_features), got {arr.shape}")
         self._weights = np.ascontiguousarray(arr, dtype=np.float64).copy()
@@ -180,8 +181,8 @@ class CompetitiveLayer(ParamsMixin, BaseEstimator):
 
 def competitive_step(weights: Any, x: Any, learning_rate: float, winner: str = "distance") -> tuple[int, np.ndarray]:
     """One instar update of the seeds' worked example: (winner index, new weights); weights are (n_units, n_features)."""
-    w = expect_array("weights", weights, ndim=2)
-    x = expect_array("x", x, shape=(w.shape[1],))
+    w = check_array("weights", weights, ndim=2)
+    x = check_array("x", x, shape=(w.shape[1],))
     learning_rate = _check_positive("learning_rate", learning_rate)
     _check_choice("winner", winner, WINNER_RULES)
     win = int(np.argmax(w @ x)) if winner == "activation" else int(np.argmin(np.linalg.norm(x - w, axis=1)))
@@ -344,8 +345,7 @@ class CompetitiveModel(Model):
             data["nearest"] = self.nearest_tiles.copy()
         return Snapshot(self.t, data, self.unit)
 
-    @classmethod
-    def views(cls) -> list[ViewSpec]:
+    def views(self) -> list[ViewSpec]:
         return [
             ViewSpec("data", "scatter", "Clusters and prototypes (PCA plane for >2 features)", main=True,
                      series=("prototypes",), extra={"classes_key": "assignment"}),
@@ -380,7 +380,7 @@ class CompetitiveModel(Model):
         for key, shape in shapes.items():
             if key not in state:
                 raise ValueError(f"state is missing {key!r}")
-            checked[key] = expect_array(f"state[{key!r}]", state[key], shape=shape, dtype=None)
+            checked[key] = check_array(f"state[{key!r}]", state[key], shape=shape, dtype=None)
         n = self.X.shape[0]
         order = checked["order"]
         if order.size and (not np.issubdtype(order.dtype, np.integer) or order.min() < 0 or order.max() >= n):

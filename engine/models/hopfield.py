@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from engine.kernels import hopfield as K
-from engine.model import History, Model, Snapshot, ViewSpec, check_seed, expect_array, param
+from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.validation import check_array, check_seed
 
 RULES = ("hebbian", "pseudoinverse", "storkey")
 MODES = tuple(K.MODES)
@@ -79,7 +80,7 @@ def check_weight_memory(n_neurons: int) -> None:
 
 def _as_units(name: str, value: Any, n: int, coding: str, *, allow_batch: bool) -> tuple[np.ndarray, bool]:
     """Validate states of ``coding`` with N units: (N,) or, if allowed, (B, N) → int8 (B, N), batched."""
-    arr = expect_array(name, value, dtype=None)
+    arr = check_array(name, value, dtype=None)
     if arr.dtype == bool:
         arr = arr.astype(np.int8)
     dims = "(N,) or (B, N)" if allow_batch else "(N,)"
@@ -102,7 +103,7 @@ def _as_units(name: str, value: Any, n: int, coding: str, *, allow_batch: bool) 
 
 def _to_bipolar_units(name: str, value: Any) -> np.ndarray:
     """±1 or 0/1 values (either coding, one per array) → int8 ±1, same shape."""
-    arr = expect_array(name, value, dtype=None)
+    arr = check_array(name, value, dtype=None)
     if arr.dtype == bool:
         arr = arr.astype(np.int8)
     if arr.size == 0:
@@ -209,7 +210,7 @@ class Hopfield:
             if not math.isfinite(float(value)):
                 raise ValueError(f"thresholds must be finite, got {value!r}")
             return np.full(self._n, float(value), dtype=np.float64)
-        arr = expect_array("thresholds", value, shape=(self._n,))
+        arr = check_array("thresholds", value, shape=(self._n,))
         return np.ascontiguousarray(arr, dtype=np.float64)
 
     @property
@@ -242,7 +243,7 @@ class Hopfield:
 
     def store(self, patterns) -> None:
         """Replace what is stored by ``patterns`` (P, N) in the network's coding, using the rule."""
-        arr = expect_array("patterns", patterns, dtype=None)
+        arr = check_array("patterns", patterns, dtype=None)
         if arr.ndim != 2:
             raise ValueError(f"patterns must be 2-D (P, {self._n}), got shape {arr.shape}")
         if arr.shape[0] == 0:
@@ -557,7 +558,7 @@ class HopfieldModel(Model):
     def _units_from_any(self, name: str, value: Any) -> np.ndarray:
         """A state given as (N,) or (rows, cols), ±1 or 0/1 → int8 in the model's coding."""
         rows, cols = self.pattern_shape
-        arr = expect_array(name, value, dtype=None)
+        arr = check_array(name, value, dtype=None)
         if arr.shape not in ((rows * cols,), (rows, cols)):
             raise ValueError(f"{name} must have shape ({rows * cols},) or ({rows}, {cols}), got {arr.shape}")
         bip = _to_bipolar_units(name, arr).reshape(-1)
@@ -568,7 +569,7 @@ class HopfieldModel(Model):
         """Store (P, rows·cols) or (P, rows, cols) patterns (±1 or 0/1) with the current rule; empty clears."""
         rows, cols = self.pattern_shape
         n = rows * cols
-        arr = expect_array("patterns", patterns, dtype=None)
+        arr = check_array("patterns", patterns, dtype=None)
         if arr.size == 0:
             self.net.clear()
         else:
@@ -591,7 +592,7 @@ class HopfieldModel(Model):
         if key != "state":
             raise ValueError(f"key must be 'state' (the paintable view), got {key!r}")
         n = self.net.n_neurons
-        idx = expect_array("index", index, dtype=None)
+        idx = check_array("index", index, dtype=None)
         if idx.ndim > 1 or not (np.issubdtype(idx.dtype, np.integer) or idx.size == 0):
             raise ValueError(f"index must be flat integer indices (k,), got dtype {idx.dtype} shape {idx.shape}")
         idx = idx.reshape(-1).astype(np.int64)
@@ -714,8 +715,7 @@ class HopfieldModel(Model):
         }
         return Snapshot(t=self.t, data=data, unit=self.unit)
 
-    @classmethod
-    def views(cls) -> list[ViewSpec]:
+    def views(self) -> list[ViewSpec]:
         """State lattice (main, paintable), weights heatmap, energy and overlap curves, patterns."""
         return [
             ViewSpec("state", "lattice", "Network state", colormap="spin", paintable=True, main=True),
@@ -726,11 +726,6 @@ class HopfieldModel(Model):
             ViewSpec("patterns", "image_grid", "Stored patterns", colormap="gray"),
         ]
 
-    @classmethod
-    def experiments(cls):
-        """The hopfield-capacity study (engine/experiments/capacity.py)."""
-        from engine.experiments.capacity import capacity_experiment
-        return [capacity_experiment()]
 
     def apply_params(self, old, new) -> None:
         """Live changes: size → new net with demo letters; rule/scale re-store; coding/threshold apply."""
@@ -782,21 +777,21 @@ class HopfieldModel(Model):
         missing = [k for k in required if k not in state]
         if missing:
             raise ValueError(f"state is missing {missing}")
-        weights = expect_array("state['weights']", state["weights"], shape=(n, n))
+        weights = check_array("state['weights']", state["weights"], shape=(n, n))
         if not np.array_equal(weights, weights.T) or np.any(np.diag(weights) != 0):
             raise ValueError("state['weights'] must be symmetric with a zero diagonal")
-        patterns = expect_array("state['patterns']", state["patterns"], ndim=2, dtype=None)
+        patterns = check_array("state['patterns']", state["patterns"], ndim=2, dtype=None)
         if patterns.shape[1] != n or (patterns.size and not np.all((patterns == 1) | (patterns == -1))):
             raise ValueError(f"state['patterns'] must be (P, {n}) of ±1, got shape {patterns.shape}")
         net = self._new_net(n)
         units = {}
         for key in ("probe_state", "initial_probe"):
-            arr = expect_array(f"state[{key!r}]", state[key], shape=(n,), dtype=None)
+            arr = check_array(f"state[{key!r}]", state[key], shape=(n,), dtype=None)
             units[key], _ = _as_units(f"state[{key!r}]", arr, n, net.coding, allow_batch=False)
-        field = expect_array("state['local_field']", state["local_field"], shape=(n,))
-        energy = expect_array("state['energy_history']", state["energy_history"], ndim=1)
+        field = check_array("state['local_field']", state["local_field"], shape=(n,))
+        energy = check_array("state['energy_history']", state["energy_history"], ndim=1)
         p = patterns.shape[0]
-        overlap = expect_array("state['overlap_history']", state["overlap_history"], ndim=2)
+        overlap = check_array("state['overlap_history']", state["overlap_history"], ndim=2)
         if overlap.shape != (p, energy.shape[0]):
             raise ValueError(f"state['overlap_history'] must have shape ({p}, {energy.shape[0]}) "
                              f"(patterns × energy records), got {overlap.shape}")

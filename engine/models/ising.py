@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from engine.kernels import lattice as K
-from engine.model import (Experiment, History, Model, Snapshot, ViewSpec, check_seed,
-                          expect_array, param)
+from engine.model import Experiment, History, Model, Snapshot, ViewSpec, param
+from engine.validation import check_array, check_seed
 
 ALGORITHMS = ("metropolis", "checkerboard", "heatbath", "wolff")
 STARTS = ("hot", "cold", "pattern")
@@ -34,7 +34,7 @@ def critical_temperature(J: float = 1.0) -> float:
 
 def onsager_magnetization(T, J: float = 1.0) -> np.ndarray:
     """Spontaneous magnetisation (1 − sinh(2J/T)⁻⁴)^(1/8) below T_c, 0 above (h = 0)."""
-    T = expect_array("T", T, dtype=np.float64)
+    T = check_array("T", T, dtype=np.float64)
     J = _finite("J", J)
     if np.any(T <= 0):
         raise ValueError(f"T must be > 0, got min {float(np.min(T))!r}")
@@ -47,7 +47,7 @@ def onsager_magnetization(T, J: float = 1.0) -> np.ndarray:
 def onsager_energy(T, J: float = 1.0) -> np.ndarray:
     """Exact energy per spin at h = 0: −J coth(2βJ)[1 + (2/π)(2 tanh²(2βJ) − 1) K(k²)]."""
     from scipy.special import ellipk  # scipy comes with scikit-learn
-    T = expect_array("T", T, dtype=np.float64)
+    T = check_array("T", T, dtype=np.float64)
     J = _finite("J", J)
     if np.any(T <= 0):
         raise ValueError(f"T must be > 0, got min {float(np.min(T))!r}")
@@ -102,7 +102,7 @@ def _check_lattice_size(L: Any) -> int:
 
 def as_spins(name: str, array: Any, L: int) -> np.ndarray:
     """An (L, L) int8 ±1 copy of ``array`` (accepts ±1, 0/1 or booleans); ValueError names ``name``."""
-    a = expect_array(name, array, shape=(L, L), dtype=None)
+    a = check_array(name, array, shape=(L, L), dtype=None)
     values = np.unique(a)
     if np.all(np.isin(values, (-1, 1))):
         return a.astype(np.int8)
@@ -249,13 +249,13 @@ class Ising:
     def set_state(self, spins: Any, rng_state: Any, sweeps: int, energy: Any, magnetization: Any) -> None:
         """Restore a saved lattice, generator, sweep count and histories (validated)."""
         spins = as_spins("spins", spins, self._L)
-        st = expect_array("rng_state", rng_state, shape=(4,), dtype=None)
+        st = check_array("rng_state", rng_state, shape=(4,), dtype=None)
         if st.dtype != np.uint64 or not np.any(st):
             raise ValueError(f"rng_state must be 4 uint64 words, not all zero, got {st.dtype} {st.tolist()}")
         if isinstance(sweeps, (bool, np.bool_)) or not isinstance(sweeps, (int, np.integer)) or sweeps < 0:
             raise ValueError(f"sweeps must be a non-negative integer, got {sweeps!r}")
-        e = expect_array("energy", energy, ndim=1)
-        m = expect_array("magnetization", magnetization, ndim=1)
+        e = check_array("energy", energy, ndim=1)
+        m = check_array("magnetization", magnetization, ndim=1)
         if e.shape != m.shape:
             raise ValueError(f"energy and magnetization histories differ in length: {e.shape} vs {m.shape}")
         self._spins = spins
@@ -405,7 +405,7 @@ class IsingModel(Model):
         """Set spins at flat indices to +1 (value > 0) or −1."""
         if key != "spins":
             raise ValueError(f"Ising has no paintable view {key!r}; accepts ['spins']")
-        idx = expect_array("index", np.atleast_1d(index), ndim=1, dtype=None)
+        idx = check_array("index", np.atleast_1d(index), ndim=1, dtype=None)
         if not np.issubdtype(idx.dtype, np.integer):
             raise ValueError(f"index must be integers, got dtype {idx.dtype}")
         n = self.params.L ** 2
@@ -450,8 +450,7 @@ class IsingModel(Model):
         }
         return Snapshot(t=self.t, data=data, unit=self.unit)
 
-    @classmethod
-    def views(cls) -> list[ViewSpec]:
+    def views(self) -> list[ViewSpec]:
         return [
             ViewSpec("spins", "lattice", "Spins", colormap="spin", paintable=True, main=True),
             ViewSpec("energy", "curve", "Energy per spin", x_label="sweep", y_label="E / N",
@@ -460,10 +459,6 @@ class IsingModel(Model):
                      y_label="M / N", labels=("M/N",), x_key="sweep"),
         ]
 
-    @classmethod
-    def experiments(cls) -> list[Experiment]:
-        from engine.experiments.ising_sweep import EXPERIMENT
-        return [EXPERIMENT]
 
     def extra_state(self) -> dict[str, np.ndarray]:
         lat = self.lattice

@@ -21,8 +21,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from engine.model import (Cancelled, Experiment, History, Model, Snapshot, ViewSpec, check_seed,
-                          expect_array, param, rng_from_state_array, rng_state_array)
+from engine.model import (Cancelled, Experiment, History, Model, Snapshot, ViewSpec, param, rng_from_state_array, rng_state_array)
+from engine.validation import check_array, check_seed
 
 METHODS = ("cd", "pcd", "pt")
 LR_SCHEDULES = ("constant", "linear", "exponential")
@@ -98,7 +98,7 @@ def _check_choice(name: str, value: Any, choices: tuple) -> str:
 def check_data(name: str, X: Any, *, n_features: int | None = None, binary: bool = False,
                ndim: int = 2, dtype: Any = np.float64) -> np.ndarray:
     """Validate data for an RBM: finite, values in [0, 1] (exactly 0/1 when ``binary``), feature count."""
-    arr = expect_array(name, X, dtype=None)
+    arr = check_array(name, X, dtype=None)
     if arr.ndim == 1 and ndim == 2:
         arr = arr.reshape(1, -1)
     if arr.ndim != ndim:
@@ -250,11 +250,11 @@ class RBM:
 
     def set_weights(self, weights, visible_bias, hidden_bias) -> "RBM":
         """Use given parameters (e.g. the seeds' 3×2 machine); sets n_hidden from them. Returns self."""
-        W = expect_array("weights", weights, ndim=2)
+        W = check_array("weights", weights, ndim=2)
         if W.shape[0] < 1 or W.shape[1] < 1:
             raise ValueError(f"weights must be (n_visible ≥ 1, n_hidden ≥ 1), got shape {W.shape}")
-        b = expect_array("visible_bias", visible_bias, shape=(W.shape[0],))
-        c = expect_array("hidden_bias", hidden_bias, shape=(W.shape[1],))
+        b = check_array("visible_bias", visible_bias, shape=(W.shape[0],))
+        c = check_array("hidden_bias", hidden_bias, shape=(W.shape[1],))
         self.n_hidden = W.shape[1]
         self.initialize(W.shape[0])
         dt = np.dtype(self.dtype)
@@ -1146,8 +1146,7 @@ class RBMModel(Model):
             self._advance_fantasy(1)
 
     # -- drawing ------------------------------------------------------------------------
-    @classmethod
-    def views(cls) -> list[ViewSpec]:
+    def views(self) -> list[ViewSpec]:
         return [
             ViewSpec("fields", "image_grid", "Receptive fields (hidden units' weights)", colormap="diverging",
                      main=True),
@@ -1249,15 +1248,6 @@ class RBMModel(Model):
         for key, a in tiny.items():
             setattr(self, key, a.astype(np.int64 if key == "tiny_counts" else np.float64))
 
-    @classmethod
-    def experiments(cls) -> list[Experiment]:
-        return [Experiment("rbm-mnist", "RBM features + logistic regression on MNIST", _run_rbm_experiment,
-                           defaults=dict(n_hidden=500, method="cd", k=1, learning_rate=0.05, batch_size=100,
-                                         n_epochs=10, momentum=0.5, n_train=60000, seed=0)),
-                Experiment("dbn-mnist", "DBN (greedy RBM stack) + logistic regression on MNIST",
-                           _run_dbn_experiment,
-                           defaults=dict(layers=(500, 500), method="cd", k=1, learning_rate=0.05, batch_size=100,
-                                         n_epochs=10, momentum=0.5, n_train=60000, seed=0))]
 
 
 def _mnist_float(split: str, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -1453,8 +1443,7 @@ class DBNModel(Model):
             self.layer_batches = 0
             self.batch_pos = len(self.order)
 
-    @classmethod
-    def views(cls) -> list[ViewSpec]:
+    def views(self) -> list[ViewSpec]:
         return ([ViewSpec(f"fields_{i}", "image_grid",
                           f"Layer {i} fields" + (" (28×28 weights)" if i == 1 else " (projected to pixels)"),
                           colormap="diverging", main=(i == 1)) for i in range(1, cls.MAX_LAYERS + 1)]

@@ -20,7 +20,8 @@ from sklearn.base import BaseEstimator
 
 from engine.estimator import ParamsMixin
 from engine.kernels import som as K
-from engine.model import History, Model, Snapshot, ViewSpec, check_seed, expect_array, param
+from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.validation import check_array, check_seed
 
 TOPOLOGIES = ("rectangular", "hexagonal")
 NEIGHBORHOODS = ("bubble", "gaussian", "mexican_hat")
@@ -57,7 +58,7 @@ def _check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float
 
 def check_data(name: str, X: Any, n_features: int | None = None) -> np.ndarray:
     """A non-empty, finite (n_samples, n_features) float64 C-array; ValueError naming ``name`` otherwise."""
-    arr = expect_array(name, X, ndim=2)
+    arr = check_array(name, X, ndim=2)
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} must hold at least one sample and one feature, got shape {arr.shape}")
     if n_features is not None and arr.shape[1] != n_features:
@@ -214,7 +215,7 @@ class SOM(ParamsMixin, BaseEstimator):
 
     @weights_.setter
     def weights_(self, value: Any) -> None:
-        arr = expect_array("weights_", value, ndim=3)
+        arr = check_array("weights_", value, ndim=3)
         if arr.shape[:2] != (self.rows, self.cols) or arr.shape[2] == 0:
             raise ValueError(f"weights_ must have shape ({self.rows}, {self.cols}, n_features), got {arr.shape}")
         self._codebook = np.ascontiguousarray(arr.reshape(self.n_units, -1), dtype=np.float64).copy()
@@ -397,7 +398,7 @@ class SOM(ParamsMixin, BaseEstimator):
     def label_map(self, X: Any, y: Any) -> np.ndarray:
         """(rows, cols) majority class of the rows mapped to each unit, −1 where none."""
         bmu = self.predict(X)
-        labels = expect_array("y", y, shape=(bmu.shape[0],), dtype=None)
+        labels = check_array("y", y, shape=(bmu.shape[0],), dtype=None)
         if not np.issubdtype(labels.dtype, np.integer) or (labels.size and labels.min() < 0):
             raise ValueError(f"y must hold non-negative integer classes, got dtype {labels.dtype}")
         return majority_labels(bmu, labels.astype(np.int64), self.rows, self.cols)
@@ -729,8 +730,7 @@ class SOMModel(Model):
             data["prototypes"] = self._prototype_tiles()
         return Snapshot(self.t, data, self.unit)
 
-    @classmethod
-    def views(cls) -> list[ViewSpec]:
+    def views(self) -> list[ViewSpec]:
         # snapshot["hexagonal"] (1.0 / 0.0) says how to draw the cells: topology changes live
         grid = {"topology_key": "hexagonal", "labels_key": "bmu_labels"}
         return [
@@ -774,7 +774,7 @@ class SOMModel(Model):
         for key, shape in shapes.items():
             if key not in state:
                 raise ValueError(f"state is missing {key!r}")
-            checked[key] = expect_array(f"state[{key!r}]", state[key], shape=shape, dtype=None)
+            checked[key] = check_array(f"state[{key!r}]", state[key], shape=shape, dtype=None)
         n = self.X.shape[0]
         for key in ("order", "eval_index"):
             a = checked[key]

@@ -138,7 +138,7 @@ def test_model_views_have_data(dataset):
     m.step(3)
     snap = m.snapshot()
     image_views = {"prototype_images", "nearest"}
-    for view in CompetitiveModel.views():
+    for view in CompetitiveModel().views():
         # pictures of prototypes only for image data: a 1×2 "image" of a 2-D point tells nothing
         assert (view.key in snap.data) == (view.key not in image_views or dataset == "digits"), view.key
         for key in view.series:

@@ -35,13 +35,13 @@ def test_default_state_is_a_ready_demo():
     letters = 2 * demo_letters(7, 7).reshape(3, 49).astype(np.int8) - 1
     assert np.array_equal(model.patterns, letters)
     assert np.count_nonzero(bipolar_of(model) != letters[0]) == round(0.2 * 49)  # T with 20 % flips
-    for view in HopfieldModel.views():
+    for view in HopfieldModel().views():
         assert view.key in snap.data
         assert np.size(snap.data[view.key]) > 0
 
 
 def test_views_layout():
-    views = {v.key: v for v in HopfieldModel.views()}
+    views = {v.key: v for v in HopfieldModel().views()}
     assert views["state"].kind == "lattice" and views["state"].main and views["state"].paintable
     assert views["state"].colormap == "spin"
     assert views["weights"].kind == "heatmap" and views["weights"].colormap == "diverging"

@@ -12,9 +12,8 @@ import pytest
 
 from engine import io as eio
 from engine import registry
-from engine.model import (Cancelled, Experiment, History, Model, Snapshot, ViewSpec, check_seed,
-                          expect_array, param, param_meta, params_from_dict, params_to_dict,
-                          rng_from_state_array, rng_state_array, validate_params, validate_value)
+from engine.model import (Cancelled, Experiment, History, Model, Snapshot, ViewSpec, param, param_meta, params_from_dict, params_to_dict, rng_from_state_array, rng_state_array, validate_params, validate_value)
+from engine.validation import check_array, check_seed
 
 
 # ----------------------------------------------------------------------------- the test model
@@ -300,7 +299,7 @@ def test_snapshot_is_a_copy_and_views_are_valid():
     snap.data["values"][:] = 42
     assert (m.values != 42).all()
     assert snap.t == 2 and snap.unit == "tick"
-    kinds = {v.kind for v in CounterModel.views()}
+    kinds = {v.kind for v in CounterModel().views()}
     assert kinds == {"bars", "curve"}
     with pytest.raises(ValueError, match="ViewSpec kind must be one of"):
         ViewSpec("x", "pie", "Pie")
@@ -321,19 +320,19 @@ def test_experiment_and_cancelled():
         exp.run({}, lambda f, msg: False)
 
 
-def test_expect_array_messages():
-    assert expect_array("w", [[1, 2]], shape=(None, 2)).dtype == np.float64
+def test_check_array_messages():
+    assert check_array("w", [[1, 2]], shape=(None, 2)).dtype == np.float64
     with pytest.raises(ValueError, match=r"w must have shape \(any, 3\), got \(1, 2\)"):
-        expect_array("w", [[1, 2]], shape=(None, 3))
+        check_array("w", [[1, 2]], shape=(None, 3))
     with pytest.raises(ValueError, match=r"w must be 2-D, got shape \(2,\)"):
-        expect_array("w", [1, 2], ndim=2)
+        check_array("w", [1, 2], ndim=2)
     with pytest.raises(ValueError, match="w contains NaN"):
-        expect_array("w", [1, np.nan])
+        check_array("w", [1, np.nan])
     with pytest.raises(ValueError, match="w must be numeric"):
-        expect_array("w", ["a"])
+        check_array("w", ["a"])
     with pytest.raises(ValueError, match="w must be an array"):
-        expect_array("w", [[1], [1, 2]])
-    assert np.isnan(expect_array("w", [np.nan], finite=False)[0])
+        check_array("w", [[1], [1, 2]])
+    assert np.isnan(check_array("w", [np.nan], finite=False)[0])
 
 
 # ----------------------------------------------------------------------------- registry

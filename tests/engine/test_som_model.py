@@ -28,7 +28,7 @@ def test_every_view_has_its_data_from_the_start(preset):
     snap = m.snapshot()
     rows, cols = m.config["rows"], m.config["cols"]
     images = preset in ("digits", "mnist_30x30")
-    for view in SOMModel.views():
+    for view in SOMModel().views():
         # prototype pictures only for image data (Iris and blobs have component planes instead)
         assert (view.key in snap.data) == (view.key != "prototypes" or images), view.key
         for key in view.series:

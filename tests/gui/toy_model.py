@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.model import Experiment, Cancelled, History, Model, Snapshot, ViewSpec, expect_array, param
+from engine.model import Experiment, History, Model, Snapshot, ViewSpec, param
+from engine.validation import check_array
 
 
 @dataclass(frozen=True)
@@ -54,27 +55,11 @@ class ToyModel(Model):
         return Snapshot(self.t, {"spins": self.spins.copy(), "weights": self.weights.copy() + self.params.rate,
                                  "magnetization": self.magnet.array()}, self.unit)
 
-    @classmethod
-    def views(cls):
+    def views(self):
         return [ViewSpec("spins", "lattice", "Spins", main=True, paintable=True, colormap="spin"),
                 ViewSpec("weights", "heatmap", "Weights", colormap="diverging"),
                 ViewSpec("magnetization", "curve", "Magnetization", y_label="m")]
 
-    @classmethod
-    def experiments(cls):
-        def run(settings, progress):
-            n = int(settings.get("n", 50))
-            if n < 1:
-                raise ValueError(f"n must be ≥ 1, got {n}")
-            xs = []
-            for i in range(n):
-                time.sleep(float(settings.get("sleep", 0.01)))
-                xs.append(i * i)
-                if not progress((i + 1) / n, f"{i + 1}/{n}"):
-                    raise Cancelled()
-            return {"x": np.arange(n, dtype=float), "y": np.array(xs, dtype=float)}
-        return [Experiment("toy-sweep", "Toy sweep", run, {"n": 50, "sleep": 0.01},
-                           (ViewSpec("y", "curve", "y against x", x_key="x"),))]
 
     @classmethod
     def actions(cls):
@@ -90,7 +75,7 @@ class ToyModel(Model):
     def paint(self, key, index, value):
         if key != "spins":
             return super().paint(key, index, value)
-        idx = expect_array("index", index, ndim=1, dtype=np.int64)
+        idx = check_array("index", index, ndim=1, dtype=np.int64)
         if idx.size and (idx.min() < 0 or idx.max() >= self.spins.size):
             raise ValueError(f"index out of range 0..{self.spins.size - 1}")
         self.spins.reshape(-1)[idx] = 1 if value > 0 else -1
@@ -99,8 +84,25 @@ class ToyModel(Model):
         return {"spins": self.spins, "magnet": self.magnet.array()}
 
     def load_extra_state(self, state):
-        s = expect_array("spins", state["spins"], dtype=np.int8)
+        s = check_array("spins", state["spins"], dtype=np.int8)
         if s.shape != (self.params.size, self.params.size):
             raise ValueError(f"spins has shape {s.shape}, expected {(self.params.size,) * 2}")
         self.spins = s.copy()
         self.magnet.load(state["magnet"])
+
+
+def _toy_sweep(settings):
+    """A toy experiment: yields progress, returns x and x² (the GUI tests' experiment)."""
+    n = int(settings.get("n", 50))
+    if n < 1:
+        raise ValueError(f"n must be ≥ 1, got {n}")
+    xs = []
+    for i in range(n):
+        time.sleep(float(settings.get("sleep", 0.01)))
+        xs.append(i * i)
+        yield (i + 1) / n, f"{i + 1}/{n}"
+    return {"x": np.arange(n, dtype=float), "y": np.array(xs, dtype=float)}
+
+
+TOY_EXPERIMENT = Experiment("toy-sweep", "Toy sweep", _toy_sweep, {"n": 50, "sleep": 0.01},
+                            (ViewSpec("y", "curve", "y against x", x_key="x"),), model="toy")

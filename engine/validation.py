@@ -1,0 +1,275 @@
+"""The one home of argument and state checks.
+
+Every public entry point of the engine checks its arguments here, so a bad value always
+raises ``ValueError`` naming the argument, what it got and what it accepts — in the same
+words everywhere. Models, experiments, loaders and ``load_state`` use these and nothing else.
+
+Conventions: each ``check_*`` returns the value coerced to what the caller works with
+(an ``int``, a ``float``, a C-contiguous array…) and never changes the caller's object.
+"""
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+_NUMBER = (int, float, np.integer, np.floating)
+_INTEGER = (int, np.integer)
+_BOOL = (bool, np.bool_)
+
+
+# --------------------------------------------------------------------------- scalars
+def _span(lo, hi, lo_open: bool = False, hi_open: bool = False) -> str:
+    parts = []
+    if lo is not None:
+        parts.append(f"{'>' if lo_open else '≥'} {lo}")
+    if hi is not None:
+        parts.append(f"{'<' if hi_open else '≤'} {hi}")
+    return " and ".join(parts)
+
+
+def check_int(name: str, value: Any, lo: int | None = None, hi: int | None = None) -> int:
+    """A whole number (not a bool) in [lo, hi]; a float with an integral value is refused too."""
+    if isinstance(value, _BOOL) or not isinstance(value, _INTEGER):
+        want = "an integer" + (f" {_span(lo, hi)}" if lo is not None or hi is not None else "")
+        raise ValueError(f"{name} must be {want}, got {value!r}")
+    value = int(value)
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        want = f"in [{lo}, {hi}]" if lo is not None and hi is not None else _span(lo, hi)
+        raise ValueError(f"{name} must be an integer {want}, got {value}")
+    return value
+
+
+def check_float(name: str, value: Any, lo: float | None = None, hi: float | None = None, *,
+                lo_open: bool = False, hi_open: bool = False) -> float:
+    """A finite real number (int or float, not a bool) within the bounds; open ends exclude the bound."""
+    span = _span(lo, hi, lo_open, hi_open)
+    if isinstance(value, _BOOL) or not isinstance(value, _NUMBER):
+        raise ValueError(f"{name} must be a finite number{' ' + span if span else ''}, got {value!r}")
+    value = float(value)
+    bad = (not math.isfinite(value)
+           or (lo is not None and (value <= lo if lo_open else value < lo))
+           or (hi is not None and (value >= hi if hi_open else value > hi)))
+    if bad:
+        raise ValueError(f"{name} must be a finite number{' ' + span if span else ''}, got {value!r}")
+    return value
+
+
+def check_fraction(name: str, value: Any) -> float:
+    """A number in [0, 1]."""
+    return check_float(name, value, 0.0, 1.0)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """True/False (or 0/1)."""
+    if isinstance(value, _BOOL):
+        return bool(value)
+    if isinstance(value, _INTEGER) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{name} must be true or false, got {value!r}")
+
+
+def check_choice(name: str, value: Any, choices: Iterable) -> Any:
+    """One of ``choices`` (compared with ==; strings stay strings)."""
+    choices = tuple(choices)
+    try:
+        ok = any(value == c and type(value) is type(c) for c in choices) or \
+            (not isinstance(value, str) and value in choices)
+    except Exception:  # an array or another object with odd equality
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def check_text(name: str, value: Any, *, allow_empty: bool = True) -> str:
+    """A string."""
+    if not isinstance(value, str) or (not allow_empty and not value):
+        raise ValueError(f"{name} must be {'text' if allow_empty else 'non-empty text'}, got {value!r}")
+    return value
+
+
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: Any, name: str = "seed") -> int | None:
+    """None or a non-negative integer below 2**63."""
+    if seed is None:
+        return None
+    if isinstance(seed, _BOOL) or not isinstance(seed, _INTEGER) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"{name} must be a non-negative integer below 2**63 or None, got {seed!r}")
+    return int(seed)
+
+
+def check_keys(name: str, given: Iterable[str], accepted: Iterable[str]) -> None:
+    """Refuse names not in ``accepted`` (settings, parameters, state entries)."""
+    unknown = sorted(set(given) - set(accepted))
+    if unknown:
+        raise ValueError(f"{name}: unknown name(s) {unknown}; accepts {sorted(accepted)}")
+
+
+# --------------------------------------------------------------------------- memory
+def physical_memory_bytes() -> int | None:
+    """Installed RAM in bytes, or None where the OS does not say."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(what: str, n_bytes: float, *, fraction: float = 0.5, hint: str = "") -> None:
+    """Refuse an allocation of ``n_bytes`` larger than ``fraction`` of the machine's RAM.
+
+    ``what`` names the argument and its value ("n_hidden=10000000"); ``hint`` says what fits.
+    """
+    total = physical_memory_bytes()
+    if total is not None and n_bytes > total * fraction:
+        raise ValueError(f"{what} needs {n_bytes / 1e9:.1f} GB; this machine has {total / 1e9:.1f} GB of RAM "
+                         f"and accepts at most {fraction:.0%} of it{'; ' + hint if hint else ''}")
+
+
+# --------------------------------------------------------------------------- arrays
+def check_array(name: str, value: Any, *, shape: tuple | None = None, ndim: int | Iterable[int] | None = None,
+                dtype: Any = np.float64, finite: bool = True, non_empty: bool = False,
+                values: str | tuple | None = None, copy: bool = False) -> np.ndarray:
+    """Coerce to a numeric array and check it; ValueError names ``name``.
+
+    shape     exact shape; ``None`` inside it means any size on that axis.
+    ndim      a number of dimensions, or several allowed ones.
+    dtype     the dtype returned (``None`` keeps the input's).
+    finite    refuse NaN and ±inf.
+    values    "binary" (0/1), "bipolar" (±1), "spins" (either), or (lo, hi) inclusive.
+    copy      always return a fresh array (kernels that work in place).
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} must be an array, got {type(value).__name__}: {exc}") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be {want}, got shape {arr.shape}")
+    if shape is not None:
+        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+            raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    if non_empty and arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); needs at least one value")
+    if finite and np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if values is not None and arr.size:
+        _check_values(name, arr, values)
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    if copy:
+        arr = np.array(arr, copy=True, order="C")
+    return arr
+
+
+_CODED = {"binary": (0, 1), "bipolar": (-1, 1), "spins": (-1, 0, 1)}
+
+
+def _check_values(name: str, arr: np.ndarray, values: str | tuple) -> None:
+    if isinstance(values, str):
+        if values not in _CODED:
+            raise ValueError(f"values must be one of {list(_CODED)} or (lo, hi), got {values!r}")
+        allowed = _CODED[values]
+        if values == "spins":  # one coding per array: ±1 or 0/1, not a mix of 0 and -1
+            ok = bool(np.all((arr == 1) | (arr == -1)) or np.all((arr == 0) | (arr == 1)))
+        else:
+            ok = bool(np.all(np.isin(arr, allowed)))
+        if not ok:
+            wrong = np.unique(arr[~np.isin(arr, allowed)]) if values != "spins" else np.unique(arr)
+            what = {"binary": "0/1", "bipolar": "±1", "spins": "±1 or 0/1"}[values]
+            raise ValueError(f"{name} must hold only {what} values, got {wrong[:6].tolist()}"
+                             f"{' …' if len(wrong) > 6 else ''}")
+        return
+    lo, hi = values
+    amin, amax = arr.min(), arr.max()
+    if (lo is not None and amin < lo) or (hi is not None and amax > hi):
+        hint = " (scale images first, e.g. X / 255.0)" if (lo, hi) == (0, 1) and amax > 1 else ""
+        raise ValueError(f"{name} must have values in [{lo}, {hi}], got values in [{amin}, {amax}]{hint}")
+
+
+def check_data(name: str, X: Any, *, n_features: int | None = None, values: str | tuple | None = None,
+               allow_1d: bool = False, dtype: Any = np.float64, min_samples: int = 1) -> np.ndarray:
+    """Training or query data: a finite (n_samples, n_features) C-contiguous array.
+
+    ``allow_1d`` reads a 1-D array as one sample; ``n_features`` is the width the model was fitted
+    with; ``values`` as in ``check_array``.
+    """
+    arr = check_array(name, X, dtype=None, ndim=(1, 2) if allow_1d else 2)
+    if arr.ndim == 1:
+        arr = arr.reshape(1, -1)
+    if arr.shape[0] < min_samples or arr.shape[1] == 0:
+        raise ValueError(f"{name} must hold at least {min_samples} sample(s) and one feature, got shape {arr.shape}")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ValueError(f"{name} must have {n_features} features (columns, as fitted), got {arr.shape[1]}")
+    if values is not None:
+        _check_values(name, arr, values)
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def check_finite_state(what: str, *arrays: np.ndarray, hint: str = "") -> None:
+    """Raise when training has made the state non-finite ("weights diverged at epoch 3: …")."""
+    for a in arrays:
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{what} diverged (NaN or infinite values){': ' + hint if hint else ''}")
+
+
+# --------------------------------------------------------------------------- saved state
+def state_entry(state: Mapping[str, Any], key: str, **checks) -> np.ndarray:
+    """``state[key]`` checked with ``check_array`` options; a missing entry is named too."""
+    if key not in state:
+        raise ValueError(f"state is missing {key!r}")
+    return check_array(f"state[{key!r}]", state[key], **checks)
+
+
+def state_int(state: Mapping[str, Any], key: str, lo: int | None = 0, hi: int | None = None) -> int:
+    """A scalar integer counter or index in a saved state, range-checked."""
+    arr = state_entry(state, key, dtype=None)
+    if arr.shape != () or not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"state[{key!r}] must be an integer scalar, got {arr!r}")
+    return check_int(f"state[{key!r}]", int(arr), lo, hi)
+
+
+def state_float(state: Mapping[str, Any], key: str, lo: float | None = None, hi: float | None = None) -> float:
+    """A scalar finite number in a saved state."""
+    arr = state_entry(state, key, dtype=None)
+    if arr.shape != ():
+        raise ValueError(f"state[{key!r}] must be a scalar, got shape {arr.shape}")
+    return check_float(f"state[{key!r}]", arr.item(), lo, hi)
+
+
+def check_kernel_rng_state(name: str, words: Any) -> np.ndarray:
+    """A xoshiro256** state (4 uint64 words, not all zero): a copy the kernels can advance."""
+    arr = check_array(name, words, shape=(4,), dtype=None)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{name} must hold 4 unsigned 64-bit words, got dtype {arr.dtype}")
+    arr = np.array(arr, dtype=np.uint64, copy=True)
+    if not arr.any():
+        raise ValueError(f"{name} is all zeros, which is not a valid generator state; reseed instead")
+    return arr
+
+
+def check_pcg64_words(name: str, words: Any) -> list[int]:
+    """A saved numpy PCG64 state: 6 uint64 words (state hi/lo, increment hi/lo, has_uint32, uinteger).
+
+    PCG64's increment is always odd; an even one (an all-zero state, say) gives a generator stuck at
+    zero, on which numpy's bounded draws loop forever — so it is refused here, before any draw.
+    """
+    arr = check_array(name, words, shape=(6,), dtype=None)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{name} must hold 6 unsigned 64-bit words, got dtype {arr.dtype}")
+    w = [int(x) for x in arr.astype(np.uint64)]
+    if w[3] % 2 == 0:
+        raise ValueError(f"{name} is not a valid PCG64 state (its increment must be odd, got "
+                         f"{(w[2] << 64) | w[3]}); the file was edited or damaged")
+    if w[4] not in (0, 1):
+        raise ValueError(f"{name}: has_uint32 must be 0 or 1, got {w[4]}")
+    return w
