@@ -15,8 +15,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
-from engine.validation import (check_bool, check_choice, check_float, check_int, check_pcg64_words, check_seed,
-                               check_text, state_int)
+from engine.validation import check_bool, check_choice, check_pcg64_words, check_seed, check_text, state_int
 
 VIEW_KINDS = ("lattice", "heatmap", "curve", "image_grid", "som_grid", "bars", "scatter", "table")
 
@@ -63,13 +62,24 @@ def validate_value(params_cls: type, name: str, value: Any) -> Any:
         return check_choice(name, value, meta["choices"])
     if isinstance(default, bool):
         return check_bool(name, value)
-    lo, hi = meta.get("min"), meta.get("max")
-    if isinstance(default, int):
-        if isinstance(value, (float, np.floating)) and math.isfinite(value) and value == int(value):
-            value = int(value)  # 3.0 from a form or a JSON file is the whole number 3
-        return check_int(name, value, None if lo is None else math.ceil(lo), None if hi is None else math.floor(hi))
-    if isinstance(default, float):
-        return check_float(name, value, lo, hi)
+    if isinstance(default, (int, float)):
+        # The form's wording ("T must be ≤ 10, got 11"): the GUI shows it in the status line.
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ValueError(f"{name} must be a number, got {value!r}")
+        if isinstance(default, int):
+            if isinstance(value, (float, np.floating)) and (not math.isfinite(value) or value != int(value)):
+                raise ValueError(f"{name} must be a whole number, got {value!r}")
+            value = int(value)
+        else:
+            value = float(value)
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
+        lo, hi = meta.get("min"), meta.get("max")
+        if lo is not None and value < lo:
+            raise ValueError(f"{name} must be ≥ {lo}, got {value!r}")
+        if hi is not None and value > hi:
+            raise ValueError(f"{name} must be ≤ {hi}, got {value!r}")
+        return value
     if isinstance(default, str):
         return check_text(name, value)
     return value

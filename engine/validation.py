@@ -72,16 +72,20 @@ def check_bool(name: str, value: Any) -> bool:
 
 
 def check_choice(name: str, value: Any, choices: Iterable) -> Any:
-    """One of ``choices`` (compared with ==; strings stay strings)."""
+    """One of ``choices``; a bool never passes for 0/1 and an array never for a scalar."""
     choices = tuple(choices)
-    try:
-        ok = any(value == c and type(value) is type(c) for c in choices) or \
-            (not isinstance(value, str) and value in choices)
-    except Exception:  # an array or another object with odd equality
-        ok = False
-    if not ok:
+    if not any(_same_choice(value, c) for c in choices):
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     return value
+
+
+def _same_choice(value: Any, choice: Any) -> bool:
+    if isinstance(value, np.ndarray) or isinstance(value, _BOOL) != isinstance(choice, _BOOL):
+        return False
+    try:
+        return bool(value == choice)
+    except Exception:  # odd equality (arrays inside tuples…): not a match
+        return False
 
 
 def check_text(name: str, value: Any, *, allow_empty: bool = True) -> str:
@@ -99,7 +103,7 @@ def check_seed(seed: Any, name: str = "seed") -> int | None:
     if seed is None:
         return None
     if isinstance(seed, _BOOL) or not isinstance(seed, _INTEGER) or not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"{name} must be a non-negative integer below 2**63 or None, got {seed!r}")
+        raise ValueError(f"{name} must be a non-negative integer or None (below 2**63), got {seed!r}")
     return int(seed)
 
 
@@ -213,6 +217,18 @@ def check_data(name: str, X: Any, *, n_features: int | None = None, values: str 
     if values is not None:
         _check_values(name, arr, values)
     return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def check_estimator_data(estimator: Any, X: Any, *, reset: bool, values: str | tuple | None = None,
+                         dtype: Any = np.float64) -> np.ndarray:
+    """Data for a scikit-learn-style estimator, checked as scikit-learn checks it (its wording, which its
+    own tools and users know: "X has 3 features, but RBM is expecting 784 features as input"), then the
+    model's value range. ``reset=True`` (fit) records ``n_features_in_``."""
+    from sklearn.utils.validation import validate_data  # scikit-learn only where an estimator is used
+    arr = validate_data(estimator, X, reset=reset, dtype=dtype, ensure_all_finite=True)
+    if values is not None:
+        _check_values("X", arr, values)
+    return np.ascontiguousarray(arr)
 
 
 def check_finite_state(what: str, *arrays: np.ndarray, hint: str = "") -> None:
