@@ -213,6 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a folder where a file was meant, no permission, a full disk…
+        print(f"error: {exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("error: not enough memory for these settings; choose smaller sizes", file=sys.stderr)
+        return 2
     except Cancelled:
         print("cancelled", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ import numpy as np
 
 from engine import __version__, registry
 from engine.model import Model, params_from_dict, params_to_dict
+from engine.validation import physical_memory_bytes
 
 FORMAT = "hebbgui-model"
 FORMAT_VERSION = 1
@@ -76,8 +77,10 @@ def save(model: Model, path: str | os.PathLike, session: dict | None = None) -> 
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
-    if not path.parent.exists():
+    if not path.parent.is_dir():
         raise ValueError(f"path: folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise ValueError(f"path: {str(path)!r} is a folder; give a file name such as {str(path / 'session.npz')!r}")
     header = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": __version__,
         "model": model.name, "params": {k: _jsonable(v) for k, v in params_to_dict(model.params).items()},
@@ -93,23 +96,81 @@ def save(model: Model, path: str | os.PathLike, session: dict | None = None) -> 
     return path
 
 
-def read(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
-    """Header and arrays of a saved file, checked for format, version and integrity."""
+MAX_HEADER_BYTES = 1 << 20      # a header is a few hundred bytes of JSON
+MEMBER_SLACK_BYTES = 64 << 20   # what an entry may exceed the fresh model's array by (histories grow)
+
+
+def _header_schema_errors(header: dict) -> str | None:
+    """What is wrong with a header's fields (None when nothing), checked before any use of them."""
+    kinds = {"format": str, "format_version": int, "model": str, "params": dict, "session": dict}
+    for key, kind in kinds.items():
+        if key not in header:
+            return f"the header has no {key!r}"
+        value = header[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"header field {key!r} must be a {'JSON object' if kind is dict else kind.__name__}, got {value!r}"
+    seed = header.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+        return f"header field 'seed' must be a non-negative integer or null, got {seed!r}"
+    if not isinstance(header.get("app_version", ""), str):
+        return f"header field 'app_version' must be text, got {header['app_version']!r}"
+    return None
+
+
+def _npy_layout(f) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """(shape, fortran_order, dtype, header length) of an .npy stream, reading its header only."""
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+    else:
+        raise ValueError(f"unsupported .npy version {version}")
+    return shape, fortran, dtype, f.tell()
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, label: str) -> np.ndarray:
+    """One array of the archive, its declared size checked against ``limit`` BEFORE anything is inflated."""
+    if info.file_size > limit:
+        raise ValueError(f"{label}: entry {info.filename!r} would inflate to {info.file_size:,} bytes "
+                         f"(more than the {limit:,} this file can need); refused")
+    with zf.open(info) as f:
+        shape, fortran, dtype, header_len = _npy_layout(f)
+        if dtype.hasobject:
+            raise ValueError(f"{label}: entry {info.filename!r} holds Python objects; refused (never unpickled)")
+        n_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize if shape else dtype.itemsize
+        if header_len + n_bytes != info.file_size:
+            raise ValueError(f"{label}: entry {info.filename!r} declares shape {shape} ({n_bytes:,} bytes) but "
+                             f"holds {info.file_size - header_len:,} bytes (truncated or edited)")
+        data = f.read(n_bytes)  # bounded: n_bytes ≤ limit; the zip layer checks the CRC at the end
+    if len(data) != n_bytes:
+        raise ValueError(f"{label}: entry {info.filename!r} is truncated")
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()
+
+
+def _open_archive(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ValueError(f"{path.name} is not a readable hebbgui file (truncated or corrupt: {exc})") from None
+
+
+def read_header(path: str | os.PathLike) -> dict:
+    """The checked header of a saved file (format, version, model, params, seed, session)."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"path: no such file {str(path)!r}")
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a bare .npy array
-            raise ValueError("not an npz archive")
-        with loaded as z:
-            arrays = {k: z[k] for k in z.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, zipfile.LargeZipFile) as exc:
+        with _open_archive(path) as zf:
+            try:
+                info = zf.getinfo(HEADER_KEY + ".npy")
+            except KeyError:
+                raise ValueError(f"{path.name} is not a hebbgui model file (no header)") from None
+            raw = _read_member(zf, info, MAX_HEADER_BYTES, path.name)
+    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as exc:
         raise ValueError(f"{path.name} is not a readable hebbgui file (truncated or corrupt: {exc})") from None
-    if HEADER_KEY not in arrays:
-        raise ValueError(f"{path.name} is not a hebbgui model file (no header)")
     try:
-        header = json.loads(arrays.pop(HEADER_KEY).tobytes().decode())
+        header = json.loads(raw.tobytes().decode())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path.name} has a corrupt header: {exc}") from None
     if not isinstance(header, dict):
@@ -117,9 +178,42 @@ def read(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
     if header.get("format") != FORMAT:
         raise ValueError(f"{path.name} is not a hebbgui model file (format {header.get('format')!r})")
     version = header.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         raise ValueError(f"{path.name} was written by a newer hebbgui (file format {version}, app "
                          f"{header.get('app_version')}); this hebbgui {__version__} reads format ≤ {FORMAT_VERSION}")
+    problem = _header_schema_errors(header)
+    if problem is None and version < 1:
+        problem = f"header field 'format_version' must be 1..{FORMAT_VERSION}, got {version}"
+    if problem:
+        raise ValueError(f"{path.name} has a damaged header: {problem}")
+    return header
+
+
+def read(path: str | os.PathLike, expected: dict[str, np.ndarray] | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+    """Header and arrays of a saved file, checked for format, version and integrity.
+
+    ``expected`` (the state of a fresh model of the saved kind) bounds each entry's size before it is
+    inflated, and entries it does not name are skipped unread; without it every entry is read, each
+    bounded by half the machine's RAM.
+    """
+    path = Path(path)
+    header = read_header(path)
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        with _open_archive(path) as zf:
+            for info in zf.infolist():
+                name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+                if name == HEADER_KEY:
+                    continue
+                if expected is not None:
+                    if name not in expected:
+                        continue  # an entry this version does not use: never inflated
+                    limit = 4 * np.asarray(expected[name]).nbytes + MEMBER_SLACK_BYTES
+                else:
+                    limit = (physical_memory_bytes() or 8 << 30) // 2
+                arrays[name] = _read_member(zf, info, limit, path.name)
+    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as exc:
+        raise ValueError(f"{path.name} is not a readable hebbgui file (truncated or corrupt: {exc})") from None
     return header, arrays
 
 
@@ -131,14 +225,15 @@ def load(path: str | os.PathLike) -> Model:
 
 def load_session(path: str | os.PathLike) -> tuple[Model, dict]:
     """Like load, also returning the GUI session dict saved with it."""
-    header, arrays = read(path)
-    name = header.get("model")
+    header = read_header(path)
+    name = header["model"]
     if name not in registry.names():
         raise ValueError(f"{Path(path).name} holds model {name!r}, which this hebbgui does not know "
                          f"(knows {registry.names()})")
     cls = registry.get(name)
     params = params_from_dict(cls.Params, {k: (tuple(v) if isinstance(v, list) else v)
-                                           for k, v in header.get("params", {}).items()})
+                                           for k, v in header["params"].items()})
     model = cls(params, seed=header.get("seed"))
+    _, arrays = read(path, expected=model.state())
     model.load_state(arrays)
-    return model, dict(header.get("session") or {})
+    return model, dict(header["session"])

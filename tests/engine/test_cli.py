@@ -5,3 +5,38 @@ def test_units_are_pluralised_as_written_english():
     from engine.cli import plural
     assert [plural(u) for u in ("sweep", "epoch", "minibatch", "chunk")] == \
         ["sweeps", "epochs", "minibatches", "chunks"]
+
+
+import pytest  # noqa: E402
+
+from engine.cli import main  # noqa: E402
+
+
+@pytest.mark.parametrize("argv,msg", [
+    (["run", "nothing"], "error: unknown model or experiment 'nothing'"),
+    (["run", "hopfield", "rule=storkeyy", "--steps", "1", "--quiet"], "error: rule must be one of"),
+    (["run", "hopfield", "--steps", "0"], "error: --steps must be ≥ 1, got 0"),
+    (["run", "ising-sweep", "L=1", "--quiet"], "error: L must be an integer in [2,"),
+    (["run", "ising-sweep", "colour=red", "--quiet"], "error: ising-sweep has no setting(s) ['colour']"),
+])
+def test_cli_failures_are_one_line_and_status_2(capsys, argv, msg):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert msg in err and "Traceback" not in err
+
+
+def test_cli_save_into_a_folder_is_an_error_not_a_traceback(capsys, tmp_path):
+    folder = tmp_path / "run.npz"
+    folder.mkdir()
+    assert main(["run", "hopfield", "--steps", "1", "--quiet", "--save", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "is a folder; give a file name" in err and "Traceback" not in err
+
+
+def test_cli_os_errors_are_reported_plainly(capsys, tmp_path, monkeypatch):
+    from engine import io
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "x.npz"))
+    monkeypatch.setattr(io, "atomic_write_bytes", denied)
+    assert main(["run", "hopfield", "--steps", "1", "--quiet", "--save", str(tmp_path / "x.npz")]) == 2
+    assert "error: Permission denied: " in capsys.readouterr().err

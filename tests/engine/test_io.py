@@ -224,3 +224,97 @@ def test_saved_sessions_get_the_usual_permissions_not_private_ones(tmp_path):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "session.npz").stat().st_mode) == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["session.npz"]   # no temporary left behind
+
+
+# ----------------------------------------------------------------------------- hostile and damaged files
+
+@pytest.mark.parametrize("change,msg", [
+    (lambda h: h.update(session=5), r"damaged header: header field 'session' must be a JSON object, got 5"),
+    (lambda h: h.update(params=[1, 2]), r"header field 'params' must be a JSON object, got \[1, 2\]"),
+    (lambda h: h.update(session="ab"), r"header field 'session' must be a JSON object, got 'ab'"),
+    (lambda h: h.update(format_version="1"), r"header field 'format_version' must be a int, got '1'"),
+    (lambda h: h.pop("format_version"), r"the header has no 'format_version'"),
+    (lambda h: h.update(format_version=0), r"'format_version' must be 1\.\.1, got 0"),
+    (lambda h: h.update(model=3), r"header field 'model' must be a str, got 3"),
+    (lambda h: h.update(seed=-4), r"header field 'seed' must be a non-negative integer or null, got -4"),
+])
+def test_io_header_fields_are_checked_before_use(registered, tmp_path, change, msg):
+    _, path = _saved(registered, tmp_path)
+    _rewrite(path, header_change=change)
+    with pytest.raises(ValueError, match=msg):
+        eio.load(path)
+
+
+def _zip_with(path, members: dict[str, bytes]):
+    import zipfile
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def _npy_bytes(arr) -> bytes:
+    buf = _stdio.BytesIO()
+    np.save(buf, arr)
+    return buf.getvalue()
+
+
+def test_io_a_large_unused_member_is_never_inflated(registered, tmp_path):
+    import resource
+    m, path = _saved(registered, tmp_path)
+    header, arrays = eio.read(path)
+    members = {eio.HEADER_KEY + ".npy": _npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8))}
+    members.update({k + ".npy": _npy_bytes(v) for k, v in arrays.items()})
+    # 400 MB of zeros compress to ~400 KB: a small file that would cost 400 MB to read whole
+    members["junk.npy"] = _npy_bytes(np.zeros(50_000_000))
+    bomb = tmp_path / "bomb.npz"
+    _zip_with(bomb, members)
+    assert bomb.stat().st_size < 2_000_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    loaded = eio.load(bomb)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    np.testing.assert_array_equal(loaded.values, m.values)
+    assert grown_mb < 100, f"loading inflated the unused member ({grown_mb:.0f} MB)"
+
+
+def test_io_a_member_larger_than_the_model_can_need_is_refused(registered, tmp_path):
+    _, path = _saved(registered, tmp_path)
+    _rewrite(path, array_change=lambda a: a.update(values=np.zeros(20_000_000)))
+    with pytest.raises(ValueError, match=r"entry 'values.npy' would inflate to 160,000,128 bytes"):
+        eio.load(path)
+
+
+def test_io_a_declared_shape_that_does_not_match_the_data_is_refused_before_allocating(registered, tmp_path):
+    _, path = _saved(registered, tmp_path)
+    header, arrays = eio.read(path)
+    members = {eio.HEADER_KEY + ".npy": _npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8))}
+    members.update({k + ".npy": _npy_bytes(v) for k, v in arrays.items()})
+    real = _npy_bytes(np.zeros(4))
+    # the same bytes, but the header claims (10**6, 10**6) float64: 8 TB that must never be reserved
+    members["values.npy"] = _fake_npy_header((10**6, 10**6)) + real[len(_fake_npy_header((4,))):]
+    bad = tmp_path / "lying.npz"
+    _zip_with(bad, members)
+    with pytest.raises(ValueError, match=r"entry 'values.npy' declares shape \(1000000, 1000000\)"):
+        eio.load(bad)
+
+
+def _fake_npy_header(shape) -> bytes:
+    """A version-1.0 .npy header for a float64 array of ``shape`` (64-byte aligned, as numpy writes)."""
+    d = repr({"descr": "<f8", "fortran_order": False, "shape": tuple(shape)})
+    body = d.encode("latin1")
+    pad = 64 - (10 + len(body) + 1) % 64
+    body += b" " * pad + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body
+
+
+def test_io_object_arrays_are_refused_unread(registered, tmp_path):
+    _, path = _saved(registered, tmp_path)
+    header, arrays = eio.read(path)
+    members = {eio.HEADER_KEY + ".npy": _npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8))}
+    members.update({k + ".npy": _npy_bytes(v) for k, v in arrays.items()})
+    buf = _stdio.BytesIO()
+    np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    members["values.npy"] = buf.getvalue()
+    bad = tmp_path / "objects.npz"
+    _zip_with(bad, members)
+    with pytest.raises(ValueError, match=r"entry 'values.npy' holds Python objects; refused"):
+        eio.load(bad)
