@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.validation import check_int
+from engine.validation import (check_array, check_choice, check_float, check_grid_shape, check_int,
+                               check_seed)
 
 # --------------------------------------------------------------------------- letters
 _MAX_LETTER_SIZE = 63
@@ -131,8 +132,7 @@ def load_mnist(split: str = "train", n: int | None = None, *, path=None) -> tupl
     per process; the arrays returned are read-only (``.copy()`` them to modify). ``n`` takes
     the first n examples, as the seeds do.
     """
-    if split not in _MNIST_SPLITS:
-        raise ValueError(f"split must be one of {list(_MNIST_SPLITS)}, got {split!r}")
+    check_choice("split", split, _MNIST_SPLITS)
     p = _mnist_file(path)
     st = p.stat()
     key = (str(p.resolve()), st.st_size, st.st_mtime_ns, split)
@@ -140,9 +140,8 @@ def load_mnist(split: str = "train", n: int | None = None, *, path=None) -> tupl
         _MNIST_CACHE[key] = _read_mnist_split(p, split)
     x, y = _MNIST_CACHE[key]
     if n is not None:
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 1 <= n <= len(x):
-            raise ValueError(f"n must be None or an integer in [1, {len(x)}], got {n!r}")
-        x, y = x[: int(n)], y[: int(n)]
+        n = check_int("n", n, 1, len(x))
+        x, y = x[:n], y[:n]
     return x, y
 
 
@@ -181,30 +180,21 @@ def blobs(n_samples: int = 300, centers=3, cluster_std: float = SEED_BLOB_STD,
     integer k puts k centres evenly on a circle of radius 0.5 around (0.5, 0.25); a (k, 2)
     array gives them explicitly. Same seed → same points.
     """
-    from engine.validation import check_seed
-    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, (int, np.integer)) \
-            or not 1 <= n_samples <= 10_000_000:
-        raise ValueError(f"n_samples must be an integer in [1, 10000000], got {n_samples!r}")
+    n_samples = check_int("n_samples", n_samples, 1, 10_000_000)
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, (bool, np.bool_)):
-        if not 1 <= centers <= 1000:
-            raise ValueError(f"centers must be an integer in [1, 1000] or a (k, 2) array, got {centers!r}")
+        centers = check_int("centers", centers, 1, 1000)
         if centers == 3:
             centre_xy = SEED_BLOB_CENTERS.copy()
         else:
             angle = 2 * np.pi * np.arange(centers) / centers
             centre_xy = np.column_stack([0.5 + 0.5 * np.cos(angle), 0.25 + 0.5 * np.sin(angle)])
     else:
-        from engine.validation import check_array
-        centre_xy = check_array("centers", centers, shape=(None, 2))
-        if len(centre_xy) == 0:
-            raise ValueError("centers is empty; give at least one (x, y) centre")
-    if isinstance(cluster_std, (bool, np.bool_)) or not isinstance(cluster_std, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(cluster_std) or cluster_std < 0:
-        raise ValueError(f"cluster_std must be a finite number ≥ 0, got {cluster_std!r}")
+        centre_xy = check_array("centers", centers, shape=(None, 2), non_empty=True)
+    cluster_std = check_float("cluster_std", cluster_std, 0.0)
     seed = check_seed(seed)
     from sklearn.datasets import make_blobs  # the seed's generator, so the clouds look the same
-    x, y = make_blobs(n_samples=int(n_samples), n_features=2, centers=centre_xy,
-                      cluster_std=float(cluster_std), random_state=seed)
+    x, y = make_blobs(n_samples=n_samples, n_features=2, centers=centre_xy,
+                      cluster_std=cluster_std, random_state=seed)
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.int64)
 
 
@@ -454,17 +444,6 @@ def load_file(path, *, labels=None) -> tuple[np.ndarray, np.ndarray | None]:
 PRESET_NAMES = ("letters", "digits", "mnist")
 
 
-def _check_grid(shape) -> tuple[int, int]:
-    try:
-        rows, cols = (s for s in shape)
-    except Exception:
-        raise ValueError(f"shape must be (rows, cols), got {shape!r}") from None
-    for v in (rows, cols):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 4096:
-            raise ValueError(f"shape must be two integers in [1, 4096], got {shape!r}")
-    return int(rows), int(cols)
-
-
 def _area_resample(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """Resize (k, h, w) float images to (k, rows, cols) by area averaging: each target cell is
     the mean of the source area it covers, so shrinking keeps thin strokes' weight and an
@@ -506,9 +485,8 @@ def preset_patterns(name: str, shape) -> tuple[np.ndarray, list[str]]:
     centred. "mnist": the first MNIST training image of each class 0–9 binarised x > 0 as the
     seeds do, resized to fill the grid by area averaging (exact at 28x28 and its multiples).
     """
-    if name not in PRESET_NAMES:
-        raise ValueError(f"name must be one of {list(PRESET_NAMES)}, got {name!r}")
-    rows, cols = _check_grid(shape)
+    check_choice("name", name, PRESET_NAMES)
+    rows, cols = check_grid_shape("shape", shape, 4096)
     side = min(rows, cols)
     if name == "letters":
         if side < 3:
