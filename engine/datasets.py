@@ -5,6 +5,7 @@ argument or the file and what is wrong with it.
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import importlib
 import io
@@ -16,328 +17,36 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.validation import (check_array, check_choice, check_float, check_grid_shape, check_int,
+                               check_seed)
+
 # --------------------------------------------------------------------------- letters
-
-# The 3x3 letters exactly as the seeds write them (seed 000: the Hebb / perceptron
-# examples use T, U, C; "10.Boltzmann.py" uses T, U, L, H), row-major.
-_LETTERS_3X3 = {
-    "T": (1, 1, 1, 0, 1, 0, 0, 1, 0),
-    "U": (1, 0, 1, 1, 0, 1, 1, 1, 1),
-    "C": (1, 1, 1, 1, 0, 0, 1, 1, 1),
-    "L": (1, 0, 0, 1, 0, 0, 1, 1, 1),
-    "H": (1, 0, 1, 1, 1, 1, 1, 0, 1),
-}
-
-# A hand-drawn 7x7 alphabet: '#' is ink. Drawn to stay readable and mutually distinct
-# (pairwise Hamming distance >= 5, checked by the tests).
-_GLYPHS_7X7_ART = {
-    "A": """
-..###..
-.#...#.
-#.....#
-#######
-#.....#
-#.....#
-#.....#""",
-    "B": """
-######.
-#.....#
-#.....#
-######.
-#.....#
-#.....#
-######.""",
-    "C": """
-.#####.
-#......
-#......
-#......
-#......
-#......
-.#####.""",
-    "D": """
-#####..
-#....#.
-#.....#
-#.....#
-#.....#
-#....#.
-#####..""",
-    "E": """
-#######
-#......
-#......
-#####..
-#......
-#......
-#######""",
-    "F": """
-#######
-#......
-#......
-####...
-#......
-#......
-#......""",
-    "G": """
-.#####.
-#......
-#......
-#..####
-#.....#
-#.....#
-.#####.""",
-    "H": """
-#.....#
-#.....#
-#.....#
-#######
-#.....#
-#.....#
-#.....#""",
-    "I": """
-.#####.
-...#...
-...#...
-...#...
-...#...
-...#...
-.#####.""",
-    "J": """
-..#####
-.....#.
-.....#.
-.....#.
-#....#.
-#....#.
-.####..""",
-    "K": """
-#....#.
-#...#..
-#..#...
-###....
-#..#...
-#...#..
-#....#.""",
-    "L": """
-#......
-#......
-#......
-#......
-#......
-#......
-#######""",
-    "M": """
-##...##
-#.#.#.#
-#..#..#
-#.....#
-#.....#
-#.....#
-#.....#""",
-    "N": """
-#.....#
-##....#
-#.#...#
-#..#..#
-#...#.#
-#....##
-#.....#""",
-    "O": """
-.#####.
-#.....#
-#.....#
-#.....#
-#.....#
-#.....#
-.#####.""",
-    "P": """
-######.
-#.....#
-#.....#
-######.
-#......
-#......
-#......""",
-    "Q": """
-.#####.
-#.....#
-#.....#
-#.....#
-#...#.#
-#....#.
-.####.#""",
-    "R": """
-######.
-#.....#
-#.....#
-#####..
-#..#...
-#...#..
-#....##""",
-    "S": """
-.######
-#......
-#......
-.#####.
-......#
-......#
-######.""",
-    "T": """
-#######
-...#...
-...#...
-...#...
-...#...
-...#...
-...#...""",
-    "U": """
-#.....#
-#.....#
-#.....#
-#.....#
-#.....#
-#.....#
-.#####.""",
-    "V": """
-#.....#
-#.....#
-#.....#
-.#...#.
-.#...#.
-..#.#..
-...#...""",
-    "W": """
-#.....#
-#.....#
-#.....#
-#..#..#
-#..#..#
-#.#.#.#
-.#...#.""",
-    "X": """
-#.....#
-.#...#.
-..#.#..
-...#...
-..#.#..
-.#...#.
-#.....#""",
-    "Y": """
-#.....#
-.#...#.
-..#.#..
-...#...
-...#...
-...#...
-...#...""",
-    "Z": """
-#######
-.....#.
-....#..
-...#...
-..#....
-.#.....
-#######""",
-    "0": """
-.#####.
-#....##
-#...#.#
-#..#..#
-#.#...#
-##....#
-.#####.""",
-    "1": """
-...#...
-..##...
-.#.#...
-...#...
-...#...
-...#...
-.#####.""",
-    "2": """
-.#####.
-#.....#
-......#
-....##.
-..##...
-.#.....
-#######""",
-    "3": """
-######.
-......#
-......#
-..####.
-......#
-......#
-######.""",
-    "4": """
-....##.
-...#.#.
-..#..#.
-.#...#.
-#######
-.....#.
-.....#.""",
-    "5": """
-#######
-#......
-######.
-......#
-......#
-#.....#
-.#####.""",
-    "6": """
-..####.
-.#.....
-#......
-######.
-#.....#
-#.....#
-.#####.""",
-    "7": """
-#######
-......#
-.....#.
-....#..
-...#...
-...#...
-...#...""",
-    "8": """
-.#####.
-#.....#
-#.....#
-..###..
-#.....#
-#.....#
-.#####.""",
-    "9": """
-.#####.
-#.....#
-#.....#
-.######
-......#
-.....#.
-.####..""",
-}
-
-
-def _parse_glyph(name: str, art: str) -> np.ndarray:
-    rows = [r for r in art.strip("\n").split("\n")]
-    if len(rows) != 7 or any(len(r) != 7 or set(r) - {"#", "."} for r in rows):
-        raise RuntimeError(f"glyph {name!r} is not 7x7 '#'/'.' art")  # a source bug, not user input
-    return np.array([[c == "#" for c in r] for r in rows], dtype=np.uint8)
-
-
-_LETTERS_7X7 = {k: _parse_glyph(k, v) for k, v in _GLYPHS_7X7_ART.items()}
 _MAX_LETTER_SIZE = 63
+
+
+@functools.cache
+def _glyphs() -> dict[int, dict[str, np.ndarray]]:
+    """The glyphs of resources/letters.txt by size (3, 7), each (size, size) uint8 0/1, read once."""
+    from engine.resources import resource_path
+    path = resource_path("letters.txt")
+    glyphs: dict[int, dict[str, np.ndarray]] = {}
+    # the comment lines before the first "= SIZE CHARACTER" header are not part of any block
+    for block in path.read_text(encoding="utf-8").split("\n= ")[1:]:
+        head, *rows = block.strip("\n").split("\n")
+        size_text, name = head.split(" ")
+        size = int(size_text)
+        if len(rows) != size or any(len(r) != size or set(r) - {"#", "."} for r in rows):
+            # a damaged resource file, not user input
+            raise RuntimeError(f"{path}: glyph {name!r} is not {size}x{size} '#'/'.' art")
+        glyph = np.array([[c == "#" for c in r] for r in rows], dtype=np.uint8)
+        glyph.flags.writeable = False  # shared by every call
+        glyphs.setdefault(size, {})[name] = glyph
+    return glyphs
 
 
 def _check_letter_size(size) -> int:
     ok = f"3 or a multiple of 7 from 7 to {_MAX_LETTER_SIZE}"
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-        raise ValueError(f"size must be an integer ({ok}), got {size!r}")
-    size = int(size)
+    size = check_int("size", size)
     if size != 3 and not (size % 7 == 0 and 7 <= size <= _MAX_LETTER_SIZE):
         raise ValueError(f"size {size} is not available; sizes are {ok}")
     return size
@@ -346,7 +55,7 @@ def _check_letter_size(size) -> int:
 def letter_names(size: int = 7) -> list[str]:
     """The characters ``letters`` can draw at ``size`` (3: the seeds' T U C L H; 7k: A–Z, 0–9)."""
     size = _check_letter_size(size)
-    return list(_LETTERS_3X3) if size == 3 else list(_LETTERS_7X7)
+    return list(_glyphs()[3 if size == 3 else 7])
 
 
 def letters(text: str, size: int = 7) -> np.ndarray:
@@ -360,18 +69,14 @@ def letters(text: str, size: int = 7) -> np.ndarray:
         raise ValueError(f"text must be a str, got {type(text).__name__}")
     if not text:
         raise ValueError("text is empty; give at least one character")
-    table = _LETTERS_3X3 if size == 3 else _LETTERS_7X7
+    table = _glyphs()[3 if size == 3 else 7]
     missing = sorted({c for c in text.upper() if c not in table})
     if missing:
         raise ValueError(f"text has characters {''.join(missing)!r} not available at size {size}; "
                          f"available: {''.join(table)}")
-    if size == 3:
-        return np.array([np.array(table[c], dtype=np.uint8).reshape(3, 3) for c in text.upper()],
-                        dtype=np.uint8)
-    out = np.stack([table[c] for c in text.upper()]).astype(np.uint8)
-    factor = size // 7
-    if factor > 1:
-        out = np.repeat(np.repeat(out, factor, axis=1), factor, axis=2)
+    out = np.stack([table[c] for c in text.upper()])
+    if size > 7:
+        out = np.repeat(np.repeat(out, size // 7, axis=1), size // 7, axis=2)
     return np.ascontiguousarray(out, dtype=np.uint8)
 
 
@@ -427,8 +132,7 @@ def load_mnist(split: str = "train", n: int | None = None, *, path=None) -> tupl
     per process; the arrays returned are read-only (``.copy()`` them to modify). ``n`` takes
     the first n examples, as the seeds do.
     """
-    if split not in _MNIST_SPLITS:
-        raise ValueError(f"split must be one of {list(_MNIST_SPLITS)}, got {split!r}")
+    check_choice("split", split, _MNIST_SPLITS)
     p = _mnist_file(path)
     st = p.stat()
     key = (str(p.resolve()), st.st_size, st.st_mtime_ns, split)
@@ -436,9 +140,8 @@ def load_mnist(split: str = "train", n: int | None = None, *, path=None) -> tupl
         _MNIST_CACHE[key] = _read_mnist_split(p, split)
     x, y = _MNIST_CACHE[key]
     if n is not None:
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 1 <= n <= len(x):
-            raise ValueError(f"n must be None or an integer in [1, {len(x)}], got {n!r}")
-        x, y = x[: int(n)], y[: int(n)]
+        n = check_int("n", n, 1, len(x))
+        x, y = x[:n], y[:n]
     return x, y
 
 
@@ -477,30 +180,21 @@ def blobs(n_samples: int = 300, centers=3, cluster_std: float = SEED_BLOB_STD,
     integer k puts k centres evenly on a circle of radius 0.5 around (0.5, 0.25); a (k, 2)
     array gives them explicitly. Same seed → same points.
     """
-    from engine.validation import check_seed
-    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, (int, np.integer)) \
-            or not 1 <= n_samples <= 10_000_000:
-        raise ValueError(f"n_samples must be an integer in [1, 10000000], got {n_samples!r}")
+    n_samples = check_int("n_samples", n_samples, 1, 10_000_000)
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, (bool, np.bool_)):
-        if not 1 <= centers <= 1000:
-            raise ValueError(f"centers must be an integer in [1, 1000] or a (k, 2) array, got {centers!r}")
+        centers = check_int("centers", centers, 1, 1000)
         if centers == 3:
             centre_xy = SEED_BLOB_CENTERS.copy()
         else:
             angle = 2 * np.pi * np.arange(centers) / centers
             centre_xy = np.column_stack([0.5 + 0.5 * np.cos(angle), 0.25 + 0.5 * np.sin(angle)])
     else:
-        from engine.validation import check_array
-        centre_xy = check_array("centers", centers, shape=(None, 2))
-        if len(centre_xy) == 0:
-            raise ValueError("centers is empty; give at least one (x, y) centre")
-    if isinstance(cluster_std, (bool, np.bool_)) or not isinstance(cluster_std, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(cluster_std) or cluster_std < 0:
-        raise ValueError(f"cluster_std must be a finite number ≥ 0, got {cluster_std!r}")
+        centre_xy = check_array("centers", centers, shape=(None, 2), non_empty=True)
+    cluster_std = check_float("cluster_std", cluster_std, 0.0)
     seed = check_seed(seed)
     from sklearn.datasets import make_blobs  # the seed's generator, so the clouds look the same
-    x, y = make_blobs(n_samples=int(n_samples), n_features=2, centers=centre_xy,
-                      cluster_std=float(cluster_std), random_state=seed)
+    x, y = make_blobs(n_samples=n_samples, n_features=2, centers=centre_xy,
+                      cluster_std=cluster_std, random_state=seed)
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.int64)
 
 
@@ -750,17 +444,6 @@ def load_file(path, *, labels=None) -> tuple[np.ndarray, np.ndarray | None]:
 PRESET_NAMES = ("letters", "digits", "mnist")
 
 
-def _check_grid(shape) -> tuple[int, int]:
-    try:
-        rows, cols = (s for s in shape)
-    except Exception:
-        raise ValueError(f"shape must be (rows, cols), got {shape!r}") from None
-    for v in (rows, cols):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 4096:
-            raise ValueError(f"shape must be two integers in [1, 4096], got {shape!r}")
-    return int(rows), int(cols)
-
-
 def _area_resample(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """Resize (k, h, w) float images to (k, rows, cols) by area averaging: each target cell is
     the mean of the source area it covers, so shrinking keeps thin strokes' weight and an
@@ -802,9 +485,8 @@ def preset_patterns(name: str, shape) -> tuple[np.ndarray, list[str]]:
     centred. "mnist": the first MNIST training image of each class 0–9 binarised x > 0 as the
     seeds do, resized to fill the grid by area averaging (exact at 28x28 and its multiples).
     """
-    if name not in PRESET_NAMES:
-        raise ValueError(f"name must be one of {list(PRESET_NAMES)}, got {name!r}")
-    rows, cols = _check_grid(shape)
+    check_choice("name", name, PRESET_NAMES)
+    rows, cols = check_grid_shape("shape", shape, 4096)
     side = min(rows, cols)
     if name == "letters":
         if side < 3:

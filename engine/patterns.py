@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.validation import check_array, check_seed
+from engine.validation import check_array, check_float, check_fraction, check_grid_shape, check_int, check_seed
 
 
 def _as_states(name: str, x) -> np.ndarray:
-    arr = check_array(name, x, dtype=None)
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty")
-    return arr
+    return check_array(name, x, dtype=None, non_empty=True)
 
 
 def is_bipolar(x) -> bool:
@@ -42,19 +39,10 @@ def _coding(a: np.ndarray) -> str | None:
     return "binary" if binary else ("bipolar" if bipolar else None)
 
 
-def _check_threshold(threshold) -> float | None:
-    if threshold is None:
-        return None
-    if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(threshold):
-        raise ValueError(f"threshold must be a finite number or None, got {threshold!r}")
-    return float(threshold)
-
-
 def _to_bipolar(name: str, x, threshold=None) -> np.ndarray:
     a = _as_states(name, x)
-    threshold = _check_threshold(threshold)
     if threshold is not None:
+        threshold = check_float("threshold", threshold)
         return np.where(a > threshold, 1, -1).astype(np.int8)
     coding = _coding(a)
     if coding is None:
@@ -74,8 +62,8 @@ def to_bipolar(x, threshold: float | None = None) -> np.ndarray:
 def to_binary(x, threshold: float | None = None) -> np.ndarray:
     """±1 → 0/1 (uint8). With ``threshold``, any real values: > threshold → 1, else 0."""
     a = _as_states("x", x)
-    threshold = _check_threshold(threshold)
     if threshold is not None:
+        threshold = check_float("threshold", threshold)
         return (a > threshold).astype(np.uint8)
     coding = _coding(a)
     if coding is None:
@@ -92,13 +80,6 @@ def _rng(seed) -> np.random.Generator:
     return np.random.default_rng(check_seed(seed))
 
 
-def _check_fraction(name: str, f) -> float:
-    if isinstance(f, (bool, np.bool_)) or not isinstance(f, (int, float, np.integer, np.floating)) \
-            or not (0.0 <= f <= 1.0):
-        raise ValueError(f"{name} must be a fraction in [0, 1], got {f!r}")
-    return float(f)
-
-
 def _check_coded(name: str, a: np.ndarray) -> str:
     coding = _coding(a)
     if coding is None:
@@ -110,9 +91,7 @@ def _fill_value(a: np.ndarray, value) -> int | float:
     """The value that blanks a unit: 0 for binary, −1 for bipolar, or ``value`` if it fits a's dtype."""
     if value is None:
         return 0 if _check_coded("x", a) == "binary" else -1
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value):
-        raise ValueError(f"value must be a finite number or None, got {value!r}")
+    check_float("value", value)
     if a.dtype == bool:
         ok = value in (0, 1)
     elif np.issubdtype(a.dtype, np.integer):
@@ -156,7 +135,7 @@ def flip_noise(x, fraction: float, seed=None) -> np.ndarray:
     ``seed`` is None, a non-negative int or a ``numpy.random.Generator``.
     """
     a = np.array(_as_states("x", x), copy=True, order="C")
-    fraction = _check_fraction("fraction", fraction)
+    fraction = check_fraction("fraction", fraction)
     coding = _check_coded("x", a)
     rng = _rng(seed)
     rows = _pattern_rows(a)
@@ -175,22 +154,20 @@ def occlude_rows(x, shape: tuple[int, int], start_row: int, value: int | None = 
     ``x`` is (rows·cols,) or (P, rows·cols); blanked units get 0 (binary), −1 (bipolar) or ``value``.
     """
     a = np.array(_as_states("x", x), copy=True, order="C")
-    h, w = _check_shape(shape)
+    h, w = check_grid_shape("shape", shape)
     if a.shape[-1] != h * w:
         raise ValueError(f"x has {a.shape[-1]} values per pattern; shape {shape} needs {h * w}")
-    if isinstance(start_row, (bool, np.bool_)) or not isinstance(start_row, (int, np.integer)) \
-            or not 0 <= start_row <= h:
-        raise ValueError(f"start_row must be an integer in [0, {h}], got {start_row!r}")
+    start_row = check_int("start_row", start_row, 0, h)
     fill = _fill_value(a, value)
     img = a.reshape(a.shape[:-1] + (h, w))
-    img[..., int(start_row):, :] = fill
+    img[..., start_row:, :] = fill
     return img.reshape(a.shape)
 
 
 def random_mask(x, fraction: float, seed=None, value: int | None = None) -> np.ndarray:
     """Set exactly round(fraction·N) random units of each pattern to the 'off' value (or ``value``)."""
     a = np.array(_as_states("x", x), copy=True, order="C")
-    fraction = _check_fraction("fraction", fraction)
+    fraction = check_fraction("fraction", fraction)
     fill = _fill_value(a, value)
     rng = _rng(seed)
     rows = _pattern_rows(a)
@@ -229,14 +206,3 @@ def hamming(a, b) -> np.ndarray | int:
     # matmul has no BLAS and is ~25x slower); sums of ±1 are exact in float64 below 2**53.
     dots = x.astype(np.float64) @ y.astype(np.float64).T
     return np.rint((n - dots) / 2).astype(np.int64)
-
-
-def _check_shape(shape) -> tuple[int, int]:
-    try:
-        h, w = shape
-    except Exception:
-        raise ValueError(f"shape must be (rows, cols), got {shape!r}") from None
-    for v in (h, w):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"shape must be two positive integers (rows, cols), got {shape!r}")
-    return int(h), int(w)

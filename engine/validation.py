@@ -289,3 +289,13 @@ def check_pcg64_words(name: str, words: Any) -> list[int]:
     if w[4] not in (0, 1):
         raise ValueError(f"{name}: has_uint32 must be 0 or 1, got {w[4]}")
     return w
+
+
+# --- added by ising (datasets, patterns)
+def check_grid_shape(name: str, shape: Any, hi: int | None = None) -> tuple[int, int]:
+    """An image or grid shape: a pair (rows, cols) of integers in [1, hi]."""
+    try:
+        rows, cols = shape
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair (rows, cols), got {shape!r}") from None
+    return check_int(f"{name} rows", rows, 1, hi), check_int(f"{name} cols", cols, 1, hi)

@@ -2,11 +2,11 @@
 
 Spins are int8 ±1 on an L×L periodic lattice; energy E = −J Σ_<ij> s_i s_j − h Σ_i s_i.
 
-Random numbers come from a xoshiro256** state (uint64[4], seeded with ``seed_state``) that
-the caller owns, so the same seed gives the same run. The checkerboard kernel draws one
-64-bit key per (sweep, colour, row) from it and turns the key into one 32-bit number per site
-with a counter-based hash (lowbias32 of key + k·golden), which vectorises: this is what makes
-the sweep several times faster than a per-site generator.
+Random numbers come from the kernels' one generator (engine.kernels.random: a xoshiro256**
+state, uint64[4], from ``seed_state``) that the caller owns, so the same seed gives the same
+run. The checkerboard kernel draws one 64-bit key per (sweep, colour, row) from it and turns
+the key into one 32-bit number per site with a counter-based hash (``site_random``), which
+vectorises: this is what makes the sweep several times faster than a per-site generator.
 
 Acceptance is decided in integers: a uint32 random number r flips a spin when
 ``r <= threshold`` with ``threshold = floor(p·2³²)`` clipped to 2³²−1, a table of the ten
@@ -27,51 +27,19 @@ import numpy as np
 from numba import njit
 
 from engine.kernels import JIT
+from engine.kernels.random import below, next_u64, next_u64_reference, uniform
 
-_MASK64 = (1 << 64) - 1
 _GOLDEN32 = 0x9E3779B9
 
 
 # --------------------------------------------------------------------------- random numbers
-def seed_state(seed: int) -> np.ndarray:
-    """A xoshiro256** state (uint64[4]) from an integer seed, expanded with splitmix64."""
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    x = int(seed) & _MASK64
-    words = []
-    for _ in range(4):
-        x = (x + 0x9E3779B97F4A7C15) & _MASK64
-        z = x
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-        words.append(z ^ (z >> 31))
-    if not any(words):  # the all-zero state is a fixed point of xoshiro
-        words[0] = 1
-    return np.array(words, dtype=np.uint64)
-
-
-@njit(inline="always")
-def _rotl(x, k):
-    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
-
-
-@njit(**JIT)
-def xoshiro_next(state):
-    """Next uint64 of a xoshiro256** generator; advances ``state`` in place."""
-    result = _rotl(state[1] * np.uint64(5), 7) * np.uint64(9)
-    t = state[1] << np.uint64(17)
-    state[2] ^= state[0]
-    state[3] ^= state[1]
-    state[1] ^= state[2]
-    state[0] ^= state[3]
-    state[2] ^= t
-    state[3] = _rotl(state[3], 45)
-    return result
-
-
 @njit(**JIT)
 def site_random(key_low, k):
-    """The uint32 random number of site ``k`` of a row whose key's low word is ``key_low``."""
+    """The uint32 random number of site ``k`` of a row whose key's low word is ``key_low``.
+
+    Not a second generator: a stateless hash (lowbias32 of key + k·golden) of a key drawn from
+    engine.kernels.random, so every site of a row gets its own number without a sequential draw.
+    """
     # numpy ufuncs keep uint32 ⊕ uint32 in uint32; numba's operators would widen to uint64
     # (even with a cast back after each step LLVM keeps 64-bit lanes), which halves the
     # lanes per vector register and costs 64-bit multiplies in the checkerboard loop.
@@ -94,22 +62,6 @@ def site_random_reference(key_low: int, k: np.ndarray) -> np.ndarray:
         x = (x * np.uint32(0x846CA68B)).astype(np.uint32)
         x ^= x >> np.uint32(16)
     return x
-
-
-def xoshiro_next_reference(state: np.ndarray) -> int:
-    """Pure-Python xoshiro256** step on a uint64[4] array (for tests)."""
-    s = [int(v) for v in state]
-    rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & _MASK64  # noqa: E731
-    result = (rotl((s[1] * 5) & _MASK64, 7) * 9) & _MASK64
-    t = (s[1] << 17) & _MASK64
-    s[2] ^= s[0]
-    s[3] ^= s[1]
-    s[1] ^= s[2]
-    s[0] ^= s[3]
-    s[2] ^= t
-    s[3] = rotl(s[3], 45)
-    state[:] = np.array(s, dtype=np.uint64)
-    return result
 
 
 # --------------------------------------------------------------------------- acceptance tables
@@ -282,7 +234,7 @@ def _colour_pass(me, other, c, thr, state, pad):
         # wrap tests or a scalar remainder
         _fill_pad(pad, orow, half)
         side = pad[2:] if ((i + c) & 1) == 1 else pad[:half]
-        key_low = np.uint32(xoshiro_next(state) & np.uint64(0xFFFFFFFF))
+        key_low = np.uint32(next_u64(state) & np.uint64(0xFFFFFFFF))
         rb = np.int32(0)
         rt = np.int32(0)
         for k in range(half):
@@ -337,7 +289,7 @@ def sequential_checkerboard_sweeps(spins, n_sweeps, thr, state, J, h, energy_out
                 u = spins[i - 1] if i > 0 else spins[L - 1]
                 d = spins[i + 1] if i < L - 1 else spins[0]
                 rw = spins[i]
-                key_low = np.uint32(xoshiro_next(state) & np.uint64(0xFFFFFFFF))
+                key_low = np.uint32(next_u64(state) & np.uint64(0xFFFFFFFF))
                 for j in range((i + c) & 1, L, 2):
                     left = rw[j - 1] if j > 0 else rw[L - 1]
                     right = rw[j + 1] if j < L - 1 else rw[0]
@@ -363,7 +315,7 @@ def checkerboard_sweep_reference(spins: np.ndarray, thr: np.ndarray, state: np.n
         for i in range(L):
             off = (i + c) & 1
             j = 2 * k + off
-            key_low = xoshiro_next_reference(state) & 0xFFFFFFFF
+            key_low = next_u64_reference(state) & 0xFFFFFFFF
             r = site_random_reference(key_low, k)
             s = spins[i, j].astype(np.int64)
             nn = (spins[(i - 1) % L, j].astype(np.int64) + spins[(i + 1) % L, j]
@@ -387,7 +339,9 @@ def random_site_sweeps(spins, n_sweeps, thr, state, J, h, energy_out, magnet_out
     bonds, total = lattice_sums(spins)  # kept up to date per flip, like the checkerboard
     for t in range(n_sweeps):
         for _ in range(n):
-            x = xoshiro_next(state)
+            # one draw for two numbers: the high word picks the site (as ``below`` would), the
+            # low word decides the flip; the saved sessions' streams depend on this order
+            x = next_u64(state)
             site = np.int64(((x >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
             r = np.uint32(x & np.uint64(0xFFFFFFFF))
             i = site // L
@@ -410,7 +364,7 @@ def random_site_sweep_reference(spins: np.ndarray, thr: np.ndarray, state: np.nd
     L = spins.shape[0]
     n = L * L
     for _ in range(n):
-        x = xoshiro_next_reference(state)
+        x = next_u64_reference(state)
         site = ((x >> 32) * n) >> 32
         r = x & 0xFFFFFFFF
         i, j = divmod(site, L)
@@ -445,8 +399,7 @@ def wolff_sweeps(spins, n_sweeps, clusters_per_sweep, add_threshold, beta, h, st
         for _ in range(clusters_per_sweep):
             clusters += 1
             stamp = clusters
-            x = xoshiro_next(state)
-            seed_site = np.int64(((x >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+            seed_site = below(state, n)
             s0 = flat[seed_site]
             mark[seed_site] = stamp
             queue[0] = seed_site
@@ -467,7 +420,7 @@ def wolff_sweeps(spins, n_sweeps, clusters_per_sweep, add_threshold, beta, h, st
                     else:
                         nb = site + 1 if j < L - 1 else site - L + 1
                     if flat[nb] == s0 and mark[nb] != stamp:
-                        r = np.uint32(xoshiro_next(state) >> np.uint64(32))
+                        r = np.uint32(next_u64(state) >> np.uint64(32))
                         if r < add_threshold:
                             mark[nb] = stamp
                             queue[tail] = nb
@@ -477,8 +430,7 @@ def wolff_sweeps(spins, n_sweeps, clusters_per_sweep, add_threshold, beta, h, st
             if h != 0.0:
                 d = 2.0 * beta * h * s0 * tail
                 if d > 0.0:
-                    u = (xoshiro_next(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-                    accept = u < math.exp(-d)
+                    accept = uniform(state) < math.exp(-d)
             if accept:
                 for q in range(tail):
                     flat[queue[q]] = -s0

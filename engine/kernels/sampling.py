@@ -2,7 +2,7 @@
 
 E(s) = −Σ_{i<j} w_ij s_i s_j + Σ_i b_i s_i; unit i turns on with p = 1/(1 + exp(−ΔE_i/T)),
 ΔE_i = Σ_j w_ij s_j − b_i (seed 000 §3). Local fields are kept incrementally, so a flip
-costs O(n), not O(n²). Random numbers from a xoshiro256** state (engine.kernels.lattice).
+costs O(n), not O(n²). Random numbers from the kernels' one generator (engine.kernels.random).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from engine.kernels import JIT
-from engine.kernels.lattice import xoshiro_next, xoshiro_next_reference
+from engine.kernels.random import uniform, uniform_reference
 
 
 @njit(**JIT)
@@ -37,7 +37,7 @@ def gibbs_sweeps(states, weights, bias, T, n_sweeps, free, rng_state):
             for i in range(n):
                 if free[i] == 0:
                     continue
-                u = (xoshiro_next(rng_state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+                u = uniform(rng_state)
                 x = field[i] * inv_t
                 p_on = 1.0 / (1.0 + math.exp(-x)) if x > -700.0 else 0.0
                 new = 1 if u < p_on else 0
@@ -56,7 +56,7 @@ def gibbs_sweeps_reference(states, weights, bias, T, n_sweeps, free, rng_state) 
             for i in range(states.shape[1]):
                 if not free[i]:
                     continue
-                u = (xoshiro_next_reference(rng_state) >> 11) * (1.0 / 9007199254740992.0)
+                u = uniform_reference(rng_state)
                 gap = float(weights[i] @ s.astype(np.float64) - bias[i])
                 p_on = 1.0 / (1.0 + math.exp(-gap / T)) if gap / T > -700.0 else 0.0
                 s[i] = 1 if u < p_on else 0

@@ -7,20 +7,22 @@ with exact statistics (enumeration, up to 20 units) or persistent Gibbs chains.
 """
 from __future__ import annotations
 
-import math
+import copy
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from engine.kernels import lattice as _lat
+from engine.kernels.random import seed_state
 from engine.kernels.sampling import gibbs_sweeps
 from engine.model import History, Model, Snapshot, ViewSpec, param
-from engine.validation import check_array, check_seed
+from engine.models.shared import EXACT_MAX_UNITS, all_binary_states
+from engine.validation import (check_array, check_choice, check_data, check_float, check_int,
+                               check_kernel_rng_state, check_seed, state_entry, state_int)
 
-MAX_EXACT_UNITS = 20
 METHODS = ("exact", "gibbs")
 PRESETS = ("letters_TULH", "seed_3unit")
+TABLE_MAX_UNITS = 6  # a table of every state is read row by row: 64 rows at most
 
 # The seed's 3×3 letters (seed 000 `10.Boltzmann.py`) and their corrupted probes.
 SEED_LETTERS = np.array([[1, 1, 1, 0, 1, 0, 0, 1, 0],   # T
@@ -47,49 +49,23 @@ def _letters_tulh() -> np.ndarray:
     return SEED_LETTERS.copy()
 
 
-def all_states(n: int) -> np.ndarray:
-    """Every 0/1 state of n units, (2**n, n) uint8, in the seeds' table order (unit 1 = most significant)."""
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_EXACT_UNITS:
-        raise ValueError(f"n must be an integer in 1..{MAX_EXACT_UNITS} for enumeration, got {n!r}")
-    codes = np.arange(2 ** n, dtype=np.int64)
-    shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
-    return ((codes[:, None] >> shifts) & 1).astype(np.uint8)
-
-
-def _positive(name: str, value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return value
-
-
-def _count(name: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be an integer in {lo}..{hi}, got {value!r}")
-    return int(value)
-
-
 class BoltzmannMachine:
     """A fully connected Boltzmann machine of n_visible + n_hidden binary units (visible first)."""
 
     def __init__(self, n_visible: int, n_hidden: int = 0, T: float = 1.0, seed: int | None = None,
                  weight_scale: float = 0.1):
-        self.n_visible = _count("n_visible", n_visible, 1, 4096)
-        self.n_hidden = _count("n_hidden", n_hidden, 0, 4096)
-        self.T = _positive("T", T)
+        self.n_visible = check_int("n_visible", n_visible, 1, 4096)
+        self.n_hidden = check_int("n_hidden", n_hidden, 0, 4096)
+        self.T = check_float("T", T, 0.0, lo_open=True)
         seed = check_seed(seed)
-        if isinstance(weight_scale, (bool, np.bool_)) or not isinstance(weight_scale, (int, float)) \
-                or not math.isfinite(weight_scale) or weight_scale < 0:
-            raise ValueError(f"weight_scale must be a finite number ≥ 0, got {weight_scale!r}")
+        weight_scale = check_float("weight_scale", weight_scale, 0.0)
         self.rng = np.random.default_rng(seed)
         n = self.n_units
         w = self.rng.normal(0.0, weight_scale, size=(n, n))
         w = np.triu(w, 1)
         self._W = w + w.T
         self._b = np.zeros(n)
-        self._kernel_state = _lat.seed_state(int(self.rng.integers(1, 2 ** 62)))
+        self._kernel_state = seed_state(int(self.rng.integers(1, 2 ** 62)))
         self._chains: np.ndarray | None = None
 
     @property
@@ -118,33 +94,47 @@ class BoltzmannMachine:
         self._W = W.copy()
         self._b = b.copy()
 
-    def _check_states(self, name: str, states: Any, width: int | None = None) -> np.ndarray:
-        width = self.n_units if width is None else width
-        a = check_array(name, states, dtype=None)
-        if a.ndim == 1:
-            a = a[None, :]
-        if a.ndim != 2 or a.shape[1] != width:
-            raise ValueError(f"{name} must have shape (k, {width}) or ({width},), got {np.shape(states)}")
-        if a.size and not np.all((a == 0) | (a == 1)):
-            raise ValueError(f"{name} must hold 0/1 values")
-        return a.astype(np.uint8)
+    def sampler_state(self) -> dict[str, np.ndarray]:
+        """Copies of what the Gibbs sampling resumes from: the kernel generator's words and, once
+        Gibbs learning ran, its persistent chains."""
+        out = {"kernel_rng": self._kernel_state.copy()}
+        if self._chains is not None:
+            out["chains"] = self._chains.copy()
+        return out
 
-    def _check_T(self, T: Any) -> float:
-        return self.T if T is None else _positive("T", T)
+    def set_sampler_state(self, kernel_rng: Any, chains: Any = None) -> None:
+        """Restore ``sampler_state``'s entries (validated; no chains: Gibbs learning starts new ones)."""
+        words = check_kernel_rng_state("kernel_rng", kernel_rng)
+        if chains is not None:
+            chains = self._states("chains", chains, min_rows=1).copy()
+        self._kernel_state = words
+        self._chains = chains
+
+    def _states(self, name: str, states: Any, width: int | None = None, min_rows: int = 0) -> np.ndarray:
+        """Rows of 0/1 unit states (k, width) as uint8; one state (width,) is one row."""
+        width = self.n_units if width is None else width
+        return check_data(name, states, n_features=width, values="binary", allow_1d=True, dtype=np.uint8,
+                          min_samples=min_rows)
+
+    def _temperature(self, T: Any) -> float:
+        return self.T if T is None else check_float("T", T, 0.0, lo_open=True)
+
+    def _check_enumerable(self) -> None:
+        if self.n_units > EXACT_MAX_UNITS:
+            raise ValueError(f"exact enumeration needs at most {EXACT_MAX_UNITS} units, "
+                             f"this machine has {self.n_units}")
 
     # -- energies and exact distributions -----------------------------------
     def energy(self, states: Any) -> np.ndarray:
         """E(s) = −Σ_{i<j} w_ij s_i s_j + Σ_i b_i s_i for each row of ``states``."""
-        s = self._check_states("states", states).astype(np.float64)
+        s = self._states("states", states).astype(np.float64)
         return -0.5 * np.einsum("ki,ij,kj->k", s, self._W, s) + s @ self._b
 
     def exact_distribution(self, T: float | None = None) -> tuple[np.ndarray, np.ndarray, float]:
         """(states (2**n, n) uint8, p(s) (2**n,), Z) by enumeration; n ≤ 20 units."""
-        n = self.n_units
-        if n > MAX_EXACT_UNITS:
-            raise ValueError(f"exact enumeration needs at most {MAX_EXACT_UNITS} units, this machine has {n}")
-        T = self._check_T(T)
-        states = all_states(n)
+        self._check_enumerable()
+        T = self._temperature(T)
+        states = all_binary_states(self.n_units)
         log_w = -self.energy(states) / T
         top = log_w.max()
         w = np.exp(log_w - top)
@@ -153,10 +143,9 @@ class BoltzmannMachine:
 
     def log_partition(self, T: float | None = None) -> float:
         """log Z (stable for large weights)."""
-        states = all_states(self.n_units) if self.n_units <= MAX_EXACT_UNITS else None
-        if states is None:
-            raise ValueError(f"exact enumeration needs at most {MAX_EXACT_UNITS} units, this machine has {self.n_units}")
-        log_w = -self.energy(states) / self._check_T(T)
+        self._check_enumerable()
+        states = all_binary_states(self.n_units)
+        log_w = -self.energy(states) / self._temperature(T)
         top = log_w.max()
         return float(top + np.log(np.exp(log_w - top).sum()))
 
@@ -178,16 +167,14 @@ class BoltzmannMachine:
 
     def data_statistics(self, data: Any, T: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """E_data[s_i s_j] and E_data[s_i] with visible units clamped to ``data``; hidden exact."""
-        v = self._check_states("data", data, self.n_visible).astype(np.float64)
-        if v.shape[0] == 0:
-            raise ValueError("data must hold at least one row")
+        v = self._states("data", data, self.n_visible, min_rows=1).astype(np.float64)
         if self.n_hidden == 0:
             return v.T @ v / len(v), v.mean(axis=0)
-        if self.n_hidden > MAX_EXACT_UNITS:
-            raise ValueError(f"exact hidden statistics need at most {MAX_EXACT_UNITS} hidden units, "
+        if self.n_hidden > EXACT_MAX_UNITS:
+            raise ValueError(f"exact hidden statistics need at most {EXACT_MAX_UNITS} hidden units, "
                              f"got {self.n_hidden}")
-        T = self._check_T(T)
-        hidden = all_states(self.n_hidden).astype(np.float64)
+        T = self._temperature(T)
+        hidden = all_binary_states(self.n_hidden).astype(np.float64)
         nv = self.n_visible
         W_vh, W_hh, b_h = self._W[:nv, nv:], self._W[nv:, nv:], self._b[nv:]
         # −E(v, h)/T up to terms in v alone: h·(W_hv v) + ½ h W_hh h − b_h·h
@@ -208,9 +195,9 @@ class BoltzmannMachine:
 
     def data_distribution(self, data: Any) -> np.ndarray:
         """Empirical p(v) of ``data`` over the 2**n_visible visible states (table order)."""
-        v = self._check_states("data", data, self.n_visible)
-        if self.n_visible > MAX_EXACT_UNITS:
-            raise ValueError(f"n_visible must be ≤ {MAX_EXACT_UNITS} for a distribution, got {self.n_visible}")
+        v = self._states("data", data, self.n_visible, min_rows=1)
+        if self.n_visible > EXACT_MAX_UNITS:
+            raise ValueError(f"n_visible must be ≤ {EXACT_MAX_UNITS} for a distribution, got {self.n_visible}")
         codes = v.astype(np.int64) @ (1 << np.arange(self.n_visible - 1, -1, -1, dtype=np.int64))
         return np.bincount(codes, minlength=2 ** self.n_visible) / len(v)
 
@@ -231,28 +218,26 @@ class BoltzmannMachine:
     # -- sampling ------------------------------------------------------------
     def gibbs(self, states: Any, n_sweeps: int = 1, T: float | None = None, clamp: Any = None) -> np.ndarray:
         """Run Gibbs sweeps from ``states`` (k, n); units where ``clamp`` is True stay fixed. Returns new states."""
-        s = self._check_states("states", states).copy()
-        n_sweeps = _count("n_sweeps", n_sweeps, 0, 10 ** 7)
+        s = self._states("states", states).copy()
+        n_sweeps = check_int("n_sweeps", n_sweeps, 0, 10 ** 7)
         free = self._free_mask(clamp)
-        gibbs_sweeps(s, self._W, self._b, self._check_T(T), n_sweeps, free, self._kernel_state)
+        gibbs_sweeps(s, self._W, self._b, self._temperature(T), n_sweeps, free, self._kernel_state)
         return s
 
     def _free_mask(self, clamp: Any) -> np.ndarray:
         if clamp is None:
             return np.ones(self.n_units, dtype=np.uint8)
-        c = check_array("clamp", clamp, shape=(self.n_units,), dtype=None)
-        if c.dtype != bool and not np.all((c == 0) | (c == 1)):
-            raise ValueError("clamp must be a boolean mask")
-        return (~c.astype(bool)).astype(np.uint8)
+        c = check_array("clamp", clamp, shape=(self.n_units,), dtype=bool, values="binary")
+        return (~c).astype(np.uint8)
 
     def anneal(self, state: Any, clamp: Any = None, T_start: float = 4.0, T_end: float | None = None,
                n_temperatures: int = 30, sweeps_per_temperature: int = 5) -> np.ndarray:
         """Simulated annealing from T_start down to T_end (geometric schedule) with clamped units."""
-        T_start = _positive("T_start", T_start)
-        T_end = self._check_T(T_end)
-        n_temperatures = _count("n_temperatures", n_temperatures, 1, 100000)
-        sweeps_per_temperature = _count("sweeps_per_temperature", sweeps_per_temperature, 1, 100000)
-        s = self._check_states("state", state).copy()
+        T_start = check_float("T_start", T_start, 0.0, lo_open=True)
+        T_end = self._temperature(T_end)
+        n_temperatures = check_int("n_temperatures", n_temperatures, 1, 100000)
+        sweeps_per_temperature = check_int("sweeps_per_temperature", sweeps_per_temperature, 1, 100000)
+        s = self._states("state", state).copy()
         free = self._free_mask(clamp)
         for T in np.geomspace(T_start, T_end, n_temperatures):
             gibbs_sweeps(s, self._W, self._b, float(T), sweeps_per_temperature, free, self._kernel_state)
@@ -260,10 +245,10 @@ class BoltzmannMachine:
 
     def complete(self, probe: Any, known: Any, **anneal_options) -> np.ndarray:
         """Clamp the known visible units of ``probe``, anneal the rest; returns the visible units (n_visible,)."""
-        v = self._check_states("probe", probe, self.n_visible)
+        v = self._states("probe", probe, self.n_visible)
         if v.shape[0] != 1:
             raise ValueError(f"probe must be one pattern of {self.n_visible} units, got shape {np.shape(probe)}")
-        known = check_array("known", known, shape=(self.n_visible,), dtype=None).astype(bool)
+        known = check_array("known", known, shape=(self.n_visible,), dtype=bool, values="binary")
         start = np.zeros((1, self.n_units), dtype=np.uint8)
         start[0, :self.n_visible] = v[0]
         start[0, :self.n_visible][~known] = self.rng.integers(0, 2, size=int((~known).sum()), dtype=np.uint8)
@@ -276,18 +261,14 @@ class BoltzmannMachine:
     def learn_step(self, data: Any, learning_rate: float = 0.1, method: str = "exact",
                    n_chains: int = 100, n_sweeps: int = 1) -> None:
         """One gradient step w_ij += α(E_data − E_model) on ``data`` (k, n_visible) 0/1."""
-        lr = learning_rate
-        if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, (int, float, np.integer, np.floating)) \
-                or not math.isfinite(lr) or lr < 0:
-            raise ValueError(f"learning_rate must be a finite number ≥ 0, got {learning_rate!r}")
-        if method not in METHODS:
-            raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+        lr = check_float("learning_rate", learning_rate, 0.0)
+        check_choice("method", method, METHODS)
         ss_data, s_data = self.data_statistics(data)
         if method == "exact":
             ss_model, s_model = self.model_statistics()
         else:
-            n_chains = _count("n_chains", n_chains, 1, 100000)
-            n_sweeps = _count("n_sweeps", n_sweeps, 1, 100000)
+            n_chains = check_int("n_chains", n_chains, 1, 100000)
+            n_sweeps = check_int("n_sweeps", n_sweeps, 1, 100000)
             if self._chains is None or self._chains.shape != (n_chains, self.n_units):
                 self._chains = self.rng.integers(0, 2, size=(n_chains, self.n_units), dtype=np.uint8)
             gibbs_sweeps(self._chains, self._W, self._b, self.T, n_sweeps,
@@ -302,7 +283,7 @@ class BoltzmannMachine:
     def fit(self, data: Any, epochs: int = 100, learning_rate: float = 0.1, method: str = "exact",
             n_chains: int = 100, n_sweeps: int = 1) -> "BoltzmannMachine":
         """``epochs`` full-batch gradient steps; returns self."""
-        epochs = _count("epochs", epochs, 0, 10 ** 7)
+        epochs = check_int("epochs", epochs, 0, 10 ** 7)
         for _ in range(epochs):
             self.learn_step(data, learning_rate, method, n_chains, n_sweeps)
         return self
@@ -340,17 +321,24 @@ class BoltzmannModel(Model):
         super().__init__(params, seed=seed)
         self._build()
 
-    def _build(self) -> None:
+    def _new_machine(self, seed: int | None = None) -> BoltzmannMachine:
         p = self.params
+        seed = self.kernel_seed() if seed is None else seed
         if p.preset == "seed_3unit":
+            machine = BoltzmannMachine(3, 0, T=p.T, seed=seed)
+            machine.set_weights(SEED_3UNIT_WEIGHTS, SEED_3UNIT_BIAS)
+            return machine
+        return BoltzmannMachine(9, p.n_hidden, T=p.T, seed=seed)
+
+    def _build(self, machine: BoltzmannMachine | None = None) -> None:
+        """Fresh state for the preset, around ``machine`` (a new one when None)."""
+        if self.params.preset == "seed_3unit":
             self.data = SEED_3UNIT_DATA.copy()
             self.image_shape = (1, 3)
-            self.machine = BoltzmannMachine(3, 0, T=p.T, seed=self.kernel_seed())
-            self.machine.set_weights(SEED_3UNIT_WEIGHTS, SEED_3UNIT_BIAS)
         else:
             self.data = _letters_tulh()
             self.image_shape = (3, 3)
-            self.machine = BoltzmannMachine(9, p.n_hidden, T=p.T, seed=self.kernel_seed())
+        self.machine = self._new_machine() if machine is None else machine
         self.kl_history = History(20000)
         self.loglik_history = History(20000)
         nv = self.machine.n_visible
@@ -386,10 +374,9 @@ class BoltzmannModel(Model):
         self._refresh()
 
     def step(self, n: int = 1) -> None:
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        n = check_int("n", n, 0)
         p = self.params
-        for _ in range(int(n)):
+        for _ in range(n):
             self.machine.learn_step(self.data, p.learning_rate, p.method, p.n_chains, 1)
             self._refresh()
             self.kl_history.append(self._kl)
@@ -456,12 +443,12 @@ class BoltzmannModel(Model):
             "Z": self._Z, "KL": self._kl, "mean_log_likelihood": self._loglik,
             "completion_correct": self.completion_correct,
         }
-        if m.n_units <= 6:  # the seed's table (§3-2), row by row, as the table view shows it
-            states = all_states(m.n_units)
+        if m.n_units <= TABLE_MAX_UNITS:  # the seed's table (§3-2), row by row, as the table view shows it
+            states = all_binary_states(m.n_units)
             data["state_table"] = np.column_stack([self._energies, self._boltzmann, self._p])
             data["state_names"] = np.array(["".join(str(int(x)) for x in bits) for bits in states])
         if m.n_units <= 4:  # and one scalar per row, for scripts
-            for code, bits in enumerate(all_states(m.n_units)):
+            for code, bits in enumerate(all_binary_states(m.n_units)):
                 name = "".join(str(int(x)) for x in bits)
                 data[f"E({name})"] = float(self._energies[code])
                 data[f"exp(-E)({name})"] = float(self._boltzmann[code])
@@ -469,59 +456,58 @@ class BoltzmannModel(Model):
         return Snapshot(t=self.t, data=data, unit=self.unit)
 
     def views(self) -> list[ViewSpec]:
-        return [
-            ViewSpec("visible", "lattice", "Visible units (grey = unknown)", colormap="gray", main=True),
-            ViewSpec("hidden", "lattice", "Hidden units", colormap="gray"),
+        """Hidden units only when the machine has some; the state table only for nets small enough
+        to print one (up to 6 units: the seed's 3-unit table)."""
+        m = self.machine
+        views = [ViewSpec("visible", "lattice", "Visible units (grey = unknown)", colormap="gray", main=True)]
+        if m.n_hidden:
+            views.append(ViewSpec("hidden", "lattice", "Hidden units", colormap="gray"))
+        views += [
             ViewSpec("weights", "heatmap", "Weights w_ij", colormap="diverging"),
             ViewSpec("kl", "curve", "KL(data ‖ model)", x_label="epoch", y_label="nats",
                      series=(), labels=("KL",)),
             ViewSpec("p_data_model", "bars", "p(v): data against model", labels=("data", "model")),
             ViewSpec("state_p", "bars", "p(s) of every state (table order)", labels=("p(s)",)),
-            ViewSpec("state_table", "table", "Every state: E(s), exp(−E), p(s) = exp(−E)/Z",
-                     extra={"columns": ("E(s)", "exp(−E(s))", "p(s)"), "row_labels_key": "state_names",
-                            "footer_key": "Z", "footer_label": "Z", "digits": 5,
-                            "missing": "table shown for nets of up to 6 units"}),
         ]
+        if m.n_units <= TABLE_MAX_UNITS:
+            views.append(ViewSpec("state_table", "table", "Every state: E(s), exp(−E), p(s) = exp(−E)/Z",
+                                  extra={"columns": ("E(s)", "exp(−E(s))", "p(s)"), "row_labels_key": "state_names",
+                                         "footer_key": "Z", "footer_label": "Z", "digits": 5}))
+        return views
 
     # -- save / load -----------------------------------------------------------------
     def extra_state(self) -> dict[str, np.ndarray]:
         m = self.machine
-        out = {"weights": m.W, "bias": m.b, "kernel_rng": m._kernel_state.copy(),
+        out = {"weights": m.W, "bias": m.b,
                "display": self.display.copy(), "hidden_state": self.hidden_state.copy(),
                "known": self.known.copy(), "probe_index": np.array(self.probe_index, dtype=np.int64),
                "completion_correct": np.array(self.completion_correct),
                "kl_history": self.kl_history.array(), "loglik_history": self.loglik_history.array()}
-        if m._chains is not None:
-            out["chains"] = m._chains.copy()
+        out.update(m.sampler_state())  # kernel_rng, and chains once Gibbs learning ran
         return out
 
     def load_extra_state(self, state) -> None:
-        required = ("weights", "bias", "kernel_rng", "display", "hidden_state", "known", "probe_index",
-                    "completion_correct", "kl_history", "loglik_history")
-        for key in required:
-            if key not in state:
-                raise ValueError(f"state is missing {key!r}")
-        self._build()
-        m = self.machine
-        n, nv = m.n_units, m.n_visible
-        m.set_weights(state["weights"], state["bias"])
-        rng_words = np.asarray(state["kernel_rng"])
-        if rng_words.shape != (4,) or rng_words.dtype != np.uint64:
-            raise ValueError(f"state['kernel_rng'] must be 4 uint64 words, got {rng_words.dtype} {rng_words.shape}")
-        m._kernel_state = rng_words.copy()
-        self.display = check_array("state['display']", state["display"], shape=(nv,)).copy()
-        self.hidden_state = m._check_states("state['hidden_state']", np.asarray(state["hidden_state"]).reshape(1, -1),
-                                            m.n_hidden)[0].copy() if m.n_hidden else np.zeros(0, np.uint8)
-        self.known = check_array("state['known']", state["known"], shape=(nv,), dtype=None).astype(bool)
-        pi = int(np.asarray(state["probe_index"]))
-        if not 0 <= pi < len(self.data):
-            raise ValueError(f"state['probe_index'] must be in 0..{len(self.data) - 1}, got {pi}")
-        self.probe_index = pi
-        self.completion_correct = float(np.asarray(state["completion_correct"]))
-        self.kl_history.load(check_array("state['kl_history']", state["kl_history"], ndim=1))
-        self.loglik_history.load(check_array("state['loglik_history']", state["loglik_history"], ndim=1))
-        if "chains" in state:
-            m._chains = m._check_states("state['chains']", state["chains"]).copy()
-        if n != m.n_units:
-            raise ValueError("state does not fit this machine")
-        self._refresh()
+        # Everything is checked on a new machine and in locals first: a refusal keeps the model as it
+        # was, its generator included (so the machine's seed is drawn from a copy: the same seed as
+        # kernel_seed() would give, which seeds the machine's unsaved generator as before).
+        machine = self._new_machine(int(copy.deepcopy(self.rng).integers(1, 2**62)))
+        nv, nh = machine.n_visible, machine.n_hidden
+        n = machine.n_units
+        machine.set_weights(state_entry(state, "weights", shape=(n, n)), state_entry(state, "bias", shape=(n,)))
+        machine.set_sampler_state(state_entry(state, "kernel_rng", dtype=None),
+                                  state_entry(state, "chains", shape=(None, n), dtype=None)
+                                  if "chains" in state else None)
+        display = state_entry(state, "display", shape=(nv,), values=(0, 1), copy=True)  # 0.5: unknown
+        hidden = state_entry(state, "hidden_state", shape=(nh,), dtype=np.uint8, values="binary", copy=True)
+        known = state_entry(state, "known", shape=(nv,), dtype=bool, values="binary", copy=True)
+        n_data = len(SEED_3UNIT_DATA) if self.params.preset == "seed_3unit" else len(SEED_LETTERS)
+        probe_index = state_int(state, "probe_index", 0, n_data - 1)
+        # NaN until a completion was tried, then 0 or 1
+        correct = float(state_entry(state, "completion_correct", shape=(), finite=False, values=(0, 1)))
+        kl = state_entry(state, "kl_history", ndim=1)
+        loglik = state_entry(state, "loglik_history", shape=kl.shape)
+        self._build(machine)
+        self.display, self.hidden_state, self.known = display, hidden, known
+        self.probe_index, self.completion_correct = probe_index, correct
+        self.kl_history.load(kl)
+        self.loglik_history.load(loglik)

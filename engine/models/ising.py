@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 
 from engine.kernels import lattice as K
-from engine.model import Experiment, History, Model, Snapshot, ViewSpec, param
-from engine.validation import check_array, check_seed
+from engine.kernels.random import seed_state
+from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.validation import (check_array, check_choice, check_float, check_int, check_kernel_rng_state,
+                               check_seed, state_entry, state_int)
 
 ALGORITHMS = ("metropolis", "checkerboard", "heatbath", "wolff")
 STARTS = ("hot", "cold", "pattern")
@@ -26,20 +28,13 @@ L_MIN, L_MAX = 2, 2048
 # --------------------------------------------------------------------------- exact results
 def critical_temperature(J: float = 1.0) -> float:
     """Onsager's T_c = 2J / ln(1 + √2) of the square-lattice Ising model."""
-    J = _finite("J", J)
-    if J <= 0:
-        raise ValueError(f"J must be > 0 for a critical temperature, got {J!r}")
+    J = check_float("J", J, 0.0, lo_open=True)
     return 2.0 * J / math.log(1.0 + math.sqrt(2.0))
 
 
 def onsager_magnetization(T, J: float = 1.0) -> np.ndarray:
     """Spontaneous magnetisation (1 − sinh(2J/T)⁻⁴)^(1/8) below T_c, 0 above (h = 0)."""
-    T = check_array("T", T, dtype=np.float64)
-    J = _finite("J", J)
-    if np.any(T <= 0):
-        raise ValueError(f"T must be > 0, got min {float(np.min(T))!r}")
-    if J <= 0:
-        raise ValueError(f"J must be > 0, got {J!r}")
+    T, J = _onsager_args(T, J)
     x = 1.0 - np.sinh(2.0 * J / T) ** -4.0
     return np.where(x > 0, np.abs(x) ** 0.125, 0.0)
 
@@ -47,16 +42,19 @@ def onsager_magnetization(T, J: float = 1.0) -> np.ndarray:
 def onsager_energy(T, J: float = 1.0) -> np.ndarray:
     """Exact energy per spin at h = 0: −J coth(2βJ)[1 + (2/π)(2 tanh²(2βJ) − 1) K(k²)]."""
     from scipy.special import ellipk  # scipy comes with scikit-learn
-    T = check_array("T", T, dtype=np.float64)
-    J = _finite("J", J)
-    if np.any(T <= 0):
-        raise ValueError(f"T must be > 0, got min {float(np.min(T))!r}")
-    if J <= 0:
-        raise ValueError(f"J must be > 0, got {J!r}")
+    T, J = _onsager_args(T, J)
     b = 2.0 * J / T
     k = 2.0 * np.sinh(b) / np.cosh(b) ** 2
     m = np.minimum(k * k, 1.0 - 1e-16)  # K diverges (logarithmically, integrably) at T_c
     return -J / np.tanh(b) * (1.0 + (2.0 / np.pi) * (2.0 * np.tanh(b) ** 2 - 1.0) * ellipk(m))
+
+
+def _onsager_args(T: Any, J: Any) -> tuple[np.ndarray, float]:
+    # Onsager's results are for a ferromagnet at positive temperatures
+    T = check_array("T", T, dtype=np.float64)
+    if np.any(T <= 0):
+        raise ValueError(f"T must be > 0, got min {float(np.min(T))!r}")
+    return T, check_float("J", J, 0.0, lo_open=True)
 
 
 def window_observables(energy: np.ndarray, magnetization: np.ndarray, T: float, n_sites: int) -> dict:
@@ -69,9 +67,7 @@ def window_observables(energy: np.ndarray, magnetization: np.ndarray, T: float, 
     m = np.asarray(magnetization, dtype=np.float64)
     if e.shape != m.shape or e.ndim != 1:
         raise ValueError(f"energy and magnetization must be 1-D of the same length, got {e.shape} and {m.shape}")
-    T = _finite("T", T)
-    if T <= 0:
-        raise ValueError(f"T must be > 0, got {T!r}")
+    T = check_float("T", T, 0.0, lo_open=True)
     if e.size == 0:
         nan = float("nan")
         return dict(E=nan, M=nan, absM=nan, C=nan, chi=nan, binder=nan)
@@ -81,23 +77,6 @@ def window_observables(energy: np.ndarray, magnetization: np.ndarray, T: float, 
                 C=float(n_sites * e.var() / T ** 2),
                 chi=float(n_sites * (m2 - am.mean() ** 2) / T),
                 binder=float(1.0 - np.mean(m ** 4) / (3.0 * m2 * m2)) if m2 > 0 else float("nan"))
-
-
-def _finite(name: str, value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return value
-
-
-def _check_lattice_size(L: Any) -> int:
-    if isinstance(L, (bool, np.bool_)) or not isinstance(L, (int, np.integer)):
-        raise ValueError(f"L must be an integer, got {L!r}")
-    if not L_MIN <= L <= L_MAX:
-        raise ValueError(f"L must be in {L_MIN}..{L_MAX}, got {L}")
-    return int(L)
 
 
 def as_spins(name: str, array: Any, L: int) -> np.ndarray:
@@ -113,7 +92,7 @@ def as_spins(name: str, array: Any, L: int) -> np.ndarray:
 
 def default_pattern(L: int) -> np.ndarray:
     """A disc of up spins in a sea of down spins: shows a droplet shrinking or growing."""
-    L = _check_lattice_size(L)
+    L = check_int("L", L, L_MIN, L_MAX)
     y, x = np.mgrid[0:L, 0:L]
     r = (x - (L - 1) / 2.0) ** 2 + (y - (L - 1) / 2.0) ** 2
     return np.where(r <= (L / 4.0) ** 2, 1, -1).astype(np.int8)
@@ -129,17 +108,14 @@ class Ising:
     def __init__(self, L: int = 64, T: float = 2.0, J: float = 1.0, h: float = 0.0,
                  algorithm: str = "checkerboard", start: str = "hot", seed: int | None = None,
                  pattern: Any = None, history_cap: int = 20000):
-        self._L = _check_lattice_size(L)
-        self._T = self._check_T(T)
-        self._J = _finite("J", J)
-        self._h = _finite("h", h)
-        self._algorithm = self._check_algorithm(algorithm, self._J)
-        if start not in STARTS:
-            raise ValueError(f"start must be one of {list(STARTS)}, got {start!r}")
-        if isinstance(history_cap, (bool, np.bool_)) or not isinstance(history_cap, (int, np.integer)) \
-                or history_cap < 2:
-            raise ValueError(f"history_cap must be an integer ≥ 2, got {history_cap!r}")
-        self.start = start
+        self._L = check_int("L", L, L_MIN, L_MAX)
+        self._T = check_float("T", T, 0.0, lo_open=True)
+        self._J = check_float("J", J)
+        self._h = check_float("h", h)
+        self._algorithm = _check_algorithm(algorithm, self._J)
+        self.start = check_choice("start", start, STARTS)
+        history_cap = check_int("history_cap", history_cap, 2)
+
         self.pattern = None if pattern is None else as_spins("pattern", pattern, self._L)
         self.energy_history = History(int(history_cap))
         self.magnetization_history = History(int(history_cap))
@@ -152,22 +128,6 @@ class Ising:
         self._wolff_per_sweep = 1
         self.reset(start=start, seed=seed)
 
-    # -- validation --------------------------------------------------------
-    @staticmethod
-    def _check_T(T: Any) -> float:
-        T = _finite("T", T)
-        if T <= 0:
-            raise ValueError(f"T must be > 0, got {T!r}")
-        return T
-
-    @staticmethod
-    def _check_algorithm(algorithm: Any, J: float) -> str:
-        if algorithm not in ALGORITHMS:
-            raise ValueError(f"algorithm must be one of {list(ALGORITHMS)}, got {algorithm!r}")
-        if algorithm == "wolff" and J < 0:
-            raise ValueError(f"algorithm 'wolff' needs J ≥ 0 (ferromagnet), got J={J!r}")
-        return algorithm
-
     # -- properties --------------------------------------------------------
     @property
     def L(self) -> int:
@@ -179,7 +139,7 @@ class Ising:
 
     @T.setter
     def T(self, value: float) -> None:
-        self._T = self._check_T(value)
+        self._T = check_float("T", value, 0.0, lo_open=True)
 
     @property
     def J(self) -> float:
@@ -187,8 +147,8 @@ class Ising:
 
     @J.setter
     def J(self, value: float) -> None:
-        value = _finite("J", value)
-        self._check_algorithm(self._algorithm, value)
+        value = check_float("J", value)
+        _check_algorithm(self._algorithm, value)
         self._J = value
 
     @property
@@ -197,7 +157,7 @@ class Ising:
 
     @h.setter
     def h(self, value: float) -> None:
-        self._h = _finite("h", value)
+        self._h = check_float("h", value)
 
     @property
     def algorithm(self) -> str:
@@ -205,7 +165,14 @@ class Ising:
 
     @algorithm.setter
     def algorithm(self, value: str) -> None:
-        self._algorithm = self._check_algorithm(value, self._J)
+        self._algorithm = _check_algorithm(value, self._J)
+
+    def set_couplings(self, T: float, J: float, h: float, algorithm: str) -> None:
+        """Change T, J, h and the algorithm together: all are checked before any changes (a refusal
+        keeps the old values), so J and the algorithm can change in one go (J < 0 leaves Wolff)."""
+        T, J, h = check_float("T", T, 0.0, lo_open=True), check_float("J", J), check_float("h", h)
+        self._algorithm = _check_algorithm(algorithm, J)
+        self._T, self._J, self._h = T, J, h
 
     @property
     def spins(self) -> np.ndarray:
@@ -221,13 +188,11 @@ class Ising:
     def reset(self, start: str | None = None, seed: int | None = None) -> None:
         """New lattice (hot: random, cold: all +1, pattern: the stored pattern); clears histories."""
         if start is not None:
-            if start not in STARTS:
-                raise ValueError(f"start must be one of {list(STARTS)}, got {start!r}")
-            self.start = start
+            self.start = check_choice("start", start, STARTS)
         seed = check_seed(seed)
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> np.uint64(2))
-        self._rng_state = K.seed_state(seed)
+        self._rng_state = seed_state(seed)
         L = self._L
         if self.start == "hot":
             bits = np.random.default_rng(seed).integers(0, 2, size=(L, L), dtype=np.int8)
@@ -246,30 +211,46 @@ class Ising:
         self._spins = spins
         self.pattern = spins.copy()
 
-    def set_state(self, spins: Any, rng_state: Any, sweeps: int, energy: Any, magnetization: Any) -> None:
-        """Restore a saved lattice, generator, sweep count and histories (validated)."""
+    def paint(self, index: Any, value: float) -> None:
+        """Set the spins at flat indices ``index`` to +1 (value > 0) or −1."""
+        idx = check_array("index", np.atleast_1d(index), ndim=1, dtype=None)
+        if not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"index must be integers, got dtype {idx.dtype}")
+        n = self._L ** 2
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise ValueError(f"index must be in 0..{n - 1}, got {idx.min()}..{idx.max()}")
+        self._spins.reshape(-1)[idx] = 1 if check_float("value", value) > 0 else -1
+
+    @property
+    def wolff_clusters_per_sweep(self) -> int:
+        """Clusters per Wolff sweep measured for the current T, J, h; 0 while not measured."""
+        return self._wolff_per_sweep if self._wolff_key == (self._T, self._J, self._h) else 0
+
+    def set_state(self, spins: Any, rng_state: Any, sweeps: int, energy: Any, magnetization: Any,
+                  wolff_clusters_per_sweep: int = 0) -> None:
+        """Restore a saved lattice, generator, sweep count, histories and Wolff sweep length (validated)."""
         spins = as_spins("spins", spins, self._L)
-        st = check_array("rng_state", rng_state, shape=(4,), dtype=None)
-        if st.dtype != np.uint64 or not np.any(st):
-            raise ValueError(f"rng_state must be 4 uint64 words, not all zero, got {st.dtype} {st.tolist()}")
-        if isinstance(sweeps, (bool, np.bool_)) or not isinstance(sweeps, (int, np.integer)) or sweeps < 0:
-            raise ValueError(f"sweeps must be a non-negative integer, got {sweeps!r}")
+        st = check_kernel_rng_state("rng_state", rng_state)
+        sweeps = check_int("sweeps", sweeps, 0)
         e = check_array("energy", energy, ndim=1)
         m = check_array("magnetization", magnetization, ndim=1)
         if e.shape != m.shape:
             raise ValueError(f"energy and magnetization histories differ in length: {e.shape} vs {m.shape}")
+        # a sweep visits about L² sites with clusters of at least one site each
+        per_sweep = check_int("wolff_clusters_per_sweep", wolff_clusters_per_sweep, 0, self._L ** 2)
         self._spins = spins
-        self._rng_state = st.copy()
-        self.sweeps = int(sweeps)
+        self._rng_state = st
+        self.sweeps = sweeps
         self.energy_history.load(e)
         self.magnetization_history.load(m)
+        if per_sweep > 0:
+            self._wolff_per_sweep = per_sweep
+            self._wolff_key = (self._T, self._J, self._h)
 
     # -- dynamics ----------------------------------------------------------
     def step(self, n_sweeps: int = 1) -> None:
         """Run ``n_sweeps`` sweeps of the current algorithm; record E and M after each."""
-        if isinstance(n_sweeps, (bool, np.bool_)) or not isinstance(n_sweeps, (int, np.integer)) or n_sweeps < 0:
-            raise ValueError(f"n_sweeps must be a non-negative integer, got {n_sweeps!r}")
-        n = int(n_sweeps)
+        n = check_int("n_sweeps", n_sweeps, 0)
         if n == 0:
             return
         e = np.empty(n)
@@ -323,10 +304,17 @@ class Ising:
         e = self.energy_history.array()
         m = self.magnetization_history.array()
         if window is not None:
-            if isinstance(window, (bool, np.bool_)) or not isinstance(window, (int, np.integer)) or window < 1:
-                raise ValueError(f"window must be a positive integer or None, got {window!r}")
+            window = check_int("window", window, 1)
             e, m = e[-window:], m[-window:]
         return window_observables(e, m, self._T, self._L * self._L)
+
+
+def _check_algorithm(algorithm: Any, J: float) -> str:
+    # Wolff clusters grow along satisfied ferromagnetic bonds only: a rule of this model, not a plain check
+    check_choice("algorithm", algorithm, ALGORITHMS)
+    if algorithm == "wolff" and J < 0:
+        raise ValueError(f"algorithm 'wolff' needs J ≥ 0 (ferromagnet), got J={J!r}")
+    return algorithm
 
 
 # --------------------------------------------------------------------------- GUI / CLI model
@@ -384,11 +372,7 @@ class IsingModel(Model):
             self.reset()
             return
         lat = self.lattice
-        Ising._check_algorithm(new.algorithm, new.J)  # before any change: a refusal keeps the state
-        lat._J = float(new.J)
-        lat.algorithm = new.algorithm
-        lat.T = new.T
-        lat.h = new.h
+        lat.set_couplings(new.T, new.J, new.h, new.algorithm)
         if (old.T, old.J, old.h) != (new.T, new.J, new.h):
             self._window_start = lat.sweeps
             self._theory_energy = self._exact_energy()
@@ -403,17 +387,8 @@ class IsingModel(Model):
 
     def paint(self, key: str, index: np.ndarray, value: float) -> None:
         """Set spins at flat indices to +1 (value > 0) or −1."""
-        if key != "spins":
-            raise ValueError(f"Ising has no paintable view {key!r}; accepts ['spins']")
-        idx = check_array("index", np.atleast_1d(index), ndim=1, dtype=None)
-        if not np.issubdtype(idx.dtype, np.integer):
-            raise ValueError(f"index must be integers, got dtype {idx.dtype}")
-        n = self.params.L ** 2
-        if idx.size and (idx.min() < 0 or idx.max() >= n):
-            raise ValueError(f"index must be in 0..{n - 1}, got {idx.min()}..{idx.max()}")
-        v = _finite("value", value)
-        flat = self.lattice._spins.reshape(-1)
-        flat[idx] = 1 if v > 0 else -1
+        check_choice("paintable view", key, ("spins",))
+        self.lattice.paint(index, value)
 
     def _window(self) -> tuple[np.ndarray, np.ndarray]:
         lat = self.lattice
@@ -459,7 +434,6 @@ class IsingModel(Model):
                      y_label="M / N", labels=("M/N",), x_key="sweep"),
         ]
 
-
     def extra_state(self) -> dict[str, np.ndarray]:
         lat = self.lattice
         out = {"spins": lat.spins, "kernel_rng": lat.rng_state,
@@ -468,36 +442,28 @@ class IsingModel(Model):
                "energy_history": lat.energy_history.array(),
                "magnetization_history": lat.magnetization_history.array(),
                # the Wolff sweep length measured for the current T, J, h (0: not yet measured)
-               "wolff_clusters_per_sweep": np.array(
-                   lat._wolff_per_sweep if lat._wolff_key == (lat.T, lat.J, lat.h) else 0, dtype=np.int64)}
+               "wolff_clusters_per_sweep": np.array(lat.wolff_clusters_per_sweep, dtype=np.int64)}
         if lat.pattern is not None:
             out["pattern"] = lat.pattern.copy()
         return out
 
     def load_extra_state(self, state) -> None:
-        for key in ("spins", "kernel_rng", "sweeps", "window_start", "energy_history", "magnetization_history"):
-            if key not in state:
-                raise ValueError(f"state is missing {key!r}")
-        lat = Ising(L=self.params.L, T=self.params.T, J=self.params.J, h=self.params.h,
-                    algorithm=self.params.algorithm, start="cold", seed=0)
+        p = self.params
+        L = p.L
+        spins = state_entry(state, "spins", shape=(L, L), dtype=None, values="spins")
+        rng_words = check_kernel_rng_state("state['kernel_rng']", state_entry(state, "kernel_rng", dtype=None))
+        sweeps = state_int(state, "sweeps", 0)
+        window_start = state_int(state, "window_start", 0, sweeps)
+        energy = state_entry(state, "energy_history", ndim=1)
+        magnetization = state_entry(state, "magnetization_history", shape=energy.shape)
+        # absent in sessions saved before the Wolff sweep length was kept: measured again then
+        per_sweep = state_int(state, "wolff_clusters_per_sweep", 0, L * L) \
+            if "wolff_clusters_per_sweep" in state else 0
+        lat = Ising(L=L, T=p.T, J=p.J, h=p.h, algorithm=p.algorithm, start="cold", seed=0)
         if "pattern" in state:
-            lat.set_spins(np.asarray(state["pattern"]))
-        ws = np.asarray(state["window_start"])
-        if ws.shape != () or not np.issubdtype(ws.dtype, np.integer) or ws < 0:
-            raise ValueError(f"state['window_start'] must be a non-negative integer, got {ws!r}")
-        sweeps = np.asarray(state["sweeps"])
-        if sweeps.shape != () or not np.issubdtype(sweeps.dtype, np.integer):
-            raise ValueError(f"state['sweeps'] must be an integer scalar, got {sweeps!r}")
-        lat.start = self.params.start
-        lat.set_state(state["spins"], state["kernel_rng"], int(sweeps), state["energy_history"],
-                      state["magnetization_history"])
-        if "wolff_clusters_per_sweep" in state:
-            per_sweep = np.asarray(state["wolff_clusters_per_sweep"])
-            if per_sweep.shape != () or not np.issubdtype(per_sweep.dtype, np.integer) or per_sweep < 0:
-                raise ValueError(f"state['wolff_clusters_per_sweep'] must be an integer ≥ 0, got {per_sweep!r}")
-            if per_sweep > 0:
-                lat._wolff_per_sweep = int(per_sweep)
-                lat._wolff_key = (lat.T, lat.J, lat.h)
+            lat.set_spins(state_entry(state, "pattern", shape=(L, L), dtype=None, values="spins"))
+        lat.start = p.start
+        lat.set_state(spins, rng_words, sweeps, energy, magnetization, per_sweep)
         self.lattice = lat
-        self._window_start = int(ws)
+        self._window_start = window_start
         self._theory_energy = self._exact_energy()

@@ -103,12 +103,13 @@ def bench_frame(quick: bool = False) -> list[dict]:
 
 
 def bench_sweep(quick: bool = False) -> list[dict]:
-    from engine.experiments.ising_sweep import run
+    from engine.experiments.ising_sweep import EXPERIMENT
+    from engine.experiments.runner import drive
     settings = dict(L=64, n_T=30, seeds=3, n_equilibrate=1000, n_measure=2000)
     if quick:
         settings.update(seeds=1, n_equilibrate=300, n_measure=500)
     t0 = time.perf_counter()
-    out = run(settings)
+    out = drive(EXPERIMENT, settings)
     t = time.perf_counter() - t0
     below = out["T"] <= 2.0
     dev = float(np.max(np.abs(out["absM"][below] - out["onsager_M"][1][np.searchsorted(out["onsager_M"][0], out["T"][below])])))

@@ -1,12 +1,14 @@
-"""Boltzmann machine: the seeds' 3-unit table, exact statistics, Gibbs kernel, learning, completion, contract."""
+"""Boltzmann machine: the seeds' 3-unit table, exact statistics, Gibbs sampling, learning, completion, contract."""
+import hashlib
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from engine import io
-from engine.kernels import lattice as L
-from engine.kernels.sampling import gibbs_sweeps, gibbs_sweeps_reference
 from engine.models.boltzmann import (SEED_3UNIT_BIAS, SEED_3UNIT_WEIGHTS, SEED_LETTERS, BoltzmannMachine,
-                                     BoltzmannModel, all_states)
+                                     BoltzmannModel)
+from engine.models.shared import all_binary_states
 
 
 def seed_machine():
@@ -37,7 +39,7 @@ def test_seed_preset_shows_the_table_on_screen():
 
 
 def brute_force(bm):
-    states = all_states(bm.n_units).astype(float)
+    states = all_binary_states(bm.n_units).astype(float)
     W, b = bm.W, bm.b
     E = np.array([-sum(W[i, j] * s[i] * s[j] for i in range(len(s)) for j in range(i + 1, len(s))) + b @ s
                   for s in states])
@@ -64,19 +66,6 @@ def test_exact_statistics_match_brute_force_with_hidden_units():
     assert np.allclose(got, expect / len(data))
     pv = bm.visible_distribution()
     assert pv.shape == (8,) and pv.sum() == pytest.approx(1.0)
-
-
-def test_gibbs_kernel_matches_reference_and_is_seeded():
-    bm = BoltzmannMachine(5, 0, seed=2, weight_scale=1.0)
-    W, b = bm.W, np.linspace(-0.5, 0.5, 5)
-    s0 = np.random.default_rng(0).integers(0, 2, (4, 5), dtype=np.uint8)
-    free = np.array([1, 0, 1, 1, 1], np.uint8)
-    a, r = s0.copy(), s0.copy()
-    st, st_ref = L.seed_state(3), L.seed_state(3)
-    gibbs_sweeps(a, W, b, 0.7, 3, free, st)
-    gibbs_sweeps_reference(r, W, b, 0.7, 3, free, st_ref)
-    assert np.array_equal(a, r)
-    assert np.array_equal(a[:, 1], s0[:, 1])  # clamped unit never changes
 
 
 def test_gibbs_samples_follow_exact_distribution():
@@ -187,7 +176,7 @@ def test_model_views_snapshot_save_load(tmp_path):
     m = BoltzmannModel({"n_hidden": 2}, seed=1)
     snap = m.snapshot().data
     for v in m.views():
-        assert v.key in snap or v.kind == "table"   # the table view says "no table" for big nets
+        assert v.key in snap
     assert "state_table" not in snap                  # 11 units: 2048 rows would be no table to read
     assert snap["visible"].shape == (3, 3) and snap["hidden"].shape == (1, 2)
     assert snap["weights"].shape == (11, 11) and snap["p_data_model"].shape == (2, 512)
@@ -202,7 +191,7 @@ def test_model_views_snapshot_save_load(tmp_path):
     assert np.array_equal(m.snapshot().data["weights"], r.snapshot().data["weights"])
     bad = dict(a)
     bad["weights"] = np.zeros((3, 3))
-    with pytest.raises(ValueError, match="W"):
+    with pytest.raises(ValueError, match=r"state\['weights'\] must have shape \(11, 11\)"):
         r.load_state(bad)
 
 
@@ -221,3 +210,46 @@ def test_seed_3unit_table_is_what_the_table_view_shows():
     np.testing.assert_allclose(table[:, 1], np.exp(-table[:, 0]))
     np.testing.assert_allclose(table[:, 2], table[:, 1] / table[:, 1].sum())
     assert round(snap["Z"], 4) == 2.6919
+
+
+def test_a_session_saved_by_0_1_0_samples_as_it_did_then():
+    """The kernels' generator moved to engine/kernels/random.py but stayed xoshiro256**: the saved
+    generator words go on with the same stream. The hash was computed with hebbgui 0.1.0."""
+    path = Path(__file__).resolve().parents[3] / "data" / "sessions_0.1.0" / "boltzmann.npz"
+    m = io.load(path)
+    chains = m.machine.gibbs(np.zeros((6, m.machine.n_units), np.uint8), 10)
+    assert hashlib.sha256(chains.tobytes()).hexdigest() == \
+        "24b480a4248310132371120cebc11a2f0ceb6620d868a95a6f93d1cd942e6f32"
+
+
+def test_views_follow_the_instance():
+    names = lambda m: [v.key for v in m.views()]  # noqa: E731
+    assert "hidden" not in names(BoltzmannModel({"preset": "seed_3unit"}, seed=0))
+    assert "state_table" in names(BoltzmannModel({"preset": "seed_3unit"}, seed=0))
+    assert "hidden" not in names(BoltzmannModel({"n_hidden": 0}, seed=0))
+    m = BoltzmannModel({"n_hidden": 2}, seed=0)
+    assert "hidden" in names(m) and "state_table" not in names(m)  # 11 units: no table
+
+
+def test_load_state_refuses_bad_entries_and_keeps_the_model():
+    m = BoltzmannModel({"preset": "seed_3unit"}, seed=0)
+    m.step(2)
+    good = m.state()
+    for key, value, words in [
+            ("kernel_rng", np.zeros(4, np.uint64), "kernel_rng.*all zeros"),
+            ("probe_index", np.array(10), r"probe_index.*\[0, 9\]"),
+            ("known", np.array([1, 2, 0]), "known"),
+            ("display", np.array([0.0, 1.5, 0.0]), "display"),
+            ("completion_correct", np.array(np.inf), "completion_correct"),
+            ("loglik_history", np.zeros(5), "loglik_history"),
+            ("weights", np.eye(3), "diagonal")]:
+        bad = dict(good)
+        bad[key] = value
+        with pytest.raises(ValueError, match=words):
+            m.load_state(bad)
+        after = m.state()
+        assert all(np.array_equal(after[k], good[k], equal_nan=True) for k in good), key
+    missing = dict(good)
+    del missing["known"]
+    with pytest.raises(ValueError, match="missing 'known'"):
+        m.load_state(missing)

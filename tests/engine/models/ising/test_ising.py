@@ -1,154 +1,20 @@
-"""Ising kernels against plain references, exact small-lattice statistics, Onsager, the model contract."""
+"""The Ising model: exact small-lattice statistics, Onsager, arguments, the model contract, saved sessions."""
+import hashlib
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from engine import io
-from engine.kernels import lattice as K
-from engine.model import Cancelled
 from engine.models.ising import (ALGORITHMS, T_CRITICAL, Ising, IsingModel, critical_temperature,
                                  onsager_energy, onsager_magnetization)
-from engine.experiments import ising_sweep
-
-
-def random_spins(L, seed=0):
-    return np.random.default_rng(seed).choice(np.array([-1, 1], np.int8), (L, L))
 
 
 def energy_reference(spins, J, h):
     s = spins.astype(np.int64)
     bonds = np.sum(s * (np.roll(s, -1, 0) + np.roll(s, -1, 1)))
     return (-J * bonds - h * s.sum()) / s.size
-
-
-# --------------------------------------------------------------------------- kernels vs references
-def test_xoshiro_and_site_hash_match_references():
-    a = K.seed_state(123)
-    b = a.copy()
-    for _ in range(5):
-        assert int(K.xoshiro_next(a)) == K.xoshiro_next_reference(b)
-    k = np.arange(100)
-    ref = K.site_random_reference(0xDEADBEEF, k)
-    assert all(int(K.site_random(np.uint32(0xDEADBEEF), int(i))) == int(ref[i]) for i in k)
-
-
-@pytest.mark.parametrize("L", [2, 4, 8])
-@pytest.mark.parametrize("rule", ["metropolis", "heatbath"])
-def test_checkerboard_kernel_matches_numpy_reference(L, rule):
-    thr = K.flip_thresholds(1 / 2.2, 1.0, 0.3, rule)
-    spins = random_spins(L, 1)
-    ref = spins.copy()
-    st, st_ref = K.seed_state(9), K.seed_state(9)
-    e, m = np.zeros(3), np.zeros(3)
-    black = np.empty((L, L // 2), np.int8)
-    K.checkerboard_sweeps(spins, 3, thr, st, black, black.copy(), 1.0, 0.3, e, m)
-    for _ in range(3):
-        K.checkerboard_sweep_reference(ref, thr, st_ref)
-    assert np.array_equal(spins, ref)
-    assert np.array_equal(st, st_ref)
-    assert e[-1] == pytest.approx(energy_reference(ref, 1.0, 0.3))
-    assert m[-1] == pytest.approx(ref.mean())
-
-
-def test_random_site_kernel_matches_python_reference():
-    thr = K.flip_thresholds(0.5, 1.0, -0.2, "metropolis")
-    spins = random_spins(6, 2)
-    ref = spins.copy()
-    st, st_ref = K.seed_state(4), K.seed_state(4)
-    e, m = np.zeros(2), np.zeros(2)
-    K.random_site_sweeps(spins, 2, thr, st, 1.0, -0.2, e, m)
-    for _ in range(2):
-        K.random_site_sweep_reference(ref, thr, st_ref)
-    assert np.array_equal(spins, ref)
-
-
-def sequential_reference(spins, thr, state):
-    L = spins.shape[0]
-    for c in range(2):
-        for i in range(L):
-            key_low = K.xoshiro_next_reference(state) & 0xFFFFFFFF
-            for j in range((i + c) & 1, L, 2):
-                s = int(spins[i, j])
-                nn = int(spins[(i - 1) % L, j] + spins[(i + 1) % L, j]) + int(spins[i, (j - 1) % L]) \
-                    + int(spins[i, (j + 1) % L])
-                r = int(K.site_random_reference(key_low, np.array([j // 2]))[0])
-                if r <= int(thr[(5 if s > 0 else 0) + (nn + 4) // 2]):
-                    spins[i, j] = -s
-
-
-def test_odd_lattice_sequential_kernel_matches_reference():
-    thr = K.flip_thresholds(0.4, 1.0, 0.1, "metropolis")
-    spins = random_spins(5, 3)
-    ref = spins.copy()
-    st, st_ref = K.seed_state(2), K.seed_state(2)
-    e, m = np.zeros(2), np.zeros(2)
-    K.sequential_checkerboard_sweeps(spins, 2, thr, st, 1.0, 0.1, e, m)
-    for _ in range(2):
-        sequential_reference(ref, thr, st_ref)
-    assert np.array_equal(spins, ref)
-
-
-def wolff_reference(spins, clusters, add_thr, beta, h, state):
-    """One Wolff sweep in plain Python with the kernel's random-number order."""
-    L = spins.shape[0]
-    n = L * L
-    flat = spins.reshape(n)
-    visited = 0
-    for _ in range(clusters):
-        x = K.xoshiro_next_reference(state)
-        site = ((x >> 32) * n) >> 32
-        s0 = int(flat[site])
-        cluster = [site]
-        members = {site}
-        head = 0
-        while head < len(cluster):
-            c = cluster[head]
-            head += 1
-            i, j = divmod(c, L)
-            for nb in (((i - 1) % L) * L + j, ((i + 1) % L) * L + j, i * L + (j - 1) % L, i * L + (j + 1) % L):
-                if flat[nb] == s0 and nb not in members:
-                    if (K.xoshiro_next_reference(state) >> 32) < add_thr:
-                        members.add(nb)
-                        cluster.append(nb)
-        visited += len(cluster)
-        accept = True
-        if h != 0 and 2 * beta * h * s0 * len(cluster) > 0:
-            u = (K.xoshiro_next_reference(state) >> 11) * (1.0 / 9007199254740992.0)
-            accept = u < math.exp(-2 * beta * h * s0 * len(cluster))
-        if accept:
-            flat[cluster] = -s0
-
-
-def test_wolff_kernel_matches_python_reference():
-    beta, h = 1 / 2.4, 0.05
-    add = K.wolff_add_threshold(beta, 1.0)
-    spins = random_spins(6, 5)
-    ref = spins.copy()
-    st, st_ref = K.seed_state(11), K.seed_state(11)
-    q, mark = np.zeros(36, np.int64), np.zeros(36, np.int64)
-    e, m = np.zeros(2), np.zeros(2)
-    visited = K.wolff_sweeps(spins, 2, 4, add, beta, h, st, q, mark, 1.0, e, m)
-    assert visited >= 8
-    for _ in range(2):
-        wolff_reference(ref, 4, add, beta, h, st_ref)
-    assert np.array_equal(spins, ref)
-
-
-def test_observables_kernel_matches_reference():
-    s = random_spins(7, 8)
-    e, m = K.lattice_observables(s, 0.7, 0.2)
-    assert e == pytest.approx(energy_reference(s, 0.7, 0.2))
-    assert m == pytest.approx(s.mean())
-
-
-def test_flip_thresholds_validate():
-    with pytest.raises(ValueError, match="rule"):
-        K.flip_thresholds(1.0, 1.0, 0.0, "glauber")
-    with pytest.raises(ValueError, match="beta"):
-        K.flip_thresholds(float("nan"), 1.0, 0.0, "metropolis")
-    with pytest.raises(ValueError, match="J"):
-        K.wolff_add_threshold(1.0, -1.0)
 
 
 # --------------------------------------------------------------------------- detailed balance (3×3)
@@ -343,30 +209,57 @@ def test_save_load_round_trip_and_same_continuation(tmp_path):
         r.load_state(bad)
 
 
-def test_sweep_experiment_small_cancel_and_validation():
-    out = ising_sweep.run(dict(L=8, n_T=3, n_equilibrate=20, n_measure=50, seeds=2, T_min=1.5, T_max=3.0))
-    for key in ("T", "E", "C", "M", "absM", "chi", "E_std", "chi_std"):
-        assert out[key].shape == (3,)
-    assert out["onsager_M"].shape[0] == 2 and out["onsager_E"].shape[0] == 2
-    calls = []
-
-    def cancel(fraction, message=""):
-        calls.append(fraction)
-        return len(calls) < 2
-    with pytest.raises(Cancelled):
-        ising_sweep.run(dict(L=8, n_T=5, n_equilibrate=5, n_measure=5, seeds=1), cancel)
-    with pytest.raises(ValueError, match="T_min"):
-        ising_sweep.run(dict(T_min=-1.0))
-    with pytest.raises(ValueError, match="algorithm"):
-        ising_sweep.run(dict(algorithm="x"))
-    with pytest.raises(ValueError, match="bogus"):
-        ising_sweep.run(dict(bogus=1))
-    assert [e.name for e in IsingModel.experiments()] == ["ising-sweep"]
-
-
-def test_cli_runs_model_and_experiment(capsys):
+def test_cli_runs_model():
     from engine.cli import main
     assert main(["run", "ising", "L=16", "--steps", "3", "--quiet"]) == 0
-    assert main(["run", "ising-sweep", "L=8", "n_T=2", "n_equilibrate=5", "n_measure=5", "seeds=1",
-                 "--quiet"]) == 0
-    assert "onsager_M" in capsys.readouterr().out
+
+
+SESSIONS = Path(__file__).resolve().parents[3] / "data" / "sessions_0.1.0"
+
+
+@pytest.mark.parametrize("name, digest", [
+    ("ising", "2a24bc1d12cd2dc1633b514bd68bfaf5c69f40376e3b7926d981e241838084e7"),
+    ("ising-algorithm_wolff", "43ba06330787026fffe37f83ee91a0f619a0e4e4acaec907b007434b11a6b9e9"),
+])
+def test_a_session_saved_by_0_1_0_steps_to_the_same_spins_as_then(name, digest):
+    """The kernels' generator moved to engine/kernels/random.py but stayed xoshiro256**, so a saved
+    run goes on bit for bit. The digests (spins and energies after 5 more sweeps) were computed
+    with hebbgui 0.1.0."""
+    m = io.load(SESSIONS / f"{name}.npz")
+    m.step(5)
+    snap = m.snapshot().data
+    got = hashlib.sha256(np.ascontiguousarray(snap["spins"], np.int8).tobytes()
+                         + np.ascontiguousarray(snap["energy"], np.float64).tobytes()).hexdigest()
+    assert got == digest
+
+
+def test_load_state_refuses_bad_entries_and_keeps_the_model():
+    m = IsingModel({"L": 8}, seed=0)
+    m.step(4)
+    good = m.state()
+    for key, value, words in [
+            ("kernel_rng", np.zeros(4, np.uint64), "kernel_rng.*all zeros"),
+            ("kernel_rng", np.ones(3, np.uint64), "kernel_rng"),
+            ("sweeps", np.array(-1), "sweeps"),
+            ("sweeps", np.array(1.5), "sweeps"),
+            ("window_start", np.array(5), r"window_start.*\[0, 4\]"),
+            ("wolff_clusters_per_sweep", np.array(65), "wolff_clusters_per_sweep"),
+            ("spins", np.full((8, 8), 2, np.int8), "spins"),
+            ("pattern", np.ones((7, 8), np.int8), "pattern"),
+            ("magnetization_history", np.zeros(3), "magnetization_history"),
+            ("energy_history", np.array([0.0, np.nan, 0.0, 0.0]), "energy_history")]:
+        bad = dict(good)
+        bad[key] = value
+        with pytest.raises(ValueError, match=words):
+            m.load_state(bad)
+        after = m.state()
+        assert all(np.array_equal(after[k], good[k]) for k in good), key
+
+
+def test_set_couplings_checks_everything_before_changing_anything():
+    lat = Ising(L=8, T=2.0, J=1.0, algorithm="wolff", seed=0)
+    with pytest.raises(ValueError, match="wolff"):
+        lat.set_couplings(T=3.0, J=-1.0, h=0.0, algorithm="wolff")
+    assert (lat.T, lat.J, lat.algorithm) == (2.0, 1.0, "wolff")
+    lat.set_couplings(T=3.0, J=-1.0, h=0.5, algorithm="checkerboard")  # J < 0 and leaving Wolff at once
+    assert (lat.T, lat.J, lat.h, lat.algorithm) == (3.0, -1.0, 0.5, "checkerboard")
