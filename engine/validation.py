@@ -273,3 +273,19 @@ def check_pcg64_words(name: str, words: Any) -> list[int]:
     if w[4] not in (0, 1):
         raise ValueError(f"{name}: has_uint32 must be 0 or 1, got {w[4]}")
     return w
+
+
+# --- added by hopfield
+def check_buffer(name: str, value: Any, shape: tuple, dtype: Any) -> np.ndarray:
+    """An array a kernel updates in place: exactly ``dtype`` and ``shape``, C-contiguous, writeable.
+
+    Returns ``value`` itself (never a copy: the caller keeps the result in it).
+    """
+    ok = (isinstance(value, np.ndarray) and value.dtype == np.dtype(dtype) and value.shape == tuple(shape)
+          and value.flags.c_contiguous and value.flags.writeable)
+    if not ok:
+        got = (f"{value.dtype} {value.shape}" + ("" if value.flags.writeable else " read-only")
+               if isinstance(value, np.ndarray) else type(value).__name__)
+        raise ValueError(f"{name} must be a writeable C-contiguous {np.dtype(dtype)} array of shape "
+                         f"{tuple(shape)} (it is updated in place), got {got}")
+    return value
