@@ -307,7 +307,7 @@ class Hopfield:
         return ok if batched else bool(ok[0])
 
     # -- recall --------------------------------------------------------------------
-    def _probe_seeds(self, seed, count: int) -> np.ndarray:
+    def _generator_states(self, seed, count: int) -> np.ndarray:
         """One generator state per probe (count, 4): from one seed (consecutive streams) or one seed each."""
         if seed is None:
             return R.seed_states(int(self._rng.integers(0, _MAX_SEED)), count)
@@ -342,7 +342,7 @@ class Hopfield:
         stop = check_bool("stop_at_fixed_point", stop_at_fixed_point)
         if seed is not None and not isinstance(seed, (int, np.integer)):
             raise ValueError(f"seed must be None or a non-negative integer, got {seed!r}")
-        return self._dynamics(state, field, mode_code, temperature, n_sweeps, stop, self._probe_seeds(seed, 1)[0],
+        return self._dynamics(state, field, mode_code, temperature, n_sweeps, stop, self._generator_states(seed, 1)[0],
                               check_bool("record", record))
 
     def _dynamics(self, state, field, mode_code, temperature, n_sweeps, stop, rng_state, record) -> Sweeps:
@@ -369,7 +369,7 @@ class Hopfield:
         mode_code, temperature = _check_dynamics(mode, temperature)
         max_sweeps = check_int("max_sweeps", max_sweeps, 1)
         states, batched = _as_units("probe", probe, self._n, self._coding, allow_batch=True)
-        rng_states = self._probe_seeds(seed, states.shape[0])
+        rng_states = self._generator_states(seed, states.shape[0])
         if not batched:
             state = states[0]
             self._dynamics(state, self.local_field(state), mode_code, temperature, max_sweeps, True, rng_states[0],
