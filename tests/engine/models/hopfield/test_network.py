@@ -492,3 +492,19 @@ def test_local_field_is_summed_as_recall_sums_it():
     assert h.shape == (3, 70) and np.array_equal(h[1], net.local_field(states[1]))
     assert np.allclose(h, states @ net.weights, rtol=0, atol=1e-12)
     assert np.array_equal(net.is_fixed_point(states, field=h), net.is_fixed_point(states))
+
+
+def test_batch_with_one_seed_gives_each_probe_its_own_stream():
+    """recall(probes, seed=s) draws consecutive streams from s (kernels.random.seed_states): the first
+    probe ends as recall(probes[0], seed=s), and a longer batch does not change the first probes."""
+    rng = np.random.default_rng(15)
+    x = np.where(rng.random((8, 90)) < 0.5, 1, -1).astype(np.int8)
+    net = Hopfield(90)
+    net.store(x)
+    probes = np.where(rng.random((6, 90)) < 0.5, 1, -1).astype(np.int8)
+    for mode, temperature in (("async", 0.0), ("glauber", 0.6)):
+        batch = net.recall(probes, mode=mode, temperature=temperature, max_sweeps=20, seed=11)
+        assert np.array_equal(batch[0], net.recall(probes[0], mode=mode, temperature=temperature,
+                                                   max_sweeps=20, seed=11))
+        assert np.array_equal(batch[:4], net.recall(probes[:4], mode=mode, temperature=temperature,
+                                                    max_sweeps=20, seed=11))
