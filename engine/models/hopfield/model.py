@@ -29,7 +29,7 @@ DEMO_NOISE = 0.2
 _OVERLAP_LABELS = tuple(f"pattern {k + 1}" for k in range(256))
 
 
-RECORD_CHUNK = 4096  # sweeps per kernel call inside one step(n)
+RECORD_CHUNK = 4096  # sweeps per Hopfield.sweep call inside one step(n)
 MAX_REPEAT_RECORDS = 16
 
 
@@ -82,8 +82,6 @@ class HopfieldModel(Model):
     def __init__(self, params=None, *, seed: int | None = None):
         super().__init__(params, seed=seed)
         self.net = self._new_net_with_demo()
-        self._energy = History()
-        self._overlap = History(width=self.net.n_patterns)
         self._weights_copy: np.ndarray | None = None
         self._patterns_copy: np.ndarray | None = None
         self._new_probe_from_rng()
