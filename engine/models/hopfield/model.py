@@ -265,25 +265,26 @@ class HopfieldModel(Model):
                 remaining -= done
                 if done == 0:  # cannot happen for a working kernel; never spin forever
                     break
-            self._append_records(energies[1:], overlaps[1:], counted - done)
+            self._append_records(energies, overlaps, counted - done)
             self._sweeps_since_probe += counted
             self.t += counted
 
     def _append_records(self, energies: np.ndarray, overlaps: np.ndarray, repeats: int) -> None:
-        """Append per-sweep records, then ``repeats`` copies of the last one (sweeps at a fixed point)."""
+        """Append a sweep's records after the first (the state it started from, recorded already), then
+        ``repeats`` copies of the last one (sweeps at a fixed point)."""
         cap = self._energy.cap
-        skip = max(0, len(energies) + repeats - cap)  # records the cap would drop at once
-        for k in range(min(skip, len(energies)), len(energies)):
+        n_new = len(energies) - 1
+        skip = max(0, n_new + repeats - cap)  # records the cap would drop at once
+        for k in range(1 + min(skip, n_new), len(energies)):
             self._energy.append(float(energies[k]))
             self._overlap.append(overlaps[k].copy())
         if repeats:
-            last_e = self._energy_now()
-            last_m = self.net.overlap(self._state)
-            # Sweeps at a fixed point repeat one record; a long run at full speed adds at most
-            # MAX_REPEAT_RECORDS of them per step so a frame stays cheap (the curve is flat there).
+            # Sweeps at a fixed point repeat the last record (the current state); a long run at full
+            # speed adds at most MAX_REPEAT_RECORDS of them per step so a frame stays cheap (the curve
+            # is flat there).
             for _ in range(min(repeats, cap, MAX_REPEAT_RECORDS)):
-                self._energy.append(last_e)
-                self._overlap.append(last_m.copy())
+                self._energy.append(float(energies[-1]))
+                self._overlap.append(overlaps[-1].copy())
 
     def snapshot(self) -> Snapshot:
         """State image, weights, energy/overlap histories, pattern thumbnails and scalars (copies)."""
