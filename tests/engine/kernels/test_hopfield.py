@@ -217,8 +217,9 @@ def test_run_batch_equals_single_runs():
         converged = np.zeros(9, dtype=np.bool_)
         r = np.empty(n)
         K.compute_row_sums(w, r)
+        rng_states = seeds.copy()
         K.run_batch(w, r, batch, u, np.int8(1), np.int8(-1), mode, temperature, 25,
-                    seeds.copy(), n_sweeps, converged)
+                    rng_states, n_sweeps, converged)
         for b in range(9):
             s = probes[b].copy()
             h = np.empty(n)
@@ -227,6 +228,7 @@ def test_run_batch_equals_single_runs():
             done, stable = K.run_dynamics(w, s, h, u, np.int8(1), np.int8(-1), mode, temperature, 25, True, rs,
                                           np.zeros((0, n), np.int8), np.zeros(0), np.zeros((0, 0)))
             assert np.array_equal(batch[b], s) and n_sweeps[b] == done and converged[b] == stable
+            assert np.array_equal(rng_states[b], rs)  # each probe's generator advanced as a single run's
 
 
 def storkey_reference(w, patterns):
