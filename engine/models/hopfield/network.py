@@ -146,10 +146,8 @@ class Hopfield:
     def _checked_thresholds(self, value) -> np.ndarray:
         if value is None:
             return np.zeros(self._n, dtype=np.float64)
-        if np.ndim(value) == 0 and not isinstance(value, (bool, np.bool_)):
+        if np.ndim(value) == 0:  # one number for every unit (check_float refuses bools and text)
             return np.full(self._n, check_float("thresholds", value), dtype=np.float64)
-        if isinstance(value, (bool, np.bool_)):
-            raise ValueError(f"thresholds must be None, a number or an array of {self._n} numbers, got {value!r}")
         return check_array("thresholds", value, shape=(self._n,), copy=True)
 
     @property
