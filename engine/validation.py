@@ -299,3 +299,17 @@ def check_grid_shape(name: str, shape: Any, hi: int | None = None) -> tuple[int,
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a pair (rows, cols), got {shape!r}") from None
     return check_int(f"{name} rows", rows, 1, hi), check_int(f"{name} cols", cols, 1, hi)
+# --- added by hopfield
+def check_buffer(name: str, value: Any, shape: tuple, dtype: Any) -> np.ndarray:
+    """An array a kernel updates in place: exactly ``dtype`` and ``shape``, C-contiguous, writeable.
+
+    Returns ``value`` itself (never a copy: the caller keeps the result in it).
+    """
+    ok = (isinstance(value, np.ndarray) and value.dtype == np.dtype(dtype) and value.shape == tuple(shape)
+          and value.flags.c_contiguous and value.flags.writeable)
+    if not ok:
+        got = (f"{value.dtype} {value.shape}" + ("" if value.flags.writeable else " read-only")
+               if isinstance(value, np.ndarray) else type(value).__name__)
+        raise ValueError(f"{name} must be a writeable C-contiguous {np.dtype(dtype)} array of shape "
+                         f"{tuple(shape)} (it is updated in place), got {got}")
+    return value

@@ -10,9 +10,10 @@ Conventions shared by every kernel here:
   * ``field`` (N,) float64 is the local field h = W s, kept incrementally: changing unit i
     by δ adds δ·W[i, :] (W is symmetric, so the row is the column), an O(N) update instead
     of an O(N²) recomputation, so sweeps near a fixed point cost O(N);
-  * random numbers come from a xorshift64* generator whose one-word state (a uint64 array
-    of length 1) is passed in, so a run is reproducible from its seed and the numpy
-    references in the tests can replay the same stream.
+  * random numbers come from engine.kernels.random (xoshiro256**): the caller passes a
+    uint64[4] state that the kernels advance in place, so a run is reproducible from its seed
+    and the numpy references in the tests replay the same stream with the ``*_reference``
+    functions.
 """
 from __future__ import annotations
 
@@ -20,65 +21,13 @@ import numpy as np
 from numba import njit, prange
 
 from engine.kernels import JIT
+from engine.kernels.random import below, shuffle, uniform
 
 MODE_ASYNC = 0    # random permutation each sweep, deterministic threshold rule
 MODE_SYNC = 1     # all units at once from the same fields
 MODE_ENERGY = 2   # N random site picks per sweep (with replacement), flip when ΔE < 0
 MODE_GLAUBER = 3  # random permutation each sweep, heat-bath update at temperature T
 MODES = {"async": MODE_ASYNC, "sync": MODE_SYNC, "energy": MODE_ENERGY, "glauber": MODE_GLAUBER}
-
-_SHIFT_A = np.uint64(12)
-_SHIFT_B = np.uint64(25)
-_SHIFT_C = np.uint64(27)
-_MULTIPLIER = np.uint64(0x2545F4914F6CDD1D)
-_MANTISSA_SHIFT = np.uint64(11)
-_SHIFT_32 = np.uint64(32)
-_TWO_POW_MINUS_53 = 1.0 / 9007199254740992.0
-_MASK64 = (1 << 64) - 1
-
-
-def seed_to_rng_state(seed: int) -> np.uint64:
-    """A non-zero xorshift64* state from any integer seed (splitmix64 mixing, done in Python)."""
-    z = (int(seed) + 0x9E3779B97F4A7C15) & _MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-    z ^= z >> 31
-    return np.uint64(z if z != 0 else 0x9E3779B97F4A7C15)  # xorshift must never start at 0
-
-
-@njit(**JIT)
-def rng_next(rng_state):
-    """Advance the xorshift64* state (uint64[1]) and return the next 64-bit output."""
-    x = rng_state[0]
-    x ^= x >> _SHIFT_A
-    x ^= x << _SHIFT_B
-    x ^= x >> _SHIFT_C
-    rng_state[0] = x
-    return x * _MULTIPLIER
-
-
-@njit(**JIT)
-def rng_uniform(rng_state):
-    """A float64 in [0, 1) from the top 53 bits of the next output."""
-    return np.float64(rng_next(rng_state) >> _MANTISSA_SHIFT) * _TWO_POW_MINUS_53
-
-
-@njit(**JIT)
-def rng_below(rng_state, n):
-    """An integer in [0, n < 2^32): the top 32 bits scaled by n (Lemire's multiply-shift, no
-    division; the bias, n/2^32, is far below anything a sweep can show)."""
-    return np.int64(((rng_next(rng_state) >> _SHIFT_32) * np.uint64(n)) >> _SHIFT_32)
-
-
-@njit(**JIT)
-def shuffle_in_place(order, rng_state):
-    """Fisher–Yates shuffle of an int64 array with the passed-in generator."""
-    for k in range(order.shape[0] - 1, 0, -1):
-        j = rng_below(rng_state, k + 1)
-        tmp = order[k]
-        order[k] = order[j]
-        order[j] = tmp
-
 
 @njit(**JIT)
 def compute_row_sums(weights, out):
@@ -194,7 +143,7 @@ def run_dynamics(weights, state, field, thresholds, up, down, mode, temperature,
     done = 0
     for _sweep in range(max_sweeps):
         if mode == MODE_ASYNC or (mode == MODE_GLAUBER and temperature == 0.0):
-            shuffle_in_place(order, rng_state)
+            shuffle(order, rng_state)
             for k in range(n):
                 i = order[k]
                 d = field[i] - thresholds[i]
@@ -206,17 +155,17 @@ def run_dynamics(weights, state, field, thresholds, up, down, mode, temperature,
                         _set_unit(weights, state, field, i, down)
         elif mode == MODE_ENERGY:
             for _k in range(n):
-                i = rng_below(rng_state, n)
+                i = below(rng_state, n)
                 new_value = down if state[i] == up else up
                 delta_e = -(np.float64(new_value) - np.float64(state[i])) * (field[i] - thresholds[i])
                 if delta_e < 0.0:
                     _set_unit(weights, state, field, i, new_value)
         elif mode == MODE_GLAUBER:
-            shuffle_in_place(order, rng_state)
+            shuffle(order, rng_state)
             for k in range(n):
                 i = order[k]
                 p_up = 1.0 / (1.0 + np.exp(-gap * (field[i] - thresholds[i]) / temperature))
-                new_value = up if rng_uniform(rng_state) < p_up else down
+                new_value = up if uniform(rng_state) < p_up else down
                 if new_value != state[i]:
                     _set_unit(weights, state, field, i, new_value)
         else:  # MODE_SYNC: every unit reads the fields of the same old state
@@ -245,21 +194,23 @@ def run_batch(weights, row_sums, states, thresholds, up, down, mode, temperature
               n_sweeps_out, converged_out):
     """Recall every row of ``states`` (B, N) in place, in parallel over probes.
 
-    Probe b uses its own generator state ``rng_states[b]``, so row b ends exactly as a single
-    ``run_dynamics`` call with that state would leave it.
+    Probe b draws from its own generator state ``rng_states[b]`` ((B, 4) uint64, advanced in
+    place), so row b ends exactly as a single ``run_dynamics`` call with that state would leave it.
     """
     n = states.shape[1]
     no_patterns = np.zeros((0, n), dtype=np.int8)
     no_energies = np.zeros(0, dtype=np.float64)
     no_overlaps = np.zeros((0, 0), dtype=np.float64)
     for b in prange(states.shape[0]):
-        rng_state = np.empty(1, dtype=np.uint64)
-        rng_state[0] = rng_states[b]
+        # a private copy: rows of rng_states share cache lines, and threads writing them on every
+        # draw would slow each other down (false sharing); written back when the probe is done
+        rng_state = rng_states[b].copy()
         field = np.empty(n, dtype=np.float64)
         state = states[b]
         compute_local_field(weights, row_sums, state, up, down, field)
         done, stable = run_dynamics(weights, state, field, thresholds, up, down, mode, temperature,
                                     max_sweeps, True, rng_state, no_patterns, no_energies, no_overlaps)
+        rng_states[b] = rng_state
         n_sweeps_out[b] = done
         converged_out[b] = stable
 

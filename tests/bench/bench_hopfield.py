@@ -14,6 +14,7 @@ from common import row
 
 from engine import Hopfield
 from engine.kernels import hopfield as K
+from engine.kernels import random as R
 
 N = 784
 N_STORED = 10
@@ -160,7 +161,7 @@ def bench_async_sweep(quick=False):
     pool = random_patterns(rng, n_pool)
     fields = pool.astype(np.float64) @ w
     state, field = np.empty(N, np.int8), np.empty(N)
-    rng_state = np.array([K.seed_to_rng_state(1)], dtype=np.uint64)
+    rng_state = R.seed_state(1)
     flips = np.zeros(n_pool, dtype=np.int64)
     first_sweeps = _first_sweeps_driver()
     run = lambda: first_sweeps(w, u, pool, fields, state, field, rng_state, flips)  # noqa: E731

@@ -420,3 +420,91 @@ def test_too_large_network_is_refused_with_the_memory_needed():
     with pytest.raises(ValueError, match=r"n_neurons=10000000 needs 800000\.0 GB"):
         Hopfield(10_000_000)
     check_weight_memory(784)  # a normal size passes
+
+
+# --------------------------------------------------------------------------- the public entry points the GUI model uses
+def test_sweep_advances_state_and_field_in_place_like_run():
+    rng = np.random.default_rng(13)
+    x = np.where(rng.random((4, 80)) < 0.5, 1, -1).astype(np.int8)
+    net = Hopfield(80, "storkey")
+    net.store(x)
+    probe = x[2] * np.where(rng.random(80) < 0.2, -1, 1).astype(np.int8)
+    for mode, temperature in (("async", 0.0), ("sync", 0.0), ("energy", 0.0), ("glauber", 0.4)):
+        state = probe.copy()
+        field = net.local_field(state)
+        done = net.sweep(state, field, 12, mode=mode, temperature=temperature, seed=5, record=True)
+        ref = net.run(probe, mode=mode, temperature=temperature, max_sweeps=12, seed=5)
+        assert np.array_equal(state, ref.state) and done.n_sweeps == ref.n_sweeps
+        assert done.fixed_point == ref.converged == net.is_fixed_point(state)
+        assert np.array_equal(done.energies, ref.energies) and np.array_equal(done.overlaps, ref.overlaps)
+        assert np.allclose(field, net.weights @ state, rtol=0, atol=1e-9)  # the field was kept up to date
+        assert net.energy(state, field=field) == pytest.approx(net.energy(state), abs=1e-9)
+    # without records, and going on: the state carries over, the records are empty
+    quiet = net.sweep(state, field, 3, seed=1)
+    assert quiet.energies.shape == (0,) and quiet.overlaps.shape == (0, 4)
+
+
+def test_sweep_refuses_what_it_cannot_update_in_place():
+    net = make_net()
+    good_state, good_field = np.ones(6, dtype=np.int8), np.zeros(6)
+    read_only = np.ones(6, dtype=np.int8)
+    read_only.flags.writeable = False
+    for state, field, name in ((np.ones(6), good_field, "state"), (np.ones(5, np.int8), good_field, "state"),
+                               (read_only, good_field, "state"), (np.full(6, 2, np.int8), good_field, "state"),
+                               (good_state, np.zeros(6, np.float32), "field"), (good_state, [0.0] * 6, "field")):
+        with pytest.raises(ValueError, match=name):
+            net.sweep(state, field, 1)
+    for kwargs, name in (({"mode": "x"}, "mode"), ({"temperature": -1}, "temperature"), ({"seed": 1.5}, "seed"),
+                         ({"record": "yes"}, "record")):
+        with pytest.raises(ValueError, match=name):
+            net.sweep(good_state, good_field, 1, **kwargs)
+    with pytest.raises(ValueError, match="n_sweeps"):
+        net.sweep(good_state, good_field, 0)
+
+
+def test_bipolar_patterns_coding_conversions_and_set_memory():
+    net = Hopfield(9, coding="binary")
+    net.store([T, U])
+    view = net.bipolar_patterns
+    assert view.dtype == np.int8 and view.tolist() == bip([T, U]).tolist()
+    with pytest.raises(ValueError):
+        view[0, 0] = 1  # read-only: the network's memory changes only through store/clear/set_memory
+    assert net.state_dtype == np.uint8 and net.from_bipolar(bip(T)).tolist() == T
+    assert net.to_bipolar(np.array(T, np.uint8)).tolist() == bip(T).tolist()
+    other = Hopfield(9, "storkey", coding="binary")
+    other.set_memory(net.bipolar_patterns, net.weights)
+    assert np.array_equal(other.weights, net.weights) and np.array_equal(other.patterns, net.patterns)
+    asym = net.weights.copy()
+    asym[0, 1] += 1
+    for pats, w, name in ((bip([T]), asym, "symmetric"), (np.array([T]), net.weights, "patterns"),
+                          (bip([T]), np.zeros((8, 8)), "weights")):
+        with pytest.raises(ValueError, match=name):
+            other.set_memory(pats, w)
+
+
+def test_local_field_is_summed_as_recall_sums_it():
+    rng = np.random.default_rng(14)
+    x = np.where(rng.random((5, 70)) < 0.5, 1, -1).astype(np.int8)
+    net = Hopfield(70, "pseudoinverse")
+    net.store(x)
+    states = np.where(rng.random((3, 70)) < 0.7, 1, -1).astype(np.int8)
+    h = net.local_field(states)
+    assert h.shape == (3, 70) and np.array_equal(h[1], net.local_field(states[1]))
+    assert np.allclose(h, states @ net.weights, rtol=0, atol=1e-12)
+    assert np.array_equal(net.is_fixed_point(states, field=h), net.is_fixed_point(states))
+
+
+def test_batch_with_one_seed_gives_each_probe_its_own_stream():
+    """recall(probes, seed=s) draws consecutive streams from s (kernels.random.seed_states): the first
+    probe ends as recall(probes[0], seed=s), and a longer batch does not change the first probes."""
+    rng = np.random.default_rng(15)
+    x = np.where(rng.random((8, 90)) < 0.5, 1, -1).astype(np.int8)
+    net = Hopfield(90)
+    net.store(x)
+    probes = np.where(rng.random((6, 90)) < 0.5, 1, -1).astype(np.int8)
+    for mode, temperature in (("async", 0.0), ("glauber", 0.6)):
+        batch = net.recall(probes, mode=mode, temperature=temperature, max_sweeps=20, seed=11)
+        assert np.array_equal(batch[0], net.recall(probes[0], mode=mode, temperature=temperature,
+                                                   max_sweeps=20, seed=11))
+        assert np.array_equal(batch[:4], net.recall(probes[:4], mode=mode, temperature=temperature,
+                                                    max_sweeps=20, seed=11))

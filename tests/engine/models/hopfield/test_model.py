@@ -1,5 +1,5 @@
 """HopfieldModel (the GUI's model): demo state, views, live parameters, GUI methods,
-save/load round-trips, and the hopfield-capacity experiment."""
+save/load round-trips."""
 import subprocess
 import sys
 
@@ -7,8 +7,6 @@ import numpy as np
 import pytest
 
 from engine import Hopfield, io, registry
-from engine.experiments.capacity import ALPHA_C, run_capacity
-from engine.model import Cancelled
 from engine.models.hopfield import HopfieldModel, demo_letters
 
 
@@ -262,42 +260,42 @@ def test_cli_runs_the_model(tmp_path, capsys):
     assert io.load(tmp_path / "m.npz").t == 5
 
 
-# --------------------------------------------------------------------------- capacity experiment
-SMALL = {"n_neurons": 60, "p_max": 24, "p_step": 4, "n_seeds": 2, "max_sweeps": 20}
+def test_pattern_editor_protocol():
+    """engine.model.Model.pattern_editor: pattern_shape, set_patterns (k, rows·cols), set_probe, and the
+    stored set in the snapshot under patterns_key as (k, rows, cols)."""
+    assert HopfieldModel.pattern_editor and HopfieldModel.patterns_key == "patterns"
+    model = HopfieldModel({"rows": 5, "cols": 8}, seed=0)
+    assert model.pattern_shape == (5, 8)
+    rng = np.random.default_rng(1)
+    stored = (rng.random((2, 40)) < 0.5).astype(np.uint8)
+    model.set_patterns(stored)
+    shown = model.snapshot().data[HopfieldModel.patterns_key]
+    assert shown.shape == (2, 5, 8) and np.array_equal(np.where(shown > 0, 1, 0).reshape(2, 40), stored)
+    model.set_probe(stored[1].reshape(5, 8))
+    assert np.array_equal(model.snapshot().data["state"] > 0, stored[1].reshape(5, 8) > 0)
 
 
-def test_capacity_experiment_results():
-    (exp,) = HopfieldModel.experiments()
-    assert exp.name == "hopfield-capacity" and exp.defaults["n_neurons"] == 200
-    calls = []
-    result = exp.run(SMALL, lambda f, m: calls.append(f) is None)
-    assert calls[0] == 0.0 and calls[-1] == 1.0
-    assert np.allclose(result["load"], np.arange(4, 25, 4) / 60)
-    assert result["theory"].shape == (2, 5) and result["theory"][0, 0] == ALPHA_C
-    assert result["alpha_error_free"] == pytest.approx(1 / (2 * np.log(60)))
-    for rule in ("hebbian", "storkey", "pseudoinverse"):
-        r = result[f"retrieval_{rule}"]
-        assert r.shape == (6,) and np.all((0 <= r) & (r <= 1))
-        assert r[0] == 1.0  # 4 patterns in 60 units: all retrieved
-    assert np.all(result["stable_pseudoinverse"] == 1.0)
-    assert result["retrieval_hebbian"][-1] < result["retrieval_storkey"][-1]  # P/N = 0.4
-    for view in exp.views:
-        assert view.key in result and view.x_key in result and view.theory in result
-        assert all(k in result for k in view.series)
-    assert np.array_equal(run_capacity(SMALL)["retrieval_hebbian"], result["retrieval_hebbian"])
+def test_views_are_filled_by_every_instance():
+    for model in (HopfieldModel(seed=0), HopfieldModel({"rows": 4, "cols": 9, "coding": "binary"}, seed=1)):
+        for patterns in (None, []):
+            if patterns is not None:
+                model.set_patterns(patterns)
+            data = model.snapshot().data
+            for view in model.views():
+                assert view.key in data, view.key
 
 
-def test_capacity_experiment_cancel_and_bad_settings():
-    with pytest.raises(Cancelled):
-        run_capacity(SMALL, lambda f, m: f < 0.3)
-    for bad, name in (({"n_neurons": 1}, "n_neurons"), ({"p_step": 0}, "p_step"),
-                      ({"flip_fraction": 1.5}, "flip_fraction"), ({"mode": "x"}, "mode"), ({"rules": 1}, "rules")):
-        with pytest.raises(ValueError, match=name):
-            run_capacity(bad)
+def test_uses_only_the_public_api_of_the_network():
+    """HopfieldModel drives Hopfield through its public API: no ``net._…`` and no kernel import."""
+    import inspect
+    from engine.models.hopfield import model as module
+    source = inspect.getsource(module)
+    assert "net._" not in source and "engine.kernels" not in source
 
 
-def test_engine_hopfield_imports_no_qt():
-    code = ("import sys, engine.models.hopfield, engine.experiments.capacity; "
-            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'hebbgui'))]; "
-            "sys.exit(1 if bad else 0)")
-    assert subprocess.run([sys.executable, "-c", code], cwd=".").returncode == 0
+def test_engine_hopfield_imports_no_qt_and_no_experiments():
+    code = ("import sys, engine.models.hopfield; "
+            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'hebbgui', 'engine.experiments'))]; "
+            "sys.exit(str(bad) if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=".", capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

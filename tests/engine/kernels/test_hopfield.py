@@ -1,7 +1,7 @@
 """The numba kernels of engine/kernels/hopfield.py against plain numpy/Python references.
 
-The references replay the kernels' xorshift64* stream in pure Python integers, so the
-states, sweep counts and overlaps must agree exactly; energies (summed in a different
+The references replay the kernels' xoshiro256** stream (engine.kernels.random's
+``*_reference`` functions), so the states, sweep counts and overlaps must agree exactly; energies (summed in a different
 order) to 1e-12.
 """
 import math
@@ -10,34 +10,22 @@ import numpy as np
 import pytest
 
 from engine.kernels import hopfield as K
-
-M64 = (1 << 64) - 1
-
+from engine.kernels import random as R
 
 class ReferenceRng:
-    """xorshift64* in Python integers (the same stream as the kernels' rng_next)."""
+    """The kernels' xoshiro256** stream, replayed with engine.kernels.random's plain-Python references."""
 
     def __init__(self, state):
-        self.x = int(state)
-
-    def next(self):
-        x = self.x
-        x ^= x >> 12
-        x ^= (x << 25) & M64
-        x ^= x >> 27
-        self.x = x
-        return (x * 0x2545F4914F6CDD1D) & M64
+        self.state = np.array(state, dtype=np.uint64, copy=True)
 
     def uniform(self):
-        return (self.next() >> 11) * 2.0 ** -53
+        return R.uniform_reference(self.state)
 
     def below(self, n):
-        return ((self.next() >> 32) * n) >> 32
+        return R.below_reference(self.state, n)
 
     def shuffle(self, order):
-        for k in range(len(order) - 1, 0, -1):
-            j = self.below(k + 1)
-            order[k], order[j] = order[j], order[k]
+        R.shuffle_reference(order, self.state)
 
 
 def reference_row_sums(w):
@@ -145,25 +133,6 @@ def random_net(n, p, seed, *, scale=True, thresholds=0.0):
     return w, x, u, rng
 
 
-def test_rng_matches_reference_stream():
-    state = np.array([K.seed_to_rng_state(123)], dtype=np.uint64)
-    ref = ReferenceRng(state[0])
-    assert [int(K.rng_next(state)) for _ in range(50)] == [ref.next() for _ in range(50)]
-    assert K.rng_uniform(state) == ref.uniform()
-    assert K.rng_below(state, 37) == ref.below(37)
-    order = np.arange(20)
-    K.shuffle_in_place(order, state)
-    ref_order = list(range(20))
-    ref.shuffle(ref_order)
-    assert order.tolist() == ref_order
-    assert sorted(order.tolist()) == list(range(20))
-
-
-def test_seed_to_rng_state_is_nonzero_and_distinct():
-    states = {int(K.seed_to_rng_state(s)) for s in range(1000)}
-    assert len(states) == 1000 and 0 not in states
-
-
 def test_local_field_matches_reference_bitwise_and_matvec():
     w, x, _u, rng = random_net(97, 7, 1)
     r = np.empty(97)
@@ -192,12 +161,12 @@ def test_run_dynamics_matches_reference_exactly(mode, coding):
     for trial in range(3):
         s0 = np.where(rng.random(n) < 0.5, up, down).astype(np.int8)
         h0 = reference_field(w, s0, up, down)
-        seed_state = K.seed_to_rng_state(10 + trial)
+        seed_state = R.seed_state(10 + trial)
         s = s0.copy()
         h = h0.copy()
         energies = np.empty(31)
         overlaps = np.empty((31, p))
-        rng_state = np.array([seed_state], dtype=np.uint64)
+        rng_state = seed_state.copy()
         done, stable = K.run_dynamics(w, s, h, u, np.int8(up), np.int8(down), mode, temperature, 30, True,
                                       rng_state, x, energies, overlaps)
         rs, rh, rdone, rstable, re, ro = reference_run(w, s0, h0, u, up, down, mode, temperature, 30, True,
@@ -215,7 +184,7 @@ def test_glauber_at_zero_temperature_is_async():
     results = []
     for mode in (K.MODE_ASYNC, K.MODE_GLAUBER):
         s, h = s0.copy(), reference_field(w, s0)
-        rs = np.array([K.seed_to_rng_state(5)], dtype=np.uint64)
+        rs = R.seed_state(5)
         K.run_dynamics(w, s, h, u, np.int8(1), np.int8(-1), mode, 0.0, 20, True, rs,
                        x, np.zeros(0), np.zeros((0, 0)))
         results.append(s)
@@ -226,7 +195,7 @@ def test_run_without_stop_keeps_sweeping_at_fixed_point():
     w, x, u, _ = random_net(40, 2, 4)
     s = x[0].copy()
     h = reference_field(w, s)
-    rs = np.array([K.seed_to_rng_state(1)], dtype=np.uint64)
+    rs = R.seed_state(1)
     e = np.empty(6)
     o = np.empty((6, 2))
     done, stable = K.run_dynamics(w, s, h, u, np.int8(1), np.int8(-1), K.MODE_ASYNC, 0.0, 5, False, rs, x, e, o)
@@ -240,7 +209,7 @@ def test_run_batch_equals_single_runs():
     n = 80
     w, x, u, rng = random_net(n, 6, 5)
     probes = np.where(rng.random((9, n)) < 0.5, 1, -1).astype(np.int8)
-    seeds = [K.seed_to_rng_state(100 + b) for b in range(9)]
+    seeds = R.seed_states(100, 9)
     for mode in (K.MODE_ASYNC, K.MODE_ENERGY, K.MODE_SYNC, K.MODE_GLAUBER):
         temperature = 0.5 if mode == K.MODE_GLAUBER else 0.0
         batch = probes.copy()
@@ -248,16 +217,18 @@ def test_run_batch_equals_single_runs():
         converged = np.zeros(9, dtype=np.bool_)
         r = np.empty(n)
         K.compute_row_sums(w, r)
+        rng_states = seeds.copy()
         K.run_batch(w, r, batch, u, np.int8(1), np.int8(-1), mode, temperature, 25,
-                    np.array(seeds, dtype=np.uint64), n_sweeps, converged)
+                    rng_states, n_sweeps, converged)
         for b in range(9):
             s = probes[b].copy()
             h = np.empty(n)
             K.compute_local_field(w, r, s, np.int8(1), np.int8(-1), h)
-            rs = np.array([seeds[b]], dtype=np.uint64)
+            rs = seeds[b].copy()
             done, stable = K.run_dynamics(w, s, h, u, np.int8(1), np.int8(-1), mode, temperature, 25, True, rs,
                                           np.zeros((0, n), np.int8), np.zeros(0), np.zeros((0, 0)))
             assert np.array_equal(batch[b], s) and n_sweeps[b] == done and converged[b] == stable
+            assert np.array_equal(rng_states[b], rs)  # each probe's generator advanced as a single run's
 
 
 def storkey_reference(w, patterns):

@@ -1,0 +1,394 @@
+"""``HopfieldModel``: the Hopfield network the GUI and the CLI run (registered as "hopfield";
+one step = one sweep). It drives a ``Hopfield`` (network.py) through its public API only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.models.hopfield.network import CODINGS, MODES, RULES, SCALES, Hopfield
+from engine.validation import check_array, check_int, state_entry, state_int
+
+
+def demo_letters(rows: int, cols: int, text: str = "TUC") -> np.ndarray:
+    """``text`` as 0/1 letter images (len, rows, cols): the largest letter size that fits, centred."""
+    from engine import datasets  # lazy: the data module is only needed to build a demo
+    side = min(rows, cols)
+    size = 3 if side < 7 else 7 * min(side // 7, 9)
+    glyphs = datasets.letters(text, size=size)
+    out = np.zeros((len(text), rows, cols), dtype=np.uint8)
+    top, left = (rows - size) // 2, (cols - size) // 2
+    out[:, top:top + size, left:left + size] = glyphs
+    return out
+
+
+DEMO_NOISE = 0.2
+_OVERLAP_LABELS = tuple(f"pattern {k + 1}" for k in range(256))
+
+
+RECORD_CHUNK = 4096  # sweeps per Hopfield.sweep call inside one step(n)
+MAX_REPEAT_RECORDS = 16
+
+
+class HopfieldModel(Model):
+    """The Hopfield network the GUI runs: stored patterns, a probe state, recall sweeps."""
+
+    name = "hopfield"
+    title = "Hopfield"
+    unit = "sweep"
+    default_rate = 2.0  # a recall takes a few sweeps: slow enough to watch it happen
+    # "max" speed in the window: a recall takes a few sweeps, and at a fixed point further sweeps
+    # change nothing, so counting millions of them a second tells a viewer nothing.
+    # (Unbounded, it used to stall the window: cheap steps are Python work that held the GIL
+    # against the GUI's painting; the engine thread now waits for the GUI instead, see worker.py.)
+    max_rate = 1000.0
+    pattern_editor = True  # pattern_shape, set_patterns, set_probe; snapshot["patterns"] is (k, rows, cols)
+
+    @dataclass(frozen=True)
+    class Params:
+        rows: int = param(7, label="Rows", min=3, max=64, step=1, live=False,
+                          help="Pattern image height (N = rows·cols units). Changing the size drops the "
+                               "stored patterns (they no longer fit) and re-makes the demo letters T, U, C.")
+        cols: int = param(7, label="Columns", min=3, max=64, step=1, live=False,
+                          help="Pattern image width (N = rows·cols units). Changing the size drops the "
+                               "stored patterns (they no longer fit) and re-makes the demo letters T, U, C.")
+        rule: str = param("hebbian", label="Learning rule", choices=RULES, group="rule",
+                          help="hebbian: w_ij = Σ_p ξ_i ξ_j; pseudoinverse: W = Xᵀ(XXᵀ)⁺X (projection onto "
+                               "the patterns); storkey: w_ij += (1/N)(ξ_iξ_j − ξ_i h_ji − h_ij ξ_j). Always "
+                               "w_ii = 0. A change re-stores the patterns at once.")
+        mode: str = param("async", label="Update", choices=MODES,
+                          help="async: units one by one in a fresh random order, s_i = sgn(h_i − U_i); "
+                               "sync: all units at once (may 2-cycle); energy: N random site picks, flip when "
+                               "ΔE < 0; glauber: P(s_i = on) = 1/(1 + exp(−Δ(h_i − U_i)/T)), Δ = 2 bipolar, 1 binary.")
+        temperature: float = param(0.0, label="Temperature T", min=0.0, max=10.0, step=0.05,
+                                   help="Noise of the glauber update (T = 0 is the deterministic rule); "
+                                        "the other modes ignore it.")
+        scale: str = param("none", label="Hebbian scale", choices=SCALES,
+                           help="1/N: w_ij = (1/N) Σ_p ξ_i ξ_j (hebbian only). Same recall at U = 0; "
+                                "changes the energy scale and how thresholds compare.")
+        coding: str = param("bipolar", label="Coding", choices=CODINGS,
+                            help="bipolar: s_i ∈ {−1, +1}; binary: s_i ∈ {0, 1} (Hopfield 1982), fields "
+                                 "h_i = Σ_j w_ij s_j on 0/1 states. Weights always use 2s − 1.")
+        threshold: float = param(0.0, label="Threshold U", min=-10.0, max=10.0, step=0.1,
+                                 help="Uniform U_i: on if h_i > U, off if h_i < U, unchanged if equal; "
+                                      "E = −½ sᵀWs + U Σ_i s_i.")
+        max_sweeps: int = param(100, label="Recall bound", min=1, max=100000, step=1,
+                                help="Sweeps after a new probe within which reaching a fixed point counts "
+                                     "as converged (and the Recall action's limit); play keeps stepping.")
+
+    def __init__(self, params=None, *, seed: int | None = None):
+        super().__init__(params, seed=seed)
+        self.net = self._new_net_with_demo()
+        self._weights_copy: np.ndarray | None = None
+        self._patterns_copy: np.ndarray | None = None
+        self._new_probe_from_rng()
+
+    def _new_net(self, n: int) -> Hopfield:
+        p = self.params
+        return Hopfield(n, p.rule, coding=p.coding, scale=p.scale, thresholds=p.threshold)
+
+    def _new_net_with_demo(self) -> Hopfield:
+        """A network of the current size storing the demo letters T, U, C."""
+        rows, cols = self.pattern_shape
+        net = self._new_net(rows * cols)
+        net.store(net.from_bipolar(2 * demo_letters(rows, cols).reshape(-1, rows * cols).astype(np.int8) - 1))
+        return net
+
+    # -- state helpers ---------------------------------------------------------------
+    @property
+    def pattern_shape(self) -> tuple[int, int]:
+        """(rows, cols) of a pattern image."""
+        return (self.params.rows, self.params.cols)
+
+    @property
+    def patterns(self) -> np.ndarray:
+        """Stored patterns (P, N) int8 ±1 (a copy)."""
+        return self.net.bipolar_patterns.copy()
+
+    @property
+    def probe_state(self) -> np.ndarray:
+        """The current state (N,) in the model's coding (a copy)."""
+        return self._state.astype(self.net.state_dtype)
+
+    def _units(self, bipolar: np.ndarray) -> np.ndarray:
+        """±1 values → the int8 units of the model's coding (the kernels' state dtype)."""
+        return self.net.from_bipolar(bipolar).astype(np.int8)
+
+    def _memory_changed(self) -> None:
+        self._weights_copy = None
+        self._patterns_copy = None
+
+    def _refresh_field(self) -> None:
+        self._field = self.net.local_field(self._state)
+
+    def _energy_now(self) -> float:
+        return self.net.energy(self._state, field=self._field)
+
+    def _is_stable(self) -> bool:
+        return self.net.is_fixed_point(self._state, field=self._field)
+
+    def _restart_histories(self) -> None:
+        self._energy = History()
+        self._overlap = History(width=self.net.n_patterns)
+        self._sweeps_since_probe = 0
+        self._sweeps_to_fixed_point = 0 if self._is_stable() else -1
+        self._energy.append(self._energy_now())
+        self._overlap.append(self.net.overlap(self._state))
+
+    def _install_state(self, units: np.ndarray) -> None:
+        self._state = np.ascontiguousarray(units, dtype=np.int8).copy()
+        self._initial_probe = self._state.copy()
+        self._refresh_field()
+        self._restart_histories()
+
+    def _new_probe_from_rng(self) -> None:
+        """The demo probe: the first stored pattern with 20 % of its units flipped (seeded)."""
+        n = self.net.n_neurons
+        if self.net.n_patterns:
+            bip = self.net.bipolar_patterns[0].copy()
+            flip = self.rng.choice(n, size=int(round(DEMO_NOISE * n)), replace=False)
+            bip[flip] = -bip[flip]
+        else:
+            bip = np.where(self.rng.random(n) < 0.5, 1, -1).astype(np.int8)
+        self._install_state(self._units(bip))
+
+    def _units_from_any(self, name: str, value: Any) -> np.ndarray:
+        """A state given as (N,) or (rows, cols), ±1 or 0/1 → int8 in the model's coding."""
+        rows, cols = self.pattern_shape
+        arr = check_array(name, value, dtype=None)
+        if arr.shape not in ((rows * cols,), (rows, cols)):
+            raise ValueError(f"{name} must have shape ({rows * cols},) or ({rows}, {cols}), got {arr.shape}")
+        return self._units(_to_bipolar_units(name, arr).reshape(-1))
+
+    # -- what the GUI calls ------------------------------------------------------------
+    def set_patterns(self, patterns) -> None:
+        """Store (P, rows·cols) or (P, rows, cols) patterns (±1 or 0/1) with the current rule; empty clears."""
+        rows, cols = self.pattern_shape
+        n = rows * cols
+        arr = check_array("patterns", patterns, dtype=None)
+        if arr.size == 0:
+            self.net.clear()
+        else:
+            if arr.ndim == 3 and arr.shape[1:] == (rows, cols):
+                arr = arr.reshape(arr.shape[0], n)
+            if arr.ndim != 2 or arr.shape[1] != n:
+                raise ValueError(f"patterns must have shape (P, {n}) or (P, {rows}, {cols}), got {arr.shape}")
+            self.net.store(self.net.from_bipolar(_to_bipolar_units("patterns", arr)))
+        self._memory_changed()
+        self._refresh_field()
+        self._restart_histories()
+
+    def set_probe(self, x) -> None:
+        """Make ``x`` ((N,) or (rows, cols), ±1 or 0/1) the current state; histories restart."""
+        self._install_state(self._units_from_any("x", x))
+
+    def paint(self, key: str, index, value: float) -> None:
+        """Set units (flat indices) of the "state" lattice: value +1 turns them on, −1 (or 0) off."""
+        if key != "state":
+            raise ValueError(f"key must be 'state' (the paintable view), got {key!r}")
+        n = self.net.n_neurons
+        idx = check_array("index", index, dtype=None)
+        if idx.ndim > 1 or not (np.issubdtype(idx.dtype, np.integer) or idx.size == 0):
+            raise ValueError(f"index must be flat integer indices (k,), got dtype {idx.dtype} shape {idx.shape}")
+        idx = idx.reshape(-1).astype(np.int64)
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise ValueError(f"index must lie in [0, {n - 1}], got values in [{idx.min()}, {idx.max()}]")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or value not in (1, -1, 0):
+            raise ValueError(f"value must be +1 (on) or −1 / 0 (off), got {value!r}")
+        new = self.net.on_value if value == 1 else self.net.off_value
+        weights = self.net.weights
+        for i in np.unique(idx):
+            if self._state[i] != new:
+                delta = float(new - self._state[i])
+                self._state[i] = new
+                self._field += delta * weights[i]
+        if self._sweeps_to_fixed_point >= 0 and not self._is_stable():
+            self._sweeps_to_fixed_point = -1
+
+    def corrupt_probe(self) -> None:
+        """Flip 20 % of the current state's units (chosen with the model's generator)."""
+        n = self.net.n_neurons
+        bip = self.net.to_bipolar(self._state)
+        flip = self.rng.choice(n, size=int(round(DEMO_NOISE * n)), replace=False)
+        bip[flip] = -bip[flip]
+        self._install_state(self._units(bip))
+
+    def restore_probe(self) -> None:
+        """Go back to the probe last set (set_probe, corrupt or reset); histories restart."""
+        self._install_state(self._initial_probe)
+
+    def recall_probe(self) -> None:
+        """Sweep until a fixed point, at most max_sweeps sweeps (glauber at T > 0: exactly max_sweeps)."""
+        self._advance(self.params.max_sweeps, stop_at_fixed_point=True)
+
+    @classmethod
+    def actions(cls) -> list[tuple[str, str, str]]:
+        """Buttons: recall to a fixed point, corrupt the state, go back to the probe."""
+        return [("recall_probe", "Recall", "Sweep until a fixed point (at most the recall bound)"),
+                ("corrupt_probe", "Corrupt 20 %", "Flip 20 % of the current state's units"),
+                ("restore_probe", "Back to probe", "Return to the probe last set")]
+
+    # -- the contract ---------------------------------------------------------------
+    def reset(self, seed: int | None = None) -> None:
+        """t = 0, fresh generator; keeps the stored patterns, new probe = first pattern + 20 % noise."""
+        super().reset(seed)
+        self._new_probe_from_rng()
+
+    def step(self, n: int = 1) -> None:
+        """n sweeps of the chosen update mode on the current state."""
+        self._advance(check_int("n", n, 1), stop_at_fixed_point=False)
+
+    def _advance(self, n: int, stop_at_fixed_point: bool) -> None:
+        p = self.params
+        deterministic = not (p.mode == "glauber" and p.temperature > 0.0)
+        # Sweeps in chunks: play may ask for millions of sweeps at a fixed point, and the per-sweep
+        # record buffers must stay small.
+        remaining = n
+        while remaining > 0:
+            m = min(remaining, RECORD_CHUNK)
+            # A deterministic rule never leaves a fixed point, so the network may stop there and the
+            # remaining sweeps repeat the last record exactly (play keeps counting them).
+            done, stable, energies, overlaps = self.net.sweep(
+                self._state, self._field, m, mode=p.mode, temperature=p.temperature, seed=self.kernel_seed(),
+                stop_at_fixed_point=True, record=True)
+            if stable and self._sweeps_to_fixed_point < 0 and self._sweeps_since_probe + done <= p.max_sweeps:
+                self._sweeps_to_fixed_point = self._sweeps_since_probe + done
+            if stable and (deterministic or stop_at_fixed_point):
+                counted = done if stop_at_fixed_point else remaining   # the rest repeat the fixed point
+                remaining = 0
+            else:
+                counted = done
+                remaining -= done
+                if done == 0:  # cannot happen for a working kernel; never spin forever
+                    break
+            self._append_records(energies, overlaps, counted - done)
+            self._sweeps_since_probe += counted
+            self.t += counted
+
+    def _append_records(self, energies: np.ndarray, overlaps: np.ndarray, repeats: int) -> None:
+        """Append a sweep's records after the first (the state it started from, recorded already), then
+        ``repeats`` copies of the last one (sweeps at a fixed point)."""
+        cap = self._energy.cap
+        n_new = len(energies) - 1
+        skip = max(0, n_new + repeats - cap)  # records the cap would drop at once
+        for k in range(1 + min(skip, n_new), len(energies)):
+            self._energy.append(float(energies[k]))
+            self._overlap.append(overlaps[k].copy())
+        if repeats:
+            # Sweeps at a fixed point repeat the last record (the current state); a long run at full
+            # speed adds at most MAX_REPEAT_RECORDS of them per step so a frame stays cheap (the curve
+            # is flat there).
+            for _ in range(min(repeats, cap, MAX_REPEAT_RECORDS)):
+                self._energy.append(float(energies[-1]))
+                self._overlap.append(overlaps[-1].copy())
+
+    def snapshot(self) -> Snapshot:
+        """State image, weights, energy/overlap histories, pattern thumbnails and scalars (copies)."""
+        rows, cols = self.pattern_shape
+        if self._weights_copy is None:
+            self._weights_copy = self.net.weights.copy()
+            self._weights_copy.flags.writeable = False  # shared by frames, never written by the engine
+        if self._patterns_copy is None:
+            # the pattern editor's protocol (engine.model.Model.pattern_editor): (k, rows, cols)
+            self._patterns_copy = self.net.patterns.astype(np.float64).reshape(-1, rows, cols)
+            self._patterns_copy.flags.writeable = False
+        data = {
+            "state": self._state.astype(np.float64).reshape(rows, cols),
+            "weights": self._weights_copy,
+            "energy": self._energy.array(),
+            "overlap": self._overlap.array(),
+            self.patterns_key: self._patterns_copy,
+            "energy_now": self._energy_now(),
+            "fixed_point": float(self._is_stable()),
+            "n_patterns": float(self.net.n_patterns),
+            "sweeps_to_fixed_point": float(self._sweeps_to_fixed_point),
+        }
+        return Snapshot(t=self.t, data=data, unit=self.unit)
+
+    def views(self) -> list[ViewSpec]:
+        """State lattice (main, paintable), weights heatmap, energy and overlap curves, patterns.
+
+        Every instance fills all five (with no pattern stored, the overlap curve has no series
+        and the pattern grid no image)."""
+        return [
+            ViewSpec("state", "lattice", "Network state", colormap="spin", paintable=True, main=True),
+            ViewSpec("weights", "heatmap", "Weights W", colormap="diverging"),
+            ViewSpec("energy", "curve", "Energy E = −½ sᵀWs + Uᵀs", x_label="sweep", y_label="E"),
+            ViewSpec("overlap", "curve", "Overlap with stored patterns", labels=_OVERLAP_LABELS,
+                     x_label="sweep", y_label="overlap m"),
+            ViewSpec(self.patterns_key, "image_grid", "Stored patterns", colormap="gray"),
+        ]
+
+    def apply_params(self, old, new) -> None:
+        """Live changes: size → new net with demo letters; rule/scale re-store; coding/threshold apply."""
+        if (old.rows, old.cols) != (new.rows, new.cols):
+            self.net = self._new_net_with_demo()
+            self._memory_changed()
+            self._new_probe_from_rng()
+            return
+        net = self.net
+        if old.coding != new.coding:
+            bip, first = net.to_bipolar(self._state), net.to_bipolar(self._initial_probe)
+            net.coding = new.coding
+            self._state, self._initial_probe = self._units(bip), self._units(first)
+            self._memory_changed()
+        if old.rule != new.rule or old.scale != new.scale:
+            net.scale = new.scale
+            net.rule = new.rule
+            self._memory_changed()
+        if old.threshold != new.threshold:
+            net.thresholds = new.threshold
+        self._refresh_field()
+
+    # -- save / load ---------------------------------------------------------------------
+    def extra_state(self) -> dict[str, np.ndarray]:
+        """Weights, patterns, states, fields, histories and recall counters, for engine.io."""
+        return {
+            "weights": self.net.weights,
+            "patterns": self.net.bipolar_patterns,
+            "probe_state": self._state,
+            "initial_probe": self._initial_probe,
+            "local_field": self._field,
+            "energy_history": self._energy.array(),
+            "overlap_history": self._overlap.array(),
+            "sweeps_since_probe": np.array(self._sweeps_since_probe, dtype=np.int64),
+            "sweeps_to_fixed_point": np.array(self._sweeps_to_fixed_point, dtype=np.int64),
+        }
+
+    def load_extra_state(self, state) -> None:
+        """Inverse of extra_state; checks every entry and raises ValueError naming it."""
+        n = self.params.rows * self.params.cols
+        net = self._new_net(n)
+        weights = state_entry(state, "weights", shape=(n, n))
+        patterns = state_entry(state, "patterns", shape=(None, n), dtype=np.int8, values="bipolar")
+        probe = state_entry(state, "probe_state", shape=(n,), dtype=np.int8, values=net.coding, copy=True)
+        initial = state_entry(state, "initial_probe", shape=(n,), dtype=np.int8, values=net.coding, copy=True)
+        field = state_entry(state, "local_field", shape=(n,), copy=True)
+        energy = state_entry(state, "energy_history", ndim=1)
+        p = patterns.shape[0]
+        overlap = state_entry(state, "overlap_history", shape=(p, energy.shape[0]))
+        since = state_int(state, "sweeps_since_probe", 0)
+        to_fixed_point = state_int(state, "sweeps_to_fixed_point", -1)
+        try:
+            net.set_memory(patterns, weights)
+        except ValueError as exc:
+            raise ValueError(f"state['weights']: {exc}") from None
+        self.net = net
+        self._state, self._initial_probe, self._field = probe, initial, field
+        self._energy = History()
+        self._energy.load(energy)
+        self._overlap = History(width=p)
+        self._overlap.load(overlap)
+        self._sweeps_since_probe = since
+        self._sweeps_to_fixed_point = to_fixed_point
+        self._memory_changed()
+
+
+def _to_bipolar_units(name: str, value: Any) -> np.ndarray:
+    """±1 or 0/1 values (either coding, one per array) → int8 ±1, same shape."""
+    arr = check_array(name, value, dtype=np.int8, values="spins")
+    return arr if not (arr == 0).any() else (2 * arr - 1).astype(np.int8)

@@ -1,0 +1,406 @@
+"""The scientific Hopfield network: storage rules (Hebbian, pseudo-inverse, Storkey), recall
+dynamics (async, sync, energy descent, Glauber at temperature T), binary or bipolar coding,
+thresholds. Scripts and experiments use ``Hopfield``; the GUI's ``HopfieldModel`` (model.py)
+drives it through the same public API.
+
+Conventions (seed 000 §2, seed 002): weights are always built from the bipolar versions
+2s−1 of the patterns, are symmetric with a zero diagonal; the local field is computed on
+the states in their own coding, h_i = Σ_j w_ij s_j, and a unit goes "on" when h_i > U_i,
+"off" when h_i < U_i, and keeps its value when h_i = U_i. The energy is
+E = −½ sᵀWs + Uᵀs in the same coding, and never rises under the deterministic updates.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from engine.kernels import hopfield as K
+from engine.kernels import random as R
+from engine.validation import (check_array, check_bool, check_buffer, check_choice, check_float, check_int,
+                               check_memory, check_seed, physical_memory_bytes)
+
+RULES = ("hebbian", "pseudoinverse", "storkey")
+MODES = tuple(K.MODES)
+CODINGS = ("bipolar", "binary")
+SCALES = ("none", "1/N")
+_CODING_VALUES = {"bipolar": (1, -1), "binary": (1, 0)}  # (on, off)
+_MAX_SEED = 2**63
+
+
+def check_weight_memory(n_neurons: int) -> None:
+    """Refuse a network whose N×N float64 weights would not fit in half the machine's RAM."""
+    # Half the RAM: learning needs temporaries beside W (pseudo-inverse, Storkey's copy).
+    total = physical_memory_bytes()
+    largest = f" (N ≤ {int(math.sqrt(total / 16))} here)" if total is not None else ""
+    check_memory(f"n_neurons={n_neurons}", 8.0 * n_neurons * n_neurons,
+                 hint=f"the float64 weights take 8·N² bytes, plus temporaries to learn{largest}")
+
+
+def _as_units(name: str, value: Any, n: int, coding: str, *, allow_batch: bool) -> tuple[np.ndarray, bool]:
+    """Validate states of ``coding`` with N units: (N,) or, if allowed, (B, N) → int8 (B, N), batched."""
+    arr = check_array(name, value, dtype=None, ndim=(1, 2) if allow_batch else 1, non_empty=True, values=coding)
+    if arr.shape[-1] != n:
+        raise ValueError(f"{name} must have {n} units (the network's n_neurons), got shape {arr.shape}")
+    # always a fresh array: the kernels update states in place, never the caller's probe
+    return np.array(arr.reshape(-1, n), dtype=np.int8, order="C", copy=True), arr.ndim == 2
+
+
+# --------------------------------------------------------------------------- the scientific API
+@dataclass(frozen=True)
+class RecallResult:
+    """A recall trajectory: final state, energy and overlaps before the first and after every sweep."""
+    state: np.ndarray        # (N,) int8 ±1 or uint8 0/1, the network's coding
+    energies: np.ndarray     # (n_sweeps + 1,) E = −½ sᵀWs + Uᵀs
+    overlaps: np.ndarray     # (n_sweeps + 1, P) m_p = (1/N) Σ_i ξ_i^p s_i (bipolar)
+    n_sweeps: int
+    converged: bool          # the final state is a fixed point of the deterministic rule
+
+
+class Sweeps(NamedTuple):
+    """What ``Hopfield.sweep`` did: sweeps done, whether it ended at a fixed point, and the records
+    (energies (n_sweeps + 1,), overlaps (n_sweeps + 1, P): before the first and after every sweep;
+    empty when not recorded)."""
+    n_sweeps: int
+    fixed_point: bool
+    energies: np.ndarray
+    overlaps: np.ndarray
+
+
+class Hopfield:
+    """A Hopfield network of ``n_neurons`` units storing patterns and recalling them from probes.
+
+    rule: "hebbian" (w_ij = Σ_p ξ_iξ_j, optionally ×1/N with scale="1/N"),
+    "pseudoinverse" (W = Xᵀ(XXᵀ)⁺X, the projection onto the patterns' span) or "storkey"
+    (w_ij += (1/N)(ξ_iξ_j − ξ_i h_ji − h_ij ξ_j) per pattern). coding: "bipolar" states ±1
+    (int8) or "binary" 0/1 (uint8). thresholds: None (0), a float, or (N,) values U_i.
+    seed: the generator that picks update orders when recall is given no seed.
+    """
+
+    def __init__(self, n_neurons: int, rule: str = "hebbian", *, coding: str = "bipolar",
+                 scale: str = "none", thresholds=None, seed: int | None = None):
+        self._n = check_int("n_neurons", n_neurons, 1)
+        check_weight_memory(self._n)
+        self._rule = check_choice("rule", rule, RULES)
+        self._coding = check_choice("coding", coding, CODINGS)
+        self._scale = check_choice("scale", scale, SCALES)
+        self._thresholds = self._checked_thresholds(thresholds)
+        self._rng = np.random.default_rng(check_seed(seed))
+        self._bipolar_patterns = np.zeros((0, self._n), dtype=np.int8)
+        self._install_weights(np.zeros((self._n, self._n), dtype=np.float64))
+
+    # -- configuration -----------------------------------------------------------
+    @property
+    def n_neurons(self) -> int:
+        """N, the number of units."""
+        return self._n
+
+    @property
+    def rule(self) -> str:
+        """The storage rule: "hebbian", "pseudoinverse" or "storkey" (settable)."""
+        return self._rule
+
+    @rule.setter
+    def rule(self, value: str) -> None:
+        """Changing the rule re-stores the current patterns at once."""
+        value = check_choice("rule", value, RULES)
+        if value != self._rule:
+            self._rule = value
+            self._learn()
+
+    @property
+    def scale(self) -> str:
+        """Hebbian weight scale: "none" or "1/N" (settable; re-stores)."""
+        return self._scale
+
+    @scale.setter
+    def scale(self, value: str) -> None:
+        """Changing the scale re-stores the current patterns at once."""
+        value = check_choice("scale", value, SCALES)
+        if value != self._scale:
+            self._scale = value
+            self._learn()
+
+    @property
+    def coding(self) -> str:
+        """State coding: "bipolar" (±1, int8) or "binary" (0/1, uint8) (settable)."""
+        return self._coding
+
+    @coding.setter
+    def coding(self, value: str) -> None:
+        """Weights stay (they are built from bipolar patterns); states are read in the new coding."""
+        self._coding = check_choice("coding", value, CODINGS)
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        """U_i per unit, (N,) float64 (a copy)."""
+        return self._thresholds.copy()
+
+    @thresholds.setter
+    def thresholds(self, value) -> None:
+        """None (0), a number for every unit, or (N,) values."""
+        self._thresholds = self._checked_thresholds(value)
+
+    def _checked_thresholds(self, value) -> np.ndarray:
+        if value is None:
+            return np.zeros(self._n, dtype=np.float64)
+        if np.ndim(value) == 0:  # one number for every unit (check_float refuses bools and text)
+            return np.full(self._n, check_float("thresholds", value), dtype=np.float64)
+        return check_array("thresholds", value, shape=(self._n,), copy=True)
+
+    @property
+    def on_value(self) -> int:
+        """The "on" state value: +1 (both codings)."""
+        return _CODING_VALUES[self._coding][0]
+
+    @property
+    def off_value(self) -> int:
+        """The "off" state value: −1 bipolar, 0 binary."""
+        return _CODING_VALUES[self._coding][1]
+
+    @property
+    def state_dtype(self) -> type:
+        """The dtype of states in the network's coding: int8 (±1) or uint8 (0/1)."""
+        return np.uint8 if self._coding == "binary" else np.int8
+
+    # -- memory --------------------------------------------------------------------
+    @property
+    def weights(self) -> np.ndarray:
+        """(N, N) float64, symmetric, zero diagonal — a read-only view."""
+        return _read_only(self._weights)
+
+    @property
+    def bipolar_patterns(self) -> np.ndarray:
+        """The stored patterns (P, N) as int8 ±1 whatever the coding — a read-only view."""
+        return _read_only(self._bipolar_patterns)
+
+    @property
+    def patterns(self) -> np.ndarray:
+        """The stored patterns (P, N) in the network's coding (a copy)."""
+        return self.from_bipolar(self._bipolar_patterns)
+
+    @property
+    def n_patterns(self) -> int:
+        """P, the number of stored patterns."""
+        return int(self._bipolar_patterns.shape[0])
+
+    def store(self, patterns) -> None:
+        """Replace what is stored by ``patterns`` (P, N) in the network's coding, using the rule."""
+        arr = check_array("patterns", patterns, dtype=None)
+        if arr.ndim != 2:
+            raise ValueError(f"patterns must be 2-D (P, {self._n}), got shape {arr.shape}")
+        if arr.shape[0] == 0:
+            raise ValueError("patterns is empty (P = 0); store at least one pattern, or call clear()")
+        units, _ = _as_units("patterns", arr, self._n, self._coding, allow_batch=True)
+        self._bipolar_patterns = self.to_bipolar(units)
+        self._learn()
+
+    def clear(self) -> None:
+        """Forget every pattern: W = 0."""
+        self._bipolar_patterns = np.zeros((0, self._n), dtype=np.int8)
+        self._install_weights(np.zeros((self._n, self._n), dtype=np.float64))
+
+    def set_memory(self, bipolar_patterns, weights) -> None:
+        """Install patterns (P, N) ±1 and their weights as given, without re-learning (saved sessions).
+
+        The weights must be (N, N), finite, symmetric with a zero diagonal.
+        """
+        n = self._n
+        pats = check_array("patterns", bipolar_patterns, shape=(None, n), dtype=np.int8, values="bipolar")
+        w = check_array("weights", weights, shape=(n, n), copy=True)
+        if not np.array_equal(w, w.T) or np.any(np.diag(w) != 0):
+            raise ValueError("weights must be symmetric with a zero diagonal")
+        self._bipolar_patterns = np.ascontiguousarray(pats)
+        self._install_weights(w)
+
+    def _install_weights(self, weights: np.ndarray) -> None:
+        self._weights = weights
+        self._row_sums = np.empty(self._n, dtype=np.float64)
+        K.compute_row_sums(weights, self._row_sums)
+
+    def _learn(self) -> None:
+        x = self._bipolar_patterns
+        n = self._n
+        if x.shape[0] == 0:
+            self._install_weights(np.zeros((n, n), dtype=np.float64))
+            return
+        if self._rule == "storkey":
+            w = np.zeros((n, n), dtype=np.float64)
+            K.storkey_learn(w, x)
+        else:
+            xf = x.astype(np.float64)
+            if self._rule == "hebbian":
+                w = xf.T @ xf  # integer sums of ±1: exact, hence exactly symmetric
+                if self._scale == "1/N":
+                    w /= n
+            else:
+                # X⁺X = Xᵀ(XXᵀ)⁺X, the orthogonal projection onto the span of the patterns;
+                # averaging with the transpose makes the rounding symmetric too.
+                w = np.linalg.pinv(xf) @ xf
+                w = 0.5 * (w + w.T)
+            w = np.ascontiguousarray(w)
+        np.fill_diagonal(w, 0.0)
+        self._install_weights(w)
+
+    # -- coding ------------------------------------------------------------------------
+    def to_bipolar(self, states) -> np.ndarray:
+        """States in the network's coding (any shape) → int8 ±1 (a new array; values not checked)."""
+        units = np.asarray(states)
+        if self._coding == "bipolar":
+            return units.astype(np.int8, copy=True)
+        return (2 * units.astype(np.int8) - 1).astype(np.int8)
+
+    def from_bipolar(self, bipolar) -> np.ndarray:
+        """int8 ±1 values (any shape) → states in the network's coding, of ``state_dtype`` (a new array)."""
+        bipolar = np.asarray(bipolar)
+        if self._coding == "bipolar":
+            return bipolar.astype(np.int8, copy=True)
+        return ((bipolar.astype(np.int8) + 1) // 2).astype(np.uint8)
+
+    # -- measurements --------------------------------------------------------------
+    def local_field(self, state) -> np.ndarray:
+        """h = W s for a state (N,) → (N,) or a batch (B, N) → (B, N), summed as every recall sums it."""
+        units, batched = _as_units("state", state, self._n, self._coding, allow_batch=True)
+        h = np.empty(units.shape, dtype=np.float64)
+        for b in range(units.shape[0]):
+            K.compute_local_field(self._weights, self._row_sums, units[b], np.int8(self.on_value),
+                                  np.int8(self.off_value), h[b])
+        return h if batched else h[0]
+
+    def energy(self, state, field=None) -> float | np.ndarray:
+        """E = −½ sᵀWs + Uᵀs of a state (float) or of each row of a batch ((B,) array).
+
+        ``field``: the state's local field h = W s where it is kept (same shape): O(N) per state,
+        summed exactly as the recall records sum it.
+        """
+        units, batched = _as_units("state", state, self._n, self._coding, allow_batch=True)
+        if field is None:
+            s = units.astype(np.float64)
+            e = -0.5 * np.einsum("bi,bi->b", s @ self._weights, s) + s @ self._thresholds
+        else:
+            h = check_array("field", field, shape=np.shape(state), copy=True).reshape(units.shape)
+            e = np.array([K.energy_from_field(units[b], h[b], self._thresholds) for b in range(len(units))])
+        return e if batched else float(e[0])
+
+    def overlap(self, state) -> np.ndarray:
+        """m_p = (1/N) Σ_i ξ_i^p s_i (bipolar) with each stored pattern: (P,) or (B, P)."""
+        units, batched = _as_units("state", state, self._n, self._coding, allow_batch=True)
+        m = self.to_bipolar(units).astype(np.float64) @ self._bipolar_patterns.T.astype(np.float64) / self._n
+        return m if batched else m[0]
+
+    def is_fixed_point(self, state, field=None) -> bool | np.ndarray:
+        """True where no unit would change under the deterministic threshold rule.
+
+        ``field``: the state's local field h = W s where it is kept (same shape): O(N) per state.
+        """
+        units, batched = _as_units("state", state, self._n, self._coding, allow_batch=True)
+        if field is None:
+            h = units.astype(np.float64) @ self._weights
+        else:
+            h = check_array("field", field, shape=np.shape(state), copy=True).reshape(units.shape)
+        on, off = np.int8(self.on_value), np.int8(self.off_value)
+        ok = np.array([K.is_stable(units[b], h[b], self._thresholds, on, off) for b in range(len(units))])
+        return ok if batched else bool(ok[0])
+
+    # -- recall --------------------------------------------------------------------
+    def _generator_states(self, seed, count: int) -> np.ndarray:
+        """One generator state per probe (count, 4): from one seed (consecutive streams) or one seed each."""
+        if seed is None:
+            return R.seed_states(int(self._rng.integers(0, _MAX_SEED)), count)
+        if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
+            return R.seed_states(check_seed(seed), count)
+        try:
+            seeds = [check_seed(s, "seed") for s in seed]
+        except TypeError:
+            raise ValueError(f"seed must be None, a non-negative integer or one per probe, got {seed!r}") from None
+        if len(seeds) != count or any(s is None for s in seeds):
+            raise ValueError(f"seed must give one non-negative integer per probe ({count}), got {len(seeds)} values")
+        return np.array([R.seed_state(s) for s in seeds], dtype=np.uint64).reshape(count, 4)
+
+    def sweep(self, state: np.ndarray, field: np.ndarray, n_sweeps: int, *, mode: str = "async",
+              temperature: float = 0.0, seed=None, stop_at_fixed_point: bool = True,
+              record: bool = False) -> Sweeps:
+        """Advance ``state`` and its local field ``field`` in place by up to ``n_sweeps`` sweeps.
+
+        ``state``: (N,) int8 in the network's coding; ``field``: (N,) float64, its h = W s (as
+        ``local_field`` gives it), kept up to date. The deterministic modes stop at a fixed point
+        when ``stop_at_fixed_point``; Glauber at T > 0 always does every sweep. ``record``: also
+        return the energy and overlaps before the first and after every sweep. ``seed``: the
+        generator of the update orders (None: drawn from the network's own).
+        """
+        check_buffer("state", state, (self._n,), np.int8)
+        check_buffer("field", field, (self._n,), np.float64)
+        on, off = self.on_value, self.off_value
+        if not np.all((state == on) | (state == off)):
+            raise ValueError(f"state must hold only {off}/{on} values (coding={self._coding!r})")
+        mode_code, temperature = _check_dynamics(mode, temperature)
+        n_sweeps = check_int("n_sweeps", n_sweeps, 1)
+        stop = check_bool("stop_at_fixed_point", stop_at_fixed_point)
+        if seed is not None and not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"seed must be None or a non-negative integer, got {seed!r}")
+        return self._dynamics(state, field, mode_code, temperature, n_sweeps, stop, self._generator_states(seed, 1)[0],
+                              check_bool("record", record))
+
+    def _dynamics(self, state, field, mode_code, temperature, n_sweeps, stop, rng_state, record) -> Sweeps:
+        """The one call of the dynamics kernel (checked arguments): ``sweep``, ``run`` and ``recall`` use it."""
+        length = n_sweeps + 1 if record else 0
+        energies = np.empty(length, dtype=np.float64)
+        overlaps = np.empty((length, self.n_patterns), dtype=np.float64)
+        done, stable = K.run_dynamics(self._weights, state, field, self._thresholds, np.int8(self.on_value),
+                                      np.int8(self.off_value), mode_code, temperature, n_sweeps, stop, rng_state,
+                                      self._bipolar_patterns, energies, overlaps)
+        if record:
+            energies, overlaps = energies[: done + 1], overlaps[: done + 1]
+        return Sweeps(int(done), bool(stable), energies, overlaps)
+
+    def recall(self, probe, mode: str = "async", max_sweeps: int = 100, temperature: float = 0.0,
+               seed=None) -> np.ndarray:
+        """Run the dynamics from ``probe`` (N,) or each row of (B, N) to a fixed point or max_sweeps.
+
+        Returns the final state(s) in the network's coding. Batches run in parallel; probe b
+        with seed s_b ends exactly as ``recall(probe[b], seed=s_b)``. ``seed``: None (drawn from
+        the network's generator), an int (a batch draws consecutive streams from it, so its first
+        probe ends as ``recall(probe[0], seed=seed)``), or one int per probe.
+        """
+        mode_code, temperature = _check_dynamics(mode, temperature)
+        max_sweeps = check_int("max_sweeps", max_sweeps, 1)
+        states, batched = _as_units("probe", probe, self._n, self._coding, allow_batch=True)
+        rng_states = self._generator_states(seed, states.shape[0])
+        if not batched:
+            state = states[0]
+            self._dynamics(state, self.local_field(state), mode_code, temperature, max_sweeps, True, rng_states[0],
+                           False)
+            return state.astype(self.state_dtype)
+        n_sweeps = np.zeros(states.shape[0], dtype=np.int64)
+        converged = np.zeros(states.shape[0], dtype=np.bool_)
+        K.run_batch(self._weights, self._row_sums, states, self._thresholds, np.int8(self.on_value),
+                    np.int8(self.off_value), mode_code, temperature, max_sweeps, rng_states, n_sweeps, converged)
+        return states.astype(self.state_dtype)
+
+    def run(self, probe, mode: str = "async", max_sweeps: int = 100, temperature: float = 0.0,
+            seed=None, stop_at_fixed_point: bool = True) -> RecallResult:
+        """Recall one probe (N,) and return the trajectory record (energies, overlaps per sweep)."""
+        max_sweeps = check_int("max_sweeps", max_sweeps, 1)
+        states, _ = _as_units("probe", probe, self._n, self._coding, allow_batch=False)
+        state = states[0]
+        res = self.sweep(state, self.local_field(state), max_sweeps, mode=mode, temperature=temperature,
+                         seed=seed, stop_at_fixed_point=stop_at_fixed_point, record=True)
+        return RecallResult(state=state.astype(self.state_dtype), energies=res.energies.copy(),
+                            overlaps=res.overlaps.copy(), n_sweeps=res.n_sweeps, converged=res.fixed_point)
+
+    def __repr__(self) -> str:
+        return (f"Hopfield(n_neurons={self._n}, rule={self._rule!r}, coding={self._coding!r}, "
+                f"scale={self._scale!r}, n_patterns={self.n_patterns})")
+
+
+def _check_dynamics(mode, temperature) -> tuple[int, float]:
+    """The kernel's code of a checked update mode, and a checked temperature."""
+    return K.MODES[check_choice("mode", mode, MODES)], check_float("temperature", temperature, 0.0)
+
+
+def _read_only(arr: np.ndarray) -> np.ndarray:
+    view = arr.view()
+    view.flags.writeable = False
+    return view
