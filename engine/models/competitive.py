@@ -150,15 +150,22 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, Estimator):
 
     def transform(self, X: Any) -> np.ndarray:
         """(n, n_units) Euclidean distances to every prototype."""
-        X = self._checked(X)
-        d2 = (X * X).sum(axis=1)[:, None] - 2.0 * X @ self._weights.T + (self._weights ** 2).sum(axis=1)[None, :]
-        return np.sqrt(np.maximum(d2, 0.0))
+        return self._distances(self._checked(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """Index of the winning unit for each row (by the ``winner`` rule, without the conscience bias)."""
+        return self.winners(self._checked(X))
+
+    def winners(self, X: np.ndarray) -> np.ndarray:
+        """``predict`` for data already checked, as ``train_samples`` takes it (a live model's own X, every frame)."""
         if self.winner == "activation":
-            return self.activations(X).argmax(axis=1)
-        return self.transform(X).argmin(axis=1)
+            return (X @ self._weights.T).argmax(axis=1)
+        return self._distances(X).argmin(axis=1)
+
+    def _distances(self, X: np.ndarray) -> np.ndarray:
+        w = self._weights
+        d2 = (X * X).sum(axis=1)[:, None] - 2.0 * X @ w.T + (w ** 2).sum(axis=1)[None, :]
+        return np.sqrt(np.maximum(d2, 0.0))
 
     def error(self, X: Any) -> float:
         """Mean distance from each row to its winning prototype."""
@@ -259,8 +266,7 @@ class CompetitiveModel(Model):
         self._build()
 
     def apply_params(self, old: CompetitiveParams, new: CompetitiveParams) -> None:
-        if new.n_data > DATA_SIZES[new.dataset]:
-            raise ValueError(f"n_data must be ≤ {DATA_SIZES[new.dataset]} for {new.dataset}, got {new.n_data}")
+        check_int("n_data", new.n_data, 0, DATA_SIZES[new.dataset])   # before a rebuild: a bad value keeps the model
         if any(getattr(old, k) != getattr(new, k) for k in ("dataset", "n_data", "n_units", "init")):
             self.reset()
             return
@@ -298,7 +304,7 @@ class CompetitiveModel(Model):
                 self._refresh_epoch_views()
 
     def _compute_assignment(self) -> np.ndarray:
-        return self.layer.predict(self.X).astype(np.int64)
+        return self.layer.winners(self.X).astype(np.int64)
 
     def _refresh_epoch_views(self) -> None:
         # the prototypes with their nearest samples and (for big data) the cluster of every sample

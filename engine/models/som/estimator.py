@@ -243,7 +243,9 @@ class SOM(TransformerMixin, Estimator):
         n = X.shape[0]
         epoch = self.epoch_
         if p["mode"] == "online":
-            order = self._random().permutation(n) if p["shuffle"] else np.arange(n)
+            if getattr(self, "_rng", None) is None:    # weights assigned by hand (weights_ = …)
+                self._rng = np.random.default_rng(p["random_state"])
+            order = self._rng.permutation(n) if p["shuffle"] else np.arange(n)
             self.train_online_samples(X, order, (epoch * n + np.arange(n)) / (p["n_epochs"] * n), epoch)
         else:
             bmu, _, _ = self._bmus(X)
@@ -267,12 +269,6 @@ class SOM(TransformerMixin, Estimator):
                 self.qe_history_.append(qe)
                 self.te_history_.append(te)
         return self
-
-    def _random(self) -> np.random.Generator:
-        # weights assigned by hand (weights_ = …) have no generator yet: seed one from random_state
-        if getattr(self, "_rng", None) is None:
-            self._rng = np.random.default_rng(self._params()["random_state"])
-        return self._rng
 
     # -- mapping and measures ----------------------------------------------------
     def _bmus(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -112,8 +112,7 @@ class SOMModel(Model):
                 cfg[f.name] = value
             elif value not in (0, 0.0, "preset"):
                 cfg[f.name] = value
-        if cfg["n_data"] > DATA_SIZES[cfg["dataset"]]:
-            raise ValueError(f"n_data must be ≤ {DATA_SIZES[cfg['dataset']]} for {cfg['dataset']}, got {cfg['n_data']}")
+        check_int("n_data", cfg["n_data"], 1, DATA_SIZES[cfg["dataset"]])   # before a rebuild: a bad value keeps the model
         # the estimator checks the grid, radius, rate and choices (ValueError naming the field)
         SOM().update_params(**_som_params(cfg))
         return cfg

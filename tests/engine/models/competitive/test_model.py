@@ -52,7 +52,7 @@ def test_model_live_change_and_bad_change():
         m.with_params(learning_rate=0.0)
     with pytest.raises(ValueError, match="dataset"):
         m.with_params(dataset="cifar")
-    with pytest.raises(ValueError, match="n_data must be ≤ 150"):
+    with pytest.raises(ValueError, match=r"n_data must be an integer in \[\d, 150\], got"):
         m.with_params(dataset="iris", n_data=1000)
     assert m.X.shape == (1500, 2)
     assert m.layer.learning_rate == 0.05
