@@ -313,3 +313,14 @@ def check_buffer(name: str, value: Any, shape: tuple, dtype: Any) -> np.ndarray:
         raise ValueError(f"{name} must be a writeable C-contiguous {np.dtype(dtype)} array of shape "
                          f"{tuple(shape)} (it is updated in place), got {got}")
     return value
+# --- added by the SOM / competitive helper
+def state_indices(state: Mapping[str, Any], key: str, n: int | None, *, shape: tuple = (None,),
+                  lo: int = 0) -> np.ndarray:
+    """Integer entries of a saved state in [lo, n) — sample, unit or class indices — as a fresh int64 array."""
+    arr = state_entry(state, key, shape=shape, dtype=None)
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"state[{key!r}] must hold integer indices, got dtype {arr.dtype}")
+    if arr.size and (arr.min() < lo or (n is not None and arr.max() >= n)):
+        want = f"[{lo}, {n})" if n is not None else f"≥ {lo}"
+        raise ValueError(f"state[{key!r}] must hold indices {want}, got values in [{arr.min()}, {arr.max()}]")
+    return np.array(arr, dtype=np.int64, order="C")

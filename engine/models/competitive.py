@@ -11,30 +11,37 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
+from sklearn.base import ClusterMixin, TransformerMixin
 
-from sklearn.base import BaseEstimator
-
-from engine.estimator import ParamsMixin
+from engine.estimator import Estimator, boolean, choice, integer, real, seed
 from engine.kernels import som as K
 from engine.model import History, Model, Snapshot, ViewSpec, param
-from engine.validation import check_array, check_seed
-from engine.models.som import (DATA_SIZES, _check_choice, _check_int, _check_positive, check_data,
-                               is_image_shape, load_training_data, schedule)
+from engine.models.shared import DATA_SIZES, LR_DECAYS, is_image_shape, load_training_data, schedule
+from engine.validation import (check_array, check_choice, check_float, check_int, state_entry,
+                               state_float, state_indices, state_int)
 
 WINNER_RULES = ("distance", "activation")
 INITS = ("uniform", "normal", "samples")
-LR_DECAYS = ("constant", "linear", "exponential", "asymptotic")
 
 
-class CompetitiveLayer(ParamsMixin, BaseEstimator):
-    """A winner-take-all layer trained with the instar rule, scikit-learn style (fit / partial_fit / predict / transform)."""
+class CompetitiveLayer(TransformerMixin, ClusterMixin, Estimator):
+    """A winner-take-all layer trained with the instar rule, scikit-learn style (fit / partial_fit / predict / transform).
 
-    _PARAM_NAMES = ("n_units", "learning_rate", "winner", "conscience", "conscience_rate", "lr_decay",
-                    "init", "epochs", "random_state")
+    A clusterer: after ``fit``, ``labels_`` holds each training row's winning unit.
+
+    ``n_epochs`` passes make one training run (``fit`` trains them all, ``partial_fit`` one) and the
+    learning-rate schedule runs over them; ``shuffle`` presents each pass in a fresh order.
+    """
+
+    _constraints = {
+        "n_units": integer(1), "learning_rate": real(0, lo_open=True), "winner": choice(*WINNER_RULES),
+        "conscience": real(0), "conscience_rate": real(0, 1), "lr_decay": choice(*LR_DECAYS),
+        "init": choice(*INITS), "shuffle": boolean(), "n_epochs": integer(1), "random_state": seed(),
+    }
 
     def __init__(self, n_units: int = 3, learning_rate: float = 0.01, *, winner: str = "distance",
                  conscience: float = 0.0, conscience_rate: float = 1e-3, lr_decay: str = "constant",
-                 init: str = "uniform", epochs: int = 10, random_state: int | None = None):
+                 init: str = "uniform", shuffle: bool = True, n_epochs: int = 10, random_state: int | None = None):
         self.n_units = n_units
         self.learning_rate = learning_rate
         self.winner = winner
@@ -42,33 +49,15 @@ class CompetitiveLayer(ParamsMixin, BaseEstimator):
         self.conscience_rate = conscience_rate
         self.lr_decay = lr_decay
         self.init = init
-        self.epochs = epochs
+        self.shuffle = shuffle
+        self.n_epochs = n_epochs
         self.random_state = random_state
-        self._validate()
-        self._weights: np.ndarray | None = None
-        self.win_frequency_: np.ndarray | None = None
-        self.n_epochs_ = 0
-        self.error_history_: list[float] = []
-        self._rng = np.random.default_rng(self.random_state)
-
-    def _validate(self) -> None:
-        self.n_units = _check_int("n_units", self.n_units, 1)
-        self.learning_rate = _check_positive("learning_rate", self.learning_rate)
-        _check_choice("winner", self.winner, WINNER_RULES)
-        self.conscience = _check_positive("conscience", self.conscience, allow_zero=True)
-        self.conscience_rate = _check_positive("conscience_rate", self.conscience_rate, allow_zero=True)
-        if self.conscience_rate > 1:
-            raise ValueError(f"conscience_rate must be in [0, 1], got {self.conscience_rate!r}")
-        _check_choice("lr_decay", self.lr_decay, LR_DECAYS)
-        _check_choice("init", self.init, INITS)
-        self.epochs = _check_int("epochs", self.epochs, 1)
-        self.random_state = check_seed(self.random_state, "random_state")
 
     def _params_changed(self, old: dict) -> None:
-        """Keep the weights while n_units is unchanged."""
-        if self._weights is not None and self._weights.shape[0] != self.n_units:
-            self._weights = None
-            self.win_frequency_ = None
+        """Drop the weights when n_units changed (prototypes of another count must not answer predict)."""
+        if not np.array_equal(old["n_units"], self.n_units):   # set_params stores any value, arrays too
+            for name in _LEARNED:
+                self.__dict__.pop(name, None)
 
     @property
     def weights_(self) -> np.ndarray:
@@ -83,30 +72,37 @@ class CompetitiveLayer(ParamsMixin, BaseEstimator):
         arr = check_array("weights_", value, ndim=2)
         if arr.shape[0] != self.n_units or arr.shape[1] == 0:
             raise ValueError(f"weights_ must have shape ({self.n_units}, n_features), got {arr.shape}")
-        self._weights = np.ascontiguousarray(arr, dtype=np.float64).copy()
+        if not self.__sklearn_is_fitted__():
+            self.epoch_ = 0
+            self.error_history_: list[float] = []
+        self._weights = np.array(arr, dtype=np.float64, order="C")
+        self.n_features_in_ = arr.shape[1]
         self.win_frequency_ = np.full(self.n_units, 1.0 / self.n_units)
 
-    def _check_fitted(self) -> None:
-        if self._weights is None:
-            raise ValueError("this CompetitiveLayer has no weights yet: call fit, partial_fit or initialize first")
-
-    def initialize(self, X: Any) -> "CompetitiveLayer":
+    def initialize(self, X: Any, *, rng: np.random.Generator | None = None) -> "CompetitiveLayer":
         """Initial prototypes: 'uniform' in the data's bounding box (the seeds' rand on blobs),
-        'normal' N(0, 0.1) (the seeds' MNIST), 'samples' (random rows)."""
-        X = check_data("X", X)
+        'normal' N(0, 0.1) (the seeds' MNIST), 'samples' (random rows).
+
+        ``rng`` draws them (and later sample orders) instead of a generator seeded with ``random_state``.
+        """
+        p = self._params()
+        X = self._check_X(X, reset=True)
+        for name in _LEARNED:
+            self.__dict__.pop(name, None)
+        self._rng = np.random.default_rng(p["random_state"]) if rng is None else rng
         n, f = X.shape
-        if self.init == "uniform":
+        if p["init"] == "uniform":
             lo, hi = X.min(axis=0), X.max(axis=0)
-            w = lo + self._rng.random((self.n_units, f)) * (hi - lo)
-        elif self.init == "normal":
-            w = self._rng.normal(0.0, 0.1, size=(self.n_units, f))
+            w = lo + self._rng.random((p["n_units"], f)) * (hi - lo)
+        elif p["init"] == "normal":
+            w = self._rng.normal(0.0, 0.1, size=(p["n_units"], f))
         else:
-            w = X[self._rng.integers(0, n, size=self.n_units)].copy()
+            w = X[self._rng.integers(0, n, size=p["n_units"])]
         self.weights_ = w
-        self.n_epochs_ = 0
-        self.error_history_ = []
         return self
 
+    # train_samples is the per-chunk step of a live run (CompetitiveModel): it uses the parameters
+    # as they are (checked by update_params or the last fit), not re-checked per call.
     def train_samples(self, X: np.ndarray, order: np.ndarray, progress: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Present X[order] one at a time at the given schedule progress; return (winner, distance before update)."""
         lrs = np.atleast_1d(schedule(self.lr_decay, self.learning_rate, progress)).astype(np.float64)
@@ -119,35 +115,34 @@ class CompetitiveLayer(ParamsMixin, BaseEstimator):
                                    self.win_frequency_, winners, dist)
         return winners, dist
 
-    def partial_fit(self, X: Any, y: Any = None, *, shuffle: bool = True) -> "CompetitiveLayer":
-        """One pass over X (initialises on the first call); the schedule runs over ``epochs`` passes."""
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
-        if self._weights is None:
+    def partial_fit(self, X: Any, y: Any = None) -> "CompetitiveLayer":
+        """One pass over X (initialises on the first call); the schedule runs over ``n_epochs`` passes."""
+        p = self._params()
+        if not self.__sklearn_is_fitted__():
             self.initialize(X)
-        X = check_data("X", X, self._weights.shape[1])
+        X = self._check_X(X, reset=False)
         n = X.shape[0]
-        order = self._rng.permutation(n) if shuffle else np.arange(n)
-        progress = (self.n_epochs_ * n + np.arange(n)) / (self.epochs * n)
-        _, dist = self.train_samples(X, order, progress)
+        if getattr(self, "_rng", None) is None:    # weights assigned by hand (weights_ = …)
+            self._rng = np.random.default_rng(p["random_state"])
+        order = self._rng.permutation(n) if p["shuffle"] else np.arange(n)
+        _, dist = self.train_samples(X, order, (self.epoch_ * n + np.arange(n)) / (p["n_epochs"] * n))
         self.error_history_.append(float(dist.mean()))
-        self.n_epochs_ += 1
+        self.epoch_ += 1
         return self
 
-    def fit(self, X: Any, y: Any = None, *, epochs: int | None = None, shuffle: bool = True) -> "CompetitiveLayer":
-        """Initialise and train for ``epochs`` passes; error_history_ gets the seeds' running error per pass."""
-        if epochs is not None:
-            self.epochs = _check_int("epochs", epochs, 1)
-        X = check_data("X", X)
-        self._rng = np.random.default_rng(self.random_state)
+    def fit(self, X: Any, y: Any = None) -> "CompetitiveLayer":
+        """Initialise and train ``n_epochs`` passes; error_history_ gets the seeds' running error per pass."""
+        p = self._params()
+        X = self._check_X(X, reset=True)
         self.initialize(X)
-        for _ in range(self.epochs):
-            self.partial_fit(X, shuffle=shuffle)
+        for _ in range(p["n_epochs"]):
+            self.partial_fit(X)
+        self.labels_ = self.predict(X)
         return self
 
     def _checked(self, X: Any) -> np.ndarray:
         self._check_fitted()
-        return check_data("X", X, self._weights.shape[1])
+        return self._check_X(X, reset=False)
 
     def activations(self, X: Any) -> np.ndarray:
         """(n, n_units) activations w·x."""
@@ -155,19 +150,22 @@ class CompetitiveLayer(ParamsMixin, BaseEstimator):
 
     def transform(self, X: Any) -> np.ndarray:
         """(n, n_units) Euclidean distances to every prototype."""
-        X = self._checked(X)
-        d2 = (X * X).sum(axis=1)[:, None] - 2.0 * X @ self._weights.T + (self._weights ** 2).sum(axis=1)[None, :]
-        return np.sqrt(np.maximum(d2, 0.0))
+        return self._distances(self._checked(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """Index of the winning unit for each row (by the ``winner`` rule, without the conscience bias)."""
-        if self.winner == "activation":
-            return self.activations(X).argmax(axis=1)
-        return self.transform(X).argmin(axis=1)
+        return self.winners(self._checked(X))
 
-    def fit_predict(self, X: Any, y: Any = None, **fit_args) -> np.ndarray:
-        """fit, then predict X."""
-        return self.fit(X, **fit_args).predict(X)
+    def winners(self, X: np.ndarray) -> np.ndarray:
+        """``predict`` for data already checked, as ``train_samples`` takes it (a live model's own X, every frame)."""
+        if self.winner == "activation":
+            return (X @ self._weights.T).argmax(axis=1)
+        return self._distances(X).argmin(axis=1)
+
+    def _distances(self, X: np.ndarray) -> np.ndarray:
+        w = self._weights
+        d2 = (X * X).sum(axis=1)[:, None] - 2.0 * X @ w.T + (w ** 2).sum(axis=1)[None, :]
+        return np.sqrt(np.maximum(d2, 0.0))
 
     def error(self, X: Any) -> float:
         """Mean distance from each row to its winning prototype."""
@@ -179,12 +177,16 @@ class CompetitiveLayer(ParamsMixin, BaseEstimator):
         return -self.error(X)
 
 
+# what fitting learns; all of it goes when n_units changes
+_LEARNED = ("_weights", "_rng", "n_features_in_", "win_frequency_", "epoch_", "error_history_", "labels_")
+
+
 def competitive_step(weights: Any, x: Any, learning_rate: float, winner: str = "distance") -> tuple[int, np.ndarray]:
     """One instar update of the seeds' worked example: (winner index, new weights); weights are (n_units, n_features)."""
     w = check_array("weights", weights, ndim=2)
     x = check_array("x", x, shape=(w.shape[1],))
-    learning_rate = _check_positive("learning_rate", learning_rate)
-    _check_choice("winner", winner, WINNER_RULES)
+    learning_rate = check_float("learning_rate", learning_rate, 0.0, lo_open=True)
+    check_choice("winner", winner, WINNER_RULES)
     win = int(np.argmax(w @ x)) if winner == "activation" else int(np.argmin(np.linalg.norm(x - w, axis=1)))
     new = w.copy()
     new[win] += learning_rate * (x - new[win])
@@ -240,9 +242,8 @@ class CompetitiveModel(Model):
         n_units = p.n_units or (units_default if p.n_data == 0 else min(units_default, self.X.shape[0]))
         self.layer = CompetitiveLayer(n_units, p.learning_rate, winner=p.winner, conscience=p.conscience,
                                       conscience_rate=p.conscience_rate, lr_decay=p.lr_decay,
-                                      init=init_default if p.init == "preset" else p.init, epochs=p.epochs)
-        self.layer._rng = self.rng
-        self.layer.initialize(self.X)
+                                      init=init_default if p.init == "preset" else p.init, n_epochs=p.epochs)
+        self.layer.initialize(self.X, rng=self.rng)  # initial weights from the model's (saved) generator
         # 2-D view: the data itself, or its first two principal components
         mean = self.X.mean(axis=0)
         if self.X.shape[1] == 2:
@@ -265,22 +266,19 @@ class CompetitiveModel(Model):
         self._build()
 
     def apply_params(self, old: CompetitiveParams, new: CompetitiveParams) -> None:
-        if new.n_data > DATA_SIZES[new.dataset]:
-            raise ValueError(f"n_data must be ≤ {DATA_SIZES[new.dataset]} for {new.dataset}, got {new.n_data}")
+        check_int("n_data", new.n_data, 0, DATA_SIZES[new.dataset])   # before a rebuild: a bad value keeps the model
         if any(getattr(old, k) != getattr(new, k) for k in ("dataset", "n_data", "n_units", "init")):
             self.reset()
             return
-        self.layer.set_params(learning_rate=new.learning_rate, winner=new.winner, conscience=new.conscience,
-                              conscience_rate=new.conscience_rate, lr_decay=new.lr_decay, epochs=new.epochs)
+        self.layer.update_params(learning_rate=new.learning_rate, winner=new.winner, conscience=new.conscience,
+                              conscience_rate=new.conscience_rate, lr_decay=new.lr_decay, n_epochs=new.epochs)
         self._assignment = None
 
     def step(self, n: int = 1) -> None:
         """Present n chunks of ``samples_per_step`` samples (each epoch a fresh permutation)."""
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be an integer ≥ 1, got {n!r}")
+        remaining = check_int("n", n, 1)
         n_samples = self.X.shape[0]
         per_chunk = self.params.samples_per_step
-        remaining = int(n)
         while remaining > 0:
             if self.position == 0 or self.position >= self.order.shape[0]:
                 self.order = np.ascontiguousarray(self.rng.permutation(n_samples), dtype=np.int64)
@@ -291,7 +289,7 @@ class CompetitiveModel(Model):
             # (which, at full speed, would hold the GIL the GUI thread needs to draw).
             chunks = min(remaining, -(-(n_samples - self.position) // per_chunk))
             stop = min(n_samples, self.position + chunks * per_chunk)
-            progress = (self.epoch * n_samples + np.arange(self.position, stop)) / (self.layer.epochs * n_samples)
+            progress = (self.epoch * n_samples + np.arange(self.position, stop)) / (self.layer.n_epochs * n_samples)
             _, dist = self.layer.train_samples(self.X, self.order[self.position:stop], progress)
             self.running_error += float(dist.sum())
             self.position = stop
@@ -301,12 +299,12 @@ class CompetitiveModel(Model):
             if self.position >= n_samples:
                 self.error.append(self.running_error / n_samples)
                 self.epoch += 1
-                self.layer.n_epochs_ = self.epoch
+                self.layer.epoch_ = self.epoch
                 self.position = 0
                 self._refresh_epoch_views()
 
     def _compute_assignment(self) -> np.ndarray:
-        return self.layer.predict(self.X).astype(np.int64)
+        return self.layer.winners(self.X).astype(np.int64)
 
     def _refresh_epoch_views(self) -> None:
         # the prototypes with their nearest samples and (for big data) the cluster of every sample
@@ -315,8 +313,8 @@ class CompetitiveModel(Model):
         distances = self.layer.transform(self.X)
         h, w = self.image_shape
         tiles = np.zeros((self.layer.n_units, _NEAREST + 1, h, w))
+        tiles[:, 0] = self.layer.weights_.reshape(-1, h, w)
         for u in range(self.layer.n_units):
-            tiles[u, 0] = self.layer._weights[u].reshape(h, w)
             members = np.flatnonzero(assignment == u)
             if members.size:
                 nearest = members[np.argsort(distances[members, u])[:_NEAREST]]
@@ -331,7 +329,7 @@ class CompetitiveModel(Model):
         return self._assignment
 
     def snapshot(self) -> Snapshot:
-        w = self.layer._weights
+        w = self.layer.weights_
         data = {
             "data": self.points.copy(),
             "assignment": self._current_assignment().copy(),
@@ -346,20 +344,24 @@ class CompetitiveModel(Model):
         return Snapshot(self.t, data, self.unit)
 
     def views(self) -> list[ViewSpec]:
-        return [
+        views = [
             ViewSpec("data", "scatter", "Clusters and prototypes (PCA plane for >2 features)", main=True,
                      series=("prototypes",), extra={"classes_key": "assignment"}),
             ViewSpec("error", "curve", "Error (mean distance to the winner)", x_label="epoch",
                      y_label="mean |x − w_win|"),
-            ViewSpec("prototype_images", "image_grid", "Prototypes", colormap="gray"),
-            ViewSpec("nearest", "image_grid", "Each prototype and its 10 nearest samples", colormap="gray",
-                     extra={"columns": _NEAREST + 1}),
             ViewSpec("win_frequency", "bars", "Win frequency (conscience)"),
         ]
+        if is_image_shape(self.image_shape):   # a 1×2 "picture" of a 2-D prototype tells nothing
+            views[2:2] = [
+                ViewSpec("prototype_images", "image_grid", "Prototypes", colormap="gray"),
+                ViewSpec("nearest", "image_grid", "Each prototype and its 10 nearest samples", colormap="gray",
+                         extra={"columns": _NEAREST + 1}),
+            ]
+        return views
 
     def extra_state(self) -> dict[str, np.ndarray]:
         return {
-            "weights": self.layer._weights.copy(),
+            "weights": self.layer.weights_.copy(),
             "win_frequency": self.layer.win_frequency_.copy(),
             "epoch": np.array(self.epoch, dtype=np.int64),
             "position": np.array(self.position, dtype=np.int64),
@@ -371,33 +373,26 @@ class CompetitiveModel(Model):
         }
 
     def load_extra_state(self, state: Mapping[str, np.ndarray]) -> None:
-        k, f = self.layer.n_units, self.X.shape[1]
+        k, (n, f) = self.layer.n_units, self.X.shape
         h, w = self.image_shape
-        shapes = {"weights": (k, f), "win_frequency": (k,), "epoch": (), "position": (), "order": (None,),
-                  "running_error": (), "error": (None,), "nearest": (k * (_NEAREST + 1), h, w),
-                  "epoch_assignment": (self.X.shape[0],)}
-        checked = {}
-        for key, shape in shapes.items():
-            if key not in state:
-                raise ValueError(f"state is missing {key!r}")
-            checked[key] = check_array(f"state[{key!r}]", state[key], shape=shape, dtype=None)
-        n = self.X.shape[0]
-        order = checked["order"]
-        if order.size and (not np.issubdtype(order.dtype, np.integer) or order.min() < 0 or order.max() >= n):
-            raise ValueError(f"state['order'] must hold sample indices in [0, {n})")
-        position = int(checked["position"])
-        if position < 0 or position > order.shape[0] or int(checked["epoch"]) < 0:
-            raise ValueError(f"state['position'] must be in [0, {order.shape[0]}] and state['epoch'] ≥ 0, "
-                             f"got {position} and {int(checked['epoch'])}")
-        self.layer.weights_ = checked["weights"]
-        self.layer.win_frequency_ = checked["win_frequency"].astype(np.float64).copy()
-        self.epoch = int(checked["epoch"])
-        self.layer.n_epochs_ = self.epoch
-        self.position = position
-        self.order = np.ascontiguousarray(order, dtype=np.int64)
-        self.running_error = float(checked["running_error"])
-        self.error.load(checked["error"])
-        self._assignment = None
+        weights = state_entry(state, "weights", shape=(k, f))
+        win_frequency = state_entry(state, "win_frequency", shape=(k,), values=(0, 1), copy=True)
+        order = state_indices(state, "order", n)
+        position = state_int(state, "position", 0, order.shape[0])
+        epoch = state_int(state, "epoch", 0)
+        running_error = state_float(state, "running_error", 0.0)
+        error = state_entry(state, "error", shape=(None,))
         # the epoch-end views as they were saved (recomputing them now would use later weights)
-        self.nearest_tiles = checked["nearest"].astype(np.float64).copy()
-        self._epoch_assignment = checked["epoch_assignment"].astype(np.int64).copy()
+        nearest = state_entry(state, "nearest", shape=(k * (_NEAREST + 1), h, w), copy=True)
+        epoch_assignment = state_indices(state, "epoch_assignment", k, shape=(n,))
+        self.layer.weights_ = weights
+        self.layer.win_frequency_ = win_frequency
+        self.epoch = epoch
+        self.layer.epoch_ = epoch
+        self.position = position
+        self.order = order
+        self.running_error = running_error
+        self.error.load(error)
+        self._assignment = None
+        self.nearest_tiles = nearest
+        self._epoch_assignment = epoch_assignment

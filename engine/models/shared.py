@@ -5,9 +5,11 @@ in its file.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from engine.validation import check_int
+from engine.validation import check_choice, check_int
 
 EXACT_MAX_UNITS = 20  # 2**20 states: enumeration stays under a second and 160 MB at float64
 
@@ -20,3 +22,72 @@ def all_binary_states(n: int, dtype=np.uint8) -> np.ndarray:
     codes = np.arange(2 ** n, dtype=np.int64)
     shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
     return ((codes[:, None] >> shifts[None, :]) & 1).astype(dtype)
+
+
+# --------------------------------------------------------------------------- SOM and competitive learning
+# Both families train prototypes with the same decaying rates on the same preset data sets.
+LR_DECAYS = ("constant", "linear", "exponential", "asymptotic")
+SIGMA_DECAYS = LR_DECAYS + ("step",)
+
+
+def schedule(kind: str, initial: float, progress: np.ndarray | float, epoch: int = 0,
+             step_every: int = 1, *, is_sigma: bool = False) -> np.ndarray:
+    """The value of a decaying rate at training progress p ∈ [0, 1] (sample or epoch fraction).
+
+    constant: v0. linear: lr·(1−p), σ → 1 (MiniSom's linear_decay_to_zero / _to_one).
+    exponential: lr·0.01^p, σ·(1/σ)^p (towards 1). asymptotic: v0 / (1 + 2p) (MiniSom's default).
+    step (radius only, the seeds'): max(0, σ − ⌈epoch / step_every⌉).
+    """
+    p = np.clip(np.asarray(progress, dtype=np.float64), 0.0, 1.0)
+    if kind == "constant":
+        return np.full_like(p, initial)
+    if kind == "linear":
+        return initial + p * (min(1.0, initial) - initial) if is_sigma else initial * (1.0 - p)
+    if kind == "exponential":
+        final = min(1.0, initial) if is_sigma else 0.01 * initial
+        return initial * (final / initial) ** p if initial > 0 else np.zeros_like(p)
+    if kind == "asymptotic":
+        return initial / (1.0 + 2.0 * p)
+    if kind == "step":
+        if not is_sigma:
+            raise ValueError("lr_decay 'step' is not defined; the seeds' step-down applies to the radius (sigma_decay)")
+        return np.full_like(p, max(0.0, initial - math.ceil(epoch / max(1, step_every))))
+    raise ValueError(f"decay must be one of {list(SIGMA_DECAYS)}, got {kind!r}")
+
+
+TRAINING_DATASETS = ("iris", "mnist", "mnist_pm1", "digits", "blobs")
+# how many samples each data set holds (checked before a rebuild, so a bad value keeps the model)
+DATA_SIZES = {"iris": 150, "digits": 1797, "mnist": 60000, "mnist_pm1": 60000, "blobs": 10_000_000}
+
+
+def load_training_data(dataset: str, n_samples: int, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """(X, y, image_shape) for a preset: 'iris' standardised, 'mnist' in [0, 1], 'mnist_pm1' in [−1, 1]
+    (the seeds'), 'digits' in [0, 1], 'blobs' the seeds' three Gaussian clusters. image_shape is
+    (h, w) for images, (1, n_features) otherwise. The first ``n_samples`` rows are used."""
+    check_choice("dataset", dataset, TRAINING_DATASETS)
+    n_samples = check_int("n_samples", n_samples, 1, DATA_SIZES[dataset])
+    from engine import datasets
+    if dataset == "iris":
+        x, y, _names = datasets.load_iris()
+        x = (x - x.mean(axis=0)) / x.std(axis=0)
+        shape = (1, 4)
+    elif dataset == "digits":
+        x, y = datasets.load_digits_8x8()
+        x = x.reshape(len(x), -1) / 16.0
+        shape = (8, 8)
+    elif dataset == "blobs":
+        x, y = datasets.blobs(n_samples, centers=3, cluster_std=0.15, seed=0 if seed is None else seed)
+        shape = (1, 2)
+    else:
+        x, y = datasets.load_mnist("train", n_samples)
+        x = np.asarray(x, dtype=np.float64).reshape(len(x), -1) / 255.0
+        if dataset == "mnist_pm1":
+            x = x * 2.0 - 1.0
+        shape = (28, 28)
+    x = np.ascontiguousarray(np.asarray(x, dtype=np.float64)[:n_samples])
+    return x, np.asarray(y, dtype=np.int64)[:n_samples], shape
+
+
+def is_image_shape(image_shape: tuple) -> bool:
+    """Whether load_training_data's image_shape is a picture ((h, w)) and not (1, n_features)."""
+    return image_shape[0] > 1

@@ -11,7 +11,8 @@ import numpy as np
 from common import best_time, row
 
 from engine.models.competitive import CompetitiveModel
-from engine.models.som import SOM, SOMModel, load_training_data
+from engine.models.shared import load_training_data
+from engine.models.som import SOM, SOMModel
 
 GRID = 30
 SIGMA = 3.0
@@ -36,14 +37,14 @@ def bench_minisom_online(quick: bool = False) -> list[dict]:
     X = _mnist(10000)
     n = X.shape[0]
     ours = SOM(GRID, GRID, sigma=SIGMA, learning_rate=LEARNING_RATE, neighborhood="gaussian", init="pca",
-               epochs=1, random_state=0)
+               mode="online", n_epochs=1, random_state=0)
     ours.initialize(X)
     initial = np.array(ours.weights_)
     ours.partial_fit(X[:50])                       # compile outside the timing
     ours.weights_ = initial
-    ours.n_epochs_ = 0
+    ours.epoch_ = 0
     t0 = time.perf_counter()
-    ours.partial_fit(X, mode="online")
+    ours.partial_fit(X)
     ours_s = time.perf_counter() - t0
     ours_qe = ours.quantization_error(X)
 
@@ -69,14 +70,14 @@ def bench_minisom_batch(quick: bool = False) -> list[dict]:
     """One batch epoch (Kohonen's batch rule, MiniSom's train_batch_offline) of MNIST 10k on 30×30."""
     X = _mnist(10000)
     ours = SOM(GRID, GRID, sigma=SIGMA, learning_rate=LEARNING_RATE, neighborhood="gaussian", init="pca",
-               epochs=1, random_state=0)
+               mode="batch", n_epochs=1, random_state=0)
     ours.initialize(X)
     initial = np.array(ours.weights_)
-    ours.partial_fit(X[:50], mode="batch")
+    ours.partial_fit(X[:50])
     ours.weights_ = initial
-    ours.n_epochs_ = 0
+    ours.epoch_ = 0
     t0 = time.perf_counter()
-    ours.partial_fit(X, mode="batch")
+    ours.partial_fit(X)
     ours_s = time.perf_counter() - t0
     ours_qe = ours.quantization_error(X)
     ref = _minisom(X, initial)

@@ -28,9 +28,11 @@ def test_every_view_has_its_data_from_the_start(preset):
     snap = m.snapshot()
     rows, cols = m.config["rows"], m.config["cols"]
     images = preset in ("digits", "mnist_30x30")
-    for view in SOMModel().views():
-        # prototype pictures only for image data (Iris and blobs have component planes instead)
-        assert (view.key in snap.data) == (view.key != "prototypes" or images), view.key
+    keys = [view.key for view in m.views()]
+    # prototype pictures only for image data (Iris and blobs have component planes instead)
+    assert ("prototypes" in keys) == images == ("prototypes" in snap.data)
+    for view in m.views():
+        assert view.key in snap.data, view.key
         for key in view.series:
             assert key in snap.data
     assert snap.data["umatrix"].shape == (rows, cols)
@@ -76,10 +78,10 @@ def test_an_epoch_ends_with_measures_and_qe_falls():
 def test_live_changes_keep_the_map():
     m = SOMModel(seed=0)
     m.step(10)
-    w = m.som._codebook.copy()
+    w = m.som.weights_.copy()
     m.with_params(topology="hexagonal")
     assert m.snapshot().data["hexagonal"] == 1.0
-    np.testing.assert_array_equal(m.som._codebook, w)
+    np.testing.assert_array_equal(m.som.weights_, w)
     m.with_params(neighborhood="gaussian", sigma=5.0)
     assert m.som.neighborhood == "gaussian" and m.som.sigma == 5.0
     m.step(10)
@@ -92,7 +94,7 @@ def test_live_changes_keep_the_map():
 def test_bad_changes_raise_and_keep_the_state():
     m = SOMModel({"preset": "blobs"}, seed=0)
     m.step(4)
-    w = m.som._codebook.copy()
+    w = m.som.weights_.copy()
     params = m.params
     with pytest.raises(ValueError, match="mexican_hat"):
         m.with_params(mode="batch", neighborhood="mexican_hat")
@@ -104,28 +106,28 @@ def test_bad_changes_raise_and_keep_the_state():
         m.with_params(learning_rate=-1.0)
     with pytest.raises(ValueError, match="neighborhood"):
         m.with_params(neighborhood="cone")
-    with pytest.raises(ValueError, match="n_data must be ≤ 150"):
+    with pytest.raises(ValueError, match=r"n_data must be an integer in \[\d, 150\], got"):
         m.with_params(preset="iris_50x50", n_data=500)
     with pytest.raises(ValueError, match="n must be"):
         m.step(0)
     assert m.params == params and m.t == 4
-    np.testing.assert_array_equal(m.som._codebook, w)
+    np.testing.assert_array_equal(m.som.weights_, w)
 
 
 def test_grid_change_rebuilds():
     m = SOMModel({"preset": "blobs"}, seed=0)
     m.with_params(rows=8, cols=6)
-    assert m.som._codebook.shape == (48, 2) and m.snapshot().data["umatrix"].shape == (8, 6)
+    assert m.som.weights_.shape == (8, 6, 2) and m.snapshot().data["umatrix"].shape == (8, 6)
 
 
 def test_same_seed_same_run():
     a, b = SOMModel({"preset": "blobs"}, seed=3), SOMModel({"preset": "blobs"}, seed=3)
     a.step(40)
     b.step(40)
-    np.testing.assert_array_equal(a.som._codebook, b.som._codebook)
+    np.testing.assert_array_equal(a.som.weights_, b.som.weights_)
     c = SOMModel({"preset": "blobs"}, seed=4)
     c.step(40)
-    assert not np.allclose(a.som._codebook, c.som._codebook)
+    assert not np.allclose(a.som.weights_, c.som.weights_)
 
 
 @pytest.mark.parametrize("mode", ["online", "batch"])
@@ -135,12 +137,12 @@ def test_save_load_round_trip_and_resume_identically(tmp_path, mode):
     path = io.save(m, tmp_path / "som.npz")
     back = io.load(path)
     assert back.t == m.t and back.epoch == m.epoch and back.position == m.position
-    np.testing.assert_array_equal(back.som._codebook, m.som._codebook)
+    np.testing.assert_array_equal(back.som.weights_, m.som.weights_)
     for key, value in m.snapshot().data.items():
         np.testing.assert_array_equal(back.snapshot().data[key], value)
     m.step(40)
     back.step(40)
-    np.testing.assert_array_equal(back.som._codebook, m.som._codebook)
+    np.testing.assert_array_equal(back.som.weights_, m.som.weights_)
     np.testing.assert_array_equal(back.snapshot().data["qe"], m.snapshot().data["qe"])
 
 
@@ -177,3 +179,31 @@ def test_cli_runs_and_saves(tmp_path, capsys):
 
 def test_presets_cover_the_issue():
     assert set(PRESETS) == {"iris_50x50", "mnist_100x100", "mnist_30x30", "digits", "blobs"}
+
+
+def test_views_follow_the_data_set():
+    m = SOMModel({"preset": "blobs"}, seed=0)
+    assert "prototypes" not in [v.key for v in m.views()]
+    m.with_params(preset="digits")
+    assert "prototypes" in [v.key for v in m.views()]
+
+
+@pytest.mark.parametrize("key,value,words", [
+    ("position", np.array(10 ** 6), "position"),
+    ("epoch", np.array(-1), "epoch"),
+    ("eval_index", np.array([0, 1500]), "eval_index"),
+    ("order", np.array([0.5, 1.0]), "integer"),
+    ("bmu_labels", np.full((15, 15), -2), "bmu_labels"),
+    ("hits", -np.ones((15, 15)), "hits"),
+    ("batch_counts", np.full(225, np.nan), "batch_counts"),
+    ("running_error", np.array([1.0, 2.0]), "running_error"),
+    ("qe", np.array([np.inf]), "qe"),
+])
+def test_load_state_checks_every_entry_and_keeps_the_model(key, value, words):
+    m = SOMModel({"preset": "blobs"}, seed=0)
+    m.step(7)
+    before = m.state()
+    with pytest.raises(ValueError, match=words):
+        m.load_state(dict(before, **{key: value}))
+    for k, v in m.state().items():
+        np.testing.assert_array_equal(v, before[k], err_msg=k)

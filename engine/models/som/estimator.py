@@ -1,0 +1,362 @@
+"""Kohonen self-organizing maps: the scientific estimator ``SOM`` and the grid helpers.
+
+Seed 000 §7: a 2-D competitive layer whose winner drags its grid neighbours towards
+each input. Here: rectangular or hexagonal grids (odd rows shifted right by half a cell),
+optional toroidal wrap, bubble (the seeds' square ``find_neighbors``), Gaussian and
+Mexican-hat neighbourhoods, learning-rate and radius schedules (constant, linear,
+exponential, MiniSom's asymptotic, the seeds' step-down), online and batch training,
+random or PCA initialisation, and MiniSom's quantization and topographic errors.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import TransformerMixin
+
+from engine.estimator import Estimator, boolean, choice, integer, real, seed
+from engine.kernels import som as K
+from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, schedule
+from engine.validation import check_array, check_bool, check_choice, check_float, check_int
+
+TOPOLOGIES = ("rectangular", "hexagonal")
+NEIGHBORHOODS = ("bubble", "gaussian", "mexican_hat")
+INITS = ("normal", "samples", "pca")
+MODES = ("online", "batch")
+_BATCH_NEEDS_POSITIVE = ("mode='batch' needs a non-negative neighborhood ('bubble' or 'gaussian'), "
+                         "got neighborhood='mexican_hat'")
+# what fitting learns; all of it goes when the grid changes
+_LEARNED = ("_codebook", "_w_sq", "_touched", "_edges", "_rng", "n_features_in_", "epoch_",
+            "qe_history_", "te_history_")
+
+
+def find_neighbors(winner: int, k: int, rows: int = 10, cols: int = 10) -> np.ndarray:
+    """The seeds' find_neighbors: flat indices within k rows and k columns of ``winner`` (clipped at the edges)."""
+    rows = check_int("rows", rows, 1)
+    cols = check_int("cols", cols, 1)
+    winner = check_int("winner", winner, 0, rows * cols - 1)
+    k = check_int("k", k, 0)
+    return K.neighbors_of(winner, rows, cols, False, False, K.BUBBLE, float(k),
+                          np.empty(rows * cols, dtype=np.int64))
+
+
+def unit_positions(rows: int, cols: int, topology: str = "rectangular") -> np.ndarray:
+    """(rows·cols, 2) [x, y] positions of the units (hexagonal: odd rows shifted by ½, rows √3/2 apart)."""
+    rows = check_int("rows", rows, 1)
+    cols = check_int("cols", cols, 1)
+    check_choice("topology", topology, TOPOLOGIES)
+    r, c = np.divmod(np.arange(rows * cols), cols)
+    if topology == "hexagonal":
+        return np.column_stack([c + 0.5 * (r & 1), r * K.HEX_ROW_HEIGHT]).astype(np.float64)
+    return np.column_stack([c, r]).astype(np.float64)
+
+
+def grid_adjacent(a: np.ndarray, b: np.ndarray, rows: int, cols: int, topology: str, toroidal: bool) -> np.ndarray:
+    """True where units a and b are grid neighbours (or equal): 8-neighbourhood square, 6 hexagonal."""
+    ra, ca = np.divmod(np.asarray(a, dtype=np.int64), cols)
+    rb, cb = np.divmod(np.asarray(b, dtype=np.int64), cols)
+    if topology == "hexagonal":
+        dx = np.abs((ca + 0.5 * (ra & 1)) - (cb + 0.5 * (rb & 1)))
+        dy = np.abs(ra - rb) * K.HEX_ROW_HEIGHT
+        if toroidal:
+            dx = np.minimum(dx, cols - dx)
+            dy = np.minimum(dy, rows * K.HEX_ROW_HEIGHT - dy)
+        return dx * dx + dy * dy <= 1.0 + 1e-9
+    dx = np.abs(ca - cb)
+    dy = np.abs(ra - rb)
+    if toroidal:
+        dx = np.minimum(dx, cols - dx)
+        dy = np.minimum(dy, rows - dy)
+    return np.maximum(dx, dy) <= 1
+
+
+class SOM(TransformerMixin, Estimator):
+    """A Kohonen self-organizing map with a scikit-learn-style API (fit / partial_fit / predict / transform).
+
+    ``n_epochs`` passes make one training run: ``fit`` trains them all, ``partial_fit`` one at a
+    time, and the learning-rate and radius schedules run over them. ``mode`` 'online' presents one
+    sample at a time (``shuffle``: in a fresh order each pass), 'batch' moves every prototype to
+    the neighbourhood-weighted mean of its samples once per pass.
+    """
+
+    _constraints = {
+        "rows": integer(1), "cols": integer(1), "topology": choice(*TOPOLOGIES),
+        "neighborhood": choice(*NEIGHBORHOODS), "sigma": real(0, lo_open=True),
+        "learning_rate": real(0, lo_open=True), "lr_decay": choice(*LR_DECAYS),
+        "sigma_decay": choice(*SIGMA_DECAYS), "step_every": integer(1), "toroidal": boolean(),
+        "init": choice(*INITS), "mode": choice(*MODES), "shuffle": boolean(), "n_epochs": integer(1),
+        "random_state": seed(),
+    }
+
+    def __init__(self, rows: int = 10, cols: int = 10, *, topology: str = "rectangular",
+                 neighborhood: str = "gaussian", sigma: float = 1.0, learning_rate: float = 0.5,
+                 lr_decay: str = "asymptotic", sigma_decay: str = "asymptotic", step_every: int = 1,
+                 toroidal: bool = False, init: str = "pca", mode: str = "online", shuffle: bool = True,
+                 n_epochs: int = 10, random_state: int | None = None):
+        self.rows = rows
+        self.cols = cols
+        self.topology = topology
+        self.neighborhood = neighborhood
+        self.sigma = sigma
+        self.learning_rate = learning_rate
+        self.lr_decay = lr_decay
+        self.sigma_decay = sigma_decay
+        self.step_every = step_every
+        self.toroidal = toroidal
+        self.init = init
+        self.mode = mode
+        self.shuffle = shuffle
+        self.n_epochs = n_epochs
+        self.random_state = random_state
+
+    def _params(self) -> dict[str, Any]:
+        p = super()._params()
+        if p["rows"] * p["cols"] < 2:
+            raise ValueError(f"rows × cols must be at least 1×2 (two units), got {p['rows']}×{p['cols']}")
+        if p["toroidal"] and p["topology"] == "hexagonal" and p["rows"] % 2:
+            raise ValueError(f"rows must be even on a toroidal hexagonal grid (the half-cell shift must "
+                             f"line up across the wrap), got rows={p['rows']}")
+        if p["mode"] == "batch" and p["neighborhood"] == "mexican_hat":
+            raise ValueError(_BATCH_NEEDS_POSITIVE)
+        return p
+
+    def _params_changed(self, old: dict) -> None:
+        """Drop the map when the grid changed (a codebook of another shape must not answer predict)."""
+        if not self.__sklearn_is_fitted__():
+            return
+        if not np.array_equal((old["rows"], old["cols"]), (self.rows, self.cols)):  # set_params stores any value
+            for name in _LEARNED:
+                self.__dict__.pop(name, None)
+        elif not np.array_equal((old["topology"], old["toroidal"]), (self.topology, self.toroidal)):
+            self._touched[:] = 1          # other neighbour pairs: the cached distances no longer apply
+
+    # -- state ---------------------------------------------------------------
+    @property
+    def n_units(self) -> int:
+        """rows × cols."""
+        return self.rows * self.cols
+
+    @property
+    def weights_(self) -> np.ndarray:
+        """(rows, cols, n_features) prototypes, read-only (assign a new array to change them)."""
+        self._check_fitted()
+        view = self._codebook.reshape(self.rows, self.cols, -1)
+        view.flags.writeable = False
+        return view
+
+    @weights_.setter
+    def weights_(self, value: Any) -> None:
+        arr = check_array("weights_", value, ndim=3)
+        if arr.shape[:2] != (self.rows, self.cols) or arr.shape[2] == 0:
+            raise ValueError(f"weights_ must have shape ({self.rows}, {self.cols}, n_features), got {arr.shape}")
+        if not self.__sklearn_is_fitted__():
+            self.epoch_ = 0
+            self.qe_history_: list[float] = []
+            self.te_history_: list[float] = []
+        self._codebook = np.array(arr.reshape(self.n_units, -1), dtype=np.float64, order="C")
+        self.n_features_in_ = self._codebook.shape[1]
+        self._w_sq = np.empty(self.n_units)
+        K.squared_norms(self._codebook, self._w_sq)
+        # units changed since the last U-matrix (all of them now) and the cached neighbour distances
+        self._touched = np.ones(self.n_units, dtype=np.uint8)
+        self._edges = np.zeros((self.n_units, 4))
+
+    def initialize(self, X: Any, *, rng: np.random.Generator | None = None) -> "SOM":
+        """Set the initial prototypes from X: 'normal' N(0, 0.1) (the seeds'), 'samples' (random rows), 'pca'.
+
+        ``rng`` draws them (and later sample orders) instead of a generator seeded with ``random_state``.
+        """
+        p = self._params()
+        X = self._check_X(X, reset=True)
+        for name in _LEARNED:
+            self.__dict__.pop(name, None)
+        self._rng = np.random.default_rng(p["random_state"]) if rng is None else rng
+        n, f = X.shape
+        if p["init"] == "normal":
+            w = self._rng.normal(0.0, 0.1, size=(self.n_units, f))
+        elif p["init"] == "samples":
+            w = X[self._rng.integers(0, n, size=self.n_units)]
+        else:
+            w = self._pca_codebook(X)
+        self.weights_ = w.reshape(self.rows, self.cols, f)
+        return self
+
+    def _pca_codebook(self, X: np.ndarray) -> np.ndarray:
+        # MiniSom's pca_weights_init: mean + c1·pc1 + c2·pc2 with c1, c2 on [-1, 1] along rows and cols
+        n, f = X.shape
+        mean = X.mean(axis=0)
+        if f == 1 or n < 2:
+            spread = X.std(axis=0) if n > 1 else np.ones(f)
+            ramp = np.linspace(-1, 1, self.n_units)[:, None]
+            return mean + ramp * spread
+        # covariance eigenvectors as MiniSom does (unit length, largest two); eigh of the
+        # f×f covariance is far cheaper than an SVD of the n×f data for MNIST-sized sets
+        eigvals, eigvecs = np.linalg.eigh(np.cov(X, rowvar=False))
+        order = np.argsort(eigvals)[::-1]
+        pc1 = eigvecs[:, order[0]]
+        pc2 = eigvecs[:, order[1]]
+        c1 = np.linspace(-1, 1, self.rows)[:, None, None]
+        c2 = np.linspace(-1, 1, self.cols)[None, :, None]
+        return (mean + c1 * pc1 + c2 * pc2).reshape(self.n_units, f)
+
+    # -- training --------------------------------------------------------------
+    # The three methods below are the per-chunk steps of a live run (SOMModel): they use the
+    # parameters as they are (checked by update_params or the last fit), not re-checked per call.
+    def rates(self, progress: np.ndarray | float, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+        """(learning rate, sigma) at training progress p ∈ [0, 1] during ``epoch`` (0-based)."""
+        lr = schedule(self.lr_decay, self.learning_rate, progress, epoch, self.step_every)
+        sigma = schedule(self.sigma_decay, self.sigma, progress, epoch, self.step_every, is_sigma=True)
+        return np.atleast_1d(lr).astype(np.float64), np.atleast_1d(sigma).astype(np.float64)
+
+    def train_online_samples(self, X: np.ndarray, order: np.ndarray, progress: np.ndarray,
+                             epoch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Present X[order] one sample at a time at the given per-sample progress; return (bmu, second, distance)."""
+        lrs, sigmas = self.rates(progress, epoch)
+        n = order.shape[0]
+        bmu = np.empty(n, dtype=np.int64)
+        second = np.empty(n, dtype=np.int64)
+        dist = np.empty(n)
+        K.som_train_online(X, np.ascontiguousarray(order, dtype=np.int64), lrs, sigmas, self._codebook,
+                           self._w_sq, self.rows, self.cols, self.topology == "hexagonal", self.toroidal,
+                           self._kind(), np.empty(self.n_units, dtype=np.int64), self._touched, bmu, second, dist)
+        return bmu, second, dist
+
+    def apply_batch(self, sums: np.ndarray, counts: np.ndarray, progress: float, epoch: int) -> None:
+        """One batch update from per-unit sums and hit counts (the BMU statistics of one pass)."""
+        if self.neighborhood == "mexican_hat":
+            raise ValueError(_BATCH_NEEDS_POSITIVE)
+        lr, sigma = self.rates(progress, epoch)
+        K.som_batch_update(sums, counts, self._codebook, self._w_sq, self.rows, self.cols,
+                           self.topology == "hexagonal", self.toroidal, self._kind(), float(sigma[0]),
+                           min(1.0, float(lr[0])), np.empty(self.n_units, dtype=np.int64),
+                           np.empty_like(self._codebook), np.empty(self.n_units), self._touched)
+
+    def _kind(self) -> int:
+        return K.NEIGHBORHOOD_CODES[self.neighborhood]
+
+    def partial_fit(self, X: Any, y: Any = None) -> "SOM":
+        """One pass over X, continuing the decay schedule over ``n_epochs`` (initialises on the first call)."""
+        p = self._params()
+        if not self.__sklearn_is_fitted__():
+            self.initialize(X)
+        X = self._check_X(X, reset=False)
+        n = X.shape[0]
+        epoch = self.epoch_
+        if p["mode"] == "online":
+            if getattr(self, "_rng", None) is None:    # weights assigned by hand (weights_ = …)
+                self._rng = np.random.default_rng(p["random_state"])
+            order = self._rng.permutation(n) if p["shuffle"] else np.arange(n)
+            self.train_online_samples(X, order, (epoch * n + np.arange(n)) / (p["n_epochs"] * n), epoch)
+        else:
+            bmu, _, _ = self._bmus(X)
+            sums = np.zeros_like(self._codebook)
+            counts = np.zeros(self.n_units)
+            K.accumulate_hits(X, bmu, sums, counts)
+            self.apply_batch(sums, counts, epoch / p["n_epochs"], epoch)
+        self.epoch_ += 1
+        return self
+
+    def fit(self, X: Any, y: Any = None, *, measure: bool = True) -> "SOM":
+        """Initialise and train ``n_epochs`` passes; with ``measure``, record QE and TE after each."""
+        p = self._params()
+        measure = check_bool("measure", measure)
+        X = self._check_X(X, reset=True)
+        self.initialize(X)
+        for _ in range(p["n_epochs"]):
+            self.partial_fit(X)
+            if measure:
+                qe, te, _ = self.evaluate(X)
+                self.qe_history_.append(qe)
+                self.te_history_.append(te)
+        return self
+
+    # -- mapping and measures ----------------------------------------------------
+    def _bmus(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = X.shape[0]
+        bmu = np.empty(n, dtype=np.int64)
+        second = np.empty(n, dtype=np.int64)
+        dist = np.empty(n)
+        K.find_bmus(X, self._codebook, self._w_sq, bmu, second, dist)
+        return bmu, second, dist
+
+    def _checked(self, X: Any) -> np.ndarray:
+        self._check_fitted()
+        return self._check_X(X, reset=False)
+
+    def best_matching_units(self, X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(best unit, second-best unit, distance to the best) for each row of X."""
+        return self._bmus(self._checked(X))
+
+    def evaluate(self, X: Any) -> tuple[float, float, np.ndarray]:
+        """(quantization error, topographic error, best unit of each row) from one search."""
+        bmu, second, dist = self.best_matching_units(X)
+        te = float(np.mean(~grid_adjacent(bmu, second, self.rows, self.cols, self.topology, self.toroidal)))
+        return float(dist.mean()), te, bmu
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Flat index (r·cols + c) of each row's best-matching unit."""
+        return self.best_matching_units(X)[0]
+
+    def transform(self, X: Any) -> np.ndarray:
+        """(n, 2) grid coordinates [row, col] of each row's best-matching unit."""
+        r, c = np.divmod(self.predict(X), self.cols)
+        return np.column_stack([r, c]).astype(np.float64)
+
+    def quantization_error(self, X: Any) -> float:
+        """Mean Euclidean distance from each row to its best-matching prototype (MiniSom's definition)."""
+        return float(self.best_matching_units(X)[2].mean())
+
+    def topographic_error(self, X: Any) -> float:
+        """Fraction of rows whose best and second-best units are not grid neighbours (MiniSom's definition)."""
+        return self.evaluate(X)[1]
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Negative quantization error (bigger is better, as scikit-learn expects)."""
+        return -self.quantization_error(X)
+
+    def umatrix(self) -> np.ndarray:
+        """(rows, cols) mean distance of each prototype to its grid neighbours."""
+        self._check_fitted()
+        out = np.empty((self.rows, self.cols))
+        K.umatrix(self._codebook, self.rows, self.cols, self.topology == "hexagonal", self.toroidal,
+                  self._touched, self._edges, out)
+        return out
+
+    def hit_map(self, X: Any) -> np.ndarray:
+        """(rows, cols) number of rows of X mapped to each unit."""
+        bmu = self.predict(X)
+        return np.bincount(bmu, minlength=self.n_units).reshape(self.rows, self.cols).astype(np.float64)
+
+    def label_map(self, X: Any, y: Any) -> np.ndarray:
+        """(rows, cols) majority class of the rows mapped to each unit, −1 where none."""
+        bmu = self.predict(X)
+        labels = check_array("y", y, shape=(bmu.shape[0],), dtype=None)
+        if not np.issubdtype(labels.dtype, np.integer) or (labels.size and labels.min() < 0):
+            raise ValueError(f"y must hold non-negative integer classes, got dtype {labels.dtype}")
+        return majority_labels(bmu, labels.astype(np.int64), self.rows, self.cols)
+
+    def component_planes(self) -> np.ndarray:
+        """(n_features, rows, cols): each feature's value across the map."""
+        self._check_fitted()
+        return np.ascontiguousarray(self._codebook.T.reshape(-1, self.rows, self.cols))
+
+    def neighbors(self, winner: int, radius: float | None = None) -> np.ndarray:
+        """Units with nonzero neighbourhood weight around ``winner`` at ``radius`` (default: sigma)."""
+        p = self._params()
+        winner = check_int("winner", winner, 0, self.n_units - 1)
+        radius = p["sigma"] if radius is None else check_float("radius", radius, 0.0)
+        return K.neighbors_of(winner, p["rows"], p["cols"], p["topology"] == "hexagonal", p["toroidal"],
+                              K.NEIGHBORHOOD_CODES[p["neighborhood"]], radius, np.empty(self.n_units, dtype=np.int64))
+
+
+def majority_labels(bmu: np.ndarray, labels: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """(rows, cols) most frequent label among the samples mapped to each unit (−1 where none)."""
+    n_units = rows * cols
+    n_classes = int(labels.max()) + 1 if labels.size else 1
+    table = np.zeros((n_units, n_classes), dtype=np.int64)
+    np.add.at(table, (bmu, labels), 1)
+    out = table.argmax(axis=1)
+    out[table.sum(axis=1) == 0] = -1
+    return out.reshape(rows, cols)
+
+
