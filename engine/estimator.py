@@ -1,26 +1,30 @@
 """The one base of the scikit-learn-style models (RBM, DBN, SOM, CompetitiveLayer, Hebb classifiers…).
 
-The conventions, the same for every estimator:
-  * ``__init__`` only stores its arguments, under their own names (scikit-learn's ``get_params``,
-    ``clone`` and pipelines rely on it); nothing is checked or computed there;
+The conventions, the same for every estimator (scikit-learn's, checked by its check_estimator):
+  * ``__init__`` and ``set_params`` only store their arguments, under their own names — never
+    check or compute (``get_params``, ``clone``, grid searches and pipelines rely on it);
   * ``_constraints`` maps each hyper-parameter to a checker ``(name, value) -> coerced value``
     built from ``engine.validation`` (``integer(1)``, ``real(0, lo_open=True)``, ``choice(...)``…);
-    ``fit`` / ``partial_fit`` call ``self._params()`` to get the checked values, and
-    ``set_params`` checks the new values at once and changes nothing when one is refused;
+    ``fit`` / ``partial_fit`` call ``self._params()`` first and work with the checked values;
+  * ``update_params(**changes)`` is the checked live change (the GUI models and scripts that want
+    an error at once): every value is checked, nothing changes when one is refused;
+  * data go through ``self._check_X(X, reset=…)`` (scikit-learn's ``validate_data``: its messages,
+    ``n_features_in_``), plus the model's value range;
   * learned state lives in attributes ending in ``_`` and exists only after fitting;
     ``_check_fitted()`` raises ``NotFittedError``, which is a ``ValueError`` too;
-  * ``fit`` never changes a hyper-parameter: the number of passes is ``n_epochs``, set in the
-    constructor or with ``set_params``;
-  * ``_params_changed(old)`` drops learned state that no longer fits (a SOM of another size).
+  * ``fit`` never changes a hyper-parameter: the number of passes is ``n_epochs``;
+  * ``_params_changed(old)`` drops learned state that no longer fits (a SOM of another size); it
+    runs after ``set_params`` and ``update_params``.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, ClassVar, Mapping
 
+import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError  # a ValueError and an AttributeError, as sklearn's checks expect
 
-from engine.validation import check_bool, check_choice, check_float, check_int, check_seed
+from engine.validation import check_bool, check_choice, check_estimator_data, check_float, check_int, check_seed
 
 __all__ = ["Estimator", "NotFittedError", "integer", "real", "choice", "boolean", "seed", "any_value"]
 
@@ -71,19 +75,32 @@ class Estimator(BaseEstimator):
         return {k: self._constraints[k](k, v) for k, v in values.items()}
 
     def set_params(self, **params):
-        """Change hyper-parameters; checked at once, and nothing changes when one is refused."""
+        """scikit-learn's set_params (stores, never raises on a value); stale learned state is dropped."""
         old = self.get_params(deep=False)
-        try:
-            super().set_params(**params)
-            self._params()
-        except (ValueError, TypeError) as exc:
-            for k, v in old.items():
-                setattr(self, k, v)
-            if isinstance(exc, TypeError):
-                raise
-            raise ValueError(str(exc)) from None
+        super().set_params(**params)
         self._params_changed(old)
         return self
+
+    def update_params(self, **changes):
+        """Change hyper-parameters, checked at once; nothing changes when one value is refused."""
+        old = self.get_params(deep=False)
+        unknown = set(changes) - set(old)
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {sorted(unknown)} for {type(self).__name__}; accepts {sorted(old)}")
+        for k, v in changes.items():
+            setattr(self, k, v)
+        try:
+            self._params()
+        except ValueError:
+            for k, v in old.items():
+                setattr(self, k, v)
+            raise
+        self._params_changed(old)
+        return self
+
+    def _check_X(self, X, *, reset: bool, values=None, dtype=np.float64):
+        """Data for fit (``reset=True`` records ``n_features_in_``) or for use after fit."""
+        return check_estimator_data(self, X, reset=reset, values=values, dtype=dtype)
 
     def _params_changed(self, old: dict) -> None:
         """Called after a successful ``set_params`` with the previous values; drop state that no longer fits."""

@@ -129,16 +129,28 @@ def load(path: str | os.PathLike) -> Model:
     return model
 
 
+def _renamed(name, params: dict) -> tuple:
+    """Models renamed since 0.1.0: the RBM's "preset" parameter became a model of its own
+    ("seed_3x2" → "rbm-table", whose state entries kept their names)."""
+    if name == "rbm" and "preset" in params:
+        if params.pop("preset") == "seed_3x2":
+            return "rbm-table", {}
+    return name, params
+
+
 def load_session(path: str | os.PathLike) -> tuple[Model, dict]:
     """Like load, also returning the GUI session dict saved with it."""
     header, arrays = read(path)
-    name = header.get("model")
+    saved_params = header.get("params") or {}
+    if not isinstance(saved_params, dict):
+        raise ValueError(f"{Path(path).name} has a corrupt header: params must be a JSON object")
+    name, saved_params = _renamed(header.get("model"), dict(saved_params))
     if name not in registry.names():
         raise ValueError(f"{Path(path).name} holds model {name!r}, which this hebbgui does not know "
                          f"(knows {registry.names()})")
     cls = registry.get(name)
     params = params_from_dict(cls.Params, {k: (tuple(v) if isinstance(v, list) else v)
-                                           for k, v in header.get("params", {}).items()})
+                                           for k, v in saved_params.items()})
     model = cls(params, seed=header.get("seed"))
     model.load_state(arrays)
     return model, dict(header.get("session") or {})

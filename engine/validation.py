@@ -215,6 +215,18 @@ def check_data(name: str, X: Any, *, n_features: int | None = None, values: str 
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
+def check_estimator_data(estimator: Any, X: Any, *, reset: bool, values: str | tuple | None = None,
+                         dtype: Any = np.float64) -> np.ndarray:
+    """Data for a scikit-learn-style estimator, checked as scikit-learn checks it (its wording, which its
+    own tools and users know: "X has 3 features, but RBM is expecting 784 features as input"), then the
+    model's value range. ``reset=True`` (fit) records ``n_features_in_``."""
+    from sklearn.utils.validation import validate_data  # scikit-learn only where an estimator is used
+    arr = validate_data(estimator, X, reset=reset, dtype=dtype, ensure_all_finite=True)
+    if values is not None:
+        _check_values("X", arr, values)
+    return np.ascontiguousarray(arr)
+
+
 def check_finite_state(what: str, *arrays: np.ndarray, hint: str = "") -> None:
     """Raise when training has made the state non-finite ("weights diverged at epoch 3: …")."""
     for a in arrays:
@@ -273,3 +285,12 @@ def check_pcg64_words(name: str, words: Any) -> list[int]:
     if w[4] not in (0, 1):
         raise ValueError(f"{name}: has_uint32 must be 0 or 1, got {w[4]}")
     return w
+
+
+# --- added by rbm
+def state_ints(state: Mapping[str, Any], key: str, n: int, lo: int | None = 0, hi: int | None = None) -> list[int]:
+    """A saved array of ``n`` integer counters (e.g. [epoch, batch_pos]), each in [lo, hi]."""
+    arr = state_entry(state, key, shape=(n,), dtype=None)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"state[{key!r}] must hold integers, got dtype {arr.dtype}")
+    return [check_int(f"state[{key!r}][{i}]", int(v), lo, hi) for i, v in enumerate(arr)]
