@@ -223,16 +223,25 @@ def load(path: str | os.PathLike) -> Model:
     return model
 
 
+def _renamed(name, params: dict) -> tuple:
+    """Models renamed since 0.1.0: the RBM's "preset" parameter became a model of its own
+    ("seed_3x2" → "rbm-table", whose state entries kept their names)."""
+    if name == "rbm" and "preset" in params:
+        if params.pop("preset") == "seed_3x2":
+            return "rbm-table", {}
+    return name, params
+
+
 def load_session(path: str | os.PathLike) -> tuple[Model, dict]:
     """Like load, also returning the GUI session dict saved with it."""
     header = read_header(path)
-    name = header["model"]
+    name, saved_params = _renamed(header["model"], dict(header["params"]))
     if name not in registry.names():
         raise ValueError(f"{Path(path).name} holds model {name!r}, which this hebbgui does not know "
                          f"(knows {registry.names()})")
     cls = registry.get(name)
     params = params_from_dict(cls.Params, {k: (tuple(v) if isinstance(v, list) else v)
-                                           for k, v in header["params"].items()})
+                                           for k, v in saved_params.items()})
     model = cls(params, seed=header.get("seed"))
     _, arrays = read(path, expected=model.state())
     model.load_state(arrays)

@@ -139,6 +139,8 @@ for _name, _target, _title, _help in (
      "Boltzmann machine: stochastic binary units that learn a probability distribution"),
     ("rbm", "engine.models.rbm:RBMModel", "RBM",
      "Restricted Boltzmann machine: visible and hidden layers trained by contrastive divergence"),
+    ("rbm-table", "engine.models.rbm:RBMTableModel", "RBM 3×2 (seed)",
+     "The seeds' 3×2 RBM: its exact p(v,h) table beside what Gibbs chains sample"),
     ("dbn", "engine.models.rbm:DBNModel", "DBN",
      "Deep belief net: RBMs stacked and trained greedily, layer by layer"),
     ("competitive", "engine.models.competitive:CompetitiveModel", "Competitive",

@@ -324,3 +324,10 @@ def state_indices(state: Mapping[str, Any], key: str, n: int | None, *, shape: t
         want = f"[{lo}, {n})" if n is not None else f"≥ {lo}"
         raise ValueError(f"state[{key!r}] must hold indices {want}, got values in [{arr.min()}, {arr.max()}]")
     return np.array(arr, dtype=np.int64, order="C")
+# --- added by rbm
+def state_ints(state: Mapping[str, Any], key: str, n: int, lo: int | None = 0, hi: int | None = None) -> list[int]:
+    """A saved array of ``n`` integer counters (e.g. [epoch, batch_pos]), each in [lo, hi]."""
+    arr = state_entry(state, key, shape=(n,), dtype=None)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"state[{key!r}] must hold integers, got dtype {arr.dtype}")
+    return [check_int(f"state[{key!r}][{i}]", int(v), lo, hi) for i, v in enumerate(arr)]

@@ -11,7 +11,8 @@ import time
 import numpy as np
 from common import row
 
-from engine.models.rbm import DBN, RBM, RBMModel, blas_threads, load_mnist_images
+from engine.datasets import load_mnist
+from engine.models.rbm import DBN, RBM, RBMModel, blas_threads
 
 # Every benchmark runs with ONE BLAS thread on both sides: on this shared 2-core machine two
 # threads made the products 3–4× slower and far noisier (see engine.models.rbm.blas_threads).
@@ -22,8 +23,8 @@ LR = 0.05
 
 
 def _mnist(n_train: int | None = None):
-    x, y = load_mnist_images("train")
-    xt, yt = load_mnist_images("test")
+    x, y = load_mnist("train")
+    xt, yt = load_mnist("test")
     if n_train is not None:
         x, y = x[:n_train], y[:n_train]
     return x.reshape(len(x), -1) / 255.0, y, xt.reshape(len(xt), -1) / 255.0, yt

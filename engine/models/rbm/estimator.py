@@ -1,0 +1,610 @@
+"""The restricted Boltzmann machine as a scikit-learn-style estimator (seed 000 §4, seed 001).
+
+Energy E(v, h) = −vᵀWh − bᵀv − cᵀh over binary visible v and hidden h units;
+p(h_j=1|v) = σ(vᵀW_{·j} + c_j), p(v_i=1|h) = σ(W_{i·}h + b_i);
+free energy F(v) = −bᵀv − Σ_j log(1 + exp(vᵀW_{·j} + c_j)), so p(v) = exp(−F(v)) / Z.
+
+Training works in float32 by default: the cost is five dense products per minibatch,
+and BLAS does float32 products twice as fast as float64 (measured: tests/bench/bench_rbm.py).
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Any, Iterator
+
+import numpy as np
+from sklearn.base import TransformerMixin
+
+from engine.estimator import Estimator, choice, integer, real, seed
+from engine.model import rng_from_state_array, rng_state_array
+from engine.models.rbm import exact
+from engine.models.rbm.exact import sigmoid, softplus
+from engine.validation import (check_array, check_data, check_float, check_int, check_kernel_rng_state, check_seed,
+                               state_entry, state_ints)
+
+METHODS = ("cd", "pcd", "pt")
+LR_SCHEDULES = ("constant", "linear", "exponential")
+DTYPES = ("float32", "float64")
+
+
+def _kernels():
+    """The numba kernels, imported on first use so ``import engine.models.rbm`` loads no numba."""
+    from engine.kernels import rbm as k
+    return k
+
+
+def _optional(check):
+    """A constraint that also accepts None (``n_chains``, ``n_jobs``)."""
+    return lambda name, value: None if value is None else check(name, value)
+
+
+_THREADPOOL = None
+
+
+def blas_threads(n: int | None):
+    """Context limiting BLAS to n threads (None: leave as is).
+
+    On a busy 2-core machine two BLAS threads ran the RBM's products 3–4× SLOWER than one
+    (measured: threads spin while the other core is taken), and the GUI thread needs a core.
+    """
+    global _THREADPOOL
+    if n is None:
+        return contextlib.nullcontext()
+    if _THREADPOOL is None:
+        from threadpoolctl import ThreadpoolController
+        _THREADPOOL = ThreadpoolController()
+    return _THREADPOOL.limit(limits=n, user_api="blas")
+
+
+class RBM(TransformerMixin, Estimator):
+    """Bernoulli–Bernoulli restricted Boltzmann machine trained by CD-k, PCD or parallel tempering.
+
+    Learned state: ``weights_`` (n_visible, n_hidden), ``visible_bias_``, ``hidden_bias_``,
+    ``n_updates_``, ``epoch_``, ``reconstruction_errors_`` (mean error of each epoch) and, for
+    parallel tempering, ``swaps_proposed_`` / ``swaps_accepted_`` per neighbouring pair of
+    temperatures (since ``initialize`` or ``set_state``).
+    """
+
+    _constraints = {
+        "n_hidden": integer(1), "method": choice(*METHODS), "k": integer(1, 1000),
+        "learning_rate": real(0.0, 100.0, lo_open=True), "batch_size": integer(1), "n_epochs": integer(1),
+        "momentum": real(0.0, 0.999), "weight_decay": real(0.0, 1.0), "lr_schedule": choice(*LR_SCHEDULES),
+        "n_chains": _optional(integer(1)), "n_temperatures": integer(2, 100), "dtype": choice(*DTYPES),
+        "n_jobs": _optional(integer(1, 1024)), "random_state": seed(),
+    }
+
+    def __init__(self, n_hidden: int = 256, *, method: str = "cd", k: int = 1, learning_rate: float = 0.05,
+                 batch_size: int = 100, n_epochs: int = 10, momentum: float = 0.5, weight_decay: float = 0.0,
+                 lr_schedule: str = "constant", n_chains: int | None = None, n_temperatures: int = 5,
+                 dtype: str = "float32", n_jobs: int | None = None, random_state: int | None = None):
+        self.n_hidden = n_hidden
+        self.method = method
+        self.k = k
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.n_chains = n_chains
+        self.n_temperatures = n_temperatures
+        self.dtype = dtype
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    # -- parameters and state ---------------------------------------------------------
+    def _params_changed(self, old: dict) -> None:
+        """Keep the weights where they still fit: a new dtype casts them, new chain settings give
+        fresh chains, another n_hidden drops the learned state (fit again)."""
+        if not self.is_fitted:
+            return
+        self._buffers = {}
+        try:
+            p = self._params()
+        except ValueError:  # set_params only stores: fit / train_batch will name the bad value
+            return
+        if p["n_hidden"] != self.weights_.shape[1]:
+            for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+                delattr(self, name)
+            return
+        if self.weights_.dtype != np.dtype(p["dtype"]):
+            self._cast_state(np.dtype(p["dtype"]))
+        if self._chain_shape() != self._chain_h.shape:
+            self._init_chains()
+
+    @property
+    def is_fitted(self) -> bool:
+        """True once weights exist (after fit, partial_fit, initialize or set_weights)."""
+        return getattr(self, "weights_", None) is not None
+
+    @property
+    def n_visible(self) -> int:
+        """Number of visible units (features) of the fitted machine."""
+        self._check_fitted()
+        return self.weights_.shape[0]
+
+    def initialize(self, n_visible: int) -> "RBM":
+        """Fresh weights N(0, 0.01²), zero biases, fresh chains for ``n_visible`` inputs. Returns self."""
+        p = self._params()
+        n_visible = check_int("n_visible", n_visible, 1)
+        from engine.kernels.random import seed_state
+        self._rng = np.random.default_rng(p["random_state"])
+        self._kernel_state = seed_state(int(self._rng.integers(1, 2 ** 62)))
+        dt = np.dtype(p["dtype"])
+        self.weights_ = (0.01 * self._rng.standard_normal((n_visible, p["n_hidden"]))).astype(dt)
+        self.visible_bias_ = np.zeros(n_visible, dtype=dt)
+        self.hidden_bias_ = np.zeros(p["n_hidden"], dtype=dt)
+        self.n_features_in_ = n_visible
+        self._velocity_w = np.zeros_like(self.weights_)
+        self._velocity_b = np.zeros_like(self.visible_bias_)
+        self._velocity_c = np.zeros_like(self.hidden_bias_)
+        self._buffers = {}
+        self.n_updates_ = 0
+        self.epoch_ = 0
+        self.reconstruction_errors_ = []
+        self._init_chains()
+        return self
+
+    def set_weights(self, weights, visible_bias, hidden_bias) -> "RBM":
+        """Use given parameters (e.g. the seeds' 3×2 machine); sets n_hidden from them. Returns self."""
+        W = check_array("weights", weights, ndim=2, non_empty=True)
+        b = check_array("visible_bias", visible_bias, shape=(W.shape[0],))
+        c = check_array("hidden_bias", hidden_bias, shape=(W.shape[1],))
+        self.n_hidden = W.shape[1]
+        self.initialize(W.shape[0])
+        dt = np.dtype(self.dtype)
+        self.weights_ = W.astype(dt, copy=True)
+        self.visible_bias_ = b.astype(dt, copy=True)
+        self.hidden_bias_ = c.astype(dt, copy=True)
+        return self
+
+    def _cast_state(self, dt: np.dtype) -> None:
+        for name in ("weights_", "visible_bias_", "hidden_bias_", "_velocity_w", "_velocity_b", "_velocity_c",
+                     "_chain_h", "_chain_v"):
+            setattr(self, name, getattr(self, name).astype(dt))
+        self._buffers = {}
+
+    def _n_chains(self) -> int:
+        return self.n_chains if self.n_chains is not None else self.batch_size
+
+    def _chain_shape(self) -> tuple[int, int, int]:
+        return (self.n_temperatures if self.method == "pt" else 1, self._n_chains(), self.n_hidden)
+
+    def _init_chains(self) -> None:
+        """Persistent chains (PCD, PT): hidden and visible states per temperature, all zero at start."""
+        n_temps, n_chains, _ = self._chain_shape()
+        dt = np.dtype(self.dtype)
+        self._chain_h = np.zeros((n_temps, n_chains, self.n_hidden), dtype=dt)
+        self._chain_v = np.zeros((n_temps, n_chains, self.weights_.shape[0]), dtype=dt)
+        self.swaps_proposed_ = np.zeros(max(n_temps - 1, 0), dtype=np.int64)
+        self.swaps_accepted_ = np.zeros(max(n_temps - 1, 0), dtype=np.int64)
+
+    def betas(self) -> np.ndarray:
+        """Inverse temperatures of parallel tempering: 1, 1 − 1/T, …, 1/T."""
+        return np.linspace(1.0, 0.0, self.n_temperatures, endpoint=False)
+
+    def particles(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the persistent chains (visible (T, n_chains, n_visible), hidden (T, n_chains, n_hidden));
+        T is n_temperatures for parallel tempering, else 1; row 0 is β = 1."""
+        self._check_fitted()
+        return self._chain_v.copy(), self._chain_h.copy()
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        """Everything needed to resume training exactly: parameters, velocities, chains, RNG states."""
+        self._check_fitted()
+        return {"weights": self.weights_.copy(), "visible_bias": self.visible_bias_.copy(),
+                "hidden_bias": self.hidden_bias_.copy(), "velocity_w": self._velocity_w.copy(),
+                "velocity_b": self._velocity_b.copy(), "velocity_c": self._velocity_c.copy(),
+                "chain_h": self._chain_h.copy(), "chain_v": self._chain_v.copy(),
+                "kernel_state": self._kernel_state.copy(), "rng": rng_state_array(self._rng),
+                "counters": np.array([self.n_updates_, self.epoch_], dtype=np.int64)}
+
+    def set_state(self, state, prefix: str = "") -> None:
+        """Inverse of get_state, reading ``state[prefix + key]``; every entry is checked before anything
+        changes, and a bad one raises ValueError naming it. Kernel words saved by hebbgui 0.1.0
+        (xoshiro256+) are valid xoshiro256** states: they load, and the stream goes on differently."""
+        self._params()
+        dt = np.dtype(self.dtype)
+
+        def entry(key, shape):
+            return state_entry(state, prefix + key, shape=shape, dtype=dt, copy=True)
+        W = entry("weights", (self.weights_.shape if self.is_fitted else (None, self.n_hidden)))
+        nv = W.shape[0]
+        if nv == 0:
+            raise ValueError(f"state[{prefix + 'weights'!r}] has no visible units")
+        n_temps, n_chains, nh = self._chain_shape()
+        arrays = {"weights_": W, "visible_bias_": entry("visible_bias", (nv,)),
+                  "hidden_bias_": entry("hidden_bias", (nh,)), "_velocity_w": entry("velocity_w", W.shape),
+                  "_velocity_b": entry("velocity_b", (nv,)), "_velocity_c": entry("velocity_c", (nh,)),
+                  "_chain_h": entry("chain_h", (n_temps, n_chains, nh)),
+                  "_chain_v": entry("chain_v", (n_temps, n_chains, nv))}
+        if prefix + "kernel_state" not in state:
+            raise ValueError(f"state is missing {prefix + 'kernel_state'!r}")
+        kernel_state = check_kernel_rng_state(f"state[{prefix + 'kernel_state'!r}]", state[prefix + "kernel_state"])
+        if prefix + "rng" not in state:
+            raise ValueError(f"state is missing {prefix + 'rng'!r}")
+        rng = rng_from_state_array(state[prefix + "rng"])
+        n_updates, epoch = state_ints(state, prefix + "counters", 2, 0)
+        for name, value in arrays.items():
+            setattr(self, name, value)
+        self._kernel_state, self._rng = kernel_state, rng
+        self.n_updates_, self.epoch_ = n_updates, epoch
+        self.n_features_in_ = nv
+        self.reconstruction_errors_ = []
+        self._buffers = {}
+        self.swaps_proposed_ = np.zeros(max(n_temps - 1, 0), dtype=np.int64)
+        self.swaps_accepted_ = np.zeros(max(n_temps - 1, 0), dtype=np.int64)
+
+    # -- conditionals and energies ----------------------------------------------------------
+    def _check_v(self, name: str, v, binary: bool = False) -> np.ndarray:
+        """Visible rows (a 1-D array is one row) with values in [0, 1], or exactly 0/1 when ``binary``;
+        X goes through scikit-learn's checks (its messages), other arguments are named as such."""
+        self._check_fitted()
+        values = "binary" if binary else (0, 1)
+        if name == "X":
+            return self._check_X(np.reshape(v, (1, -1)) if np.ndim(v) == 1 else v, reset=False, values=values)
+        return check_data(name, v, n_features=self.weights_.shape[0], allow_1d=True, values=values)
+
+    def _check_h(self, name: str, h, binary: bool = False) -> np.ndarray:
+        self._check_fitted()
+        return check_data(name, h, n_features=self.n_hidden, allow_1d=True, values="binary" if binary else (0, 1))
+
+    def _params64(self):
+        return (self.weights_.astype(np.float64), self.visible_bias_.astype(np.float64),
+                self.hidden_bias_.astype(np.float64))
+
+    def transform(self, X) -> np.ndarray:
+        """Hidden-unit probabilities p(h=1|v) for each row of X, (n_samples, n_hidden), in ``dtype``."""
+        X = self._check_v("X", X)
+        dt = np.dtype(self.dtype)
+        out = X.astype(dt, copy=False) @ self.weights_
+        out += self.hidden_bias_
+        return sigmoid(out).astype(dt, copy=False)
+
+    prob_h_given_v = transform
+
+    def prob_v_given_h(self, h) -> np.ndarray:
+        """Visible-unit probabilities p(v=1|h) for each row of h, (n, n_visible)."""
+        h = self._check_h("h", h).astype(self.weights_.dtype, copy=False)
+        return sigmoid(h @ self.weights_.T + self.visible_bias_).astype(np.float64)
+
+    def reconstruct(self, X) -> np.ndarray:
+        """Mean-field reconstruction p(v|h = p(h|v)) of each row of X (deterministic)."""
+        X = self._check_v("X", X)
+        return sigmoid(self.transform(X) @ self.weights_.T + self.visible_bias_).astype(np.float64)
+
+    def energy(self, v, h) -> np.ndarray:
+        """E(v, h) = −vᵀWh − bᵀv − cᵀh for binary rows v (n, n_visible) and h (n, n_hidden)."""
+        v = self._check_v("v", v, binary=True)
+        h = self._check_h("h", h, binary=True)
+        if v.shape[0] != h.shape[0]:
+            raise ValueError(f"v and h must have the same number of rows, got {v.shape[0]} and {h.shape[0]}")
+        W, b, c = self._params64()
+        return -np.einsum("ni,ij,nj->n", v, W, h) - v @ b - h @ c
+
+    def free_energy(self, X) -> np.ndarray:
+        """F(v) = −bᵀv − Σ_j softplus(vᵀW_{·j} + c_j) per row, (n_samples,) float64."""
+        X = self._check_v("X", X)
+        # products in the working dtype (float32 is 2× faster); sums in float64
+        W, b, c = self.weights_, self.visible_bias_, self.hidden_bias_
+        X = X.astype(W.dtype, copy=False)
+        return -(X @ b).astype(np.float64) - softplus((X @ W + c).astype(np.float64)).sum(axis=1)
+
+    def reconstruction_error(self, X) -> float:
+        """Mean squared difference between X and its mean-field reconstruction."""
+        X = self._check_v("X", X)
+        return float(np.mean((X - self.reconstruct(X)) ** 2))
+
+    def score_samples(self, X, random_state: int | None = None) -> np.ndarray:
+        """Pseudo-log-likelihood per row: n_visible · log σ(F(ṽ) − F(v)), ṽ = v with one random unit flipped.
+
+        Which unit flips comes from ``random_state`` (default: derived from the RBM's own),
+        so the same call gives the same numbers.
+        """
+        X = self._check_v("X", X)
+        seed_ = check_seed(random_state, "random_state")
+        if seed_ is None:
+            seed_ = 0 if self.random_state is None else self.random_state + 1
+        rng = np.random.default_rng(seed_)
+        n, nv = X.shape
+        flip = rng.integers(0, nv, size=n)
+        W, b, c = self.weights_, self.visible_bias_.astype(np.float64), self.hidden_bias_
+        pre = (X.astype(W.dtype) @ W + c).astype(np.float64)
+        # flipping unit i changes v_i by δ = 1 − 2v_i: update the pre-activations, no second product
+        delta = 1.0 - 2.0 * X[np.arange(n), flip]
+        bias_v = X @ b
+        free = -bias_v - softplus(pre).sum(axis=1)
+        free_flipped = -(bias_v + delta * b[flip]) - softplus(pre + delta[:, None] * W[flip]).sum(axis=1)
+        return nv * -softplus(-(free_flipped - free))  # log σ(x) = −softplus(−x)
+
+    def pseudo_log_likelihood(self, X, random_state: int | None = None) -> float:
+        """Mean of ``score_samples`` over the rows of X."""
+        return float(np.mean(self.score_samples(X, random_state)))
+
+    def gibbs(self, v, n_steps: int = 1, *, random_state: int | None = None, beta: float = 1.0,
+              return_hidden: bool = False):
+        """Run block Gibbs sampling v → h → v from start ``v`` (rows in [0, 1]) for ``n_steps``.
+
+        Returns the binary visible samples (and the last hidden samples when ``return_hidden``).
+        ``random_state`` None draws from the RBM's own generator (a fresh stream each call).
+        """
+        v = self._check_v("v", v)
+        n_steps = check_int("n_steps", n_steps, 0)
+        beta = check_float("beta", beta, 0.0, 1.0)
+        seed_ = check_seed(random_state, "random_state")
+        rng = np.random.default_rng(seed_) if seed_ is not None else self._rng
+        W, b, c = self.weights_, self.visible_bias_, self.hidden_bias_
+        dt = W.dtype
+        v = v.astype(dt)
+        h = (rng.random((v.shape[0], self.n_hidden), dtype=dt) < sigmoid(beta * (v @ W + c))).astype(dt)
+        v_new = v
+        for _ in range(n_steps):
+            v_new = (rng.random(v.shape, dtype=dt) < sigmoid(beta * (h @ W.T + b))).astype(dt)
+            h = (rng.random(h.shape, dtype=dt) < sigmoid(beta * (v_new @ W + c))).astype(dt)
+        v_new, h = v_new.astype(np.float64), h.astype(np.float64)
+        return (v_new, h) if return_hidden else v_new
+
+    def complete(self, v, known, n_steps: int = 30) -> np.ndarray:
+        """Fill in the unknown visible units of each row of ``v`` by mean-field iteration.
+
+        ``known`` (same shape, or one row for all) is True where a pixel is observed; those stay
+        clamped while the others follow p(v|h), h = p(h|v) (seed 000 ``11.RBM.py`` completion).
+        """
+        v = self._check_v("v", v)
+        known = np.asarray(known)
+        if known.ndim == 1:
+            known = np.broadcast_to(known, v.shape)
+        if known.shape != v.shape or known.dtype != bool:
+            raise ValueError(f"known must be a boolean mask of shape {v.shape} or ({v.shape[1]},), "
+                             f"got {known.dtype} {known.shape}")
+        n_steps = check_int("n_steps", n_steps, 1, 10000)
+        W, b, c = self.weights_, self.visible_bias_, self.hidden_bias_
+        out = v.copy()
+        out[~known] = 0.0
+        for _ in range(n_steps):
+            p = sigmoid(sigmoid(out @ W + c) @ W.T + b)
+            out = np.where(known, v, p)
+        return out.astype(np.float64)
+
+    # -- exact enumeration (tiny machines; engine.models.rbm.exact) ---------------------------
+    def log_partition_function(self) -> float:
+        """log Z exactly, enumerating the smaller layer (needs min(n_visible, n_hidden) ≤ 20)."""
+        self._check_fitted()
+        return exact.log_partition_function(*self._params64())
+
+    def exact_distribution(self):
+        """(states_v (2^V, V), states_h (2^H, H), p (2^V, 2^H) joint p(v, h), Z) by enumeration.
+
+        Needs n_visible + n_hidden ≤ 20; states are in counting order (first unit most significant).
+        """
+        self._check_fitted()
+        return exact.joint_distribution(*self._params64())
+
+    def marginal_visible(self) -> tuple[np.ndarray, np.ndarray]:
+        """(states_v, p(v)) for every visible configuration (needs n_visible ≤ 20)."""
+        self._check_fitted()
+        return exact.marginal_visible(*self._params64())
+
+    def exact_log_likelihood(self, X) -> float:
+        """Mean log p(v) over binary rows of X, with the exact partition function."""
+        X = self._check_v("X", X, binary=True)
+        return exact.log_likelihood(X, *self._params64())
+
+    def exact_gradient(self, X):
+        """(dW, db, dc): the exact gradient of the mean log-likelihood of binary rows X (n_visible ≤ 20)."""
+        X = self._check_v("X", X, binary=True)
+        return exact.gradient(X, *self._params64())
+
+    # -- training ------------------------------------------------------------------------------
+    def current_learning_rate(self) -> float:
+        """The learning rate at the current epoch under ``lr_schedule`` (ends at 1/10 of the start)."""
+        frac = min(self.epoch_ / self.n_epochs, 1.0) if self.is_fitted else 0.0
+        if self.lr_schedule == "linear":
+            return self.learning_rate * (1.0 - 0.9 * frac)
+        if self.lr_schedule == "exponential":
+            return self.learning_rate * 0.1 ** frac
+        return self.learning_rate
+
+    def _buf(self, n: int) -> dict:
+        """Work arrays for a minibatch of n rows plus the negative particles (allocated once per size)."""
+        buf = self._buffers.get(n)
+        if buf is None:
+            dt = np.dtype(self.dtype)
+            nv, nh = self.weights_.shape
+            m = n if self.method == "cd" else self._n_chains()
+            buf = dict(v_stack=np.empty((n + m, nv), dt), h_stack=np.empty((n + m, nh), dt),
+                       pre_h=np.empty((max(n, m), nh), dt), h_sample=np.empty((max(n, m), nh), dt),
+                       pre_v=np.empty((max(n, m), nv), dt), grad_w=np.empty((nv, nh), dt), n_neg=m)
+            self._buffers[n] = buf
+        return buf
+
+    def _gradient(self, v0: np.ndarray, want_error: bool) -> float:
+        """Fill the buffers' gradient (grad_w, and via attributes _grad_b/_grad_c) from minibatch v0.
+
+        Returns the minibatch reconstruction error (mean squared) or NaN when not computed.
+        """
+        k = _kernels()
+        st = self._kernel_state
+        W, b, c = self.weights_, self.visible_bias_, self.hidden_bias_
+        n = v0.shape[0]
+        buf = self._buf(n)
+        vs, hs, m = buf["v_stack"], buf["h_stack"], buf["n_neg"]
+        pre_h, h_sample, pre_v = buf["pre_h"], buf["h_sample"], buf["pre_v"]
+        vs[:n] = v0
+        # positive phase: p(h|v0), and a sample of it to start CD's chain
+        np.matmul(vs[:n], W, out=hs[:n])
+        k.sigmoid_inplace(hs[:n], c)
+        k.bernoulli(hs[:n], h_sample[:n], st)
+        error = math.nan
+        if self.method == "cd":
+            h = h_sample[:n]
+            for step in range(self.k):
+                np.matmul(h, W.T, out=pre_v[:n])
+                k.sigmoid_inplace(pre_v[:n], b)
+                k.bernoulli(pre_v[:n], vs[n:], st)
+                if step == 0 and want_error:
+                    np.subtract(v0, pre_v[:n], out=pre_v[:n])
+                    error = float(np.vdot(pre_v[:n], pre_v[:n])) / pre_v[:n].size
+                if step < self.k - 1:
+                    np.matmul(vs[n:], W, out=pre_h[:n])
+                    k.sigmoid_inplace(pre_h[:n], c)
+                    k.bernoulli(pre_h[:n], h_sample[:n], st)
+                else:
+                    np.matmul(vs[n:], W, out=hs[n:])
+                    k.sigmoid_inplace(hs[n:], c)
+        else:
+            if want_error:
+                np.matmul(h_sample[:n], W.T, out=pre_v[:n])
+                k.sigmoid_inplace(pre_v[:n], b)
+                np.subtract(v0, pre_v[:n], out=pre_v[:n])
+                error = float(np.vdot(pre_v[:n], pre_v[:n])) / pre_v[:n].size
+            if self.method == "pcd":
+                self._advance_chain(0, 1.0, self.k, buf)
+            else:
+                betas = self.betas()
+                for t in range(self.n_temperatures):
+                    self._advance_chain(t, betas[t], self.k, buf)
+                self.swap_temperatures()
+            vs[n:] = self._chain_v[0]
+            # negative statistics use p(h|v) of the β = 1 particles (exact given v, less noise)
+            if self.method == "pcd":  # the chain's last half-step left exactly these in pre_h: reuse
+                hs[n:] = pre_h[:m]
+            else:  # swaps may have moved other particles into β = 1
+                np.matmul(vs[n:], W, out=hs[n:])
+                k.sigmoid_inplace(hs[n:], c)
+        # scale so one product gives <v h>_data − <v h>_model
+        hs[:n] *= 1.0 / n
+        hs[n:] *= -1.0 / m
+        np.matmul(vs.T, hs, out=buf["grad_w"])
+        self._grad_b = vs[:n].mean(axis=0) - vs[n:].mean(axis=0)
+        self._grad_c = hs.sum(axis=0)
+        return error
+
+    def _advance_chain(self, t: int, beta: float, n_steps: int, buf: dict) -> None:
+        """n_steps of block Gibbs h → v → h on the persistent particles at temperature index t."""
+        k = _kernels()
+        st = self._kernel_state
+        W, b, c = self.weights_, self.visible_bias_, self.hidden_bias_
+        m = self._n_chains()
+        pre_h, pre_v = buf["pre_h"][:m], buf["pre_v"][:m]
+        chain_h, chain_v = self._chain_h[t], self._chain_v[t]
+        for _ in range(n_steps):
+            np.matmul(chain_h, W.T, out=pre_v)
+            k.sigmoid_inplace(pre_v, b, beta)
+            k.bernoulli(pre_v, chain_v, st)
+            np.matmul(chain_v, W, out=pre_h)
+            k.sigmoid_inplace(pre_h, c, beta)
+            k.bernoulli(pre_h, chain_h, st)
+
+    def swap_temperatures(self) -> None:
+        """One round of parallel tempering's Metropolis swaps between neighbouring temperatures: the
+        even pairs (0↔1, 2↔3, …) or the odd ones, in turn by update count; each particle pair swaps
+        with probability min(1, exp((β_t − β_t+1)(E_t − E_t+1)))."""
+        self._check_fitted()
+        if self.method != "pt":
+            raise ValueError(f"swap_temperatures needs method='pt', this RBM has method={self.method!r}")
+        betas = self.betas()
+        W, b, c = self._params64()
+        v = self._chain_v.astype(np.float64)
+        h = self._chain_h.astype(np.float64)
+        energy = -np.einsum("tni,ij,tnj->tn", v, W, h) - v @ b - h @ c
+        for t in range(self.n_updates_ % 2, self.n_temperatures - 1, 2):
+            log_accept = (betas[t] - betas[t + 1]) * (energy[t] - energy[t + 1])
+            swap = np.log(self._rng.random(log_accept.shape) + 1e-300) < log_accept
+            self.swaps_proposed_[t] += swap.size
+            self.swaps_accepted_[t] += int(swap.sum())
+            if np.any(swap):
+                for chain in (self._chain_v, self._chain_h):
+                    upper = chain[t, swap].copy()
+                    chain[t, swap] = chain[t + 1, swap]
+                    chain[t + 1, swap] = upper
+
+    def _apply_update(self, grad_w: np.ndarray) -> None:
+        lr = self.current_learning_rate()
+        mom, wd = self.momentum, self.weight_decay
+        dt = self.weights_.dtype
+        for param_, vel, grad in ((self.weights_, self._velocity_w, grad_w),
+                                  (self.visible_bias_, self._velocity_b, self._grad_b.astype(dt, copy=False)),
+                                  (self.hidden_bias_, self._velocity_c, self._grad_c.astype(dt, copy=False))):
+            if wd and param_ is self.weights_:
+                grad -= wd * param_  # L2 decay on the weights only (Hinton's guide)
+            grad *= lr
+            if mom:
+                vel *= mom
+                vel += grad
+            else:
+                vel[...] = grad
+            param_ += vel
+        self.n_updates_ += 1
+
+    def train_batch(self, v0, *, want_error: bool = True) -> float:
+        """One update from minibatch v0 (rows in [0, 1]); returns its reconstruction error (NaN if not asked)."""
+        self._params()  # set_params only stores: a bad value is named here
+        v0 = np.ascontiguousarray(self._check_v("v0", v0), dtype=self.dtype)
+        error = self._gradient(v0, want_error)
+        self._apply_update(self._buf(v0.shape[0])["grad_w"])
+        return error
+
+    def estimate_gradient(self, X):
+        """(dW, db, dc): this RBM's stochastic gradient estimate (CD-k / PCD / PT) on X, without updating.
+
+        PCD and PT advance their persistent chains, as one training step would.
+        """
+        X = self._check_v("X", X)
+        self._gradient(np.ascontiguousarray(X, dtype=self.dtype), False)
+        return (self._buf(X.shape[0])["grad_w"].astype(np.float64), self._grad_b.astype(np.float64),
+                self._grad_c.astype(np.float64))
+
+    def fit(self, X, y=None) -> "RBM":
+        """Train from scratch for ``n_epochs`` shuffled passes over X (rows in [0, 1]). Returns self.
+
+        ``reconstruction_errors_`` holds the mean error of each epoch.
+        """
+        for _ in self.iter_fit(X):
+            pass
+        return self
+
+    def iter_fit(self, X, y=None) -> Iterator[tuple[float, str]]:
+        """``fit`` as a generator: yields (fraction done, message) about 20 times per epoch, so a caller
+        can report progress or stop between minibatches (an experiment, the GUI's engine thread)."""
+        X = self._check_X(X, reset=True, values=(0, 1), dtype=np.dtype(self._params()["dtype"]))
+        self.initialize(X.shape[1])
+        n = X.shape[0]
+        bs = min(self.batch_size, n)
+        batch = np.empty((bs, X.shape[1]), dtype=X.dtype)
+        n_batches = -(-n // bs)
+        report_every = max(1, n_batches // 20)
+        for epoch in range(self.n_epochs):
+            order = self._rng.permutation(n)
+            errors = []
+            with blas_threads(self.n_jobs):
+                for i in range(n_batches):
+                    idx = order[i * bs:(i + 1) * bs]
+                    v0 = batch[:len(idx)]
+                    np.take(X, idx, axis=0, out=v0)
+                    # CD gets the error for free; the chain methods pay one product for it, so sample it
+                    want = self.method == "cd" or i % 20 == 0
+                    error = self._gradient(v0, want)
+                    self._apply_update(self._buf(v0.shape[0])["grad_w"])
+                    if want:
+                        errors.append(error)
+                    if (i + 1) % report_every == 0 and i + 1 < n_batches:
+                        yield (epoch + (i + 1) / n_batches) / self.n_epochs, f"epoch {epoch + 1}/{self.n_epochs}"
+            self.epoch_ += 1
+            self.reconstruction_errors_.append(float(np.mean(errors)))
+            yield (epoch + 1) / self.n_epochs, f"epoch {epoch + 1}/{self.n_epochs}"
+        return self
+
+    def partial_fit(self, X, y=None) -> "RBM":
+        """One pass over X in minibatches of ``batch_size`` (in the given order); initializes if needed."""
+        self._params()
+        if not self.is_fitted:
+            self.initialize(self._check_X(X, reset=True, values=(0, 1)).shape[1])
+        X = np.ascontiguousarray(self._check_v("X", X), dtype=self.dtype)
+        with blas_threads(self.n_jobs):
+            for start in range(0, X.shape[0], self.batch_size):
+                v0 = X[start:start + self.batch_size]
+                self._gradient(v0, False)
+                self._apply_update(self._buf(v0.shape[0])["grad_w"])
+        return self
