@@ -149,9 +149,9 @@ class EngineWorker(QObject):
         """Send the model's view list when it differs from the last one sent."""
         try:
             views = list(self.model.views())
-        except Exception as exc:
+        except Exception as exc:   # no views (rather than the last model's) and a message
             self._report(f"{self.model.title} views", exc)
-            return
+            views = []
         if views != self._views_sent:
             self._views_sent = views
             self.views_changed.emit(views)
