@@ -103,11 +103,13 @@ class EngineWorker(QObject):
         self._gui_ready.set()
 
     def request_stop(self) -> None:
+        """Stop playing and cancel any experiment as soon as the engine thread looks (closing)."""
         self._stopping.set()
         self._cancel_experiment.set()
         self._gui_ready.set()   # a play tick waiting for the GUI wakes up and sees the stop
 
     def cancel_experiment(self) -> None:
+        """Cancel the running experiment at its next yield."""
         self._cancel_experiment.set()
 
     # ---------------------------------------------------------------- helpers (engine thread)
@@ -331,6 +333,7 @@ class EngineWorker(QObject):
 
     @command
     def _shutdown(self) -> None:
+        """Stop the play timer in its own thread (EngineController.stop sends it)."""
         self._playing = False
         if self._timer is not None:
             self._timer.stop()

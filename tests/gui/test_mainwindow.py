@@ -3,7 +3,6 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QPushButton
 
-from engine import io
 
 
 def test_play_frames_arrive_and_time_advances(qtbot, window):
