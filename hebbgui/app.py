@@ -37,7 +37,8 @@ def _wait(app, predicate, timeout: float) -> bool:
 
 
 def selftest(app, window_cls) -> int:
-    """Every registered model: open, play, frames arrive, no error; then close cleanly."""
+    """Every registered model: open, its views built (from the instance), play, frames arrive, no
+    error; then close cleanly."""
     from engine import registry
     failures = []
     win = window_cls(model_name=None, restore_layout=False)
@@ -48,7 +49,8 @@ def selftest(app, window_cls) -> int:
         frames = []
         win.frame_drawn.connect(frames.append)
         win.open_model(name, seed=0)
-        ok = _wait(app, lambda: win.model_cls is not None and win.model_cls.name == name and frames, 120)
+        ok = _wait(app, lambda: win.model_cls is not None and win.model_cls.name == name and frames
+                   and bool(win.views), 120)
         frames.clear()
         win.controller.play()
         ok = ok and _wait(app, lambda: len(frames) >= 5 or win.last_error, 120)

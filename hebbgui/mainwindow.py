@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QGridLayout, QGroupBox, QLabel,
                                QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QPushButton, QScrollArea,
@@ -19,7 +19,7 @@ from hebbgui.panels.pattern_editor import PatternEditor
 from hebbgui.panels.transport import TransportBar
 from hebbgui.recorder import DEFAULT_FPS, DEFAULT_MAX_SECONDS, Recorder, find_ffmpeg
 from hebbgui.views import make_view
-from hebbgui.worker import EngineController
+from hebbgui.worker import EngineController, error_detail
 
 DEFAULT_MODEL = "hopfield"
 
@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         for name in registry.names():
             item = QListWidgetItem(registry.title(name))
             item.setData(Qt.UserRole, name)
+            item.setToolTip(registry.help_text(name))
             self.model_list.addItem(item)
         self.model_list.itemClicked.connect(lambda it: self.open_model(it.data(Qt.UserRole)))
         self.models_dock = self._dock("Models", self.model_list, Qt.LeftDockWidgetArea)
@@ -166,15 +167,18 @@ class MainWindow(QMainWindow):
         for dock in (self.models_dock, self.params_dock, self.patterns_dock):
             view.addAction(dock.toggleViewAction())
         self.model_menu = m.addMenu("&Model")
+        self.model_menu.setToolTipsVisible(True)
         group = QActionGroup(self)
         self.model_actions = {}
         for name in registry.names():
             a = QAction(registry.title(name), self, checkable=True)
+            a.setToolTip(registry.help_text(name))
             a.triggered.connect(lambda _=False, n=name: self.open_model(n))
             group.addAction(a)
             self.model_menu.addAction(a)
             self.model_actions[name] = a
         self.lessons_menu = m.addMenu("&Lessons")
+        self.lessons_menu.setToolTipsVisible(True)
         help_menu = m.addMenu("&Help")
         help_menu.addAction("About hebbgui", self.about)
 
@@ -185,6 +189,7 @@ class MainWindow(QMainWindow):
         # Bound methods only: a lambda has no receiver, so PySide would call it in the engine thread.
         w.status.connect(self.on_status)
         w.model_ready.connect(self.on_model_ready)
+        w.views_changed.connect(self.on_views_changed)
         w.params_applied.connect(self.on_params)
         w.model_loaded.connect(self.on_params)
         w.playing_changed.connect(self.transport.set_playing)
@@ -192,7 +197,7 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- model switching
     def open_model(self, name: str, seed: int | None = None) -> None:
-        """Ask the engine thread to build a registered model; views follow in on_model_ready."""
+        """Ask the engine thread to build a registered model; on_model_ready, on_views_changed follow."""
         if name not in registry.names():
             self.on_failed(f"unknown model {name!r}")
             return
@@ -202,6 +207,8 @@ class MainWindow(QMainWindow):
         self.controller.create_model(name, self.transport.seed.value())
 
     def on_model_ready(self, model_cls, session: dict) -> None:
+        """A new model runs in the engine: its form, actions, pattern editor and lessons (its views
+        come with on_views_changed, from the instance)."""
         self.model_cls = model_cls
         self.setWindowTitle(f"hebbgui {__version__} — {model_cls.title}")
         for i in range(self.model_list.count()):
@@ -210,9 +217,8 @@ class MainWindow(QMainWindow):
                 self.model_list.setCurrentItem(item)
         if model_cls.name in self.model_actions:
             self.model_actions[model_cls.name].setChecked(True)
-        self._build_views(model_cls)
         self._build_side_panel(model_cls)
-        self._build_lessons(model_cls)
+        self._build_lessons(model_cls.name)
         if "speed" in session:
             self.transport.speed.setValue(int(session["speed"]))
         else:
@@ -228,11 +234,11 @@ class MainWindow(QMainWindow):
                 w.setParent(None)
                 w.deleteLater()
 
-    def _build_views(self, model_cls) -> None:
+    def on_views_changed(self, specs: list) -> None:
+        """(Re)build the views from the list the running model instance sent."""
         self._clear_layout(self.main_layout)
         self._clear_layout(self.side_layout)
         self.views = {}
-        specs = list(model_cls().views())
         main = next((s for s in specs if s.main), specs[0] if specs else None)
         others = [s for s in specs if s is not main]
         if main is not None:
@@ -291,11 +297,11 @@ class MainWindow(QMainWindow):
                 lay.addWidget(b)
             self.side_panel_layout.addWidget(box)
         self.side_panel_layout.addStretch(1)
-        # The pattern editor appears for models that store and recall patterns.
+        # The pattern editor appears for models that declare they work with it (engine/model.py).
         holder_layout = self.patterns_holder.layout()
         self._clear_layout(holder_layout)
         self.pattern_editor = None
-        if hasattr(model_cls, "set_patterns") and hasattr(model_cls, "set_probe"):
+        if model_cls.pattern_editor:
             self.pattern_editor = PatternEditor()
             self.pattern_editor.store.connect(lambda P: self.controller.call("set_patterns", P))
             self.pattern_editor.probe.connect(lambda x: self.controller.call("set_probe", x))
@@ -306,17 +312,26 @@ class MainWindow(QMainWindow):
         else:
             self.patterns_dock.hide()
 
-    def _build_lessons(self, model_cls) -> None:
+    def _build_lessons(self, model_name: str) -> None:
+        """The experiments the registry lists for this model; each is imported when it is opened."""
         self.lessons_menu.clear()
-        exps = model_cls.experiments()
-        for exp in exps:
-            self.lessons_menu.addAction(exp.title, lambda e=exp: self.open_experiment(e))
-        if not exps:
+        names = registry.experiment_names(model_name)
+        for name in names:
+            a = self.lessons_menu.addAction(registry.title(name), lambda n=name: self.open_experiment(n))
+            a.setObjectName(f"lesson-{name}")
+            a.setToolTip(registry.help_text(name))
+        if not names:
             a = self.lessons_menu.addAction("(no experiments for this model)")
             a.setEnabled(False)
 
-    def open_experiment(self, exp) -> ExperimentDialog:
-        """Show the experiment's dialog (settings, run with progress and cancel, result views)."""
+    def open_experiment(self, name: str) -> ExperimentDialog | None:
+        """Show the dialog of the registered experiment ``name`` (settings, run with progress and
+        cancel, result views); None, with a status message, when it cannot be loaded."""
+        try:
+            exp = registry.experiment(name)
+        except Exception as exc:   # a plug-in's broken module must not take the window down
+            self.on_failed(f"could not open {registry.title(name)}: {error_detail(exc)}")
+            return None
         if self._experiment_dialog is not None:
             self._experiment_dialog.close()
         dlg = ExperimentDialog(exp, self.controller, self)
@@ -343,11 +358,11 @@ class MainWindow(QMainWindow):
                         traceback.print_exc()
             self.transport.show_time(snapshot.t, snapshot.unit)
             if self.pattern_editor is not None:
-                state = snapshot.data.get("state")
-                if state is not None and np.ndim(state) == 2 and tuple(np.shape(state)) != self.pattern_editor.shape:
-                    self.pattern_editor.set_shape(np.shape(state))
-                if "patterns" in snapshot.data:
-                    self.pattern_editor.sync_stored(snapshot.data["patterns"])
+                stored = snapshot.data.get(self.model_cls.patterns_key)   # (k, rows, cols)
+                if stored is not None and np.ndim(stored) == 3:
+                    if tuple(np.shape(stored)[1:]) != self.pattern_editor.shape:
+                        self.pattern_editor.set_shape(np.shape(stored)[1:])
+                    self.pattern_editor.sync_stored(stored)
             now = time.perf_counter()
             self._frame_times.append(now)
             while self._frame_times and now - self._frame_times[0] > 1.0:

@@ -1,11 +1,14 @@
 """The engine thread: the ONLY place in hebbgui where threads live (DESIGN.md).
 
-``EngineWorker`` owns the model and lives in a ``QThread``. The GUI talks to it only
-through queued signals (``EngineController`` wraps them), so every command runs in
-the engine thread *between* steps. While playing, the worker sizes each ``step(n)``
-to a frame budget and emits ``frame(Snapshot)`` only when the GUI has taken the last
-one: frames are dropped, never queued. An engine exception becomes ``failed(str)``
-and the model's last good state is restored.
+``EngineWorker`` owns the model and lives in a ``QThread``. Its commands (the methods marked
+``@command``) are declared once: ``EngineController`` gets a method of the same name and
+signature for each, which queues the call through one signal, so every command runs in the
+engine thread *between* steps. While playing, the worker sizes each ``step(n)`` to a frame
+budget and emits ``frame(Snapshot)`` only when the GUI has taken the last one: frames are
+dropped, never queued. Before a frame that follows a command it sends ``views_changed(list)``
+when the model's view list differs from the last one sent. An engine exception becomes
+``failed(str)`` (through ``_report``) and the model's last good state is restored.
+Experiments run here by registry name, driven by ``engine.experiments.runner.drive``.
 
 ``BackgroundJob`` runs one plain function once in its own ``QThread`` (encoding a
 recording, for one) and reports ``finished(result)`` / ``failed(str)`` in the GUI thread.
@@ -13,12 +16,13 @@ recording, for one) and reports ``finished(result)`` / ``failed(str)`` in the GU
 from __future__ import annotations
 
 import gc
+import inspect
 import sys
 import threading
 import time
 import traceback
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
@@ -35,6 +39,28 @@ DEFAULT_SPEED = len(SPEED_STEPS_PER_S) - 1
 GIL_SWITCH_INTERVAL_S = 0.001
 MAX_TICK_S = 0.1             # a playing tick yields to queued commands at least this often
 MAX_STEPS_PER_CALL = 10_000   # a step(n) that costs nothing (a fixed point) must not make n explode
+PROGRESS_INTERVAL_S = 0.05   # an experiment's progress reaches the GUI at most this often
+
+# Errors that are the user's to fix (bad input, a missing file): shown by their own message.
+EXPECTED_ERRORS = (ValueError, OSError)
+
+_COMMANDS: dict[str, Callable] = {}
+
+
+def error_detail(exc: Exception) -> str:
+    """What to show of an exception: an expected error's own message; anything else (a bug) with its
+    type name, and its traceback printed on stderr."""
+    if isinstance(exc, EXPECTED_ERRORS):
+        return str(exc)
+    traceback.print_exception(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def command(fn: Callable) -> Callable:
+    """Declare an EngineWorker method a command: EngineController gets a method of the same name
+    and signature that queues the call to the engine thread (names starting with _ stay internal)."""
+    _COMMANDS[fn.__name__] = fn
+    return fn
 
 
 class EngineWorker(QObject):
@@ -45,11 +71,13 @@ class EngineWorker(QObject):
     status = Signal(str)                   # "compiling…", "ready", …
     model_loaded = Signal(object)          # the model's params after set_model / reset
     model_ready = Signal(object, object)   # (model class, session dict) when a new model is in place
+    views_changed = Signal(object)         # list[ViewSpec]: the model's views, when new or changed
     saved = Signal(str)                    # path written
     params_applied = Signal(object)        # params after a successful live change
     playing_changed = Signal(bool)
     experiment_progress = Signal(float, str)
-    experiment_finished = Signal(str, object)   # experiment name, result dict (None if cancelled/failed)
+    # experiment name, result dict (None unless it finished), outcome: "finished", "cancelled" or "failed: …"
+    experiment_finished = Signal(str, object, str)
 
     def __init__(self):
         super().__init__()
@@ -67,6 +95,7 @@ class EngineWorker(QObject):
         self._budget_carry = 0.0
         self._tick_end: float | None = None    # when the last full-speed tick handed its frame over
         self._overhead: float | None = None    # running estimate of that hand-over's cost
+        self._views_sent: list | None = None   # the view list the GUI last got
 
     # ---------------------------------------------------------------- thread-safe pokes (any thread)
     def frame_taken(self) -> None:
@@ -74,14 +103,31 @@ class EngineWorker(QObject):
         self._gui_ready.set()
 
     def request_stop(self) -> None:
+        """Stop playing and cancel any experiment as soon as the engine thread looks (closing)."""
         self._stopping.set()
         self._cancel_experiment.set()
         self._gui_ready.set()   # a play tick waiting for the GUI wakes up and sees the stop
 
     def cancel_experiment(self) -> None:
+        """Cancel the running experiment at its next yield."""
         self._cancel_experiment.set()
 
     # ---------------------------------------------------------------- helpers (engine thread)
+    @Slot(str, object)
+    def _dispatch(self, name: str, call: tuple) -> None:
+        """Run one queued command; an exception it lets through is reported, and the worker goes on."""
+        args, kwargs = call
+        try:
+            _COMMANDS[name](self, *args, **kwargs)
+        except Exception as exc:
+            self._report(f"{name} failed", exc)
+
+    def _report(self, what: str, exc: Exception) -> str:
+        """Send ``failed("<what>: <detail>")`` (see ``error_detail``) and return the detail."""
+        detail = error_detail(exc)
+        self.failed.emit(f"{what}: {detail}")
+        return detail
+
     def _ensure_timer(self) -> QTimer:
         if self._timer is None:
             self._timer = QTimer(self)
@@ -95,12 +141,25 @@ class EngineWorker(QObject):
         if not force and not self._gui_ready.is_set():
             self._pending_frame = True
             return
+        if force:   # after a command: the views may have changed, and must be in place before the frame
+            self._send_views()
         self._gui_ready.clear()
         self._pending_frame = False
         self.frame.emit(self.model.snapshot())
 
-    def _guarded(self, what: str, fn, *, restore: bool = True) -> Any:
-        """Run fn; on an exception restore the last good state and report it."""
+    def _send_views(self) -> None:
+        """Send the model's view list when it differs from the last one sent."""
+        try:
+            views = list(self.model.views())
+        except Exception as exc:   # no views (rather than the last model's) and a message
+            self._report(f"{self.model.title} views", exc)
+            views = []
+        if views != self._views_sent:
+            self._views_sent = views
+            self.views_changed.emit(views)
+
+    def _guarded(self, what: str, fn: Callable[[], Any], *, restore: bool = True) -> bool:
+        """Run fn; on an exception restore the last good state, report it and return False."""
         backup = None
         if restore and self.model is not None:
             try:
@@ -108,7 +167,8 @@ class EngineWorker(QObject):
             except Exception:  # a model that cannot save must still be usable
                 backup = None
         try:
-            return fn()
+            fn()
+            return True
         except Exception as exc:
             if backup is not None:
                 try:
@@ -116,27 +176,26 @@ class EngineWorker(QObject):
                     self.model.load_state(backup[1])
                 except Exception:
                     pass
-            msg = str(exc) if isinstance(exc, ValueError) else f"{what} failed: {type(exc).__name__}: {exc}"
-            if not isinstance(exc, ValueError):
-                traceback.print_exc()
-            self.failed.emit(msg)
-            return None
+            self._report(what, exc)
+            return False
 
     def _first_step_status(self) -> None:
         if self.model is not None and type(self.model) not in self._compiled:
             self.status.emit(f"compiling {self.model.title} kernels…")
 
-    # ---------------------------------------------------------------- commands (queued slots)
-    @Slot(object)
+    # ---------------------------------------------------------------- commands (run in the engine thread)
+    @command
     def set_model(self, model: Model, session: dict | None = None) -> None:
+        """Run ``model`` (built elsewhere); ``session`` is the window's part of a saved session."""
         self.pause()
         self.model = model
         self._sec_per_step = None
+        self._views_sent = None
         self.model_ready.emit(type(model), dict(session or {}))
         self.model_loaded.emit(model.params)
         self._emit_frame(force=True)
 
-    @Slot(str, object)
+    @command
     def create_model(self, name: str, seed: Any = None) -> None:
         """Build a registered model here, so loading data or compiling never blocks the GUI."""
         from engine import registry
@@ -144,39 +203,38 @@ class EngineWorker(QObject):
         try:
             model = registry.create(name, seed=seed)
         except Exception as exc:
-            if not isinstance(exc, ValueError):
-                traceback.print_exc()
-            self.failed.emit(f"could not open {registry.title(name)}: {exc}")
+            self._report(f"could not open {registry.title(name)}", exc)
             return
         self.set_model(model)
         self.status.emit("ready" if type(model) in self._compiled else f"{model.title} loaded")
 
-    @Slot(str, object)
-    def save_session(self, path: str, session: dict) -> None:
+    @command
+    def save_session(self, path: str, session: dict | None = None) -> None:
+        """Save the model and the window's ``session`` dict to ``path`` (.npz)."""
         if self.model is None:
             return
         from engine import io
         try:
-            written = io.save(self.model, path, session=session)
+            written = io.save(self.model, str(path), session=dict(session or {}))
         except Exception as exc:
-            self.failed.emit(f"could not save: {exc}")
+            self._report("could not save", exc)
             return
         self.saved.emit(str(written))
 
-    @Slot(str)
+    @command
     def open_session(self, path: str) -> None:
+        """Load a saved session and run its model; a bad file leaves the current model running."""
         from engine import io
         try:
-            model, session = io.load_session(path)
+            model, session = io.load_session(str(path))
         except Exception as exc:
-            if not isinstance(exc, ValueError):
-                traceback.print_exc()
-            self.failed.emit(f"could not open {path}: {exc}")
+            self._report(f"could not open {path}", exc)
             return
         self.set_model(model, session)
 
-    @Slot()
+    @command
     def play(self) -> None:
+        """Step continuously at the current speed, a frame at a time."""
         if self.model is None or self._playing:
             return
         self._playing = True
@@ -184,8 +242,9 @@ class EngineWorker(QObject):
         self.playing_changed.emit(True)
         self._ensure_timer().start(0)
 
-    @Slot()
+    @command
     def pause(self) -> None:
+        """Stop playing and send the frame as it is."""
         if self._playing:
             self._playing = False
             if self._timer is not None:
@@ -193,96 +252,88 @@ class EngineWorker(QObject):
             self.playing_changed.emit(False)
             self._emit_frame(force=True)
 
-    @Slot(int)
+    @command
     def set_speed(self, level: int) -> None:
+        """Speed level: an index into SPEED_STEPS_PER_S (the last is as fast as frames allow)."""
         self._speed = max(0, min(int(level), len(SPEED_STEPS_PER_S) - 1))
         self._budget_carry = 0.0
 
-    @Slot(int)
-    def step(self, n: int) -> None:
+    @command
+    def step(self, n: int = 1) -> None:
+        """Take n steps now and send the frame."""
         if self.model is None:
             return
         self._first_step_status()
-        ok = self._guarded("step", lambda: self.model.step(max(1, int(n))) or True, restore=False)
-        if ok:
+        if self._guarded("step failed", lambda: self.model.step(max(1, int(n))), restore=False):
             self._mark_compiled()
         self._emit_frame(force=True)
 
-    @Slot(object)
+    @command
     def reset(self, seed: Any = None) -> None:
+        """Back to t = 0 (with ``seed`` when given)."""
         if self.model is None:
             return
-        self._guarded("reset", lambda: self.model.reset(seed))
+        self._guarded("reset failed", lambda: self.model.reset(seed))
         self.model_loaded.emit(self.model.params)
         self._emit_frame(force=True)
 
-    @Slot(object)
-    def set_params(self, changes: dict) -> None:
+    @command
+    def set_params(self, **changes: Any) -> None:
+        """Change parameters live; refused values keep the old ones (and the form shows them)."""
         if self.model is None:
             return
-
-        def apply():
-            self.model.with_params(**changes)
-            return True
-        if self._guarded("parameter change", apply):
-            self.params_applied.emit(self.model.params)
+        if self._guarded("parameters not changed", lambda: self.model.with_params(**changes)):
             self._sec_per_step = None   # the cost of a step may have changed (size, algorithm)
-        else:
-            self.params_applied.emit(self.model.params)  # let the form show the kept values
+        self.params_applied.emit(self.model.params)
         self._emit_frame(force=True)
 
-    @Slot(str, object, object)
-    def call(self, method: str, args: tuple = (), kwargs: dict | None = None) -> None:
+    @command
+    def call(self, method: str, *args: Any, **kwargs: Any) -> None:
         """Call a model method by name (set_patterns, set_probe, paint, actions…)."""
         if self.model is None:
             return
-        fn = getattr(self.model, method, None)
-        if fn is None or method.startswith("_"):
+        fn = None if method.startswith("_") else getattr(self.model, method, None)
+        if fn is None:
             self.failed.emit(f"{self.model.title} has no command {method!r}")
             return
-        if self._guarded(method, lambda: fn(*(args or ()), **(kwargs or {})) or True):
+        if self._guarded(f"{method} failed", lambda: fn(*args, **kwargs)):
             self.params_applied.emit(self.model.params)
         self._emit_frame(force=True)
 
-    @Slot(str, object)
-    def run_experiment(self, name: str, settings: dict) -> None:
-        """Run one of the model's experiments here, with progress and cancel."""
-        if self.model is None:
-            return
+    @command
+    def run_experiment(self, name: str, settings: dict | None = None) -> None:
+        """Run the registered experiment ``name`` here, with progress and cancel."""
+        from engine import registry
+        from engine.experiments.runner import drive
         self.pause()
-        exps = {e.name: e for e in type(self.model).experiments()}
-        if name not in exps:
-            self.failed.emit(f"{self.model.title} has no experiment {name!r}")
-            self.experiment_finished.emit(name, None)
-            return
         self._cancel_experiment.clear()
+        title = registry.title(name)
         last = [0.0]
 
-        def progress(fraction: float, message: str = "") -> bool:
+        def progress(fraction: float, message: str) -> bool:
             now = time.perf_counter()
-            if now - last[0] > 0.05 or fraction >= 1.0:  # do not flood the GUI
+            if now - last[0] > PROGRESS_INTERVAL_S or fraction >= 1.0:  # do not flood the GUI
                 last[0] = now
                 self.experiment_progress.emit(float(fraction), str(message))
             return not self._cancel_experiment.is_set()
 
-        self.status.emit(f"running {exps[name].title}…")
+        self.status.emit(f"running {title}…")
         try:
-            result = exps[name].run(dict(settings or {}), progress)
+            result = drive(registry.experiment(name), dict(settings or {}), progress)
         except Cancelled:
-            self.status.emit(f"{exps[name].title} cancelled")
-            self.experiment_finished.emit(name, None)
+            self.status.emit(f"{title} cancelled")
+            self.experiment_finished.emit(name, None, "cancelled")
             return
         except Exception as exc:
-            if not isinstance(exc, ValueError):
-                traceback.print_exc()
-            self.failed.emit(str(exc) if isinstance(exc, ValueError) else f"{exps[name].title} failed: {exc}")
-            self.experiment_finished.emit(name, None)
+            detail = self._report(f"{title} failed", exc)
+            self.experiment_finished.emit(name, None, f"failed: {detail}")
             return
-        self.status.emit(f"{exps[name].title} finished")
-        self.experiment_finished.emit(name, result)
+        self.status.emit(f"{title} finished")
+        self.experiment_finished.emit(name, result, "finished")
 
-    @Slot()
-    def shutdown(self) -> None:
+    @command
+    def _shutdown(self) -> None:
+        """Stop the play timer in its own thread (EngineController.stop sends it)."""
         self._playing = False
         if self._timer is not None:
             self._timer.stop()
@@ -359,9 +410,7 @@ class EngineWorker(QObject):
         except Exception as exc:
             self._playing = False
             self.playing_changed.emit(False)
-            if not isinstance(exc, ValueError):
-                traceback.print_exc()
-            self.failed.emit(str(exc) if isinstance(exc, ValueError) else f"step failed: {type(exc).__name__}: {exc}")
+            self._report("step failed", exc)
             self._emit_frame(force=True)
             return False
         self._mark_compiled()
@@ -369,20 +418,8 @@ class EngineWorker(QObject):
 
 
 class _Commands(QObject):
-    """GUI-side signals; connected to the worker's slots they are delivered queued."""
-    set_model = Signal(object)
-    create_model = Signal(str, object)
-    save_session = Signal(str, object)
-    open_session = Signal(str)
-    play = Signal()
-    pause = Signal()
-    step = Signal(int)
-    reset = Signal(object)
-    set_params = Signal(object)
-    call = Signal(str, object, object)
-    set_speed = Signal(int)
-    run_experiment = Signal(str, object)
-    shutdown = Signal()
+    """The GUI side of the one command signal; connected to the worker it is delivered queued."""
+    command = Signal(str, object)   # command name, (args, kwargs)
 
 
 class _StartupHeapFreezer:
@@ -444,40 +481,16 @@ class EngineController(QObject):
         self.worker = EngineWorker()
         self.worker.moveToThread(self.thread)
         self.commands = _Commands()
-        c, w = self.commands, self.worker
-        c.set_model.connect(w.set_model)
-        c.create_model.connect(w.create_model)
-        c.save_session.connect(w.save_session)
-        c.open_session.connect(w.open_session)
-        c.play.connect(w.play)
-        c.pause.connect(w.pause)
-        c.step.connect(w.step)
-        c.reset.connect(w.reset)
-        c.set_params.connect(w.set_params)
-        c.call.connect(w.call)
-        c.set_speed.connect(w.set_speed)
-        c.run_experiment.connect(w.run_experiment)
-        c.shutdown.connect(w.shutdown)
+        self.commands.command.connect(self.worker._dispatch)
         # The worker and its timer must die in their own thread (Qt timers cannot be killed from another).
-        self.thread.finished.connect(w.deleteLater)
+        self.thread.finished.connect(self.worker.deleteLater)
         self.thread.start()
         self._stopped = False
 
-    # Commands (all queued to the engine thread).
-    def set_model(self, model: Model) -> None: self.commands.set_model.emit(model)
-    def create_model(self, name: str, seed=None) -> None: self.commands.create_model.emit(name, seed)
-    def save_session(self, path: str, session: dict | None = None) -> None:
-        self.commands.save_session.emit(str(path), dict(session or {}))
-    def open_session(self, path: str) -> None: self.commands.open_session.emit(str(path))
-    def play(self) -> None: self.commands.play.emit()
-    def pause(self) -> None: self.commands.pause.emit()
-    def step(self, n: int = 1) -> None: self.commands.step.emit(int(n))
-    def reset(self, seed=None) -> None: self.commands.reset.emit(seed)
-    def set_params(self, **changes) -> None: self.commands.set_params.emit(dict(changes))
-    def call(self, method: str, *args, **kwargs) -> None: self.commands.call.emit(method, args, kwargs)
-    def set_speed(self, level: int) -> None: self.commands.set_speed.emit(int(level))
-    def run_experiment(self, name: str, settings: dict | None = None) -> None:
-        self.commands.run_experiment.emit(name, dict(settings or {}))
+    def _send(self, name: str, args: tuple = (), kwargs: dict | None = None) -> None:
+        """Queue one command to the engine thread. Arguments are handed over as they are: pass
+        values the GUI does not change afterwards (a fresh dict, a copied array)."""
+        self.commands.command.emit(name, (tuple(args), dict(kwargs or {})))
 
     # Direct, thread-safe pokes.
     def frame_taken(self) -> None: self.worker.frame_taken()
@@ -489,12 +502,31 @@ class EngineController(QObject):
             return True
         self._stopped = True
         self.worker.request_stop()
-        self.commands.shutdown.emit()
+        self._send("_shutdown")
         self.thread.quit()
         ok = self.thread.wait(timeout_ms)
         if ok:
             _heap_freezer.release()
         return bool(ok)
+
+
+def _sender(name: str, fn: Callable) -> Callable:
+    """EngineController's method for the command ``fn``: same signature, checked in the caller's
+    thread (a wrong call raises TypeError there), then queued to the engine thread."""
+    sig = inspect.signature(fn)
+
+    def send(self, *args, **kwargs):
+        sig.bind(None, *args, **kwargs)
+        self._send(name, args, kwargs)
+    send.__name__ = send.__qualname__ = name
+    send.__doc__ = fn.__doc__
+    send.__signature__ = sig
+    return send
+
+
+for _name, _fn in _COMMANDS.items():
+    if not _name.startswith("_"):
+        setattr(EngineController, _name, _sender(_name, _fn))
 
 
 class _JobThread(QThread):
@@ -548,11 +580,8 @@ class BackgroundJob(QObject):
         try:
             self.result = fn(*args, **kwargs)
         except Exception as exc:
-            if isinstance(exc, (ValueError, OSError)):
-                self.error = str(exc)
-            else:
-                traceback.print_exc()
-                self.error = f"{self.name} failed: {type(exc).__name__}: {exc}"
+            detail = error_detail(exc)
+            self.error = detail if isinstance(exc, EXPECTED_ERRORS) else f"{self.name} failed: {detail}"
         finally:
             self.done = True
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ast
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
                                QLineEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -68,7 +67,6 @@ class ExperimentDialog(QDialog):
         w = controller.worker
         w.experiment_progress.connect(self.on_progress)
         w.experiment_finished.connect(self.on_finished)
-        w.failed.connect(self.on_failed)
 
     def settings(self) -> dict:
         out = {}
@@ -109,23 +107,18 @@ class ExperimentDialog(QDialog):
         if message:
             self.message.setText(message)
 
-    def on_failed(self, message: str) -> None:
-        if self.running:
-            self.message.setText(message)
-
-    def on_finished(self, name: str, result) -> None:
+    def on_finished(self, name: str, result, outcome: str) -> None:
+        """The run ended: ``outcome`` is "finished", "cancelled" or "failed: …"; result None unless finished."""
         if name != self.experiment.name:
             return
         self.running = False
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        self.message.setText(outcome)
         if result is None:
-            if not self.message.text().startswith(("could", "error")):
-                self.message.setText("cancelled")
             return
         self.result = result
         self.progress.setValue(1000)
-        self.message.setText("finished")
         snap = Snapshot(t=0, data=dict(result), unit="run")
         for v in self.views:
             v.update_view(snap)
@@ -134,8 +127,7 @@ class ExperimentDialog(QDialog):
         if self.running:
             self.controller.cancel_experiment()
         w = self.controller.worker
-        for sig, slot in ((w.experiment_progress, self.on_progress), (w.experiment_finished, self.on_finished),
-                          (w.failed, self.on_failed)):
+        for sig, slot in ((w.experiment_progress, self.on_progress), (w.experiment_finished, self.on_finished)):
             try:
                 sig.disconnect(slot)
             except (RuntimeError, TypeError):

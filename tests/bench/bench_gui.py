@@ -6,10 +6,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
+import numpy as np
 from common import row
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[2]
 
 # (label, model, params, min steps per frame, target fps)
 CASES = [
@@ -37,8 +41,19 @@ def _run_event_loop(seconds: float) -> None:
     loop.exec()
 
 
-def measure_fps(model: str, params: dict, seconds: float = 3.0) -> tuple[float, float, str]:
-    """Frames drawn per second while playing at full speed, and steps per frame."""
+@contextmanager
+def toy_model():
+    """The GUI tests' toy model (tests/gui/toy_model.py), registered for one bench."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from engine import registry
+    with registry.registered("toy", "tests.gui.toy_model:ToyModel", title="Toy"):
+        yield "toy"
+
+
+def measure_fps(model: str, params: dict, seconds: float = 3.0) -> tuple[float, float, str, float]:
+    """Frames drawn per second while playing at full speed, steps per frame, a note, and the
+    longest gap between two frames (s)."""
     from engine import registry
     from hebbgui.mainwindow import MainWindow
     app = _app()
@@ -66,26 +81,63 @@ def measure_fps(model: str, params: dict, seconds: float = 3.0) -> tuple[float, 
     win.controller.play()
     _run_event_loop(1.5)      # compile and settle
     frames.clear()
+    times = []
+    win.frame_drawn.connect(lambda _: times.append(time.perf_counter()))
     t0 = time.perf_counter()
     _run_event_loop(seconds)
     elapsed = time.perf_counter() - t0
     win.controller.pause()
     n = len(frames)
     steps = (frames[-1].t - frames[0].t) / max(n - 1, 1) if n > 1 else float("nan")
+    worst_gap = float(np.max(np.diff([t0, *times]))) if times else float("nan")
     err = win.last_error
     win.close()
-    return n / elapsed, steps, err or note
+    return n / elapsed, steps, err or note, worst_gap
 
 
 def bench_frame_rates(quick: bool = False) -> list[dict]:
     rows = []
     for label, model, params, min_steps, target in CASES:
-        fps, steps, note = measure_fps(model, params, 1.5 if quick else 3.0)
+        fps, steps, note, _ = measure_fps(model, params, 1.5 if quick else 3.0)
         rows.append(row("gui fps", label + (f" [{note}]" if note else ""), fps, "fps",
                         baseline=f"target {target} fps", baseline_value=target,
                         ratio=fps / target if fps == fps else None,
                         target=f"≥ {target} fps, {steps:.3g} steps/frame (≥ {min_steps})"))
     return rows
+
+
+def bench_python_bound_steps(quick: bool = False) -> list[dict]:
+    """A model whose steps are Python work holding the GIL, played at full speed: the engine thread
+    must leave the GIL to the GUI while it draws (Hopfield at a fixed point once drew a frame a second)."""
+    with toy_model() as name:
+        fps, steps, note, gap = measure_fps(name, {"busy_us": 30.0}, 2.0 if quick else 4.0)
+    what = "toy, 30 µs Python steps" + (f" [{note}]" if note else "")
+    return [row("gui fps", what, fps, "fps", baseline="target 30 fps", baseline_value=30, ratio=fps / 30,
+                target=f"≥ 30 fps, {steps:.3g} steps/frame"),
+            row("gui worst frame gap", what, gap, "s", target="< 0.25 s")]
+
+
+def bench_close(quick: bool = False) -> list[dict]:
+    """Closing the window while a model plays whose steps take 50 ms: until the engine thread ended."""
+    from hebbgui.mainwindow import MainWindow
+    app = _app()
+    worst, stopped = 0.0, True
+    with toy_model() as name:
+        for _ in range(2 if quick else 5):
+            win = MainWindow(model_name=name, restore_layout=False)
+            win.show()
+            end = time.perf_counter() + 60
+            while win.last_snapshot is None and time.perf_counter() < end:
+                app.processEvents()
+            win.controller.set_params(slow_ms=50.0)
+            win.controller.play()
+            _run_event_loop(0.4)
+            t0 = time.perf_counter()
+            win.close()
+            worst = max(worst, time.perf_counter() - t0)
+            stopped = stopped and win.controller.thread.isFinished()
+    return [row("gui close", "while playing 50 ms steps, engine thread " + ("stopped" if stopped else "STILL RUNNING"),
+                worst, "s", target="< 1 s (worst of the runs)")]
 
 
 def bench_startup(quick: bool = False) -> list[dict]:
@@ -103,4 +155,4 @@ def bench_startup(quick: bool = False) -> list[dict]:
                 baseline_value=times[0], ratio=times[0] / warm, target="< 3 s")]
 
 
-BENCHES = [bench_frame_rates, bench_startup]
+BENCHES = [bench_frame_rates, bench_python_bound_steps, bench_close, bench_startup]

@@ -4,17 +4,19 @@ import pytest
 from engine import registry
 
 
+TOY_HELP = "A toy lattice that tests the GUI shell without a real model's numerics"
+
+
 @pytest.fixture
-def toy_registered(monkeypatch):
-    monkeypatch.setitem(registry._ENTRIES, "toy", "tests.gui.toy_model:ToyModel")
-    monkeypatch.setitem(registry._TITLES, "toy", "Toy")
-    registry._loaded.pop("toy", None)
-    yield "toy"
-    registry._loaded.pop("toy", None)
-
-
-def wait_for(qtbot, predicate, timeout=10000):
-    qtbot.waitUntil(predicate, timeout=timeout)
+def toy_registered():
+    """The toy model, its pattern-editor variant and the toy experiment, registered for one test."""
+    from tests.gui.toy_model import ToyModel
+    ToyModel.built_in.clear()
+    with registry.registered("toy", "tests.gui.toy_model:ToyModel", title="Toy", help=TOY_HELP), \
+            registry.registered("toy-patterns", "tests.gui.toy_model:ToyPatternModel", title="Toy patterns"), \
+            registry.registered("toy-sweep", "tests.gui.toy_model:TOY_EXPERIMENT", title="Toy sweep",
+                                kind="experiment", model="toy", help="x² for x = 0…n−1, slowly"):
+        yield "toy"
 
 
 @pytest.fixture

@@ -42,8 +42,7 @@ def test_ising_bad_temperature_is_refused_and_state_kept(qtbot, open_window):
 
 def test_ising_sweep_runs_then_cancels(qtbot, open_window):
     win = open_window("ising")
-    exp = next(e for e in win.model_cls.experiments() if e.name == "ising-sweep")
-    dlg = win.open_experiment(exp)
+    dlg = win.open_experiment("ising-sweep")
     small = {"L": 8, "n_T": 4, "n_equilibrate": 20, "n_measure": 40, "seeds": 1}
     for k, v in small.items():
         w = dlg.editors[k][0]

@@ -3,7 +3,6 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QPushButton
 
-from engine import io
 
 
 def test_play_frames_arrive_and_time_advances(qtbot, window):
@@ -16,9 +15,27 @@ def test_play_frames_arrive_and_time_advances(qtbot, window):
     assert "steps" in window.transport.t_label.text()
 
 
-def test_views_are_built_from_model_views(window):
+def test_views_are_built_from_the_model_instance_and_follow_its_parameters(qtbot, window):
+    from tests.gui.toy_model import ToyModel
     assert set(window.views) == {"spins", "weights", "magnetization"}
     assert window.views["spins"].spec.main
+    window.params_form.editors["weights_view"].setChecked(False)
+    qtbot.waitUntil(lambda: "weights" not in window.views, timeout=10000)
+    assert set(window.views) == {"spins", "magnetization"}
+    window.controller.set_params(weights_view=True)
+    qtbot.waitUntil(lambda: "weights" in window.views, timeout=10000)
+    qtbot.waitUntil(lambda: window.views["weights"].isVisible(), timeout=10000)
+    # Every model instance was built in the engine thread; the window never builds one to ask it.
+    assert ToyModel.built_in and "MainThread" not in ToyModel.built_in
+
+
+def test_model_list_and_menu_show_registry_titles_and_help(window):
+    from tests.gui.conftest import TOY_HELP
+    items = [window.model_list.item(i) for i in range(window.model_list.count())]
+    toy = next(it for it in items if it.data(Qt.UserRole) == "toy")
+    assert toy.text() == "Toy" and toy.toolTip() == TOY_HELP
+    assert window.model_actions["toy"].toolTip() == TOY_HELP
+    assert [a.text() for a in window.lessons_menu.actions()] == ["Toy sweep"]
 
 
 def test_painting_the_lattice_changes_a_cell(qtbot, window):
@@ -98,20 +115,27 @@ def test_save_and_reopen_session(qtbot, window, tmp_path):
     assert window.last_snapshot.t == 7
 
 
-def test_experiment_dialog_runs_and_cancels(qtbot, window):
-    exp = window.model_cls.experiments()[0]
-    dlg = window.open_experiment(exp)
+def test_experiment_dialog_from_the_lessons_menu_runs_fails_and_cancels(qtbot, window):
+    window.lessons_menu.actions()[0].trigger()
+    dlg = window._experiment_dialog
+    assert dlg is not None and dlg.experiment.name == "toy-sweep"
     dlg.editors["n"][0].setValue(5)
     dlg.editors["sleep"][0].setValue(0.001)
     dlg.run_button.click()
-    qtbot.waitUntil(lambda: dlg.result is not None, timeout=5000)
+    qtbot.waitUntil(lambda: dlg.result is not None, timeout=10000)
     assert dlg.progress.value() == 1000
+    assert dlg.message.text() == "finished"
+    dlg.editors["n"][0].setValue(0)        # refused by the experiment: "failed", not "cancelled"
+    dlg.run_button.click()
+    qtbot.waitUntil(lambda: not dlg.running, timeout=10000)
+    assert dlg.message.text().startswith("failed: ") and "n must be" in dlg.message.text()
+    assert "Toy sweep failed" in window.last_error
     dlg.editors["n"][0].setValue(2000)
     dlg.editors["sleep"][0].setValue(0.01)
     dlg.run_button.click()
     qtbot.waitUntil(lambda: dlg.progress.value() > 0, timeout=5000)
     dlg.cancel_button.click()
-    qtbot.waitUntil(lambda: not dlg.running, timeout=3000)
+    qtbot.waitUntil(lambda: not dlg.running, timeout=10000)
     assert dlg.message.text() == "cancelled"
     dlg.close()
 
@@ -130,31 +154,48 @@ def test_view_exports_png(window, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 500
 
 
-def test_close_while_playing_stops_engine_within_a_second(qtbot, window):
-    import time
+def test_close_while_playing_stops_the_engine_thread(qtbot, window):
+    """Closing mid-step ends the engine thread (how fast: tests/bench/bench_gui.py)."""
     window.controller.set_params(slow_ms=40.0)
+    frames = []
+    window.frame_drawn.connect(frames.append)
     window.transport.play.click()
-    qtbot.wait(300)
-    t0 = time.perf_counter()
+    qtbot.waitUntil(lambda: len(frames) >= 3, timeout=10000)
     window.close()
-    assert window.controller.thread.isFinished()
-    assert time.perf_counter() - t0 < 1.0
+    qtbot.waitUntil(window.controller.thread.isFinished, timeout=10000)
 
 
 def test_a_model_stepping_in_python_at_full_speed_does_not_starve_the_window(qtbot, window):
     """A model whose steps are Python work (no GIL-free kernel) played at "max": the engine
     thread must leave the GIL to the GUI while it draws, or every paint crawls (this stalled
     Hopfield at a fixed point, with frames a second apart)."""
-    import time
     from hebbgui.worker import SPEED_STEPS_PER_S
     window.controller.set_params(busy_us=30.0)
     window.controller.set_speed(len(SPEED_STEPS_PER_S) - 1)
-    times = []
-    window.frame_drawn.connect(lambda s: times.append(time.perf_counter()))
+    frames = []
+    window.frame_drawn.connect(frames.append)
     window.controller.play()
-    qtbot.wait(2500)
+    # Frames keep coming and time goes on (a starved window drew about one a second; the timeout is
+    # only a guard — the frame rate is tests/bench/bench_gui.py's).
+    qtbot.waitUntil(lambda: len(frames) >= 60, timeout=20000)
     window.controller.pause()
-    times = [t for t in times if t > times[0] + 0.5] if times else []   # after settling
-    gaps = np.diff(times)
-    assert len(times) > 30, f"only {len(times)} frames in 2 s"
-    assert gaps.max() < 0.25, f"a frame took {gaps.max():.2f} s"
+    assert frames[-1].t > frames[0].t
+
+
+def test_pattern_editor_follows_the_models_declaration_and_its_stored_set(qtbot, window):
+    assert window.pattern_editor is None and not window.patterns_dock.isVisible()
+    window.open_model("toy-patterns")
+    qtbot.waitUntil(lambda: window.pattern_editor is not None and window.pattern_editor.stored.shape[0] == 1,
+                    timeout=10000)
+    ed = window.pattern_editor
+    assert ed.shape == (16, 16) and window.patterns_dock.isVisible()
+    ed.set_grid(np.where(np.arange(256) % 3 == 0, 1, -1))
+    ed.add_grid()                                   # the model stores two patterns…
+    qtbot.waitUntil(lambda: window.last_snapshot.data["stored"].shape[0] == 2, timeout=10000)
+    window.findChild(QPushButton, "make-probe").click()   # …and takes the grid as its state
+    qtbot.waitUntil(lambda: np.array_equal(window.last_snapshot.data["spins"], ed.grid), timeout=10000)
+    window.controller.call("set_patterns", -np.ones((3, 256), dtype=np.int8))   # changed elsewhere: shown
+    qtbot.waitUntil(lambda: ed.stored.shape[0] == 3, timeout=10000)
+    window.open_model("toy")
+    qtbot.waitUntil(lambda: window.model_cls.name == "toy", timeout=10000)
+    assert window.pattern_editor is None and not window.patterns_dock.isVisible()

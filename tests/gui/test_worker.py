@@ -1,10 +1,9 @@
 """The engine thread: frames paced and dropped, errors reported with state kept, clean stop."""
 import threading
-import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from hebbgui.worker import EngineController
 from tests.gui.toy_model import ToyModel
@@ -121,34 +120,79 @@ def test_engine_error_is_reported_and_state_kept(qtbot, controller):
     assert frames[-1].t == 3
 
 
-def test_close_while_playing_slow_steps_stops_within_a_second(qtbot):
+def test_close_while_playing_slow_steps_stops_the_thread(qtbot):
+    """The thread ends though a step is under way (how fast: tests/bench/bench_gui.py)."""
     c = EngineController()
+    frames = []
+    c.worker.frame.connect(lambda s: (frames.append(s), c.frame_taken()), type=Qt.DirectConnection)
     c.set_model(ToyModel({"slow_ms": 50.0}, seed=0))
     c.play()
-    qtbot.wait(300)
-    t0 = time.perf_counter()
-    assert c.stop(1000)
-    assert time.perf_counter() - t0 < 1.0
+    qtbot.waitUntil(lambda: len(frames) >= 3, timeout=10000)   # playing, mid-step
+    assert c.stop(10000)
     assert c.thread.isFinished()
 
 
-def test_experiment_runs_and_cancels(qtbot, controller):
-    done = []
+class _Finished(QObject):
+    def __init__(self):
+        super().__init__()
+        self.got = []
 
-    class Sink(QObject):
-        @Slot(str, object)
-        def finished(self, name, result):
-            done.append((name, result))
+    @Slot(str, object, str)
+    def finished(self, name, result, outcome):
+        self.got.append((name, result, outcome))
 
-    sink = Sink()
+
+def test_experiment_runs_by_registry_name_fails_and_cancels(qtbot, controller, toy_registered):
+    sink = _Finished()
     controller.worker.experiment_finished.connect(sink.finished)
-    controller.set_model(ToyModel(seed=0))
+    # No model needed: the experiment is the registry's, not the model's.
     controller.run_experiment("toy-sweep", {"n": 5, "sleep": 0.001})
-    qtbot.waitUntil(lambda: bool(done), timeout=5000)
-    assert done[0][0] == "toy-sweep"
-    np.testing.assert_array_equal(done[0][1]["y"], [0, 1, 4, 9, 16])
+    qtbot.waitUntil(lambda: len(sink.got) == 1, timeout=10000)
+    name, result, outcome = sink.got[0]
+    assert (name, outcome) == ("toy-sweep", "finished")
+    np.testing.assert_array_equal(result["y"], [0, 1, 4, 9, 16])
+    # A bad setting: the experiment fails with its message, and is not called cancelled.
+    controller.run_experiment("toy-sweep", {"n": 0})
+    qtbot.waitUntil(lambda: len(sink.got) == 2, timeout=10000)
+    assert sink.got[1][1] is None
+    assert sink.got[1][2].startswith("failed: ") and "n must be" in sink.got[1][2]
+    controller.run_experiment("no-such-experiment")
+    qtbot.waitUntil(lambda: len(sink.got) == 3, timeout=10000)
+    assert sink.got[2][2].startswith("failed: ") and "no-such-experiment" in sink.got[2][2]
+    # Cancel while it runs.
+    progress = []
+    controller.worker.experiment_progress.connect(lambda f, m: progress.append(f), type=Qt.DirectConnection)
     controller.run_experiment("toy-sweep", {"n": 1000, "sleep": 0.01})
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: bool(progress), timeout=10000)
     controller.cancel_experiment()
-    qtbot.waitUntil(lambda: len(done) == 2, timeout=3000)
-    assert done[1][1] is None
+    qtbot.waitUntil(lambda: len(sink.got) == 4, timeout=10000)
+    assert sink.got[3] == ("toy-sweep", None, "cancelled")
+
+
+def test_commands_keep_the_workers_signatures_and_check_calls_in_the_callers_thread(qtbot, controller):
+    import inspect
+    for name in ("set_model", "create_model", "save_session", "open_session", "play", "pause", "set_speed",
+                 "step", "reset", "set_params", "call", "run_experiment"):
+        assert inspect.signature(getattr(controller, name)) == inspect.signature(getattr(controller.worker, name))
+    assert not hasattr(controller, "_shutdown")
+    with pytest.raises(TypeError):
+        controller.step(1, 2)
+    with pytest.raises(TypeError):
+        controller.set_params({"rate": 0.5})     # parameters are keywords
+
+
+def test_views_are_sent_when_the_model_comes_and_when_a_command_changes_them(qtbot, controller):
+    sent, frames = [], []
+    controller.worker.views_changed.connect(lambda v: sent.append([s.key for s in v]), type=Qt.DirectConnection)
+    controller.worker.frame.connect(lambda s: frames.append(s), type=Qt.DirectConnection)
+    controller.set_model(ToyModel(seed=0))
+    qtbot.waitUntil(lambda: len(frames) == 1, timeout=10000)
+    assert sent == [["spins", "weights", "magnetization"]]
+    controller.frame_taken()
+    controller.step(2)                                   # same views: nothing sent
+    controller.set_params(weights_view=False)            # fewer views
+    qtbot.waitUntil(lambda: len(frames) == 3, timeout=10000)
+    assert sent[1:] == [["spins", "magnetization"]]
+    controller.set_model(ToyModel(seed=1))               # a new model always sends its list
+    qtbot.waitUntil(lambda: len(frames) == 4, timeout=10000)
+    assert sent[2:] == [["spins", "weights", "magnetization"]]

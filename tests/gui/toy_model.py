@@ -1,6 +1,7 @@
 """A tiny model used to test the GUI shell without any real model's numerics."""
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ class ToyParams:
     slow_ms: float = param(0.0, label="step cost ms", min=0.0, max=2000.0, help="sleep per step")
     busy_us: float = param(0.0, label="Python work µs", min=0.0, max=100000.0,
                            help="pure-Python work per step, holding the GIL (a model with cheap kernel calls)")
+    weights_view: bool = param(True, label="weights view",
+                               help="show the weights heatmap (a view list that follows the parameters)")
 
 
 class ToyModel(Model):
@@ -25,8 +28,10 @@ class ToyModel(Model):
     title = "Toy"
     unit = "step"
     Params = ToyParams
+    built_in: list = []   # the name of the thread each instance was built in (never the GUI's)
 
     def __init__(self, params=None, *, seed=None):
+        ToyModel.built_in.append(threading.current_thread().name)
         super().__init__(params, seed=seed)
         self.reset(seed)
 
@@ -56,10 +61,9 @@ class ToyModel(Model):
                                  "magnetization": self.magnet.array()}, self.unit)
 
     def views(self):
-        return [ViewSpec("spins", "lattice", "Spins", main=True, paintable=True, colormap="spin"),
-                ViewSpec("weights", "heatmap", "Weights", colormap="diverging"),
+        weights = [ViewSpec("weights", "heatmap", "Weights", colormap="diverging")] if self.params.weights_view else []
+        return [ViewSpec("spins", "lattice", "Spins", main=True, paintable=True, colormap="spin"), *weights,
                 ViewSpec("magnetization", "curve", "Magnetization", y_label="m")]
-
 
     @classmethod
     def actions(cls):
@@ -106,3 +110,32 @@ def _toy_sweep(settings):
 
 TOY_EXPERIMENT = Experiment("toy-sweep", "Toy sweep", _toy_sweep, {"n": 50, "sleep": 0.01},
                             (ViewSpec("y", "curve", "y against x", x_key="x"),), model="toy")
+
+
+class ToyPatternModel(ToyModel):
+    """The toy with the pattern-editor protocol (engine/model.py), its stored set under its own key."""
+    name = "toy-patterns"
+    title = "Toy patterns"
+    pattern_editor = True
+    patterns_key = "stored"
+
+    def reset(self, seed=None):
+        super().reset(seed)
+        self.stored = np.ones((1, self.spins.size), dtype=np.int8)
+
+    @property
+    def pattern_shape(self):
+        return self.spins.shape
+
+    def set_patterns(self, patterns):
+        self.stored = check_array("patterns", patterns, ndim=2, shape=(None, self.spins.size), values="bipolar",
+                                  dtype=np.int8)
+
+    def set_probe(self, x):
+        self.spins = check_array("x", x, shape=(self.spins.size,), values="bipolar", dtype=np.int8).reshape(
+            self.spins.shape).copy()
+
+    def snapshot(self):
+        snap = super().snapshot()
+        snap.data["stored"] = self.stored.reshape(-1, *self.spins.shape).astype(np.float64)
+        return snap
