@@ -263,11 +263,12 @@ class MainWindow(QMainWindow):
             self.side_layout.takeAt(0)
         shown = [k for k in self._side_keys if k in keys]
         cols = 3 if len(shown) in (3, 5, 6) or len(shown) > 6 else min(2, max(1, len(shown)))
-        for key in self._side_keys:
-            v = self.views[key]
-            v.setVisible(key in keys)
         for i, key in enumerate(shown):
             self.side_layout.addWidget(self.views[key], i // cols, i % cols)
+        # after addWidget: re-parenting a widget hides it, so a view shown before it had its place
+        # in the grid would stay hidden (a fresh view whose data came with the first frame)
+        for key in self._side_keys:
+            self.views[key].setVisible(key in keys)
         # equal shares, whatever the views' contents ask for, so the grid never shifts while playing
         for c in range(self.side_layout.columnCount()):
             self.side_layout.setColumnStretch(c, 1 if c < cols else 0)

@@ -68,13 +68,12 @@ def test_scatter_recolours_every_frame_cheaply_and_shows_the_last_classes(qtbot)
     assert (b - r > 60).sum() > 200 and (r - b > 60).sum() > 200
 
 
-def test_views_without_data_are_hidden_and_come_back(qtbot, open_window):
-    win = open_window("competitive")        # 2-D blobs: no prototype pictures
-    assert not win.views["prototype_images"].isVisible()
-    assert not win.views["nearest"].isVisible()
+def test_views_the_model_does_not_fill_are_absent_and_come_back(qtbot, open_window):
+    win = open_window("competitive")        # 2-D blobs: no prototype pictures, so no such views
+    assert "prototype_images" not in win.views and "nearest" not in win.views
     assert win.views["error"].isVisible() and win.views["win_frequency"].isVisible()
-    win.controller.set_params(dataset="digits")
-    qtbot.waitUntil(lambda: win.views["nearest"].isVisible(), timeout=20000)
+    win.controller.set_params(dataset="digits")   # the model now fills picture views: they come
+    qtbot.waitUntil(lambda: "nearest" in win.views and win.views["nearest"].isVisible(), timeout=20000)
     assert win.views["prototype_images"].isVisible()
     shown = [win.side_layout.itemAt(i).widget() for i in range(win.side_layout.count())]
     assert shown == [win.views[k] for k in ("error", "prototype_images", "nearest", "win_frequency")]
