@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any, Iterator
+from typing import Iterator
 
 import numpy as np
 from sklearn.base import TransformerMixin
