@@ -34,9 +34,15 @@ def _kernels():
     return k
 
 
-def _optional(check):
+def optional(check):
     """A constraint that also accepts None (``n_chains``, ``n_jobs``)."""
     return lambda name, value: None if value is None else check(name, value)
+
+
+def forget(estimator) -> None:
+    """Drop every learned attribute (``…_``): the estimator is unfitted again."""
+    for name in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("__")]:
+        delattr(estimator, name)
 
 
 _THREADPOOL = None
@@ -70,8 +76,8 @@ class RBM(TransformerMixin, Estimator):
         "n_hidden": integer(1), "method": choice(*METHODS), "k": integer(1, 1000),
         "learning_rate": real(0.0, 100.0, lo_open=True), "batch_size": integer(1), "n_epochs": integer(1),
         "momentum": real(0.0, 0.999), "weight_decay": real(0.0, 1.0), "lr_schedule": choice(*LR_SCHEDULES),
-        "n_chains": _optional(integer(1)), "n_temperatures": integer(2, 100), "dtype": choice(*DTYPES),
-        "n_jobs": _optional(integer(1, 1024)), "random_state": seed(),
+        "n_chains": optional(integer(1)), "n_temperatures": integer(2, 100), "dtype": choice(*DTYPES),
+        "n_jobs": optional(integer(1, 1024)), "random_state": seed(),
     }
 
     def __init__(self, n_hidden: int = 256, *, method: str = "cd", k: int = 1, learning_rate: float = 0.05,
@@ -107,8 +113,7 @@ class RBM(TransformerMixin, Estimator):
             return
         self._params_unchecked = False
         if p["n_hidden"] != self.weights_.shape[1]:
-            for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
-                delattr(self, name)
+            forget(self)
             return
         if self.weights_.dtype != np.dtype(p["dtype"]):
             self._cast_state(np.dtype(p["dtype"]))
