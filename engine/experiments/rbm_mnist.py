@@ -62,24 +62,30 @@ def _logistic_accuracy(F_train, y_train, F_test, y_test) -> float:
     return float(clf.score(F_test, y_test))
 
 
-def _train(estimator, X) -> Generator[tuple[float, str], None, float]:
-    """Fit, yielding its progress scaled into the training share; returns the seconds it took."""
+def _features_accuracy(estimator, n_train: int) -> Generator[tuple[float, str], None, tuple[float, float]]:
+    """Fit ``estimator`` on the first n_train digits, yielding its progress scaled into the training
+    share; returns (test accuracy of logistic regression on its features, training seconds)."""
+    X, y = _mnist_float("train", n_train)
+    Xt, yt = _mnist_float("test")
     t0 = time.perf_counter()
     for fraction, message in estimator.iter_fit(X):
         yield TRAIN_SHARE * fraction, message
-    return time.perf_counter() - t0
+    train_s = time.perf_counter() - t0
+    yield TRAIN_SHARE, "logistic regression"
+    return _logistic_accuracy(estimator.transform(X), y, estimator.transform(Xt), yt), train_s
+
+
+def _training(s: Mapping[str, Any]) -> dict:
+    """The estimator's keyword arguments among the checked settings."""
+    return dict({k: s[k] for k in ("method", "k", "learning_rate", "batch_size", "n_epochs", "momentum")},
+                random_state=s["seed"])
 
 
 def run_rbm(settings: Mapping[str, Any]) -> Generator[tuple[float, str], None, dict]:
     """Test accuracy of logistic regression on RBM features; yields progress, returns the result."""
     s = check_rbm_settings(settings)
-    n_train, seed = s.pop("n_train"), s.pop("seed")
-    X, y = _mnist_float("train", n_train)
-    Xt, yt = _mnist_float("test")
-    rbm = RBM(s.pop("n_hidden"), random_state=seed, **s)
-    train_s = yield from _train(rbm, X)
-    yield TRAIN_SHARE, "logistic regression"
-    acc = _logistic_accuracy(rbm.transform(X), y, rbm.transform(Xt), yt)
+    rbm = RBM(s["n_hidden"], **_training(s))
+    acc, train_s = yield from _features_accuracy(rbm, s["n_train"])
     seconds_per_epoch = train_s / rbm.n_epochs
     return dict(test_accuracy=acc, seconds_per_epoch=seconds_per_epoch,
                 reconstruction_errors=np.array(rbm.reconstruction_errors_),
@@ -89,13 +95,8 @@ def run_rbm(settings: Mapping[str, Any]) -> Generator[tuple[float, str], None, d
 def run_dbn(settings: Mapping[str, Any]) -> Generator[tuple[float, str], None, dict]:
     """Test accuracy of logistic regression on a DBN's top features; yields progress, returns the result."""
     s = check_dbn_settings(settings)
-    n_train, seed = s.pop("n_train"), s.pop("seed")
-    X, y = _mnist_float("train", n_train)
-    Xt, yt = _mnist_float("test")
-    dbn = DBN(s.pop("layers"), random_state=seed, **s)
-    train_s = yield from _train(dbn, X)
-    yield TRAIN_SHARE, "logistic regression"
-    acc = _logistic_accuracy(dbn.transform(X), y, dbn.transform(Xt), yt)
+    dbn = DBN(s["layers"], **_training(s))
+    acc, train_s = yield from _features_accuracy(dbn, s["n_train"])
     return dict(test_accuracy=acc, train_seconds=train_s,
                 reconstruction_errors=np.array([r.reconstruction_errors_ for r in dbn.rbms_]),
                 summary=np.array([[acc, train_s]]))

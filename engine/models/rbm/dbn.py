@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import TransformerMixin
 
 from engine.estimator import Estimator, choice, integer, real, seed
-from engine.models.rbm.estimator import DTYPES, METHODS, RBM, _optional
+from engine.models.rbm.estimator import DTYPES, METHODS, RBM, forget, optional
 from engine.validation import check_int, check_seed
 
 MAX_LAYERS = 5
@@ -37,8 +37,8 @@ class DBN(TransformerMixin, Estimator):
     _constraints = {
         "layers": _layers, "method": choice(*METHODS), "k": integer(1, 1000),
         "learning_rate": real(0.0, 100.0, lo_open=True), "batch_size": integer(1), "n_epochs": integer(1),
-        "momentum": real(0.0, 0.999), "weight_decay": real(0.0, 1.0), "n_chains": _optional(integer(1)),
-        "dtype": choice(*DTYPES), "classifier_C": real(0.0, lo_open=True), "n_jobs": _optional(integer(1, 1024)),
+        "momentum": real(0.0, 0.999), "weight_decay": real(0.0, 1.0), "n_chains": optional(integer(1)),
+        "dtype": choice(*DTYPES), "classifier_C": real(0.0, lo_open=True), "n_jobs": optional(integer(1, 1024)),
         "random_state": seed(),
     }
 
@@ -66,8 +66,7 @@ class DBN(TransformerMixin, Estimator):
         if not self.is_fitted:
             return
         if self.layers != old["layers"] or self.random_state != old["random_state"]:
-            for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
-                delattr(self, name)
+            forget(self)
             return
         changes = {name: getattr(self, name) for name in SHARED if getattr(self, name) != old[name]}
         for rbm in self.rbms_:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any, Iterator
+from typing import Iterator
 
 import numpy as np
 from sklearn.base import TransformerMixin
@@ -34,9 +34,15 @@ def _kernels():
     return k
 
 
-def _optional(check):
+def optional(check):
     """A constraint that also accepts None (``n_chains``, ``n_jobs``)."""
     return lambda name, value: None if value is None else check(name, value)
+
+
+def forget(estimator) -> None:
+    """Drop every learned attribute (``…_``): the estimator is unfitted again."""
+    for name in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("__")]:
+        delattr(estimator, name)
 
 
 _THREADPOOL = None
@@ -70,8 +76,8 @@ class RBM(TransformerMixin, Estimator):
         "n_hidden": integer(1), "method": choice(*METHODS), "k": integer(1, 1000),
         "learning_rate": real(0.0, 100.0, lo_open=True), "batch_size": integer(1), "n_epochs": integer(1),
         "momentum": real(0.0, 0.999), "weight_decay": real(0.0, 1.0), "lr_schedule": choice(*LR_SCHEDULES),
-        "n_chains": _optional(integer(1)), "n_temperatures": integer(2, 100), "dtype": choice(*DTYPES),
-        "n_jobs": _optional(integer(1, 1024)), "random_state": seed(),
+        "n_chains": optional(integer(1)), "n_temperatures": integer(2, 100), "dtype": choice(*DTYPES),
+        "n_jobs": optional(integer(1, 1024)), "random_state": seed(),
     }
 
     def __init__(self, n_hidden: int = 256, *, method: str = "cd", k: int = 1, learning_rate: float = 0.05,
@@ -102,11 +108,12 @@ class RBM(TransformerMixin, Estimator):
         self._buffers = {}
         try:
             p = self._params()
-        except ValueError:  # set_params only stores: fit / train_batch will name the bad value
+        except ValueError:  # set_params only stores: train_batch / fit will name the bad value
+            self._params_unchecked = True
             return
+        self._params_unchecked = False
         if p["n_hidden"] != self.weights_.shape[1]:
-            for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
-                delattr(self, name)
+            forget(self)
             return
         if self.weights_.dtype != np.dtype(p["dtype"]):
             self._cast_state(np.dtype(p["dtype"]))
@@ -140,6 +147,7 @@ class RBM(TransformerMixin, Estimator):
         self._velocity_b = np.zeros_like(self.visible_bias_)
         self._velocity_c = np.zeros_like(self.hidden_bias_)
         self._buffers = {}
+        self._params_unchecked = False
         self.n_updates_ = 0
         self.epoch_ = 0
         self.reconstruction_errors_ = []
@@ -233,6 +241,7 @@ class RBM(TransformerMixin, Estimator):
         self.n_features_in_ = nv
         self.reconstruction_errors_ = []
         self._buffers = {}
+        self._params_unchecked = False
         self.swaps_proposed_ = np.zeros(max(n_temps - 1, 0), dtype=np.int64)
         self.swaps_accepted_ = np.zeros(max(n_temps - 1, 0), dtype=np.int64)
 
@@ -256,11 +265,13 @@ class RBM(TransformerMixin, Estimator):
 
     def transform(self, X) -> np.ndarray:
         """Hidden-unit probabilities p(h=1|v) for each row of X, (n_samples, n_hidden), in ``dtype``."""
-        X = self._check_v("X", X)
-        dt = np.dtype(self.dtype)
-        out = X.astype(dt, copy=False) @ self.weights_
+        return self._prob_h(self._check_v("X", X))
+
+    def _prob_h(self, X: np.ndarray) -> np.ndarray:
+        # checked X only: the per-frame callers (reconstruct) check once, not twice
+        out = X.astype(self.weights_.dtype, copy=False) @ self.weights_
         out += self.hidden_bias_
-        return sigmoid(out).astype(dt, copy=False)
+        return sigmoid(out).astype(self.weights_.dtype, copy=False)
 
     prob_h_given_v = transform
 
@@ -271,8 +282,10 @@ class RBM(TransformerMixin, Estimator):
 
     def reconstruct(self, X) -> np.ndarray:
         """Mean-field reconstruction p(v|h = p(h|v)) of each row of X (deterministic)."""
-        X = self._check_v("X", X)
-        return sigmoid(self.transform(X) @ self.weights_.T + self.visible_bias_).astype(np.float64)
+        return self._reconstruct(self._check_v("X", X))
+
+    def _reconstruct(self, X: np.ndarray) -> np.ndarray:
+        return sigmoid(self._prob_h(X) @ self.weights_.T + self.visible_bias_).astype(np.float64)
 
     def energy(self, v, h) -> np.ndarray:
         """E(v, h) = −vᵀWh − bᵀv − cᵀh for binary rows v (n, n_visible) and h (n, n_hidden)."""
@@ -294,7 +307,7 @@ class RBM(TransformerMixin, Estimator):
     def reconstruction_error(self, X) -> float:
         """Mean squared difference between X and its mean-field reconstruction."""
         X = self._check_v("X", X)
-        return float(np.mean((X - self.reconstruct(X)) ** 2))
+        return float(np.mean((X - self._reconstruct(X)) ** 2))
 
     def score_samples(self, X, random_state: int | None = None) -> np.ndarray:
         """Pseudo-log-likelihood per row: n_visible · log σ(F(ṽ) − F(v)), ṽ = v with one random unit flipped.
@@ -540,7 +553,8 @@ class RBM(TransformerMixin, Estimator):
 
     def train_batch(self, v0, *, want_error: bool = True) -> float:
         """One update from minibatch v0 (rows in [0, 1]); returns its reconstruction error (NaN if not asked)."""
-        self._params()  # set_params only stores: a bad value is named here
+        if self._params_unchecked:  # set_params stored a bad value: name it (checking every call costs)
+            self._params()
         v0 = np.ascontiguousarray(self._check_v("v0", v0), dtype=self.dtype)
         error = self._gradient(v0, want_error)
         self._apply_update(self._buf(v0.shape[0])["grad_w"])

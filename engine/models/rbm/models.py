@@ -13,8 +13,7 @@ from engine.datasets import load_mnist
 from engine.model import History, Model, Snapshot, ViewSpec, param
 from engine.models.rbm.dbn import DBN
 from engine.models.rbm.estimator import LR_SCHEDULES, METHODS, RBM, blas_threads
-from engine.models.rbm.exact import (SEED_3X2_HIDDEN_BIAS, SEED_3X2_VISIBLE_BIAS, SEED_3X2_WEIGHTS, state_codes,
-                                     states)
+from engine.models.rbm.exact import SEED_3X2_HIDDEN_BIAS, SEED_3X2_VISIBLE_BIAS, SEED_3X2_WEIGHTS, state_codes
 from engine.validation import check_finite_state, check_int, state_entry, state_ints
 
 BLAS_THREADS = 1  # leave a core to the GUI thread (see blas_threads)
