@@ -263,11 +263,15 @@ class Hopfield:
     def local_field(self, state) -> np.ndarray:
         """h = W s for a state (N,) → (N,) or a batch (B, N) → (B, N), summed as every recall sums it."""
         units, batched = _as_units("state", state, self._n, self._coding, allow_batch=True)
-        h = np.empty(units.shape, dtype=np.float64)
-        for b in range(units.shape[0]):
-            K.compute_local_field(self._weights, self._row_sums, units[b], np.int8(self.on_value),
-                                  np.int8(self.off_value), h[b])
+        h = np.array([self._field_of(u) for u in units])
         return h if batched else h[0]
+
+    def _field_of(self, units: np.ndarray) -> np.ndarray:
+        """h = W s of one checked int8 state, by the kernel that keeps it during recall."""
+        field = np.empty(self._n, dtype=np.float64)
+        K.compute_local_field(self._weights, self._row_sums, units, np.int8(self.on_value),
+                              np.int8(self.off_value), field)
+        return field
 
     def energy(self, state, field=None) -> float | np.ndarray:
         """E = −½ sᵀWs + Uᵀs of a state (float) or of each row of a batch ((B,) array).
@@ -370,7 +374,7 @@ class Hopfield:
         rng_states = self._generator_states(seed, states.shape[0])
         if not batched:
             state = states[0]
-            self._dynamics(state, self.local_field(state), mode_code, temperature, max_sweeps, True, rng_states[0],
+            self._dynamics(state, self._field_of(state), mode_code, temperature, max_sweeps, True, rng_states[0],
                            False)
             return state.astype(self.state_dtype)
         n_sweeps = np.zeros(states.shape[0], dtype=np.int64)
@@ -385,7 +389,7 @@ class Hopfield:
         max_sweeps = check_int("max_sweeps", max_sweeps, 1)
         states, _ = _as_units("probe", probe, self._n, self._coding, allow_batch=False)
         state = states[0]
-        res = self.sweep(state, self.local_field(state), max_sweeps, mode=mode, temperature=temperature,
+        res = self.sweep(state, self._field_of(state), max_sweeps, mode=mode, temperature=temperature,
                          seed=seed, stop_at_fixed_point=stop_at_fixed_point, record=True)
         return RecallResult(state=state.astype(self.state_dtype), energies=res.energies.copy(),
                             overlaps=res.overlaps.copy(), n_sweeps=res.n_sweeps, converged=res.fixed_point)
