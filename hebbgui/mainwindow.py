@@ -335,7 +335,7 @@ class MainWindow(QMainWindow):
             return None
         if self._experiment_dialog is not None:
             self._experiment_dialog.close()
-        dlg = ExperimentDialog(exp, self.controller, self)
+        dlg = ExperimentDialog(exp, self.controller, self, name=name)
         self._experiment_dialog = dlg
         dlg.show()
         return dlg

@@ -13,9 +13,10 @@ from hebbgui.views import make_view
 class ExperimentDialog(QDialog):
     """Runs one Experiment in the engine thread; the GUI stays live and can cancel it."""
 
-    def __init__(self, experiment, controller, parent=None):
+    def __init__(self, experiment, controller, parent=None, *, name: str | None = None):
         super().__init__(parent)
         self.experiment = experiment
+        self.name = name or experiment.name   # the registry name the engine runs it by
         self.controller = controller
         self.result = None
         self.running = False
@@ -96,7 +97,7 @@ class ExperimentDialog(QDialog):
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
         self.message.setText("running…")
-        self.controller.run_experiment(self.experiment.name, settings)
+        self.controller.run_experiment(self.name, settings)
 
     def cancel(self) -> None:
         self.controller.cancel_experiment()
@@ -109,7 +110,7 @@ class ExperimentDialog(QDialog):
 
     def on_finished(self, name: str, result, outcome: str) -> None:
         """The run ended: ``outcome`` is "finished", "cancelled" or "failed: …"; result None unless finished."""
-        if name != self.experiment.name:
+        if name != self.name:
             return
         self.running = False
         self.run_button.setEnabled(True)

@@ -199,3 +199,17 @@ def test_pattern_editor_follows_the_models_declaration_and_its_stored_set(qtbot,
     window.open_model("toy")
     qtbot.waitUntil(lambda: window.model_cls.name == "toy", timeout=10000)
     assert window.pattern_editor is None and not window.patterns_dock.isVisible()
+
+
+def test_an_experiment_runs_by_the_name_it_is_registered_under(qtbot, window):
+    from engine import registry
+    with registry.registered("toy-sweep-again", "tests.gui.toy_model:TOY_EXPERIMENT", kind="experiment", model="toy"):
+        dlg = window.open_experiment("toy-sweep-again")
+        dlg.editors["n"][0].setValue(3)
+        dlg.editors["sleep"][0].setValue(0.001)
+        dlg.run_button.click()
+        qtbot.waitUntil(lambda: not dlg.running, timeout=10000)
+        assert dlg.message.text() == "finished"
+        dlg.close()
+    assert window.open_experiment("toy-sweep-again") is None      # gone: refused with a message
+    assert "toy-sweep-again" in window.last_error
