@@ -13,10 +13,11 @@ from typing import Any, Mapping
 import numpy as np
 from sklearn.base import ClusterMixin, TransformerMixin
 
-from engine.estimator import Estimator, boolean, choice, integer, real, seed
+from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
 from engine.model import History, Model, Snapshot, ViewSpec, param
-from engine.models.shared import DATA_SIZES, LR_DECAYS, is_image_shape, load_training_data, schedule
+from engine.models.shared import (DATA_SIZES, LR_DECAYS, PrototypeEstimator, is_image_shape, load_training_data,
+                                  schedule)
 from engine.validation import (check_array, check_choice, check_float, check_int, state_entry,
                                state_float, state_indices, state_int)
 
@@ -24,7 +25,7 @@ WINNER_RULES = ("distance", "activation")
 INITS = ("uniform", "normal", "samples")
 
 
-class CompetitiveLayer(TransformerMixin, ClusterMixin, Estimator):
+class CompetitiveLayer(TransformerMixin, ClusterMixin, PrototypeEstimator):
     """A winner-take-all layer trained with the instar rule, scikit-learn style (fit / partial_fit / predict / transform).
 
     A clusterer: after ``fit``, ``labels_`` holds each training row's winning unit.
@@ -38,6 +39,8 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, Estimator):
         "conscience": real(0), "conscience_rate": real(0, 1), "lr_decay": choice(*LR_DECAYS),
         "init": choice(*INITS), "shuffle": boolean(), "n_epochs": integer(1), "random_state": seed(),
     }
+    # what fitting learns; all of it goes when n_units changes
+    _learned = ("_weights", "_rng", "n_features_in_", "win_frequency_", "epoch_", "error_history_", "labels_")
 
     def __init__(self, n_units: int = 3, learning_rate: float = 0.01, *, winner: str = "distance",
                  conscience: float = 0.0, conscience_rate: float = 1e-3, lr_decay: str = "constant",
@@ -56,8 +59,7 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, Estimator):
     def _params_changed(self, old: dict) -> None:
         """Drop the weights when n_units changed (prototypes of another count must not answer predict)."""
         if not np.array_equal(old["n_units"], self.n_units):   # set_params stores any value, arrays too
-            for name in _LEARNED:
-                self.__dict__.pop(name, None)
+            self._forget()
 
     @property
     def weights_(self) -> np.ndarray:
@@ -85,11 +87,7 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, Estimator):
 
         ``rng`` draws them (and later sample orders) instead of a generator seeded with ``random_state``.
         """
-        p = self._params()
-        X = self._check_X(X, reset=True)
-        for name in _LEARNED:
-            self.__dict__.pop(name, None)
-        self._rng = np.random.default_rng(p["random_state"]) if rng is None else rng
+        p, X = self._start(X, rng)
         n, f = X.shape
         if p["init"] == "uniform":
             lo, hi = X.min(axis=0), X.max(axis=0)
@@ -122,9 +120,7 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, Estimator):
             self.initialize(X)
         X = self._check_X(X, reset=False)
         n = X.shape[0]
-        if getattr(self, "_rng", None) is None:    # weights assigned by hand (weights_ = …)
-            self._rng = np.random.default_rng(p["random_state"])
-        order = self._rng.permutation(n) if p["shuffle"] else np.arange(n)
+        order = self._generator().permutation(n) if p["shuffle"] else np.arange(n)
         _, dist = self.train_samples(X, order, (self.epoch_ * n + np.arange(n)) / (p["n_epochs"] * n))
         self.error_history_.append(float(dist.mean()))
         self.epoch_ += 1
@@ -175,10 +171,6 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, Estimator):
     def score(self, X: Any, y: Any = None) -> float:
         """Negative mean distance to the winner (bigger is better, as scikit-learn expects)."""
         return -self.error(X)
-
-
-# what fitting learns; all of it goes when n_units changes
-_LEARNED = ("_weights", "_rng", "n_features_in_", "win_frequency_", "epoch_", "error_history_", "labels_")
 
 
 def competitive_step(weights: Any, x: Any, learning_rate: float, winner: str = "distance") -> tuple[int, np.ndarray]:

@@ -6,9 +6,11 @@ in its file.
 from __future__ import annotations
 
 import math
+from typing import Any, ClassVar
 
 import numpy as np
 
+from engine.estimator import Estimator
 from engine.validation import check_choice, check_int
 
 EXACT_MAX_UNITS = 20  # 2**20 states: enumeration stays under a second and 160 MB at float64
@@ -91,3 +93,30 @@ def load_training_data(dataset: str, n_samples: int, seed: int | None = 0) -> tu
 def is_image_shape(image_shape: tuple) -> bool:
     """Whether load_training_data's image_shape is a picture ((h, w)) and not (1, n_features)."""
     return image_shape[0] > 1
+
+
+class PrototypeEstimator(Estimator):
+    """What SOM and CompetitiveLayer share as estimators: the learned state they drop at once
+    (``_learned``: a refit, or a new grid / unit count) and the generator of their initial
+    weights and sample orders."""
+
+    _learned: ClassVar[tuple[str, ...]] = ()
+
+    def _forget(self) -> None:
+        for name in self._learned:
+            self.__dict__.pop(name, None)
+
+    def _start(self, X: Any, rng: np.random.Generator | None) -> tuple[dict[str, Any], np.ndarray]:
+        """initialize's first step: the checked parameters and data, nothing learned kept, the generator
+        set (``rng``, or one seeded with ``random_state``)."""
+        p = self._params()
+        X = self._check_X(X, reset=True)
+        self._forget()
+        self._rng = np.random.default_rng(p["random_state"]) if rng is None else rng
+        return p, X
+
+    def _generator(self) -> np.random.Generator:
+        # weights assigned by hand (weights_ = …) come without one: seed it from random_state
+        if getattr(self, "_rng", None) is None:
+            self._rng = np.random.default_rng(self._params()["random_state"])
+        return self._rng

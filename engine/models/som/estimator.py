@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from sklearn.base import TransformerMixin
 
-from engine.estimator import Estimator, boolean, choice, integer, real, seed
+from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
-from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, schedule
+from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, PrototypeEstimator, schedule
 from engine.validation import check_array, check_bool, check_choice, check_float, check_int
 
 TOPOLOGIES = ("rectangular", "hexagonal")
@@ -25,9 +25,6 @@ INITS = ("normal", "samples", "pca")
 MODES = ("online", "batch")
 _BATCH_NEEDS_POSITIVE = ("mode='batch' needs a non-negative neighborhood ('bubble' or 'gaussian'), "
                          "got neighborhood='mexican_hat'")
-# what fitting learns; all of it goes when the grid changes
-_LEARNED = ("_codebook", "_w_sq", "_touched", "_edges", "_rng", "n_features_in_", "epoch_",
-            "qe_history_", "te_history_")
 
 
 def find_neighbors(winner: int, k: int, rows: int = 10, cols: int = 10) -> np.ndarray:
@@ -70,7 +67,7 @@ def grid_adjacent(a: np.ndarray, b: np.ndarray, rows: int, cols: int, topology: 
     return np.maximum(dx, dy) <= 1
 
 
-class SOM(TransformerMixin, Estimator):
+class SOM(TransformerMixin, PrototypeEstimator):
     """A Kohonen self-organizing map with a scikit-learn-style API (fit / partial_fit / predict / transform).
 
     ``n_epochs`` passes make one training run: ``fit`` trains them all, ``partial_fit`` one at a
@@ -87,6 +84,9 @@ class SOM(TransformerMixin, Estimator):
         "init": choice(*INITS), "mode": choice(*MODES), "shuffle": boolean(), "n_epochs": integer(1),
         "random_state": seed(),
     }
+    # what fitting learns; all of it goes when the grid changes
+    _learned = ("_codebook", "_w_sq", "_touched", "_edges", "_rng", "n_features_in_", "epoch_",
+                "qe_history_", "te_history_")
 
     def __init__(self, rows: int = 10, cols: int = 10, *, topology: str = "rectangular",
                  neighborhood: str = "gaussian", sigma: float = 1.0, learning_rate: float = 0.5,
@@ -125,8 +125,7 @@ class SOM(TransformerMixin, Estimator):
         if not self.__sklearn_is_fitted__():
             return
         if not np.array_equal((old["rows"], old["cols"]), (self.rows, self.cols)):  # set_params stores any value
-            for name in _LEARNED:
-                self.__dict__.pop(name, None)
+            self._forget()
         elif not np.array_equal((old["topology"], old["toroidal"]), (self.topology, self.toroidal)):
             self._touched[:] = 1          # other neighbour pairs: the cached distances no longer apply
 
@@ -166,11 +165,7 @@ class SOM(TransformerMixin, Estimator):
 
         ``rng`` draws them (and later sample orders) instead of a generator seeded with ``random_state``.
         """
-        p = self._params()
-        X = self._check_X(X, reset=True)
-        for name in _LEARNED:
-            self.__dict__.pop(name, None)
-        self._rng = np.random.default_rng(p["random_state"]) if rng is None else rng
+        p, X = self._start(X, rng)
         n, f = X.shape
         if p["init"] == "normal":
             w = self._rng.normal(0.0, 0.1, size=(self.n_units, f))
@@ -243,9 +238,7 @@ class SOM(TransformerMixin, Estimator):
         n = X.shape[0]
         epoch = self.epoch_
         if p["mode"] == "online":
-            if getattr(self, "_rng", None) is None:    # weights assigned by hand (weights_ = …)
-                self._rng = np.random.default_rng(p["random_state"])
-            order = self._rng.permutation(n) if p["shuffle"] else np.arange(n)
+            order = self._generator().permutation(n) if p["shuffle"] else np.arange(n)
             self.train_online_samples(X, order, (epoch * n + np.arange(n)) / (p["n_epochs"] * n), epoch)
         else:
             bmu, _, _ = self._bmus(X)

@@ -112,8 +112,9 @@ class SOMModel(Model):
                 cfg[f.name] = value
             elif value not in (0, 0.0, "preset"):
                 cfg[f.name] = value
-        check_int("n_data", cfg["n_data"], 1, DATA_SIZES[cfg["dataset"]])   # before a rebuild: a bad value keeps the model
-        # the estimator checks the grid, radius, rate and choices (ValueError naming the field)
+        # checked before a rebuild, so a bad value keeps the model; the estimator checks the grid,
+        # radius, rate and choices (ValueError naming the field)
+        check_int("n_data", cfg["n_data"], 1, DATA_SIZES[cfg["dataset"]])
         SOM().update_params(**_som_params(cfg))
         return cfg
 
