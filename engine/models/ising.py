@@ -115,10 +115,9 @@ class Ising:
         self._algorithm = _check_algorithm(algorithm, self._J)
         self.start = check_choice("start", start, STARTS)
         history_cap = check_int("history_cap", history_cap, 2)
-
         self.pattern = None if pattern is None else as_spins("pattern", pattern, self._L)
-        self.energy_history = History(int(history_cap))
-        self.magnetization_history = History(int(history_cap))
+        self.energy_history = History(history_cap)
+        self.magnetization_history = History(history_cap)
         n = self._L * self._L
         self._black = np.empty((self._L, self._L // 2), dtype=np.int8)
         self._white = np.empty((self._L, self._L // 2), dtype=np.int8)

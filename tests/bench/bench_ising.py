@@ -8,7 +8,6 @@ import numpy as np
 from numba import njit
 
 from common import best_time, row
-from engine.kernels import lattice as K
 from engine.models.ising import Ising, IsingModel
 
 
