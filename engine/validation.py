@@ -114,6 +114,15 @@ def check_keys(name: str, given: Iterable[str], accepted: Iterable[str]) -> None
         raise ValueError(f"{name}: unknown name(s) {unknown}; accepts {sorted(accepted)}")
 
 
+def check_grid_shape(name: str, shape: Any, hi: int | None = None) -> tuple[int, int]:
+    """An image or grid shape: a pair (rows, cols) of integers in [1, hi]."""
+    try:
+        rows, cols = shape
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair (rows, cols), got {shape!r}") from None
+    return check_int(f"{name} rows", rows, 1, hi), check_int(f"{name} cols", cols, 1, hi)
+
+
 # --------------------------------------------------------------------------- memory
 def physical_memory_bytes() -> int | None:
     """Installed RAM in bytes, or None where the OS does not say."""
@@ -200,6 +209,21 @@ def _check_values(name: str, arr: np.ndarray, values: str | tuple) -> None:
         raise ValueError(f"{name} must have values in [{lo}, {hi}], got values in [{amin}, {amax}]{hint}")
 
 
+def check_buffer(name: str, value: Any, shape: tuple, dtype: Any) -> np.ndarray:
+    """An array a kernel updates in place: exactly ``dtype`` and ``shape``, C-contiguous, writeable.
+
+    Returns ``value`` itself (never a copy: the caller keeps the result in it).
+    """
+    ok = (isinstance(value, np.ndarray) and value.dtype == np.dtype(dtype) and value.shape == tuple(shape)
+          and value.flags.c_contiguous and value.flags.writeable)
+    if not ok:
+        got = (f"{value.dtype} {value.shape}" + ("" if value.flags.writeable else " read-only")
+               if isinstance(value, np.ndarray) else type(value).__name__)
+        raise ValueError(f"{name} must be a writeable C-contiguous {np.dtype(dtype)} array of shape "
+                         f"{tuple(shape)} (it is updated in place), got {got}")
+    return value
+
+
 def check_data(name: str, X: Any, *, n_features: int | None = None, values: str | tuple | None = None,
                allow_1d: bool = False, dtype: Any = np.float64, min_samples: int = 1) -> np.ndarray:
     """Training or query data: a finite (n_samples, n_features) C-contiguous array.
@@ -262,6 +286,26 @@ def state_float(state: Mapping[str, Any], key: str, lo: float | None = None, hi:
     return check_float(f"state[{key!r}]", arr.item(), lo, hi)
 
 
+def state_indices(state: Mapping[str, Any], key: str, n: int | None, *, shape: tuple = (None,),
+                  lo: int = 0) -> np.ndarray:
+    """Integer entries of a saved state in [lo, n) — sample, unit or class indices — as a fresh int64 array."""
+    arr = state_entry(state, key, shape=shape, dtype=None)
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"state[{key!r}] must hold integer indices, got dtype {arr.dtype}")
+    if arr.size and (arr.min() < lo or (n is not None and arr.max() >= n)):
+        want = f"[{lo}, {n})" if n is not None else f"≥ {lo}"
+        raise ValueError(f"state[{key!r}] must hold indices {want}, got values in [{arr.min()}, {arr.max()}]")
+    return np.array(arr, dtype=np.int64, order="C")
+
+
+def state_ints(state: Mapping[str, Any], key: str, n: int, lo: int | None = 0, hi: int | None = None) -> list[int]:
+    """A saved array of ``n`` integer counters (e.g. [epoch, batch_pos]), each in [lo, hi]."""
+    arr = state_entry(state, key, shape=(n,), dtype=None)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"state[{key!r}] must hold integers, got dtype {arr.dtype}")
+    return [check_int(f"state[{key!r}][{i}]", int(v), lo, hi) for i, v in enumerate(arr)]
+
+
 def check_kernel_rng_state(name: str, words: Any) -> np.ndarray:
     """A xoshiro256** state (4 uint64 words, not all zero): a copy the kernels can advance."""
     arr = check_array(name, words, shape=(4,), dtype=None)
@@ -289,45 +333,3 @@ def check_pcg64_words(name: str, words: Any) -> list[int]:
     if w[4] not in (0, 1):
         raise ValueError(f"{name}: has_uint32 must be 0 or 1, got {w[4]}")
     return w
-
-
-# --- added by ising (datasets, patterns)
-def check_grid_shape(name: str, shape: Any, hi: int | None = None) -> tuple[int, int]:
-    """An image or grid shape: a pair (rows, cols) of integers in [1, hi]."""
-    try:
-        rows, cols = shape
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair (rows, cols), got {shape!r}") from None
-    return check_int(f"{name} rows", rows, 1, hi), check_int(f"{name} cols", cols, 1, hi)
-# --- added by hopfield
-def check_buffer(name: str, value: Any, shape: tuple, dtype: Any) -> np.ndarray:
-    """An array a kernel updates in place: exactly ``dtype`` and ``shape``, C-contiguous, writeable.
-
-    Returns ``value`` itself (never a copy: the caller keeps the result in it).
-    """
-    ok = (isinstance(value, np.ndarray) and value.dtype == np.dtype(dtype) and value.shape == tuple(shape)
-          and value.flags.c_contiguous and value.flags.writeable)
-    if not ok:
-        got = (f"{value.dtype} {value.shape}" + ("" if value.flags.writeable else " read-only")
-               if isinstance(value, np.ndarray) else type(value).__name__)
-        raise ValueError(f"{name} must be a writeable C-contiguous {np.dtype(dtype)} array of shape "
-                         f"{tuple(shape)} (it is updated in place), got {got}")
-    return value
-# --- added by the SOM / competitive helper
-def state_indices(state: Mapping[str, Any], key: str, n: int | None, *, shape: tuple = (None,),
-                  lo: int = 0) -> np.ndarray:
-    """Integer entries of a saved state in [lo, n) — sample, unit or class indices — as a fresh int64 array."""
-    arr = state_entry(state, key, shape=shape, dtype=None)
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"state[{key!r}] must hold integer indices, got dtype {arr.dtype}")
-    if arr.size and (arr.min() < lo or (n is not None and arr.max() >= n)):
-        want = f"[{lo}, {n})" if n is not None else f"≥ {lo}"
-        raise ValueError(f"state[{key!r}] must hold indices {want}, got values in [{arr.min()}, {arr.max()}]")
-    return np.array(arr, dtype=np.int64, order="C")
-# --- added by rbm
-def state_ints(state: Mapping[str, Any], key: str, n: int, lo: int | None = 0, hi: int | None = None) -> list[int]:
-    """A saved array of ``n`` integer counters (e.g. [epoch, batch_pos]), each in [lo, hi]."""
-    arr = state_entry(state, key, shape=(n,), dtype=None)
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"state[{key!r}] must hold integers, got dtype {arr.dtype}")
-    return [check_int(f"state[{key!r}][{i}]", int(v), lo, hi) for i, v in enumerate(arr)]

@@ -43,11 +43,11 @@ def _run_event_loop(seconds: float) -> None:
 
 @contextmanager
 def toy_model():
-    """The GUI tests' toy model (tests/gui/toy_model.py), registered for one bench."""
+    """The GUI tests' toy model (tests/hebbgui/toy_model.py), registered for one bench."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from engine import registry
-    with registry.registered("toy", "tests.gui.toy_model:ToyModel", title="Toy"):
+    with registry.registered("toy", "tests.hebbgui.toy_model:ToyModel", title="Toy"):
         yield "toy"
 
 

@@ -10,11 +10,11 @@ TOY_HELP = "A toy lattice that tests the GUI shell without a real model's numeri
 @pytest.fixture
 def toy_registered():
     """The toy model, its pattern-editor variant and the toy experiment, registered for one test."""
-    from tests.gui.toy_model import ToyModel
+    from tests.hebbgui.toy_model import ToyModel
     ToyModel.built_in.clear()
-    with registry.registered("toy", "tests.gui.toy_model:ToyModel", title="Toy", help=TOY_HELP), \
-            registry.registered("toy-patterns", "tests.gui.toy_model:ToyPatternModel", title="Toy patterns"), \
-            registry.registered("toy-sweep", "tests.gui.toy_model:TOY_EXPERIMENT", title="Toy sweep",
+    with registry.registered("toy", "tests.hebbgui.toy_model:ToyModel", title="Toy", help=TOY_HELP), \
+            registry.registered("toy-patterns", "tests.hebbgui.toy_model:ToyPatternModel", title="Toy patterns"), \
+            registry.registered("toy-sweep", "tests.hebbgui.toy_model:TOY_EXPERIMENT", title="Toy sweep",
                                 kind="experiment", model="toy", help="x² for x = 0…n−1, slowly"):
         yield "toy"
 

@@ -16,7 +16,7 @@ import pytest
 
 from engine import __version__ as VERSION
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 # Variables configure() reads; cleared so the developer's or CI's own settings cannot leak in.
 CACHE_VARS = ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME", "HOME", "TMPDIR", "TEMP", "TMP")
 

@@ -16,7 +16,7 @@ def test_play_frames_arrive_and_time_advances(qtbot, window):
 
 
 def test_views_are_built_from_the_model_instance_and_follow_its_parameters(qtbot, window):
-    from tests.gui.toy_model import ToyModel
+    from tests.hebbgui.toy_model import ToyModel
     assert set(window.views) == {"spins", "weights", "magnetization"}
     assert window.views["spins"].spec.main
     window.params_form.editors["weights_view"].setChecked(False)
@@ -30,7 +30,7 @@ def test_views_are_built_from_the_model_instance_and_follow_its_parameters(qtbot
 
 
 def test_model_list_and_menu_show_registry_titles_and_help(window):
-    from tests.gui.conftest import TOY_HELP
+    from tests.hebbgui.conftest import TOY_HELP
     items = [window.model_list.item(i) for i in range(window.model_list.count())]
     toy = next(it for it in items if it.data(Qt.UserRole) == "toy")
     assert toy.text() == "Toy" and toy.toolTip() == TOY_HELP
@@ -203,7 +203,7 @@ def test_pattern_editor_follows_the_models_declaration_and_its_stored_set(qtbot,
 
 def test_an_experiment_runs_by_the_name_it_is_registered_under(qtbot, window):
     from engine import registry
-    with registry.registered("toy-sweep-again", "tests.gui.toy_model:TOY_EXPERIMENT", kind="experiment", model="toy"):
+    with registry.registered("toy-sweep-again", "tests.hebbgui.toy_model:TOY_EXPERIMENT", kind="experiment", model="toy"):
         dlg = window.open_experiment("toy-sweep-again")
         dlg.editors["n"][0].setValue(3)
         dlg.editors["sleep"][0].setValue(0.001)

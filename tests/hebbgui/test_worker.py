@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from hebbgui.worker import EngineController
-from tests.gui.toy_model import ToyModel
+from tests.hebbgui.toy_model import ToyModel
 
 
 class _Emitter(QObject):
