@@ -8,6 +8,7 @@ turns caching off when nothing is writable. A normal install keeps numba's defau
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -43,6 +44,44 @@ def candidate_dirs() -> list[Path]:
     return out
 
 
+KERNELS_DIR = Path(__file__).resolve().parent / "kernels"
+DIGEST_FILE = "hebbgui-kernels.digest"
+
+
+def sources_digest(folder: Path) -> str:
+    """A digest of every .py file in ``folder`` (names and contents)."""
+    h = hashlib.sha256()
+    for p in sorted(folder.glob("*.py")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def drop_stale_kernels(folder: Path = KERNELS_DIR) -> bool:
+    """Delete the folder's cached kernels when any kernel source changed since they were compiled.
+
+    numba checks a cached kernel against its own file only, and every kernel inlines functions of
+    another file (engine/kernels/random.py): after an edit or a ``git pull`` that changes only that
+    file, the others would keep running stale machine code. Returns True when caches were dropped.
+    """
+    cache = folder / "__pycache__"
+    stamp = cache / DIGEST_FILE
+    digest = sources_digest(folder)
+    try:
+        if stamp.read_text() == digest:
+            return False
+    except OSError:
+        pass
+    try:
+        cache.mkdir(exist_ok=True)
+        for f in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
+            f.unlink()
+        stamp.write_text(digest)
+    except OSError:  # a read-only install: numba caches elsewhere (its user-wide folder)
+        return False
+    return True
+
+
 def configure(frozen: bool | None = None) -> str | None:
     """Set NUMBA_CACHE_DIR (frozen apps) and return it; None means numba's default or no cache."""
     global CACHE_ENABLED
@@ -53,6 +92,7 @@ def configure(frozen: bool | None = None) -> str | None:
     if os.environ.get("NUMBA_CACHE_DIR"):
         return os.environ["NUMBA_CACHE_DIR"]
     if not frozen:
+        drop_stale_kernels()
         return None
     for d in candidate_dirs():
         if _writable(d):

@@ -172,3 +172,33 @@ def test_resource_dir_when_frozen(monkeypatch, tmp_path):
     (tmp_path / "resources").mkdir()
     (tmp_path / "resources" / "mnist.npz").write_bytes(b"")
     assert resource_path("mnist.npz") == tmp_path / "resources" / "mnist.npz"
+
+
+# --------------------------------------------------------------------------- stale kernels
+def test_cached_kernels_are_dropped_when_any_kernel_source_changes(tmp_path):
+    """A kernel inlines engine/kernels/random.py; numba only rechecks the kernel's own file."""
+    from engine.numba_cache import DIGEST_FILE, drop_stale_kernels
+    (tmp_path / "random.py").write_text("A = 1\n")
+    (tmp_path / "lattice.py").write_text("B = 2\n")
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    (cache / "lattice.sweep-10.py311.nbi").write_text("old")
+    (cache / "lattice.sweep-10.py311.1.nbc").write_text("old")
+    (cache / "lattice.cpython-311.pyc").write_text("not numba's")
+    assert drop_stale_kernels(tmp_path) is True            # no digest yet: nothing cached can be trusted
+    assert sorted(p.name for p in cache.iterdir()) == sorted([DIGEST_FILE, "lattice.cpython-311.pyc"])
+    (cache / "lattice.sweep-10.py311.nbi").write_text("fresh")
+    assert drop_stale_kernels(tmp_path) is False           # same sources: the cache stays
+    assert (cache / "lattice.sweep-10.py311.nbi").exists()
+    (tmp_path / "random.py").write_text("A = 3\n")         # only the generator changed
+    assert drop_stale_kernels(tmp_path) is True
+    assert not (cache / "lattice.sweep-10.py311.nbi").exists()
+
+
+def test_a_read_only_kernel_folder_is_left_alone(tmp_path, monkeypatch):
+    from engine import numba_cache
+    (tmp_path / "a.py").write_text("x = 1\n")
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only")
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    assert numba_cache.drop_stale_kernels(tmp_path) is False
