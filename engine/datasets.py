@@ -6,17 +6,16 @@ argument or the file and what is wrong with it.
 from __future__ import annotations
 
 import functools
-import gzip
 import importlib
 import io
 import os
 import pickle
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
+from engine import archive
 from engine.validation import (check_array, check_choice, check_float, check_grid_shape, check_int,
                                check_seed)
 
@@ -202,33 +201,65 @@ def blobs(n_samples: int = 300, centers=3, cluster_std: float = SEED_BLOB_STD,
 # IDX type codes (LeCun's MNIST page): all multi-byte values are big-endian.
 _IDX_DTYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
                0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
-_MAX_FILE_BYTES = 4 << 30  # refuse absurd (or hostile) decompressed sizes
 
 
 def _file_label(path) -> str:
     return repr(Path(path).name)
 
 
+def _idx_declared_bytes(label: str, head: bytes) -> int | None:
+    """Total size (header + payload) an IDX header declares, from its first bytes; None if not IDX."""
+    if len(head) < 4 or head[:2] != b"\x00\x00" or head[2] not in _IDX_DTYPES:
+        return None
+    ndim = head[3]
+    if len(head) < 4 + 4 * ndim:
+        return None
+    dims = [int.from_bytes(head[4 + 4 * k: 8 + 4 * k], "big") for k in range(ndim)]
+    return 4 + 4 * ndim + int(np.prod(dims, dtype=object)) * _IDX_DTYPES[head[2]].itemsize
+
+
+def _check_declared(label: str, n_bytes: int) -> None:
+    limit = archive.max_data_bytes()
+    if n_bytes > limit:
+        raise ValueError(f"file {label} declares {n_bytes:,} bytes of data; hebbgui reads data files of at "
+                         f"most {limit:,} bytes (refused before reading it)")
+
+
 def _read_bytes(path) -> tuple[Path, bytes]:
-    """The file's bytes, gunzipped when they are gzip; ValueError for missing/empty/corrupt files."""
+    """The file's bytes, gunzipped when they are gzip; ValueError for missing/empty/corrupt files.
+
+    Sizes are checked before they are spent: an IDX header's declared size against the limit for
+    data files, a gzip stream inflated in chunks against what its contents can need."""
     if not isinstance(path, (str, os.PathLike)):
         raise ValueError(f"path must be a file path, got {type(path).__name__}")
     p = Path(path)
     if not p.is_file():
         raise ValueError(f"path: no such file {str(p)!r}")
+    label = _file_label(p)
+    size = p.stat().st_size
+    if size > archive.max_data_bytes():
+        raise ValueError(f"file {label} is {size:,} bytes; hebbgui reads data files of at most "
+                         f"{archive.max_data_bytes():,} bytes")
     data = p.read_bytes()
     if not data:
-        raise ValueError(f"file {_file_label(p)} is empty")
+        raise ValueError(f"file {label} is empty")
     if data[:2] == b"\x1f\x8b":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as g:
-                data = g.read(_MAX_FILE_BYTES + 1)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(f"file {_file_label(p)} is a corrupt or truncated gzip file: {exc}") from None
-        if len(data) > _MAX_FILE_BYTES:
-            raise ValueError(f"file {_file_label(p)} decompresses to more than {_MAX_FILE_BYTES} bytes")
+        def limit(head: bytes) -> int:
+            declared = _idx_declared_bytes(label, head)
+            if declared is not None:
+                _check_declared(label, declared)
+                return declared  # one byte more and the file is longer than its header says and the file is longer than its header says
+            if head[:2] == b"PK" or head[:1] == b"\x80":  # .npz or pickle inside: bounded by the file's size
+                return min(archive.max_data_bytes(), (64 << 20) + 32 * len(data))
+            if not head:
+                return 0
+            raise ValueError(f"file {label} is a gzip file, but what it holds is not a recognised data "
+                             f"file (IDX, .npz or the seeds' pickle)")
+        data = archive.gunzip(data, f"file {label}", limit)
         if not data:
-            raise ValueError(f"file {_file_label(p)} is empty (after gunzip)")
+            raise ValueError(f"file {label} is empty (after gunzip)")
+    elif (declared := _idx_declared_bytes(label, data[:64])) is not None:
+        _check_declared(label, declared)
     return p, data
 
 
@@ -325,20 +356,18 @@ def _check_xy(label: str, x, y) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _load_npz(label: str, data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError) as exc:
-        raise ValueError(f"file {label} is not a readable .npz (truncated, corrupt or holding pickled "
-                         f"objects: {exc})") from None
-    for xk, yk in (("x", "y"), ("x_train", "y_train"), ("X", "y"), ("data", "target")):
-        if xk in arrays:
-            return _check_xy(label, arrays[xk], arrays.get(yk))
-    for k, v in arrays.items():
-        if v.ndim in (2, 3):
-            return _check_xy(label, v, None)
-    raise ValueError(f"file {label} holds no data array: expected keys x/y or x_train/y_train or a 2-D/3-D "
-                     f"array, found {[f'{k} {v.shape}' for k, v in arrays.items()]}")
+    """x (and y) of an .npz; only the entries used are inflated, each bounded by the data-file limit."""
+    shapes = archive.npz_shapes(io.BytesIO(data), f"file {label}")
+    chosen = next(((xk, yk) for xk, yk in (("x", "y"), ("x_train", "y_train"), ("X", "y"), ("data", "target"))
+                   if xk in shapes), None)
+    if chosen is None:
+        chosen = next(((k, None) for k, (shape, _) in shapes.items() if len(shape) in (2, 3)), None)
+    if chosen is None:
+        raise ValueError(f"file {label} holds no data array: expected keys x/y or x_train/y_train or a 2-D/3-D "
+                         f"array, found {[f'{k} {shape}' for k, (shape, _) in shapes.items()]}")
+    limit = archive.max_data_bytes()
+    arrays = archive.read_npz(io.BytesIO(data), lambda name: limit if name in chosen else None, f"file {label}")
+    return _check_xy(label, arrays[chosen[0]], arrays.get(chosen[1]) if chosen[1] else None)
 
 
 def _numpy_attr(modules: tuple[str, ...], name: str):

@@ -10,13 +10,12 @@ import io as _io
 import json
 import os
 import secrets
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from engine import __version__, registry
+from engine import __version__, archive, registry
 from engine.model import Model, params_from_dict, params_to_dict
 from engine.validation import physical_memory_bytes
 
@@ -117,58 +116,18 @@ def _header_schema_errors(header: dict) -> str | None:
     return None
 
 
-def _npy_layout(f) -> tuple[tuple[int, ...], bool, np.dtype, int]:
-    """(shape, fortran_order, dtype, header length) of an .npy stream, reading its header only."""
-    version = np.lib.format.read_magic(f)
-    if version == (1, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-    elif version == (2, 0):
-        shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-    else:
-        raise ValueError(f"unsupported .npy version {version}")
-    return shape, fortran, dtype, f.tell()
-
-
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, label: str) -> np.ndarray:
-    """One array of the archive, its declared size checked against ``limit`` BEFORE anything is inflated."""
-    if info.file_size > limit:
-        raise ValueError(f"{label}: entry {info.filename!r} would inflate to {info.file_size:,} bytes "
-                         f"(more than the {limit:,} this file can need); refused")
-    with zf.open(info) as f:
-        shape, fortran, dtype, header_len = _npy_layout(f)
-        if dtype.hasobject:
-            raise ValueError(f"{label}: entry {info.filename!r} holds Python objects; refused (never unpickled)")
-        n_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize if shape else dtype.itemsize
-        if header_len + n_bytes != info.file_size:
-            raise ValueError(f"{label}: entry {info.filename!r} declares shape {shape} ({n_bytes:,} bytes) but "
-                             f"holds {info.file_size - header_len:,} bytes (truncated or edited)")
-        data = f.read(n_bytes)  # bounded: n_bytes ≤ limit; the zip layer checks the CRC at the end
-    if len(data) != n_bytes:
-        raise ValueError(f"{label}: entry {info.filename!r} is truncated")
-    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()
-
-
-def _open_archive(path: Path) -> zipfile.ZipFile:
-    try:
-        return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ValueError(f"{path.name} is not a readable hebbgui file (truncated or corrupt: {exc})") from None
-
-
 def read_header(path: str | os.PathLike) -> dict:
     """The checked header of a saved file (format, version, model, params, seed, session)."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"path: no such file {str(path)!r}")
     try:
-        with _open_archive(path) as zf:
-            try:
-                info = zf.getinfo(HEADER_KEY + ".npy")
-            except KeyError:
-                raise ValueError(f"{path.name} is not a hebbgui model file (no header)") from None
-            raw = _read_member(zf, info, MAX_HEADER_BYTES, path.name)
-    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as exc:
-        raise ValueError(f"{path.name} is not a readable hebbgui file (truncated or corrupt: {exc})") from None
+        members = archive.read_npz(path, lambda name: MAX_HEADER_BYTES if name == HEADER_KEY else None, path.name)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("readable .npz archive", "readable hebbgui file")) from None
+    if HEADER_KEY not in members:
+        raise ValueError(f"{path.name} is not a hebbgui model file (no header)")
+    raw = members[HEADER_KEY]
     try:
         header = json.loads(raw.tobytes().decode())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -198,22 +157,21 @@ def read(path: str | os.PathLike, expected: dict[str, np.ndarray] | None = None)
     """
     path = Path(path)
     header = read_header(path)
-    arrays: dict[str, np.ndarray] = {}
+    ram_half = (physical_memory_bytes() or 8 << 30) // 2
+
+    def limit_for(name: str) -> int | None:
+        if name == HEADER_KEY:
+            return None
+        if expected is None:
+            return ram_half
+        if name not in expected:
+            return None  # an entry this version does not use: never inflated
+        return 4 * np.asarray(expected[name]).nbytes + MEMBER_SLACK_BYTES
+
     try:
-        with _open_archive(path) as zf:
-            for info in zf.infolist():
-                name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
-                if name == HEADER_KEY:
-                    continue
-                if expected is not None:
-                    if name not in expected:
-                        continue  # an entry this version does not use: never inflated
-                    limit = 4 * np.asarray(expected[name]).nbytes + MEMBER_SLACK_BYTES
-                else:
-                    limit = (physical_memory_bytes() or 8 << 30) // 2
-                arrays[name] = _read_member(zf, info, limit, path.name)
-    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as exc:
-        raise ValueError(f"{path.name} is not a readable hebbgui file (truncated or corrupt: {exc})") from None
+        arrays = archive.read_npz(path, limit_for, path.name)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("readable .npz archive", "readable hebbgui file")) from None
     return header, arrays
 
 
