@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from engine import io as eio
+from engine import registry
 from tests.engine.counter_model import CounterModel
 
 
@@ -318,3 +319,15 @@ def test_io_object_arrays_are_refused_unread(registered, tmp_path):
     _zip_with(bad, members)
     with pytest.raises(ValueError, match=r"entry 'values.npy' holds Python objects; refused"):
         eio.load(bad)
+
+
+@pytest.mark.parametrize("name", ["hopfield", "som"])
+def test_a_zeroed_generator_state_is_refused_on_load(tmp_path, name):
+    """An all-zero PCG64 state loaded, then numpy's bounded draws looped forever holding the GIL:
+    the window froze on the first step (issue 16 item 2)."""
+    m = registry.create(name, seed=0)
+    m.step(1)
+    path = eio.save(m, tmp_path / f"{name}.npz")
+    _rewrite(path, array_change=lambda a: a.update(rng=np.zeros(6, np.uint64)))
+    with pytest.raises(ValueError, match=r"state\['rng'\] is not a valid PCG64 state"):
+        eio.load(path)
