@@ -378,16 +378,20 @@ def random_site_sweep_reference(spins: np.ndarray, thr: np.ndarray, state: np.nd
 # --------------------------------------------------------------------------- Wolff clusters
 @njit(**JIT)
 def wolff_sweeps(spins, n_sweeps, clusters_per_sweep, add_threshold, beta, h, state, queue, mark, J,
-                 energy_out, magnet_out):
+                 energy_out, magnet_out, max_visits_per_sweep=0):
     """Wolff single-cluster updates; one sweep = ``clusters_per_sweep`` clusters.
 
     The count per sweep is fixed in advance: stopping after a state-dependent number of
     clusters (e.g. "until L² sites were visited") would bias the states seen at sweep ends.
+    ``max_visits_per_sweep`` (0 = none) bounds a sweep's work all the same: it only acts while
+    the count is far too large for the lattice (a count calibrated on a hot lattice that has
+    since ordered, whose every cluster is then ~L²), so a step stays short enough to interrupt;
+    the caller recalibrates the count from the returned totals.
 
     ``add_threshold`` is floor(p_add·2³²) with p_add = 1 − exp(−2βJ) (J ≥ 0). A field h is
     handled by accepting the grown cluster with min(1, exp(−2βh·s·|C|)), which keeps
     detailed balance. ``queue`` is an int64 (L²,) buffer, ``mark`` an int64 (L²,) stamp
-    array; returns the total size of the clusters grown.
+    array; returns (total size of the clusters grown, number of clusters grown).
     """
     L = spins.shape[0]
     n = L * L
@@ -396,7 +400,10 @@ def wolff_sweeps(spins, n_sweeps, clusters_per_sweep, add_threshold, beta, h, st
     clusters = 0
     visited = 0
     for t in range(n_sweeps):
+        sweep_start = visited
         for _ in range(clusters_per_sweep):
+            if max_visits_per_sweep > 0 and visited - sweep_start >= max_visits_per_sweep:
+                break
             clusters += 1
             stamp = clusters
             seed_site = below(state, n)
@@ -437,7 +444,7 @@ def wolff_sweeps(spins, n_sweeps, clusters_per_sweep, add_threshold, beta, h, st
         e, m = lattice_observables(spins, J, h)
         energy_out[t] = e
         magnet_out[t] = m
-    return visited
+    return visited, clusters
 
 
 def wolff_add_threshold(beta: float, J: float) -> int:

@@ -20,6 +20,7 @@ from engine.validation import (check_array, check_choice, check_float, check_int
                                check_seed, state_entry, state_int)
 
 ALGORITHMS = ("metropolis", "checkerboard", "heatbath", "wolff")
+WOLFF_MAX_VISITS = 4  # a Wolff sweep stops after 4·L² visited sites even if its clusters are not done
 STARTS = ("hot", "cold", "pattern")
 T_CRITICAL = 2.0 / math.log(1.0 + math.sqrt(2.0))  # for J = 1
 L_MIN, L_MAX = 2, 2048
@@ -125,6 +126,7 @@ class Ising:
         self._mark = np.zeros(n, dtype=np.int64)
         self._wolff_key = None
         self._wolff_per_sweep = 1
+        self.wolff_sites_per_sweep = 0.0   # sites the last Wolff step visited per sweep (≈ L²)
         self.reset(start=start, seed=seed)
 
     # -- properties --------------------------------------------------------
@@ -259,8 +261,10 @@ class Ising:
         if alg == "wolff":
             add = K.wolff_add_threshold(beta, self._J)
             per_sweep = self._wolff_clusters_per_sweep(add, beta)
-            K.wolff_sweeps(self._spins, n, per_sweep, add, beta, self._h,
-                           self._rng_state, self._queue, self._mark, self._J, e, m)
+            visited, clusters = K.wolff_sweeps(self._spins, n, per_sweep, add, beta, self._h, self._rng_state,
+                                               self._queue, self._mark, self._J, e, m,
+                                               WOLFF_MAX_VISITS * self._L ** 2)
+            self._recalibrate_wolff(visited, clusters, n)
         else:
             thr = K.flip_thresholds(beta, self._J, self._h, "heatbath" if alg == "heatbath" else "metropolis")
             if alg == "metropolis":
@@ -275,6 +279,16 @@ class Ising:
             self.energy_history.append(x)
             self.magnetization_history.append(y)
 
+    def _recalibrate_wolff(self, visited: int, clusters: int, n_sweeps: int) -> None:
+        # The mean cluster size changes as the lattice orders or melts (a count measured on a hot
+        # lattice made an ordered one's sweep hundreds of L²; one measured cold, a tenth of L²):
+        # the next call's count follows the clusters just grown, so a sweep stays about L² sites.
+        # The count is fixed before each call, so states at sweep ends stay unbiased.
+        self.wolff_sites_per_sweep = visited / n_sweeps
+        if clusters:
+            target = self._L ** 2 * clusters / max(visited, 1)
+            self._wolff_per_sweep = int(min(self._L ** 2, max(1, round(target))))
+
     def _wolff_clusters_per_sweep(self, add: int, beta: float) -> int:
         # About L² sites per sweep: the mean cluster size is measured once per (T, J, h) by a
         # pilot run on copies (lattice and generator), so the real chain is untouched and a
@@ -283,8 +297,8 @@ class Ising:
         if self._wolff_key != key:
             pilot, pilot_state, n_pilot = self._spins.copy(), self._rng_state.copy(), 30
             scratch = np.empty(1)
-            visited = K.wolff_sweeps(pilot, 1, n_pilot, add, beta, self._h, pilot_state, self._queue,
-                                     self._mark, self._J, scratch, scratch.copy())
+            visited, _ = K.wolff_sweeps(pilot, 1, n_pilot, add, beta, self._h, pilot_state, self._queue,
+                                        self._mark, self._J, scratch, scratch.copy())
             self._wolff_per_sweep = max(1, int(round(self._L ** 2 * n_pilot / max(visited, 1))))
             self._wolff_key = key
         return self._wolff_per_sweep

@@ -125,8 +125,8 @@ def test_wolff_kernel_matches_python_reference():
     st, st_ref = seed_state(11), seed_state(11)
     q, mark = np.zeros(36, np.int64), np.zeros(36, np.int64)
     e, m = np.zeros(2), np.zeros(2)
-    visited = K.wolff_sweeps(spins, 2, 4, add, beta, h, st, q, mark, 1.0, e, m)
-    assert visited >= 8
+    visited, clusters = K.wolff_sweeps(spins, 2, 4, add, beta, h, st, q, mark, 1.0, e, m)
+    assert visited >= 8 and clusters == 8
     for _ in range(2):
         wolff_reference(ref, 4, add, beta, h, st_ref)
     assert np.array_equal(spins, ref)
@@ -212,3 +212,16 @@ def test_lattice_sums_match_numpy():
         s = random_spins(L, L).astype(np.int64)
         bonds = np.sum(s * (np.roll(s, -1, 0) + np.roll(s, -1, 1)))
         assert K.lattice_sums(s.astype(np.int8)) == (bonds, s.sum())
+
+
+def test_wolff_sweep_work_is_bounded_by_the_visit_cap():
+    """A count far too large for the lattice (every cluster ~L² on an ordered lattice) stops at the cap."""
+    L = 16
+    spins = np.ones((L, L), np.int8)
+    st = seed_state(3)
+    q, mark = np.zeros(L * L, np.int64), np.zeros(L * L, np.int64)
+    e, m = np.zeros(2), np.zeros(2)
+    beta = 1.0  # T = 1: p_add ≈ 0.86, clusters span the ordered lattice
+    visited, clusters = K.wolff_sweeps(spins, 2, 1000, K.wolff_add_threshold(beta, 1.0), beta, 0.0, st, q, mark,
+                                       1.0, e, m, 4 * L * L)
+    assert clusters < 2000 and visited < 2 * (4 * L * L + L * L)

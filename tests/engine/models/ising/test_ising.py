@@ -275,3 +275,18 @@ def test_set_couplings_checks_everything_before_changing_anything():
     assert (lat.T, lat.J, lat.algorithm) == (2.0, 1.0, "wolff")
     lat.set_couplings(T=3.0, J=-1.0, h=0.5, algorithm="checkerboard")  # J < 0 and leaving Wolff at once
     assert (lat.T, lat.J, lat.h, lat.algorithm) == (3.0, -1.0, 0.5, "checkerboard")
+
+
+@pytest.mark.parametrize("T,start", [(2.4, "hot"), (2.4, "cold"), (3.0, "hot"), (3.0, "cold"), (1.5, "hot")])
+def test_a_wolff_sweep_visits_about_l_squared_sites(T, start):
+    """Issue 14 item 11: the clusters per sweep were measured once on the starting lattice and kept,
+    so a sweep visited 0.35 L² (T=2.4) or 0.10 L² (T=3.0) sites — or hundreds of L² after a hot start
+    ordered below T_c. The count now follows the clusters grown, so a sweep means about L² sites."""
+    L = 64
+    lat = Ising(L=L, T=T, algorithm="wolff", start=start, seed=1)
+    lat.step(30)                     # let the lattice and the count settle
+    per_sweep = []
+    for _ in range(20):
+        lat.step(5)
+        per_sweep.append(lat.wolff_sites_per_sweep)
+    assert 0.6 * L * L < np.mean(per_sweep) < 1.7 * L * L, np.mean(per_sweep) / L ** 2
