@@ -1,0 +1,8 @@
+"""Hebb's rule and its descendants (seed 000 §1; Oja, Sanger; Krotov & Hopfield 2019).
+
+``HebbClassifier`` (hebb / instar / outstar, prototypes per class), ``HebbianPCA`` (Oja, Sanger),
+``CompetingHebbian`` (competing hidden units) and their GUI models.
+"""
+from engine.models.hebb.classifier import CODINGS, RULES, HebbClassifier, softmax
+
+__all__ = ["HebbClassifier", "RULES", "CODINGS", "softmax"]
