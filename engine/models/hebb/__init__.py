@@ -4,5 +4,6 @@
 ``CompetingHebbian`` (competing hidden units) and their GUI models.
 """
 from engine.models.hebb.classifier import CODINGS, RULES, HebbClassifier, softmax
+from engine.models.hebb.model import PRESETS, HebbModel, HebbParams
 
-__all__ = ["HebbClassifier", "RULES", "CODINGS", "softmax"]
+__all__ = ["HebbClassifier", "RULES", "CODINGS", "softmax", "HebbModel", "HebbParams", "PRESETS"]

@@ -18,7 +18,7 @@ from sklearn.utils.validation import column_or_1d
 
 from engine.estimator import Estimator, boolean, choice, integer, real, seed
 from engine.kernels import hebb as K
-from engine.validation import check_array
+from engine.validation import check_array, check_int
 
 RULES = ("hebb", "instar", "outstar")
 CODINGS = ("bipolar", "binary")
@@ -137,6 +137,15 @@ class HebbClassifier(ClassifierMixin, Estimator):
             raise ValueError(f"the weights diverged (NaN or infinite values); lower learning_rate "
                              f"(now {p['learning_rate']}) or scale X")
 
+    def initialize(self, n_features: int, classes: Any) -> "HebbClassifier":
+        """Zero weights for ``classes`` and inputs of ``n_features``, before any sample (a live model's t = 0)."""
+        p = self._params()
+        n_features = check_int("n_features", n_features, 1)
+        classes = np.unique(check_array("classes", classes, ndim=1, dtype=None, non_empty=True))
+        self._start(classes, n_features, p)
+        self.n_features_in_ = n_features
+        return self
+
     def fit(self, X: Any, y: Any) -> "HebbClassifier":
         """Start from zero weights and present the samples ``n_epochs`` times, one at a time."""
         p = self._params()
@@ -186,6 +195,8 @@ class HebbClassifier(ClassifierMixin, Estimator):
         if k > 1:  # the best trained prototype speaks for its class
             scores = np.where(self.counts_ > 0, scores, -np.inf)
             scores = scores.reshape(X.shape[0], self.classes_.shape[0], k).max(axis=2)
+            if not self.counts_.any():   # nothing learned yet: every class scores 0, as zero weights would
+                scores = np.zeros_like(scores)
         return scores
 
     def decision_function(self, X: Any) -> np.ndarray:
