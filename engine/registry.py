@@ -133,6 +133,8 @@ def experiments_for(model: str) -> list:
 for _name, _target, _title, _help in (
     ("hebb", "engine.models.hebb:HebbModel", "Hebb",
      "Hebb's rule: weights grow where input and output fire together (T vs U, T/U/C, decay, MNIST)"),
+    ("hebbian-pca", "engine.models.hebb:HebbianPCAModel", "Hebbian PCA",
+     "Oja's and Sanger's rules: Hebbian weight vectors turn onto the principal components"),
     ("hopfield", "engine.models.hopfield:HopfieldModel", "Hopfield",
      "Hopfield network: stores patterns in symmetric weights and recalls them by descending an energy"),
     ("ising", "engine.models.ising:IsingModel", "Ising",

@@ -5,5 +5,8 @@
 """
 from engine.models.hebb.classifier import CODINGS, RULES, HebbClassifier, softmax
 from engine.models.hebb.model import PRESETS, HebbModel, HebbParams
+from engine.models.hebb.pca import PCA_RULES, HebbianPCA, angles_degrees
+from engine.models.hebb.pca_model import HebbianPCAModel
 
-__all__ = ["HebbClassifier", "RULES", "CODINGS", "softmax", "HebbModel", "HebbParams", "PRESETS"]
+__all__ = ["HebbClassifier", "RULES", "CODINGS", "softmax", "HebbModel", "HebbParams", "PRESETS", "HebbianPCA", "PCA_RULES", "HebbianPCAModel",
+           "angles_degrees"]

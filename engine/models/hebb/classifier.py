@@ -24,7 +24,8 @@ RULES = ("hebb", "instar", "outstar")
 CODINGS = ("bipolar", "binary")
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
+    """a == b as one bool; False where the comparison is not a plain truth value (arrays)."""
     try:
         return bool(a == b)
     except Exception:  # arrays and odd objects set by set_params: treat as a change
@@ -83,7 +84,7 @@ class HebbClassifier(ClassifierMixin, Estimator):
 
     def _params_changed(self, old: dict) -> None:
         """Weights of another layout (prototypes, coding) no longer fit: forget them."""
-        if any(not _same(old[k], getattr(self, k)) for k in ("n_prototypes", "coding")):
+        if any(not same_value(old[k], getattr(self, k)) for k in ("n_prototypes", "coding")):
             for name in ("coef_", "intercept_", "counts_", "classes_", "n_features_in_", "unit_class_"):
                 self.__dict__.pop(name, None)
             self.__dict__.pop("_rng", None)
