@@ -7,6 +7,8 @@ from engine.models.hebb.classifier import CODINGS, RULES, HebbClassifier, softma
 from engine.models.hebb.model import PRESETS, HebbModel, HebbParams
 from engine.models.hebb.pca import PCA_RULES, HebbianPCA, angles_degrees
 from engine.models.hebb.pca_model import HebbianPCAModel
+from engine.models.hebb.competing import CompetingHebbian
+from engine.models.hebb.competing_model import CompetingModel
 
-__all__ = ["HebbClassifier", "RULES", "CODINGS", "softmax", "HebbModel", "HebbParams", "PRESETS", "HebbianPCA", "PCA_RULES", "HebbianPCAModel",
+__all__ = ["HebbClassifier", "RULES", "CODINGS", "softmax", "HebbModel", "HebbParams", "PRESETS", "HebbianPCA", "PCA_RULES", "HebbianPCAModel", "CompetingHebbian", "CompetingModel",
            "angles_degrees"]
