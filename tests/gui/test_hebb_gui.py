@@ -43,3 +43,27 @@ def test_step_through_t_vs_u_then_draw_a_crooked_t(qtbot, hebb):
     data = _wait(qtbot, hebb, lambda d: not np.array_equal(d["probe_output"], before))
     assert data["probe_output"][0] > 0.9
     np.testing.assert_array_equal(data["state"], crooked_t)
+
+
+def test_competing_units_train_live_and_stop_mid_epoch(qtbot, open_window):
+    win = open_window("competing")
+    fields0 = np.array(win.last_snapshot.data["fields"], copy=True)
+    assert fields0.shape == (100, 28, 28)
+    frames = []
+    win.frame_drawn.connect(frames.append)
+    win.transport.play.click()
+    qtbot.waitUntil(lambda: len(frames) >= 5 and win.last_snapshot.t >= 5, timeout=60000)
+    win.transport.play.click()          # stop mid-epoch
+    qtbot.waitUntil(lambda: not win.transport.play.isChecked(), timeout=5000)
+    qtbot.wait(100)
+    snap = win.last_snapshot
+    assert 0 < snap.t < 100             # a pass over the 10,000 images is 100 minibatches
+    assert not np.allclose(snap.data["fields"], fields0)
+    assert win.last_error == ""
+
+
+def test_hebbian_pca_weights_turn_live(qtbot, open_window):
+    win = open_window("hebbian-pca")
+    start = win.last_snapshot.data["angle"][:, -1].copy()
+    win.controller.step(200)
+    qtbot.waitUntil(lambda: win.last_snapshot.data["angle"][:, -1].max() < start.max() / 2, timeout=20000)

@@ -165,19 +165,23 @@ class HebbModel(Model):
         n = check_int("n", n, 1)
         every = self.params.eval_every
         while n > 0:
-            if self.position >= self.order.shape[0]:
-                self.order = self._new_order()
-                self.position = 0
-                self.epoch += 1
-            chunk = min(n, self.order.shape[0] - self.position)
-            if self.mnist:
-                chunk = min(chunk, every - self.t % every)
-            idx = self.order[self.position:self.position + chunk]
+            # everything up to the next evaluation in one call: a pass boundary draws the next order
+            budget = min(n, every - self.t % every) if self.mnist else n
+            pieces = []
+            while budget > 0:
+                if self.position >= self.order.shape[0]:
+                    self.order = self._new_order()
+                    self.position = 0
+                    self.epoch += 1
+                chunk = min(budget, self.order.shape[0] - self.position)
+                pieces.append(self.order[self.position:self.position + chunk])
+                self.position += chunk
+                budget -= chunk
+            idx = np.concatenate(pieces)
             self.clf.partial_fit(self.X[idx], self.labels[idx])
             self.last = int(idx[-1])
-            self.position += chunk
-            self.t += chunk
-            n -= chunk
+            self.t += idx.shape[0]
+            n -= idx.shape[0]
             if self.mnist and self.t % every == 0:
                 self._evaluate()
 
