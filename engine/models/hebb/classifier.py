@@ -32,8 +32,8 @@ def same_value(a: Any, b: Any) -> bool:
         return False
 
 
-def softmax(scores: np.ndarray) -> np.ndarray:
-    """Row-wise softmax, shifted by the row maximum (rows of −inf are left as they are)."""
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by the row maximum (a class scoring −inf gets probability 0)."""
     z = scores - scores.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
@@ -212,7 +212,7 @@ class HebbClassifier(ClassifierMixin, Estimator):
     def output(self, X: Any) -> np.ndarray:
         """The network's output as the seeds print it: tanh for one ±1 unit ((n,)), else softmax (n, n_classes)."""
         scores = self.class_scores(X)
-        return np.tanh(scores[:, 0]) if scores.shape[1] == 1 else softmax(scores)
+        return np.tanh(scores[:, 0]) if scores.shape[1] == 1 else _softmax(scores)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """(n, n_classes): softmax of the class scores, or (1 ± tanh(d)) / 2 for one ±1 unit."""
@@ -220,7 +220,7 @@ class HebbClassifier(ClassifierMixin, Estimator):
         if scores.shape[1] == 1:
             p1 = 0.5 * (1.0 + np.tanh(scores[:, 0]))
             return np.column_stack([1.0 - p1, p1])
-        return softmax(scores)
+        return _softmax(scores)
 
     def predict(self, X: Any) -> np.ndarray:
         """The class whose output is largest (for one ±1 unit: classes_[1] when the decision is > 0)."""
@@ -252,12 +252,4 @@ class HebbClassifier(ClassifierMixin, Estimator):
         return tags
 
 
-def check_sample(name: str, x: Any, n_features: int) -> np.ndarray:
-    """One sample (n_features,) or a (rows, cols) image of it, as float64 (n_features,)."""
-    arr = check_array(name, x)
-    if arr.size != n_features or arr.ndim not in (1, 2):
-        raise ValueError(f"{name} must have {n_features} values, got shape {arr.shape}")
-    return arr.reshape(-1)
-
-
-__all__ = ["HebbClassifier", "RULES", "CODINGS", "softmax", "check_sample"]
+__all__ = ["HebbClassifier", "RULES", "CODINGS", "same_value"]

@@ -26,8 +26,10 @@ def pass_rate(learning_rate: float, epoch: int) -> float:
 
 def angles_degrees(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Angle in degrees between the rows of ``a`` and ``b`` as axes (the sign of a component is arbitrary)."""
-    a = np.atleast_2d(a)
-    b = np.atleast_2d(b)
+    a = np.atleast_2d(check_array("a", a, ndim=(1, 2), non_empty=True))
+    b = np.atleast_2d(check_array("b", b, ndim=(1, 2), non_empty=True))
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
     na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
     cos = np.abs((a * b).sum(axis=1)) / np.where(na * nb > 0, na * nb, 1.0)
     return np.degrees(np.arccos(np.clip(cos, 0.0, 1.0)))

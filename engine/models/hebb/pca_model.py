@@ -22,7 +22,7 @@ PCA_DATA = {  # name: (default components, default learning rate)
 _ARROW_DOTS = 12       # dots drawn along each weight vector in the scatter view
 
 
-def exact_components(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _exact_components(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The first k principal axes (rows) of X and their variances, by eigen-decomposition."""
     vals, vecs = np.linalg.eigh(np.cov(X, rowvar=False))
     order = np.argsort(vals)[::-1][:k]
@@ -69,7 +69,7 @@ class HebbianPCAModel(Model):
         self.rate = p.learning_rate or rate
         self.pca = HebbianPCA(k, p.rule, learning_rate=self.rate, random_state=int(self.rng.integers(2**31)))
         self.pca.initialize(self.X)
-        self.exact, self.exact_variance = exact_components(self.X, k)
+        self.exact, self.exact_variance = _exact_components(self.X, k)
         self.order = self.rng.permutation(self.X.shape[0]).astype(np.int64)
         self.position = 0
         self.epoch = 0
