@@ -127,6 +127,7 @@ class HebbClassifier(ClassifierMixin, Estimator):
 
     def _present(self, X: np.ndarray, idx: np.ndarray, order: np.ndarray, p: dict) -> None:
         order = np.ascontiguousarray(order, dtype=np.int64)
+        backup = (self.coef_.copy(), self.intercept_.copy(), self.counts_.copy())   # kept if the weights diverge
         if p["n_prototypes"] > 1:
             K.prototypes_present(self.coef_, self.intercept_, X, idx, order, p["n_prototypes"],
                                  p["learning_rate"], p["bias"], self.counts_)
@@ -135,6 +136,7 @@ class HebbClassifier(ClassifierMixin, Estimator):
                                  p["learning_rate"], p["bias"], p["normalize"] and p["rule"] == "hebb",
                                  -1.0 if p["coding"] == "bipolar" else 0.0, self.counts_)
         if not (np.all(np.isfinite(self.coef_)) and np.all(np.isfinite(self.intercept_))):
+            self.coef_, self.intercept_, self.counts_ = backup
             raise ValueError(f"the weights diverged (NaN or infinite values); lower learning_rate "
                              f"(now {p['learning_rate']}) or scale X")
 

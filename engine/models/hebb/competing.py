@@ -75,6 +75,7 @@ class CompetingHebbian(TransformerMixin, Estimator):
 
     def _learn(self, X: np.ndarray, order: np.ndarray, rate: float, p: dict) -> None:
         bs = p["batch_size"]
+        backup = (self.weights_.copy(), self._lebedev.copy())   # kept if the weights diverge
         rows = np.empty(2 * bs, dtype=np.int64)
         ds = np.empty((2 * bs, X.shape[1]))
         for start in range(0, order.shape[0], bs):
@@ -83,6 +84,7 @@ class CompetingHebbian(TransformerMixin, Estimator):
             K.competing_update(self.weights_, self._lebedev, currents, Xb, p["k"], p["delta"], p["p"], rate,
                                rows, ds)
         if not np.all(np.isfinite(self.weights_)):
+            self.weights_, self._lebedev = backup
             raise ValueError(f"the weights diverged (NaN or infinite values); lower learning_rate "
                              f"(now {p['learning_rate']}) or scale X to [0, 1]")
 

@@ -91,9 +91,11 @@ class HebbianPCA(TransformerMixin, Estimator):
         self.explained_variance_ = self._variance(Xc)
 
     def _learn(self, Xc: np.ndarray, rate: float, p: dict) -> None:
+        backup = self.components_.copy()   # kept if the components diverge
         K.gha_present(self.components_, np.ascontiguousarray(Xc), np.arange(Xc.shape[0], dtype=np.int64), rate,
                       p["rule"] == "sanger")
         if not np.all(np.isfinite(self.components_)):
+            self.components_ = backup
             raise ValueError(f"the components diverged (NaN or infinite values); lower learning_rate "
                              f"(now {p['learning_rate']}) or scale X — α·|x|² must stay well below 1")
 

@@ -165,6 +165,11 @@ def test_bad_data_is_refused_naming_the_argument():
 def test_diverging_weights_are_reported():
     with pytest.raises(ValueError, match="diverged"):
         HebbClassifier(rule="outstar", learning_rate=5.0).fit(np.full((400, 3), 10.0), [0, 1] * 200)
+    clf = HebbClassifier(rule="outstar", learning_rate=5.0).partial_fit(np.full((2, 3), 10.0), [0, 1])
+    before = clf.coef_.copy()
+    with pytest.raises(ValueError, match="diverged"):
+        clf.partial_fit(np.full((400, 3), 10.0), [0, 1] * 200)
+    np.testing.assert_array_equal(clf.coef_, before)      # the last good weights stay
 
 
 def test_scikit_learn_check_estimator():

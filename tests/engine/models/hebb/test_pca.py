@@ -74,6 +74,10 @@ def test_bad_data_and_divergence_are_refused():
         HebbianPCA().fit(np.zeros((0, 2)))
     with pytest.raises(ValueError, match="diverged"):
         HebbianPCA(learning_rate=1.0, random_state=0).fit(_cloud(200) * 100)
+    before = pca.components_.copy()
+    with pytest.raises(ValueError, match="diverged"):
+        pca.present(_cloud(200) * 100, 1.0)
+    np.testing.assert_array_equal(pca.components_, before)    # the last good components stay
     with pytest.raises(ValueError, match="learning_rate"):
         pca.present(_cloud(5), 0.0)
 
