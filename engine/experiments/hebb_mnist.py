@@ -8,6 +8,10 @@ Four learners on the same split (the first ``n_train`` of the 60 000 training im
   prototypes  ``n_prototypes`` instar prototypes per class, the nearest of the true class learns, shuffled;
   competing   Krotov & Hopfield's competing hidden units (unsupervised, ``competing_epochs`` passes), then
               a logistic-regression readout on the standardised hidden activities max(W·x, 0)^power.
+
+Measured with the defaults (60 000 / 10 000, seed 0; one BLAS thread on a shared 2-core machine):
+decay 0.635 (the seeds: 0.64), single 0.818, 10 prototypes 0.920 (one pass, 1.5 s), competing units
+0.971 after 60 passes (7 min of learning + 1.5 min readout; 30 passes give 0.968).
 """
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ DEFAULTS = {
     "prototype_rate": 0.01,
     "prototype_passes": 1,
     "n_hidden": 2000,
-    "competing_epochs": 20,
+    "competing_epochs": 60,     # 30 passes reach 0.968, 60 reach 0.971 (see the module docstring)
     "competing_rate": 0.04,
     "p": 3.0,
     "k": 7,
