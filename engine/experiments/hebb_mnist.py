@@ -151,7 +151,7 @@ def run_hebb_mnist(settings: Mapping[str, Any]) -> Generator[tuple[float, str], 
             readout.fit(F, y)
     acc["competing"], seconds["competing"] = readout.score(FT, yT), time.perf_counter() - t0
     yield 1.0, "done"
-    fields = comp.fields()[:100]
+    fields = comp.fields(100)
     shown = fields / np.maximum(np.abs(fields).max(axis=1, keepdims=True), 1e-12)
     return {"accuracy": np.array([acc[k] for k in LEARNERS]),
             "seconds": np.array([seconds[k] for k in LEARNERS]),

@@ -16,7 +16,7 @@ from sklearn.base import TransformerMixin
 from engine.estimator import Estimator, integer, real, seed
 from engine.kernels import hebb as K
 from engine.models.hebb.classifier import same_value
-from engine.validation import check_array, check_float, check_memory
+from engine.validation import check_array, check_float, check_int, check_memory
 
 
 class CompetingHebbian(TransformerMixin, Estimator):
@@ -141,10 +141,13 @@ class CompetingHebbian(TransformerMixin, Estimator):
         np.maximum(currents, 0.0, out=currents)
         return currents ** self.power
 
-    def fields(self) -> np.ndarray:
-        """The receptive fields W (n_hidden, n_features), a copy (reshape a row to see it as an image)."""
+    def fields(self, n: int | None = None) -> np.ndarray:
+        """The receptive fields W (n_hidden, n_features) — the first ``n`` when given — as a copy
+        (reshape a row to see it as an image)."""
         self._check_fitted("fields")
-        return self.weights_.copy()
+        if n is None:
+            return self.weights_.copy()
+        return self.weights_[:check_int("n", n, 1)].copy()
 
     def norms(self) -> np.ndarray:
         """Each unit's Lebedev norm |W_μ|_p = (Σ_i |W_μi|^p)^(1/p); learning drives it to 1."""

@@ -115,7 +115,7 @@ class CompetingModel(Model):
         return float(clf.score(scaler.transform(self.net.transform(self.X_test)), self.y_test))
 
     def snapshot(self) -> Snapshot:
-        shown = self.net.fields()[:SHOWN_FIELDS]
+        shown = self.net.fields(SHOWN_FIELDS)
         return Snapshot(self.t, {
             "fields": shown.reshape(-1, 28, 28),
             "accuracy": self.accuracy.array(),

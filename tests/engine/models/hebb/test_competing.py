@@ -48,6 +48,9 @@ def test_same_seed_same_fields():
     a = CompetingHebbian(n_hidden=30, n_epochs=2, random_state=5).fit(X)
     b = CompetingHebbian(n_hidden=30, n_epochs=2, random_state=5).fit(X)
     np.testing.assert_array_equal(a.fields(), b.fields())
+    np.testing.assert_array_equal(a.fields(5), a.fields()[:5])
+    with pytest.raises(ValueError, match="n must be"):
+        a.fields(0)
     assert a.n_epochs_ == 2 and a.epoch_rate(1) == pytest.approx(0.02)
 
 
