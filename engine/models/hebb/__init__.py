@@ -10,5 +10,6 @@ from engine.models.hebb.pca_model import HebbianPCAModel
 from engine.models.hebb.competing import CompetingHebbian
 from engine.models.hebb.competing_model import CompetingModel
 
-__all__ = ["HebbClassifier", "RULES", "CODINGS", "HebbModel", "HebbParams", "PRESETS", "HebbianPCA", "PCA_RULES", "HebbianPCAModel", "CompetingHebbian", "CompetingModel",
-           "angles_degrees"]
+__all__ = ["HebbClassifier", "RULES", "CODINGS", "HebbModel", "HebbParams", "PRESETS",
+           "HebbianPCA", "PCA_RULES", "angles_degrees", "HebbianPCAModel",
+           "CompetingHebbian", "CompetingModel"]
