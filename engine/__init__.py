@@ -10,6 +10,9 @@ import importlib
 __version__ = "0.1.0"
 
 _PUBLIC = {
+    "HebbClassifier": "engine.models.hebb",
+    "HebbianPCA": "engine.models.hebb",
+    "CompetingHebbian": "engine.models.hebb",
     "Hopfield": "engine.models.hopfield",
     "Ising": "engine.models.ising",
     "BoltzmannMachine": "engine.models.boltzmann",

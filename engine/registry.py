@@ -131,6 +131,12 @@ def experiments_for(model: str) -> list:
 
 # --------------------------------------------------------------------------- the built-in entries
 for _name, _target, _title, _help in (
+    ("hebb", "engine.models.hebb:HebbModel", "Hebb",
+     "Hebb's rule: weights grow where input and output fire together (T vs U, T/U/C, decay, MNIST)"),
+    ("hebbian-pca", "engine.models.hebb:HebbianPCAModel", "Hebbian PCA",
+     "Oja's and Sanger's rules: Hebbian weight vectors turn onto the principal components"),
+    ("competing", "engine.models.hebb:CompetingModel", "Competing units",
+     "Krotov & Hopfield's competing hidden units: local learning grows strokes a linear readout classifies"),
     ("hopfield", "engine.models.hopfield:HopfieldModel", "Hopfield",
      "Hopfield network: stores patterns in symmetric weights and recalls them by descending an energy"),
     ("ising", "engine.models.ising:IsingModel", "Ising",
@@ -151,6 +157,8 @@ for _name, _target, _title, _help in (
     register(_name, _target, title=_title, help=_help)
 
 for _name, _target, _title, _model in (
+    ("hebb-mnist", "engine.experiments.hebb_mnist:EXPERIMENT",
+     "Hebbian learning on MNIST: decay, prototypes, competing units", "hebb"),
     ("hopfield-capacity", "engine.experiments.capacity:EXPERIMENT", "Hopfield capacity: retrieval vs load P/N",
      "hopfield"),
     ("ising-sweep", "engine.experiments.ising_sweep:EXPERIMENT", "Ising temperature sweep", "ising"),

@@ -25,7 +25,7 @@ def test_registry_hides_entries_whose_module_is_missing():
 
 
 def test_builtin_models_and_their_experiments():
-    assert registry.names()[:3] == ["hopfield", "ising", "boltzmann"]
+    assert registry.names()[:6] == ["hebb", "hebbian-pca", "competing", "hopfield", "ising", "boltzmann"]
     assert {"hopfield-capacity", "ising-sweep", "rbm-mnist", "dbn-mnist"} <= set(registry.experiment_names())
     assert registry.experiment_names("ising") == ["ising-sweep"]
     exp = registry.experiment("ising-sweep")

@@ -1,0 +1,69 @@
+"""Hebb in the window, as the lab course starts: step through T vs U and watch the weight image become
+the seed's [0, 2, 0, −2, 2, −2, −2, 0, −2]; draw a crooked T and see the bars pick T."""
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QPushButton
+
+
+@pytest.fixture
+def hebb(qtbot):
+    from hebbgui.mainwindow import MainWindow
+    win = MainWindow(model_name="hebb", seed=0, restore_layout=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_cls is not None and win.model_cls.name == "hebb"
+                    and win.last_snapshot is not None and win.pattern_editor is not None, timeout=60000)
+    yield win
+    win.close()
+    assert win.controller.thread.wait(2000)
+
+
+def _wait(qtbot, win, pred, timeout=10000):
+    qtbot.waitUntil(lambda: win.last_snapshot is not None and bool(pred(win.last_snapshot.data)), timeout=timeout)
+    return win.last_snapshot.data
+
+
+def test_step_through_t_vs_u_then_draw_a_crooked_t(qtbot, hebb):
+    assert hebb.pattern_editor.shape == (3, 3)
+    hebb.transport.step.click()
+    data = _wait(qtbot, hebb, lambda d: d["weights"].any())
+    np.testing.assert_array_equal(data["weights"].reshape(-1), [1, 1, 1, -1, 1, -1, -1, 1, -1])
+    shown_first = np.array(hebb.views["weights"].image.image, copy=True)
+    hebb.transport.step.click()
+    data = _wait(qtbot, hebb, lambda d: d["weights"].reshape(-1)[0] == 0)
+    np.testing.assert_array_equal(data["weights"].reshape(-1), [0, 2, 0, -2, 2, -2, -2, 0, -2])
+    qtbot.waitUntil(lambda: not np.array_equal(hebb.views["weights"].image.image, shown_first), timeout=5000)
+    before = data["probe_output"].copy()
+    # a crooked T, drawn in the editor and made the probe: the bar jumps to T (+1)
+    ed = hebb.pattern_editor
+    ed.clear_grid()
+    crooked_t = np.array([[1, 1, 1], [-1, 1, -1], [1, 1, -1]], dtype=np.int8)
+    ed._paint([tuple(rc) for rc in np.argwhere(crooked_t > 0)], 1.0)
+    hebb.findChild(QPushButton, "make-probe").click()
+    data = _wait(qtbot, hebb, lambda d: not np.array_equal(d["probe_output"], before))
+    assert data["probe_output"][0] > 0.9
+    np.testing.assert_array_equal(data["state"], crooked_t)
+
+
+def test_competing_units_train_live_and_stop_mid_epoch(qtbot, open_window):
+    win = open_window("competing")
+    fields0 = np.array(win.last_snapshot.data["fields"], copy=True)
+    assert fields0.shape == (100, 28, 28)
+    frames = []
+    win.frame_drawn.connect(frames.append)
+    win.transport.play.click()
+    qtbot.waitUntil(lambda: len(frames) >= 5 and win.last_snapshot.t >= 5, timeout=60000)
+    win.transport.play.click()          # stop mid-epoch
+    qtbot.waitUntil(lambda: not win.transport.play.isChecked(), timeout=5000)
+    qtbot.wait(100)
+    snap = win.last_snapshot
+    assert 0 < snap.t < 100             # a pass over the 10,000 images is 100 minibatches
+    assert not np.allclose(snap.data["fields"], fields0)
+    assert win.last_error == ""
+
+
+def test_hebbian_pca_weights_turn_live(qtbot, open_window):
+    win = open_window("hebbian-pca")
+    start = win.last_snapshot.data["angle"][:, -1].copy()
+    win.controller.step(200)
+    qtbot.waitUntil(lambda: win.last_snapshot.data["angle"][:, -1].max() < start.max() / 2, timeout=20000)
