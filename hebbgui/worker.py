@@ -524,6 +524,8 @@ class EngineController(QObject):
         # interpreter exit _finish_engine_threads waits for any left.
         self._parts = (self.thread, self.worker, self.commands)
         _unfinished.add(self._parts)
+        atexit.unregister(_finish_engine_threads)
+        atexit.register(_finish_engine_threads)
 
     def _send(self, name: str, args: tuple = (), kwargs: dict | None = None) -> None:
         """Queue one command to the engine thread. Arguments are handed over as they are: pass
@@ -570,10 +572,11 @@ class EngineController(QObject):
 _unfinished: "set[tuple[QThread, EngineWorker, _Commands]]" = set()
 
 
-@atexit.register
 def _finish_engine_threads() -> None:
     """At interpreter exit, before Qt objects are torn down: stop and wait for every engine thread
-    still running, so that none is destroyed running (the process would abort)."""
+    still running, so that none is destroyed running (the process would abort). Registered anew
+    by each EngineController: exit handlers run last-registered first, and PySide's own (which
+    deletes every Python-owned QObject) is registered when the QApplication is made."""
     for thread, worker, commands in list(_unfinished):
         try:
             if thread.isRunning():

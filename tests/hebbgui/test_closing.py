@@ -31,17 +31,45 @@ CLOSE_DURING_LONG_STEP = textwrap.dedent("""
     print(f"closed after {time.perf_counter() - t0:.2f} s", flush=True)
 """)
 
+EXIT_WITHOUT_CLOSING = textwrap.dedent("""
+    import time
+    from PySide6.QtWidgets import QApplication
+    from hebbgui.mainwindow import MainWindow
+    from tests.hebbgui.toy_model import ToyModel
+
+    app = QApplication([])
+    win = MainWindow(model_name=None, restore_layout=False)
+    win.controller.set_model(ToyModel({"slow_ms": 1500.0}, seed=0))
+    win.controller.play()
+    time.sleep(0.3)
+    print("exiting", flush=True)
+    raise SystemExit(0)   # never closed: the exit hook waits for the step
+""")
+
+
+def _run(script: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
 
 def test_closing_during_a_step_longer_than_a_second_exits_cleanly():
     """The window closes while one step takes 2 s: the close waits for the step (the process used
     to abort with "QThread: Destroyed while thread 'hebbgui-engine' is still running")."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    proc = subprocess.run([sys.executable, "-c", CLOSE_DURING_LONG_STEP], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = _run(CLOSE_DURING_LONG_STEP)
     assert "Destroyed while thread" not in proc.stderr, proc.stderr
     assert proc.returncode == 0, proc.stderr
     assert "closed after" in proc.stdout
+
+
+def test_exiting_without_closing_during_a_long_step_exits_cleanly():
+    """A script that never closes its window: the interpreter's exit waits for the engine thread
+    (PySide's own exit hook deletes every Python-owned QObject, a running QThread included)."""
+    proc = _run(EXIT_WITHOUT_CLOSING)
+    assert "Destroyed while thread" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert "exiting" in proc.stdout
 
 
 def test_save_then_quit_while_playing_slow_steps_writes_the_file(qtbot, window, tmp_path):
