@@ -239,6 +239,11 @@ class MainWindow(QMainWindow):
         """(Re)build the views from the list the running model instance sent."""
         self._clear_layout(self.main_layout)
         self._clear_layout(self.side_layout)
+        # Every old view goes, not only those in a layout: a view the last frame had no data for
+        # was taken out of the grid (_arrange_side_views) and would stay, hidden, for ever.
+        for v in self.views.values():
+            v.setParent(None)
+            v.deleteLater()
         self.views = {}
         main = next((s for s in specs if s.main), specs[0] if specs else None)
         others = [s for s in specs if s is not main]
