@@ -569,12 +569,14 @@ class MainWindow(QMainWindow):
         """Stop the engine thread and wait until it has finished: a step cannot be interrupted, and a
         QThread destroyed while running aborts the process. Saves queued before the close are
         written first (worker.py). A long wait says so in the status line and keeps the event loop
-        running, the window disabled, so it still paints."""
+        running, the rest of the window disabled, so it still paints."""
         c = self.controller
         if c.stop(FINISH_QUIETLY_MS):
             return
         self.statusBar().showMessage("finishing the current step…")
-        self.setEnabled(False)
+        for part in (self.menuBar(), self.centralWidget(), self.transport.parentWidget(),
+                     self.models_dock, self.params_dock, self.patterns_dock):
+            part.setEnabled(False)
         loop = QEventLoop()
         poll = QTimer()
         poll.timeout.connect(lambda: c.is_finished() and loop.quit())
