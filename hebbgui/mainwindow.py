@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QGridLayout, QGroupBox, QLabel,
                                QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QPushButton, QScrollArea,
@@ -22,6 +22,7 @@ from hebbgui.views import make_view
 from hebbgui.worker import EngineController, error_detail
 
 DEFAULT_MODEL = "hopfield"
+FINISH_QUIETLY_MS = 150   # closing waits this long for the engine's step before it says "finishing…"
 
 
 class MainWindow(QMainWindow):
@@ -238,6 +239,11 @@ class MainWindow(QMainWindow):
         """(Re)build the views from the list the running model instance sent."""
         self._clear_layout(self.main_layout)
         self._clear_layout(self.side_layout)
+        # Every old view goes, not only those in a layout: a view the last frame had no data for
+        # was taken out of the grid (_arrange_side_views) and would stay, hidden, for ever.
+        for v in self.views.values():
+            v.setParent(None)
+            v.deleteLater()
         self.views = {}
         main = next((s for s in specs if s.main), specs[0] if specs else None)
         others = [s for s in specs if s is not main]
@@ -553,5 +559,29 @@ class MainWindow(QMainWindow):
                 self._experiment_dialog.close()
             if self.recorder is not None and self.recorder.busy:
                 self.recorder.close(5000)   # finishes the file (or discards it past 5 s); no thread left
-            self.controller.stop(1000)
+            self._finish_engine()
+        elif not self.controller.is_finished():
+            ev.ignore()   # closed again while _finish_engine waits: that close goes on when it may
+            return
         super().closeEvent(ev)
+
+    def _finish_engine(self) -> None:
+        """Stop the engine thread and wait until it has finished: a step cannot be interrupted, and a
+        QThread destroyed while running aborts the process. Saves queued before the close are
+        written first (worker.py). A long wait says so in the status line and keeps the event loop
+        running, the rest of the window disabled, so it still paints."""
+        c = self.controller
+        if c.stop(FINISH_QUIETLY_MS):
+            return
+        self.statusBar().showMessage("finishing the current step…")
+        for part in (self.menuBar(), self.centralWidget(), self.transport.parentWidget(),
+                     self.models_dock, self.params_dock, self.patterns_dock):
+            part.setEnabled(False)
+        loop = QEventLoop()
+        poll = QTimer()
+        poll.timeout.connect(lambda: c.is_finished() and loop.quit())
+        poll.start(20)
+        if not c.is_finished():
+            loop.exec()
+        poll.stop()
+        c.stop()   # finished: returns at once

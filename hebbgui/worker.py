@@ -9,12 +9,16 @@ dropped, never queued. Before a frame that follows a command it sends ``views_ch
 when the model's view list differs from the last one sent. An engine exception becomes
 ``failed(str)`` (through ``_report``) and the model's last good state is restored.
 Experiments run here by registry name, driven by ``engine.experiments.runner.drive``.
+Stopping (closing the window) is asked, then waited for: play stops between chunks of steps,
+commands that write a file (a save) still run, the others are dropped, and the thread is never
+destroyed while it runs (a step cannot be interrupted; Qt would abort the process).
 
 ``BackgroundJob`` runs one plain function once in its own ``QThread`` (encoding a
 recording, for one) and reports ``finished(result)`` / ``failed(str)`` in the GUI thread.
 """
 from __future__ import annotations
 
+import atexit
 import gc
 import inspect
 import sys
@@ -45,6 +49,9 @@ PROGRESS_INTERVAL_S = 0.05   # an experiment's progress reaches the GUI at most 
 EXPECTED_ERRORS = (ValueError, OSError)
 
 _COMMANDS: dict[str, Callable] = {}
+# Commands that still run once the engine is stopping (the window closing): those that write a file,
+# so that "Save, then Quit" always writes it. Every other command queued by then is dropped.
+_RUN_WHILE_STOPPING: set[str] = set()
 
 
 def error_detail(exc: Exception) -> str:
@@ -56,11 +63,17 @@ def error_detail(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def command(fn: Callable) -> Callable:
+def command(fn: Callable | None = None, *, run_while_stopping: bool = False) -> Callable:
     """Declare an EngineWorker method a command: EngineController gets a method of the same name
-    and signature that queues the call to the engine thread (names starting with _ stay internal)."""
-    _COMMANDS[fn.__name__] = fn
-    return fn
+    and signature that queues the call to the engine thread (names starting with _ stay internal).
+    ``@command(run_while_stopping=True)`` marks a command that writes a file: it still runs when it
+    was queued before the engine was asked to stop (closing the window); others are dropped then."""
+    def declare(f: Callable) -> Callable:
+        _COMMANDS[f.__name__] = f
+        if run_while_stopping:
+            _RUN_WHILE_STOPPING.add(f.__name__)
+        return f
+    return declare if fn is None else declare(fn)
 
 
 class EngineWorker(QObject):
@@ -96,6 +109,7 @@ class EngineWorker(QObject):
         self._tick_end: float | None = None    # when the last full-speed tick handed its frame over
         self._overhead: float | None = None    # running estimate of that hand-over's cost
         self._views_sent: list | None = None   # the view list the GUI last got
+        self._chunk_cost: float | None = None  # seconds per step, sizes _do_steps' chunks (not the pacing)
 
     # ---------------------------------------------------------------- thread-safe pokes (any thread)
     def frame_taken(self) -> None:
@@ -117,6 +131,8 @@ class EngineWorker(QObject):
     def _dispatch(self, name: str, call: tuple) -> None:
         """Run one queued command; an exception it lets through is reported, and the worker goes on."""
         args, kwargs = call
+        if self._stopping.is_set() and name not in _RUN_WHILE_STOPPING:
+            return   # closing: only what writes a file still runs, then _shutdown ends the thread
         try:
             _COMMANDS[name](self, *args, **kwargs)
         except Exception as exc:
@@ -189,7 +205,7 @@ class EngineWorker(QObject):
         """Run ``model`` (built elsewhere); ``session`` is the window's part of a saved session."""
         self.pause()
         self.model = model
-        self._sec_per_step = None
+        self._sec_per_step = self._chunk_cost = None
         self._views_sent = None
         self.model_ready.emit(type(model), dict(session or {}))
         self.model_loaded.emit(model.params)
@@ -208,7 +224,7 @@ class EngineWorker(QObject):
         self.set_model(model)
         self.status.emit("ready" if type(model) in self._compiled else f"{model.title} loaded")
 
-    @command
+    @command(run_while_stopping=True)
     def save_session(self, path: str, session: dict | None = None) -> None:
         """Save the model and the window's ``session`` dict to ``path`` (.npz)."""
         if self.model is None:
@@ -283,7 +299,7 @@ class EngineWorker(QObject):
         if self.model is None:
             return
         if self._guarded("parameters not changed", lambda: self.model.with_params(**changes)):
-            self._sec_per_step = None   # the cost of a step may have changed (size, algorithm)
+            self._sec_per_step = self._chunk_cost = None   # the cost of a step may have changed (size, algorithm)
         self.params_applied.emit(self.model.params)
         self._emit_frame(force=True)
 
@@ -331,12 +347,15 @@ class EngineWorker(QObject):
         self.status.emit(f"{title} finished")
         self.experiment_finished.emit(name, result, "finished")
 
-    @command
+    @command(run_while_stopping=True)
     def _shutdown(self) -> None:
-        """Stop the play timer in its own thread (EngineController.stop sends it)."""
+        """The last command: stop the play timer in its own thread and end the thread's event loop
+        (EngineController.stop queues it behind every command sent before, so a queued save runs
+        first; a QThread.quit() from the GUI thread would drop them)."""
         self._playing = False
         if self._timer is not None:
             self._timer.stop()
+        QThread.currentThread().quit()
 
     # ---------------------------------------------------------------- the play loop
     def _mark_compiled(self) -> None:
@@ -405,8 +424,21 @@ class EngineWorker(QObject):
             self._timer.start(delay_ms)
 
     def _do_steps(self, n: int) -> bool:
+        """Take n steps, in chunks of at most about MAX_TICK_S (sized from their measured cost)
+        so that a stop request (closing) is seen between chunks, not only after all n; False
+        when stepping failed or stopped early."""
         try:
-            self.model.step(n)
+            done = 0
+            while done < n:
+                if self._stopping.is_set():
+                    return False
+                cost = self._chunk_cost
+                chunk = 1 if cost is None else max(1, min(n - done, int(MAX_TICK_S / max(cost, 1e-9))))
+                ts = time.perf_counter()
+                self.model.step(chunk)
+                per = (time.perf_counter() - ts) / chunk
+                self._chunk_cost = per if cost is None else 0.7 * cost + 0.3 * per
+                done += chunk
         except Exception as exc:
             self._playing = False
             self.playing_changed.emit(False)
@@ -486,6 +518,14 @@ class EngineController(QObject):
         self.thread.finished.connect(self.worker.deleteLater)
         self.thread.start()
         self._stopped = False
+        # A QThread object destroyed while its thread runs aborts the process (a step cannot be
+        # interrupted): the thread, its worker and the command sender are kept alive here, whatever
+        # happens to this controller and its window, until stop() has seen the thread finish; at
+        # interpreter exit _finish_engine_threads waits for any left.
+        self._parts = (self.thread, self.worker, self.commands)
+        _unfinished.add(self._parts)
+        atexit.unregister(_finish_engine_threads)
+        atexit.register(_finish_engine_threads)
 
     def _send(self, name: str, args: tuple = (), kwargs: dict | None = None) -> None:
         """Queue one command to the engine thread. Arguments are handed over as they are: pass
@@ -496,18 +536,56 @@ class EngineController(QObject):
     def frame_taken(self) -> None: self.worker.frame_taken()
     def cancel_experiment(self) -> None: self.worker.cancel_experiment()
 
-    def stop(self, timeout_ms: int = 1000) -> bool:
-        """Stop the engine thread; returns True when it finished within the timeout."""
-        if self._stopped:
-            return True
-        self._stopped = True
-        self.worker.request_stop()
-        self._send("_shutdown")
-        self.thread.quit()
-        ok = self.thread.wait(timeout_ms)
+    def request_stop(self) -> None:
+        """Ask the engine thread to end, without waiting: playing and experiments stop at their
+        next chunk, the commands already queued that write a file (a save) still run, then the
+        thread's event loop ends (``_shutdown``, queued behind them). Wait with ``stop``."""
+        if not self._stopped:
+            self._stopped = True
+            self.worker.request_stop()
+            self._send("_shutdown")
+
+    def stop(self, timeout_ms: int | None = None) -> bool:
+        """Stop the engine thread (``request_stop``) and wait for it: until it has finished when
+        ``timeout_ms`` is None, else at most that long. True when the thread has finished; after
+        False the thread is still kept alive (never destroyed running) and stop may be called again."""
+        self.request_stop()
+        ok = self.thread.wait() if timeout_ms is None else self.thread.wait(int(timeout_ms))
         if ok:
-            _heap_freezer.release()
+            self._finished()
         return bool(ok)
+
+    def is_finished(self) -> bool:
+        """The engine thread has ended (and stop's bookkeeping is done when this says True)."""
+        if self.thread.isFinished():
+            self._finished()
+            return True
+        return False
+
+    def _finished(self) -> None:
+        if self._parts in _unfinished:
+            _unfinished.discard(self._parts)
+            _heap_freezer.release()
+
+
+# (thread, worker, command sender) of every engine thread not yet seen finished: see EngineController.
+_unfinished: "set[tuple[QThread, EngineWorker, _Commands]]" = set()
+
+
+def _finish_engine_threads() -> None:
+    """At interpreter exit, before Qt objects are torn down: stop and wait for every engine thread
+    still running, so that none is destroyed running (the process would abort). Registered anew
+    by each EngineController: exit handlers run last-registered first, and PySide's own (which
+    deletes every Python-owned QObject) is registered when the QApplication is made."""
+    for thread, worker, commands in list(_unfinished):
+        try:
+            if thread.isRunning():
+                worker.request_stop()
+                commands.command.emit("_shutdown", ((), {}))
+                thread.wait()
+        except RuntimeError:   # the C++ side is already gone
+            pass
+    _unfinished.clear()
 
 
 def _sender(name: str, fn: Callable) -> Callable:

@@ -16,6 +16,7 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w",
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 SPIN_ON = (30, 60, 110)      # +1: deep blue
 SPIN_OFF = (238, 232, 213)   # −1 / 0: warm paper
+MIN_TITLE_WIDTH = 40         # px a view's title may shrink to (elided)
 
 
 def spin_lut() -> np.ndarray:
@@ -41,12 +42,16 @@ def cmap_for(name: str) -> pg.ColorMap:
 
 
 class ElidedLabel(QLabel):
-    """A one-line label that, short of room, drops the start of its text ("…= 0.517"): the
-    number at the end is what the reader wants."""
+    """A one-line label that, short of room, drops part of its text: by default the start
+    ("…= 0.517": the number at the end is what the reader wants), with ``Qt.ElideRight`` the end."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, elide=Qt.ElideLeft):
+        super().__init__(text, parent)
+        self.elide = elide
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        text = self.fontMetrics().elidedText(self.text(), Qt.ElideLeft, self.width())
+        text = self.fontMetrics().elidedText(self.text(), self.elide, self.width())
         painter.setPen(self.palette().color(self.foregroundRole()))
         painter.drawText(self.rect(), int(self.alignment()), text)
 
@@ -66,8 +71,12 @@ class View(QFrame):
         lay.setContentsMargins(4, 2, 4, 4)
         lay.setSpacing(2)
         head = QHBoxLayout()
-        self.title_label = QLabel(spec.title)
+        # The title shrinks (elided, whole in its tooltip) rather than widen the view: a row of
+        # views with long titles made the window wider than a 1280-pixel screen.
+        self.title_label = ElidedLabel(spec.title, elide=Qt.ElideRight)
         self.title_label.setStyleSheet("font-weight: 600;")
+        self.title_label.setToolTip(spec.title)
+        self.title_label.setMinimumWidth(MIN_TITLE_WIDTH)
         self.info_label = ElidedLabel("")
         self.info_label.setStyleSheet("color: #555;")
         self.info_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)

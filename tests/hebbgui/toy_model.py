@@ -139,3 +139,15 @@ class ToyPatternModel(ToyModel):
         snap = super().snapshot()
         snap.data["stored"] = self.stored.reshape(-1, *self.spins.shape).astype(np.float64)
         return snap
+
+
+class ToyPartialModel(ToyModel):
+    """The toy whose weights view is listed but gets no data (as a real model's image grid for 2-D
+    points): the window takes that view out of its layout and hides it."""
+    name = "toy-partial"
+    title = "Toy partial"
+
+    def snapshot(self):
+        snap = super().snapshot()
+        del snap.data["weights"]
+        return snap

@@ -1,0 +1,112 @@
+"""Closing the window while the engine is busy: no abort, no lost save (issue 16, items 1 and 3)."""
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from hebbgui.worker import EngineController
+from tests.hebbgui.toy_model import ToyModel
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CLOSE_DURING_LONG_STEP = textwrap.dedent("""
+    import time
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from hebbgui.mainwindow import MainWindow
+    from tests.hebbgui.toy_model import ToyModel
+
+    app = QApplication([])
+    win = MainWindow(model_name=None, restore_layout=False)
+    win.show()
+    win.controller.set_model(ToyModel({"slow_ms": 2000.0}, seed=0))   # one step: 2 s
+    win.controller.play()
+    t0 = time.perf_counter()
+    QTimer.singleShot(200, win.close)
+    app.exec()
+    print(f"closed after {time.perf_counter() - t0:.2f} s", flush=True)
+""")
+
+EXIT_WITHOUT_CLOSING = textwrap.dedent("""
+    import time
+    from PySide6.QtWidgets import QApplication
+    from hebbgui.mainwindow import MainWindow
+    from tests.hebbgui.toy_model import ToyModel
+
+    app = QApplication([])
+    win = MainWindow(model_name=None, restore_layout=False)
+    win.controller.set_model(ToyModel({"slow_ms": 1500.0}, seed=0))
+    win.controller.play()
+    time.sleep(0.3)
+    print("exiting", flush=True)
+    raise SystemExit(0)   # never closed: the exit hook waits for the step
+""")
+
+
+def _run(script: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_closing_during_a_step_longer_than_a_second_exits_cleanly():
+    """The window closes while one step takes 2 s: the close waits for the step (the process used
+    to abort with "QThread: Destroyed while thread 'hebbgui-engine' is still running")."""
+    proc = _run(CLOSE_DURING_LONG_STEP)
+    assert "Destroyed while thread" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert "closed after" in proc.stdout
+
+
+def test_exiting_without_closing_during_a_long_step_exits_cleanly():
+    """A script that never closes its window: the interpreter's exit waits for the engine thread
+    (PySide's own exit hook deletes every Python-owned QObject, a running QThread included)."""
+    proc = _run(EXIT_WITHOUT_CLOSING)
+    assert "Destroyed while thread" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert "exiting" in proc.stdout
+
+
+def test_save_then_quit_while_playing_slow_steps_writes_the_file(qtbot, window, tmp_path):
+    """File → Save, then Quit at once, while a step is under way: the queued save is written before
+    the engine thread ends (it used to be dropped)."""
+    from engine import io
+    window.controller.set_params(slow_ms=400.0)
+    frames = []
+    window.frame_drawn.connect(frames.append)
+    window.transport.play.click()
+    qtbot.waitUntil(lambda: len(frames) >= 2, timeout=10000)   # playing, a 0.4 s step under way
+    path = tmp_path / "saved.npz"
+    window.save_session(str(path))
+    window.close()
+    assert window.controller.thread.isFinished()
+    assert path.exists()
+    model = io.load(str(path))
+    assert model.name == "toy" and model.t >= 1
+
+
+def test_stopping_runs_a_queued_save_and_drops_other_commands(qtbot, tmp_path):
+    """Once stopping, the engine runs only the commands that write a file, then ends; steps and play
+    queued behind a long step are dropped, and play is stopped between chunks of steps."""
+    c = EngineController()
+    frames = []
+    c.worker.frame.connect(lambda s: (frames.append(s.t), c.frame_taken()), type=Qt.DirectConnection)
+    model = ToyModel({"slow_ms": 300.0}, seed=0)
+    c.set_model(model)
+    c.set_speed(9)   # 1000 steps/s: each tick asks for 16 steps of 0.3 s
+    c.play()
+    qtbot.waitUntil(lambda: model.t >= 1, timeout=10000)
+    path = tmp_path / "s.npz"
+    c.save_session(str(path))
+    c.step(50)
+    t0 = time.perf_counter()
+    assert c.stop()
+    assert time.perf_counter() - t0 < 3.0   # not 16 × 0.3 s + 50 × 0.3 s
+    assert c.thread.isFinished()
+    assert path.exists()
+    assert model.t < 16
