@@ -58,7 +58,7 @@ def measure_fps(model: str, params: dict, seconds: float = 3.0) -> tuple[float, 
     from hebbgui.mainwindow import MainWindow
     app = _app()
     if model not in registry.names():
-        return float("nan"), float("nan"), f"model {model} not available"
+        return float("nan"), float("nan"), f"model {model} not available", float("nan")
     win = MainWindow(model_name=None, restore_layout=False)
     win.resize(1280, 800)
     win.show()

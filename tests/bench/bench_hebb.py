@@ -77,7 +77,7 @@ def bench_competing_epoch(quick: bool = False) -> list[dict]:
 def bench_letters_fps(quick: bool = False) -> list[dict]:
     """The T vs U example playing at full speed in the window (offscreen)."""
     from bench_gui import measure_fps
-    fps, steps, note = measure_fps("hebb", {}, 1.5 if quick else 3.0)
+    fps, steps, note, _worst_gap = measure_fps("hebb", {}, 1.5 if quick else 3.0)
     return [row("gui fps", "hebb T vs U" + (f" [{note}]" if note else ""), fps, "fps", baseline="target 60 fps",
                 baseline_value=60, ratio=fps / 60 if fps == fps else None,
                 target=f"≥ 60 fps, {steps:.3g} steps/frame")]

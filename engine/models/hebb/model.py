@@ -74,6 +74,10 @@ class HebbModel(Model):
     title = "Hebb"
     unit = "sample"
     default_rate = 2.0
+    # "max" means 3000 samples/s: a letter example has converged long before, and MNIST still passes
+    # its 60,000 images in 20 s; tens of thousands of Python-level presentations a frame only take the
+    # GIL from the drawing (46 fps instead of 60 measured with no cap).
+    max_rate = 3000.0
     Params = HebbParams
     pattern_editor = True
 
