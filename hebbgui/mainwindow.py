@@ -5,9 +5,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QGridLayout, QGroupBox, QLabel,
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QFileDialog, QGridLayout, QGroupBox, QLabel,
                                QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QPushButton, QScrollArea,
                                QSplitter, QToolBar, QVBoxLayout, QWidget)
 
@@ -290,6 +290,7 @@ class MainWindow(QMainWindow):
     def _build_side_panel(self, model_cls) -> None:
         self._clear_layout(self.side_panel_layout)
         self.params_form = ParamsForm(model_cls.Params)
+        self._keys_stay_with_transport(self.params_form)
         self.params_form.changed.connect(self.on_param_edited)
         self.side_panel_layout.addWidget(self.params_form)
         actions = model_cls.actions()
@@ -310,6 +311,7 @@ class MainWindow(QMainWindow):
         self.pattern_editor = None
         if model_cls.pattern_editor:
             self.pattern_editor = PatternEditor()
+            self._keys_stay_with_transport(self.pattern_editor)
             self.pattern_editor.store.connect(lambda P: self.controller.call("set_patterns", P))
             self.pattern_editor.probe.connect(lambda x: self.controller.call("set_probe", x))
             self.pattern_editor.message.connect(lambda s: self.statusBar().showMessage(s, 5000))
@@ -550,6 +552,32 @@ class MainWindow(QMainWindow):
                           "MNIST © Yann LeCun, Corinna Cortes, Christopher J. C. Burges (CC BY-SA 3.0).")
 
     # ---------------------------------------------------------------- closing
+    # -- keys while a number field has focus ------------------------------------------------------
+    # A focused number field takes Space as text (it blanked the field and the run went on) before any
+    # shortcut sees it. Space and F11 mean nothing in a number, so there they stay the transport's keys;
+    # Enter ends the edit and hands every key back (focus leaves the field).
+    TRANSPORT_KEYS_IN_FIELDS = (Qt.Key_Space, Qt.Key_F11)
+
+    def _keys_stay_with_transport(self, panel: QWidget) -> None:
+        for box in panel.findChildren(QAbstractSpinBox):
+            box.installEventFilter(self)
+            box.lineEdit().installEventFilter(self)
+
+    def eventFilter(self, obj, ev) -> bool:
+        kind = ev.type()
+        if kind == QEvent.ShortcutOverride and ev.key() in self.TRANSPORT_KEYS_IN_FIELDS:
+            ev.ignore()          # not the field's: the window's shortcut runs
+            return True
+        if kind == QEvent.KeyPress and ev.key() in (Qt.Key_Return, Qt.Key_Enter):
+            QTimer.singleShot(0, self._leave_field)   # after the field has taken its value
+        return super().eventFilter(obj, ev)
+
+    def _leave_field(self) -> None:
+        focused = QApplication.focusWidget()
+        if focused is not None and self.isAncestorOf(focused):
+            focused.clearFocus()
+            self.setFocus(Qt.OtherFocusReason)
+
     def closeEvent(self, ev) -> None:
         if not self._closing:
             self._closing = True

@@ -213,3 +213,24 @@ def test_an_experiment_runs_by_the_name_it_is_registered_under(qtbot, window):
         dlg.close()
     assert window.open_experiment("toy-sweep-again") is None      # gone: refused with a message
     assert "toy-sweep-again" in window.last_error
+
+
+def test_space_in_a_number_field_plays_and_enter_hands_the_keys_back(qtbot, window):
+    """Issue 14 item 3: after editing a parameter, Space blanked the focused field and the run went on."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractSpinBox
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    box = window.params_form.editors["size"]
+    assert isinstance(box, QAbstractSpinBox)
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=5000)
+    text = box.text()
+    was_playing = window.transport.play.isChecked()
+    qtbot.keyClick(box, Qt.Key_Space)
+    assert window.transport.play.isChecked() != was_playing, "Space must play/pause from a number field"
+    assert box.text() == text, "Space must not edit the number"
+    qtbot.keyClick(box, Qt.Key_Space)
+    assert window.transport.play.isChecked() == was_playing
+    qtbot.keyClick(box, Qt.Key_Return)
+    qtbot.waitUntil(lambda: not box.hasFocus(), timeout=5000)
