@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
         self.params_form = ParamsForm(model_cls.Params)
         self._keys_stay_with_transport(self.params_form)
         self.params_form.changed.connect(self.on_param_edited)
+        self.params_form.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.side_panel_layout.addWidget(self.params_form)
         actions = model_cls.actions()
         if actions:

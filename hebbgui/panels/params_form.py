@@ -4,8 +4,10 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import re
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen, QValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QLineEdit, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
@@ -34,10 +36,63 @@ class MarkedSlider(QSlider):
         p.end()
 
 
+# What a number may look like while it is typed: signs, digits, a point, an exponent.
+_NUMBER_TYPING = re.compile(r"[+-]?(\d+\.?\d*|\.\d*)?([eE][+-]?\d*)?")
+
+
+class _SaysWhatItDid:
+    """A spin box that takes any number typed ("1e9", "-5", "99999999"), and when it is out of range
+    sets the nearest bound and says so through ``adjusted`` ("T ≤ 10: set to 10") — Qt's own box
+    silently kept the digits it liked (1e9 became 1.0, −5 became 5)."""
+
+    label = ""
+
+    def validate(self, text, pos):
+        state = super().validate(text, pos)
+        if state[0] == QValidator.Acceptable:
+            return state
+        body = text.strip()
+        if self.suffix():
+            body = body.removesuffix(self.suffix()).strip()
+        if body == "" or _NUMBER_TYPING.fullmatch(body):
+            return QValidator.Intermediate, text, pos
+        return QValidator.Invalid, text, pos
+
+    def fixup(self, text):
+        try:
+            typed = float(text.strip().removesuffix(self.suffix()).strip())
+        except ValueError:
+            return super().fixup(text)
+        if typed != typed:  # NaN: keep the value in force
+            return super().fixup(text)
+        value = min(max(typed, self.minimum()), self.maximum())
+        if isinstance(self, QSpinBox):
+            value = int(round(value))
+        if value != typed:
+            bound = f"≤ {self.maximum():g}" if typed > self.maximum() else f"≥ {self.minimum():g}"
+            self.adjusted.emit(f"{self.label or 'value'} {bound}: {text.strip()} set to {value:g}")
+        return self.textFromValue(value)
+
+
+class ClampingSpinBox(_SaysWhatItDid, QSpinBox):
+    adjusted = Signal(str)
+
+
+class ClampingDoubleSpinBox(_SaysWhatItDid, QDoubleSpinBox):
+    adjusted = Signal(str)
+
+    def valueFromText(self, text):
+        try:
+            return float(text.strip().removesuffix(self.suffix()).strip())
+        except ValueError:
+            return super().valueFromText(text)
+
+
 class ParamsForm(QWidget):
     """Emits ``changed(name, value)`` when the user edits a field; ``set_values`` updates silently."""
 
     changed = Signal(str, object)
+    message = Signal(str)          # what the form did with a value it could not take as typed
 
     def __init__(self, params_cls: type, parent: QWidget | None = None):
         super().__init__(parent)
@@ -90,7 +145,7 @@ class ParamsForm(QWidget):
             w.toggled.connect(lambda v, n=name: self.changed.emit(n, bool(v)))
             setter = w.setChecked
         elif isinstance(default, int):
-            w = QSpinBox()
+            w = self._number_field(ClampingSpinBox, meta)
             w.setRange(int(meta["min"]) if meta.get("min") is not None else -10**9,
                        int(meta["max"]) if meta.get("max") is not None else 10**9)
             w.setKeyboardTracking(False)
@@ -120,10 +175,16 @@ class ParamsForm(QWidget):
         self._setters[name] = setter
         form.addRow(self._label(f), w)
 
+    def _number_field(self, cls, meta: dict):
+        box = cls()
+        box.label = meta.get("label", "")
+        box.adjusted.connect(self.message)
+        return box
+
     def _float_editor(self, name: str, meta: dict):
         lo = meta.get("min")
         hi = meta.get("max")
-        spin = QDoubleSpinBox()
+        spin = self._number_field(ClampingDoubleSpinBox, meta)
         spin.setDecimals(4)
         spin.setRange(lo if lo is not None else -1e9, hi if hi is not None else 1e9)
         spin.setSingleStep(meta.get("step") or (((hi - lo) / 100) if lo is not None and hi is not None else 0.1))
