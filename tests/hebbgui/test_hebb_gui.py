@@ -67,3 +67,12 @@ def test_hebbian_pca_weights_turn_live(qtbot, open_window):
     start = win.last_snapshot.data["angle"][:, -1].copy()
     win.controller.step(200)
     qtbot.waitUntil(lambda: win.last_snapshot.data["angle"][:, -1].max() < start.max() / 2, timeout=20000)
+
+
+def test_switching_to_the_mnist_example_rebuilds_the_views(qtbot, open_window):
+    """Views come from the model instance: the letters' table goes, MNIST's accuracy and confusion come."""
+    win = open_window("hebb")
+    assert "weights_table" in win.views and "confusion" not in win.views
+    win.controller.set_params(preset="mnist")
+    qtbot.waitUntil(lambda: "confusion" in win.views, timeout=60000)
+    assert "accuracy" in win.views and "weights_table" not in win.views
