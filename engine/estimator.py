@@ -26,7 +26,7 @@ from sklearn.exceptions import NotFittedError  # a ValueError and an AttributeEr
 
 from engine.validation import check_bool, check_choice, check_estimator_data, check_float, check_int, check_seed
 
-__all__ = ["Estimator", "NotFittedError", "integer", "real", "choice", "boolean", "seed", "any_value"]
+__all__ = ["Estimator", "EpochEstimator", "NotFittedError", "integer", "real", "choice", "boolean", "seed", "any_value"]
 
 Checker = Callable[[str, Any], Any]
 
@@ -114,3 +114,33 @@ class Estimator(BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return any(k.endswith("_") and not k.startswith("__") for k in vars(self))
 
+
+class EpochEstimator(Estimator):
+    """An estimator trained in passes over the data: ``fit`` starts afresh and makes ``n_epochs``
+    passes, ``partial_fit`` makes one (starting on its first call). A subclass writes ``_start``
+    (fresh learned state for ``n_features``) and ``_pass`` (one pass), both given the checked params."""
+
+    def _start(self, n_features: int, p: dict) -> None:
+        raise NotImplementedError
+
+    def _pass(self, X: np.ndarray, p: dict) -> None:
+        raise NotImplementedError
+
+    def fit(self, X, y=None):
+        """Fresh learned state, then ``n_epochs`` passes over X."""
+        p = self._params()
+        X = self._check_X(X, reset=True)
+        self._start(X.shape[1], p)
+        for _ in range(p["n_epochs"]):
+            self._pass(X, p)
+        return self
+
+    def partial_fit(self, X, y=None):
+        """One pass over X (fresh learned state on the first call)."""
+        p = self._params()
+        first = not self.__sklearn_is_fitted__()
+        X = self._check_X(X, reset=first)
+        if first:
+            self._start(X.shape[1], p)
+        self._pass(X, p)
+        return self

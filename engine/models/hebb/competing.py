@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 from sklearn.base import TransformerMixin
 
-from engine.estimator import Estimator, integer, real, seed
+from engine.estimator import EpochEstimator, integer, real, seed
 from engine.kernels import hebb as K
 from engine.models.hebb.classifier import same_value
 from engine.validation import check_array, check_float, check_int, check_memory
 
 
-class CompetingHebbian(TransformerMixin, Estimator):
+class CompetingHebbian(TransformerMixin, EpochEstimator):
     """Competing hidden units, scikit-learn style (fit / partial_fit / transform; ``fields()`` the receptive fields).
 
     Pass e (from 0) of ``n_epochs`` uses the rate ``learning_rate · (1 − e / n_epochs)`` (the published
@@ -107,25 +107,6 @@ class CompetingHebbian(TransformerMixin, Estimator):
         X = self._check_X(X, reset=False)
         rate = check_float("learning_rate", learning_rate, 0.0, lo_open=True)
         self._learn(X, np.arange(X.shape[0]), rate, p)
-        return self
-
-    def fit(self, X: Any, y: Any = None) -> "CompetingHebbian":
-        """Random weights, then ``n_epochs`` shuffled passes in minibatches."""
-        p = self._params()
-        X = self._check_X(X, reset=True)
-        self._start(X.shape[1], p)
-        for _ in range(p["n_epochs"]):
-            self._pass(X, p)
-        return self
-
-    def partial_fit(self, X: Any, y: Any = None) -> "CompetingHebbian":
-        """One shuffled pass over X at the schedule's rate (random weights on the first call)."""
-        p = self._params()
-        first = not hasattr(self, "weights_")
-        X = self._check_X(X, reset=first)
-        if first:
-            self._start(X.shape[1], p)
-        self._pass(X, p)
         return self
 
     def _pass(self, X: np.ndarray, p: dict) -> None:

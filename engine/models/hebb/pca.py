@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import TransformerMixin
 
-from engine.estimator import Estimator, boolean, choice, integer, real, seed
+from engine.estimator import EpochEstimator, boolean, choice, integer, real, seed
 from engine.kernels import hebb as K
 from engine.models.hebb.classifier import same_value
 from engine.validation import check_array, check_float, check_int
@@ -35,7 +35,7 @@ def angles_degrees(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, 0.0, 1.0)))
 
 
-class HebbianPCA(TransformerMixin, Estimator):
+class HebbianPCA(TransformerMixin, EpochEstimator):
     """Principal components learned one sample at a time (scikit-learn style: fit / partial_fit / transform).
 
     ``rule="oja"`` with one component is Oja's rule (several components: Oja's subspace rule, which finds
@@ -127,25 +127,6 @@ class HebbianPCA(TransformerMixin, Estimator):
         """Install components of the fitted shape (a saved session), checked."""
         self._check_fitted("set_components")
         self.components_ = check_array("components", components, shape=self.components_.shape, copy=True)
-
-    def fit(self, X: Any, y: Any = None) -> "HebbianPCA":
-        """Fresh components, then ``n_epochs`` passes over X."""
-        p = self._params()
-        X = self._check_X(X, reset=True)
-        self._start(X.shape[1], p)
-        for _ in range(p["n_epochs"]):
-            self._pass(X, p)
-        return self
-
-    def partial_fit(self, X: Any, y: Any = None) -> "HebbianPCA":
-        """One pass over X (fresh components on the first call), at this pass's rate."""
-        p = self._params()
-        first = not hasattr(self, "components_")
-        X = self._check_X(X, reset=first)
-        if first:
-            self._start(X.shape[1], p)
-        self._pass(X, p)
-        return self
 
     def transform(self, X: Any) -> np.ndarray:
         """y = W (x − mean): (n, n_components)."""
