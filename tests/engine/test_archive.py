@@ -8,13 +8,13 @@ import json
 import subprocess
 import sys
 import textwrap
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from engine import archive, datasets
+from tests.engine.npz_files import npy_bytes, zip_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -95,24 +95,10 @@ def test_a_gzip_of_something_else_is_refused_at_once(tmp_path):
         datasets.load_file(f)
 
 
-def _npz_bytes(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
-def _npy(arr) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, arr)
-    return buf.getvalue()
-
-
 def test_an_unused_large_member_of_a_data_npz_is_never_inflated(tmp_path):
     f = tmp_path / "data.npz"
     x, y = np.ones((10, 4)), np.arange(10)
-    f.write_bytes(_npz_bytes({"x.npy": _npy(x), "y.npy": _npy(y), "junk.npy": _npy(np.zeros(100_000_000))}))
+    f.write_bytes(zip_bytes({"x.npy": npy_bytes(x), "y.npy": npy_bytes(y), "junk.npy": npy_bytes(np.zeros(100_000_000))}))
     assert f.stat().st_size < 3_000_000
     mb, err = _peak_mb_of_load("x, y = datasets.load_file(p); assert x.shape == (10, 4)", f)
     assert err == "" and mb < 100, f"{mb:.0f} MB: the unused member was inflated"
@@ -124,7 +110,7 @@ def test_a_member_whose_header_lies_about_its_shape_is_refused_before_allocating
     d = repr({"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)}).encode()
     body = d + b" " * (64 - (10 + len(d) + 1) % 64) + b"\n"
     lying = b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body + bytes(32)
-    f.write_bytes(_npz_bytes({"x.npy": lying}))
+    f.write_bytes(zip_bytes({"x.npy": lying}))
     mb, err = _peak_mb_of_load("datasets.load_file(p)", f)
     assert "entry 'x.npy' declares shape (1000000, 1000000)" in err and "holds 32 bytes" in err
     assert mb < 50

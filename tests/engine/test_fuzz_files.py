@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io as _stdio
 import json
-import zipfile
 
 import numpy as np
 import pytest
@@ -13,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import datasets, io as eio, registry
+from tests.engine.npz_files import members_of, npy_bytes, zip_bytes
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -23,25 +23,6 @@ def session_bytes(tmp_path_factory):
     m.step(2)
     path = eio.save(m, tmp_path_factory.mktemp("fuzz") / "s.npz")
     return path.read_bytes()
-
-
-def _members(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(_stdio.BytesIO(data)) as zf:
-        return {i.filename: zf.read(i) for i in zf.infolist()}
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = _stdio.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for k, v in members.items():
-            zf.writestr(k, v)
-    return buf.getvalue()
-
-
-def _npy(arr) -> bytes:
-    buf = _stdio.BytesIO()
-    np.save(buf, arr, allow_pickle=False)
-    return buf.getvalue()
 
 
 def _load_ok_or_value_error(tmp_path, data: bytes) -> None:
@@ -75,19 +56,19 @@ def test_truncated_or_flipped_sessions(tmp_path, session_bytes, cut, flips):
 @given(field=st.sampled_from(["format", "format_version", "model", "params", "seed", "session", "app_version",
                               "extra"]), value=json_values, param_value=json_values)
 def test_mutated_session_headers(tmp_path, session_bytes, field, value, param_value):
-    members = _members(session_bytes)
+    members = members_of(session_bytes)
     header = json.loads(np.load(_stdio.BytesIO(members["__header__.npy"])).tobytes().decode())
     header[field] = value
     if isinstance(header.get("params"), dict):
         header["params"]["temperature"] = param_value
-    members["__header__.npy"] = _npy(np.frombuffer(json.dumps(header).encode(), np.uint8))
-    _load_ok_or_value_error(tmp_path, _zip(members))
+    members["__header__.npy"] = npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8))
+    _load_ok_or_value_error(tmp_path, zip_bytes(members))
 
 
 @FUZZ
 @given(data=st.data())
 def test_mutated_session_entries(tmp_path, session_bytes, data):
-    members = _members(session_bytes)
+    members = members_of(session_bytes)
     name = data.draw(st.sampled_from(sorted(k for k in members if k != "__header__.npy")))
     action = data.draw(st.sampled_from(["drop", "rename", "reshape", "retype", "garbage"]))
     if action == "drop":
@@ -96,14 +77,14 @@ def test_mutated_session_entries(tmp_path, session_bytes, data):
         members[data.draw(st.text("abcxyz_", min_size=1, max_size=8)) + ".npy"] = members.pop(name)
     elif action == "reshape":
         shape = tuple(data.draw(st.lists(st.integers(0, 40), max_size=3)))
-        members[name] = _npy(np.zeros(shape))
+        members[name] = npy_bytes(np.zeros(shape))
     elif action == "retype":
         dtype = data.draw(st.sampled_from(["i1", "u8", "f4", "c16", "?", "U3", "S2"]))
         arr = np.load(_stdio.BytesIO(members[name]))
-        members[name] = _npy(np.zeros(arr.shape, dtype=dtype))
+        members[name] = npy_bytes(np.zeros(arr.shape, dtype=dtype))
     else:
         members[name] = data.draw(st.binary(max_size=200))
-    _load_ok_or_value_error(tmp_path, _zip(members))
+    _load_ok_or_value_error(tmp_path, zip_bytes(members))
 
 
 def _data_ok_or_value_error(tmp_path, name: str, data: bytes) -> None:

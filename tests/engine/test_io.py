@@ -11,6 +11,7 @@ import pytest
 from engine import io as eio
 from engine import registry
 from tests.engine.counter_model import CounterModel
+from tests.engine.npz_files import npy_bytes, zip_bytes
 
 
 # ----------------------------------------------------------------------------- engine.io
@@ -246,29 +247,16 @@ def test_io_header_fields_are_checked_before_use(registered, tmp_path, change, m
         eio.load(path)
 
 
-def _zip_with(path, members: dict[str, bytes]):
-    import zipfile
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-
-
-def _npy_bytes(arr) -> bytes:
-    buf = _stdio.BytesIO()
-    np.save(buf, arr)
-    return buf.getvalue()
-
-
 def test_io_a_large_unused_member_is_never_inflated(registered, tmp_path):
     import resource
     m, path = _saved(registered, tmp_path)
     header, arrays = eio.read(path)
-    members = {eio.HEADER_KEY + ".npy": _npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8))}
-    members.update({k + ".npy": _npy_bytes(v) for k, v in arrays.items()})
+    members = {eio.HEADER_KEY + ".npy": npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8))}
+    members.update({k + ".npy": npy_bytes(v) for k, v in arrays.items()})
     # 400 MB of zeros compress to ~400 KB: a small file that would cost 400 MB to read whole
-    members["junk.npy"] = _npy_bytes(np.zeros(50_000_000))
+    members["junk.npy"] = npy_bytes(np.zeros(50_000_000))
     bomb = tmp_path / "bomb.npz"
-    _zip_with(bomb, members)
+    bomb.write_bytes(zip_bytes(members))
     assert bomb.stat().st_size < 2_000_000
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     loaded = eio.load(bomb)
@@ -287,13 +275,13 @@ def test_io_a_member_larger_than_the_model_can_need_is_refused(registered, tmp_p
 def test_io_a_declared_shape_that_does_not_match_the_data_is_refused_before_allocating(registered, tmp_path):
     _, path = _saved(registered, tmp_path)
     header, arrays = eio.read(path)
-    members = {eio.HEADER_KEY + ".npy": _npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8))}
-    members.update({k + ".npy": _npy_bytes(v) for k, v in arrays.items()})
-    real = _npy_bytes(np.zeros(4))
+    members = {eio.HEADER_KEY + ".npy": npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8))}
+    members.update({k + ".npy": npy_bytes(v) for k, v in arrays.items()})
+    real = npy_bytes(np.zeros(4))
     # the same bytes, but the header claims (10**6, 10**6) float64: 8 TB that must never be reserved
     members["values.npy"] = _fake_npy_header((10**6, 10**6)) + real[len(_fake_npy_header((4,))):]
     bad = tmp_path / "lying.npz"
-    _zip_with(bad, members)
+    bad.write_bytes(zip_bytes(members))
     with pytest.raises(ValueError, match=r"entry 'values.npy' declares shape \(1000000, 1000000\)"):
         eio.load(bad)
 
@@ -310,13 +298,11 @@ def _fake_npy_header(shape) -> bytes:
 def test_io_object_arrays_are_refused_unread(registered, tmp_path):
     _, path = _saved(registered, tmp_path)
     header, arrays = eio.read(path)
-    members = {eio.HEADER_KEY + ".npy": _npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8))}
-    members.update({k + ".npy": _npy_bytes(v) for k, v in arrays.items()})
-    buf = _stdio.BytesIO()
-    np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    members["values.npy"] = buf.getvalue()
+    members = {eio.HEADER_KEY + ".npy": npy_bytes(np.frombuffer(json.dumps(header).encode(), np.uint8))}
+    members.update({k + ".npy": npy_bytes(v) for k, v in arrays.items()})
+    members["values.npy"] = npy_bytes(np.array([{"a": 1}], dtype=object), allow_pickle=True)
     bad = tmp_path / "objects.npz"
-    _zip_with(bad, members)
+    bad.write_bytes(zip_bytes(members))
     with pytest.raises(ValueError, match=r"entry 'values.npy' holds Python objects; refused"):
         eio.load(bad)
 

@@ -61,3 +61,9 @@ def no_dangling_engine_threads():
         t.quit()
         t.wait(2000)
     assert not running, f"{len(running)} engine thread(s) left running"
+
+
+def wait_for_snapshot(qtbot, win, pred, timeout=10000):
+    """Wait until the window's last snapshot satisfies ``pred(data)``; return that data."""
+    qtbot.waitUntil(lambda: win.last_snapshot is not None and bool(pred(win.last_snapshot.data)), timeout=timeout)
+    return win.last_snapshot.data

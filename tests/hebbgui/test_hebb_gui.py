@@ -4,33 +4,24 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QPushButton
 
+from tests.hebbgui.conftest import wait_for_snapshot
+
 
 @pytest.fixture
-def hebb(qtbot):
-    from hebbgui.mainwindow import MainWindow
-    win = MainWindow(model_name="hebb", seed=0, restore_layout=False)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.model_cls is not None and win.model_cls.name == "hebb"
-                    and win.last_snapshot is not None and win.pattern_editor is not None, timeout=60000)
-    yield win
-    win.close()
-    assert win.controller.thread.wait(2000)
-
-
-def _wait(qtbot, win, pred, timeout=10000):
-    qtbot.waitUntil(lambda: win.last_snapshot is not None and bool(pred(win.last_snapshot.data)), timeout=timeout)
-    return win.last_snapshot.data
+def hebb(qtbot, open_window):
+    win = open_window("hebb")
+    qtbot.waitUntil(lambda: win.pattern_editor is not None, timeout=60000)
+    return win
 
 
 def test_step_through_t_vs_u_then_draw_a_crooked_t(qtbot, hebb):
     assert hebb.pattern_editor.shape == (3, 3)
     hebb.transport.step.click()
-    data = _wait(qtbot, hebb, lambda d: d["weights"].any())
+    data = wait_for_snapshot(qtbot, hebb, lambda d: d["weights"].any())
     np.testing.assert_array_equal(data["weights"].reshape(-1), [1, 1, 1, -1, 1, -1, -1, 1, -1])
     shown_first = np.array(hebb.views["weights"].image.image, copy=True)
     hebb.transport.step.click()
-    data = _wait(qtbot, hebb, lambda d: d["weights"].reshape(-1)[0] == 0)
+    data = wait_for_snapshot(qtbot, hebb, lambda d: d["weights"].reshape(-1)[0] == 0)
     np.testing.assert_array_equal(data["weights"].reshape(-1), [0, 2, 0, -2, 2, -2, -2, 0, -2])
     qtbot.waitUntil(lambda: not np.array_equal(hebb.views["weights"].image.image, shown_first), timeout=5000)
     before = data["probe_output"].copy()
@@ -40,7 +31,7 @@ def test_step_through_t_vs_u_then_draw_a_crooked_t(qtbot, hebb):
     crooked_t = np.array([[1, 1, 1], [-1, 1, -1], [1, 1, -1]], dtype=np.int8)
     ed._paint([tuple(rc) for rc in np.argwhere(crooked_t > 0)], 1.0)
     hebb.findChild(QPushButton, "make-probe").click()
-    data = _wait(qtbot, hebb, lambda d: not np.array_equal(d["probe_output"], before))
+    data = wait_for_snapshot(qtbot, hebb, lambda d: not np.array_equal(d["probe_output"], before))
     assert data["probe_output"][0] > 0.9
     np.testing.assert_array_equal(data["state"], crooked_t)
 

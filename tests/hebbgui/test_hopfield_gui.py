@@ -6,24 +6,14 @@ import pytest
 from PySide6.QtWidgets import QPushButton
 
 from engine import datasets
+from tests.hebbgui.conftest import wait_for_snapshot
 
 
 @pytest.fixture
-def hop(qtbot):
-    from hebbgui.mainwindow import MainWindow
-    win = MainWindow(model_name="hopfield", seed=0, restore_layout=False)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.model_cls is not None and win.model_cls.name == "hopfield"
-                    and win.last_snapshot is not None and win.pattern_editor is not None, timeout=60000)
-    yield win
-    win.close()
-    assert win.controller.thread.wait(2000)
-
-
-def _wait_snapshot(qtbot, win, pred, timeout=10000):
-    qtbot.waitUntil(lambda: win.last_snapshot is not None and bool(pred(win.last_snapshot.data)), timeout=timeout)
-    return win.last_snapshot.data
+def hop(qtbot, open_window):
+    win = open_window("hopfield")
+    qtbot.waitUntil(lambda: win.pattern_editor is not None, timeout=60000)
+    return win
 
 
 def test_draw_store_corrupt_recall_rule_switch_save_reopen(qtbot, hop, tmp_path):
@@ -42,7 +32,7 @@ def test_draw_store_corrupt_recall_rule_switch_save_reopen(qtbot, hop, tmp_path)
     for k in (1, 2):
         ed.set_grid(letters[k])
         ed.add_grid()
-    data = _wait_snapshot(qtbot, hop, lambda d: d["n_patterns"] == 3 and np.array_equal(
+    data = wait_for_snapshot(qtbot, hop, lambda d: d["n_patterns"] == 3 and np.array_equal(
         np.where(d["patterns"] > 0, 1, -1), letters))
     weights_hebb = data["weights"].copy()
     # Corrupt the first letter by 10 % and make it the probe.
@@ -51,17 +41,17 @@ def test_draw_store_corrupt_recall_rule_switch_save_reopen(qtbot, hop, tmp_path)
     ed.flip()
     assert 0 < np.count_nonzero(ed.grid != letters[0]) <= 6
     hop.findChild(QPushButton, "make-probe").click()
-    data = _wait_snapshot(qtbot, hop, lambda d: d["fixed_point"] == 0 or np.any(d["state"] != letters[0]))
+    data = wait_for_snapshot(qtbot, hop, lambda d: d["fixed_point"] == 0 or np.any(d["state"] != letters[0]))
     e0 = data["energy"][-1]
     # Step until it recalls the stored letter; the energy falls on the way.
     for _ in range(10):
         hop.transport.step.click()
-    data = _wait_snapshot(qtbot, hop, lambda d: np.array_equal(np.where(d["state"] > 0, 1, -1), letters[0]))
+    data = wait_for_snapshot(qtbot, hop, lambda d: np.array_equal(np.where(d["state"] > 0, 1, -1), letters[0]))
     assert data["energy"][-1] < e0
     assert np.all(np.diff(data["energy"]) <= 1e-9)
     # Switch the rule: the heatmap's weights change at once.
     hop.params_form.editors["rule"].setCurrentIndex(hop.params_form.editors["rule"].findData("pseudoinverse"))
-    data = _wait_snapshot(qtbot, hop, lambda d: not np.allclose(d["weights"], weights_hebb))
+    data = wait_for_snapshot(qtbot, hop, lambda d: not np.allclose(d["weights"], weights_hebb))
     shown = hop.views["weights"].image.image
     np.testing.assert_allclose(shown, data["weights"])
     # Save, change things, reopen: everything as it was.
@@ -70,9 +60,9 @@ def test_draw_store_corrupt_recall_rule_switch_save_reopen(qtbot, hop, tmp_path)
     hop.save_session(str(path))
     qtbot.waitUntil(lambda: path.exists(), timeout=10000)
     ed.clear_stored()
-    _wait_snapshot(qtbot, hop, lambda d: d["n_patterns"] == 0)
+    wait_for_snapshot(qtbot, hop, lambda d: d["n_patterns"] == 0)
     hop.open_session(str(path))
-    data = _wait_snapshot(qtbot, hop, lambda d: d["n_patterns"] == 3)
+    data = wait_for_snapshot(qtbot, hop, lambda d: d["n_patterns"] == 3)
     for key in ("state", "weights", "patterns", "energy", "overlap"):
         np.testing.assert_array_equal(data[key], saved[key])
     assert hop.params_form.editor_value("rule") == "pseudoinverse"
@@ -93,5 +83,5 @@ def test_painting_the_state_lattice_changes_that_unit(qtbot, hop):
     before = hop.last_snapshot.data["state"].copy()
     value = -1.0 if before[0, 0] > 0 else 1.0
     view._paint_cells([(0, 0)], value)
-    data = _wait_snapshot(qtbot, hop, lambda d: (d["state"][0, 0] > 0) == (value > 0))
+    data = wait_for_snapshot(qtbot, hop, lambda d: (d["state"][0, 0] > 0) == (value > 0))
     assert np.count_nonzero((data["state"] > 0) != (before > 0)) == 1
