@@ -73,9 +73,15 @@ def selftest(app, window_cls) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from engine import threads
     if argv and argv[0] in HEADLESS_COMMANDS:
         from engine import numba_cache
         numba_cache.configure()
+        try:
+            threads.apply(gui=False)   # the libraries' defaults unless HEBBGUI_THREADS says otherwise
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         from engine.cli import main as cli_main
         return cli_main(argv)
     args = _parse(argv)
@@ -86,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from engine import numba_cache
     numba_cache.configure()
+    try:
+        threads.apply(gui=True)        # cores − 1 for numba and BLAS: the GUI thread keeps a core
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication(sys.argv[:1])
