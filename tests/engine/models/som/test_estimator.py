@@ -60,14 +60,18 @@ def test_scripting_api_from_the_issue(iris):
 def test_quantization_error_falls_on_iris(iris):
     X, _ = iris
     initial = SOM(10, 10, init="normal", random_state=1).initialize(X).quantization_error(X)
-    som = SOM(10, 10, sigma=3.0, learning_rate=0.5, init="normal", n_epochs=10, random_state=1).fit(X)
+    som = SOM(10, 10, sigma=3.0, learning_rate=0.5, init="normal", n_epochs=10, random_state=1).fit(X, measure=True)
     qe = som.qe_history_
     assert len(qe) == 10 and len(som.te_history_) == 10
     assert qe[0] < 0.5 * initial
     # online with α = 0.5 is noisy epoch to epoch; the trend falls and ends at its lowest
     assert np.mean(qe[-3:]) < 0.75 * np.mean(qe[:3]) and qe[-1] == min(qe) and qe[-1] < 0.35
-    batch = SOM(10, 10, sigma=3.0, learning_rate=0.5, init="normal", mode="batch", n_epochs=10, random_state=1).fit(X)
+    batch = SOM(10, 10, sigma=3.0, learning_rate=0.5, init="normal", mode="batch", n_epochs=10,
+                random_state=1).fit(X, measure=True)
     assert np.all(np.diff(batch.qe_history_) < 0)
+    # measured only when asked: a best-unit pass per epoch cost more than training on small data
+    plain = SOM(10, 10, init="normal", n_epochs=3, random_state=1).fit(X)
+    assert plain.qe_history_ == [] and plain.te_history_ == []
 
 
 def test_seeds_iris_map_separates_setosa(iris):
