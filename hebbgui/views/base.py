@@ -61,6 +61,9 @@ class View(QFrame):
 
     painted = Signal(str, object, float)   # view key, flat indices, value (+1 / −1)
     scale = 1.0                           # presentation mode multiplies fonts and pens
+    # True for a finished result (an experiment's): ranges fit the data with a margin, instead of
+    # the steady, growing ranges that suit a live history.
+    result_mode = False
 
     def __init__(self, spec: ViewSpec, parent: QWidget | None = None):
         super().__init__(parent)
