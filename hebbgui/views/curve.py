@@ -91,7 +91,8 @@ class CurveView(View):
                     self.theory_item = self.plot.plot(pen=pg.mkPen("#444", width=self._width, style=Qt.DashLine),
                                                       name="theory")
                 ok = np.isfinite(th[0]) & np.isfinite(th[1])
-                self.theory_item.setData(th[0][ok], th[1][ok])
+                # NaN separates marks (two vertical capacity lines): a gap, not a line joining them
+                self.theory_item.setData(th[0], th[1], connect="finite")
                 if self.result_mode and ok.any() and xs:
                     # the theory counts towards the y range where it lies beside the data
                     lo, hi = min(a for a, _ in xs), max(b for _, b in xs)
