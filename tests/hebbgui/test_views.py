@@ -58,3 +58,35 @@ def test_an_experiment_result_fits_its_data_in_a_dialog_large_enough_to_read(qtb
         theory = v.theory_item.getData()[0]
         assert np.isnan(theory).sum() == 1            # the two capacity marks are not joined
     dlg.close()
+
+
+@pytest.mark.parametrize("key", ["magnetization", "spins"])
+def test_a_view_exports_its_plot_at_twice_its_size_without_the_header(qtbot, window, tmp_path, key):
+    from PySide6.QtGui import QImage
+    v = window.views[key]
+    qtbot.waitUntil(lambda: v.body.width() > 50 and v.body.height() > 50)
+    out = v.export_png(str(tmp_path / f"{key}.png"))
+    img = QImage(out)
+    body = v.body.size()
+    # the plot alone: no title, readout or Export button (the whole view is taller than its body)
+    assert abs(img.width() - 2 * body.width()) <= 2 and abs(img.height() - 2 * body.height()) <= 2, \
+        (img.size(), body, v.size())
+    assert v.height() > body.height() + 10
+    wide = QImage(v.export_png(str(tmp_path / f"{key}-wide.png"), width=1000))
+    assert wide.width() == 1000 and abs(wide.height() / 1000 - body.height() / body.width()) < 0.01
+
+
+def test_a_curve_view_exports_svg_that_parses(qtbot, window, tmp_path):
+    import xml.etree.ElementTree as ET
+    v = window.views["magnetization"]
+    window.transport.play.click()
+    qtbot.waitUntil(lambda: bool(v.items) and v.items[0].getData()[0] is not None
+                    and len(v.items[0].getData()[0]) > 3, timeout=10000)
+    window.transport.play.click()
+    out = v.export_svg(str(tmp_path / "m.svg"))
+    root = ET.parse(out).getroot()
+    assert root.tag.endswith("svg")
+    assert any(el.tag.endswith("path") or el.tag.endswith("polyline") for el in root.iter())
+    assert v._svg_action.isVisible() and not window.views["spins"]._svg_action.isVisible()
+    with pytest.raises(ValueError):
+        window.views["spins"].export_svg(str(tmp_path / "s.svg"))    # an image is no vector plot
