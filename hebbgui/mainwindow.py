@@ -19,6 +19,7 @@ from hebbgui.panels.pattern_editor import PatternEditor
 from hebbgui.panels.transport import TransportBar
 from hebbgui.recorder import DEFAULT_FPS, DEFAULT_MAX_SECONDS, Recorder, find_ffmpeg
 from hebbgui.views import make_view
+from hebbgui.views.base import PRESENTATION_SCALE
 from hebbgui.worker import EngineController, error_detail
 
 DEFAULT_MODEL = "hopfield"
@@ -527,7 +528,8 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- presentation
     def toggle_presentation(self) -> None:
-        """Panels hidden, fonts and lines about 1.6× — for projecting and recording."""
+        """Full screen, panels hidden, every text (menus, readouts, the views' axes, legends and
+        titles) and line about 1.6× — for projecting and recording; back to the window as it was."""
         self.presentation = not self.presentation
         self.presentation_action.setChecked(self.presentation)
         app = QApplication.instance()
@@ -537,13 +539,25 @@ class MainWindow(QMainWindow):
                 d.hide()
             self._base_font = QFont(app.font())
             f = QFont(self._base_font)
-            f.setPointSizeF(self._base_font.pointSizeF() * 1.6)
+            f.setPointSizeF(self._base_font.pointSizeF() * PRESENTATION_SCALE)
             app.setFont(f)
+            self._normal_geometry = (self.saveGeometry(), self.splitter.saveState())
+            # the side views (weights, curves) get as much height as the main view: projected,
+            # a 3:2 split left the weight heatmap small
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([total // 2, total - total // 2])
+            self.showFullScreen()
         else:
             for d, vis in getattr(self, "_docks_visible", {}).items():
                 d.setVisible(vis)
             if hasattr(self, "_base_font"):
                 app.setFont(self._base_font)
+            self.showNormal()
+            if getattr(self, "_normal_geometry", None) is not None:
+                geometry, split = self._normal_geometry
+                self.restoreGeometry(geometry)
+                self.splitter.restoreState(split)
+                self._normal_geometry = None
         for v in self.views.values():
             v.set_presentation(self.presentation)
 

@@ -18,6 +18,10 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w",
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 SPIN_ON = (30, 60, 110)      # +1: deep blue
 SPIN_OFF = (238, 232, 213)   # −1 / 0: warm paper
+PRESENTATION_SCALE = 1.6     # presentation mode: every text and pen of a view this much larger
+TITLE_POINT_SIZE = 10.0      # a view's title
+TEXT_POINT_SIZE = 9.0        # its readout, axis ticks and axis titles
+LEGEND_POINT_SIZE = 8.0      # its legend entries
 EXPORT_SCALE = 2.0           # a PNG export is rendered at twice the size on screen
 MIN_TITLE_WIDTH = 40         # px a view's title may shrink to (elided)
 
@@ -117,9 +121,16 @@ class View(QFrame):
         raise NotImplementedError
 
     def set_presentation(self, on: bool) -> None:
-        f = QFont(self.title_label.font())
-        f.setPointSizeF(10 * (1.6 if on else 1.0))
-        self.title_label.setFont(f)
+        """Every text of the view at ``PRESENTATION_SCALE`` × its size (or back): the title, the
+        readout, and inside the plot the axis ticks and labels, the legend and the colour bar's axis.
+        A subclass that draws more (thicker pens) calls this first."""
+        self.scale = PRESENTATION_SCALE if on else 1.0
+        for label, size in ((self.title_label, TITLE_POINT_SIZE), (self.info_label, TEXT_POINT_SIZE),
+                            (self.export_button, TEXT_POINT_SIZE)):
+            f = QFont(label.font())
+            f.setPointSizeF(size * self.scale)
+            label.setFont(f)
+        scale_plot_text(self.body, self.scale)
 
     # -- shared
     def data(self, snapshot: Snapshot, key: str | None = None):
@@ -203,6 +214,33 @@ class View(QFrame):
             self.export_svg(path) if svg else self.export_png(path, width=width)
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "Export", f"Could not export {self.spec.title}: {exc}")
+
+
+def scale_plot_text(body: QWidget, scale: float) -> None:
+    """Set every text in a pyqtgraph body to its size × ``scale``: tick labels (AxisItem tick font),
+    axis titles (their label style), legend entries. The app font does not reach these: axes draw
+    with their own font and labels carry their own style, so they stayed ~9 px when projected."""
+    if isinstance(body, pg.GraphicsView):
+        pt = TEXT_POINT_SIZE * scale
+        for item in body.scene().items():
+            if isinstance(item, pg.AxisItem):
+                font = QFont(item.font())
+                font.setPointSizeF(pt)
+                item.setTickFont(font)
+                # the tick labels need room: the axis measures them with its own font
+                item.setFont(font)
+                style = dict(item.labelStyle)
+                style["font-size"] = f"{pt:g}pt"
+                item.setLabel(item.labelText or None, item.labelUnits or None, item.labelUnitPrefix or None,
+                              **style)
+                if not (item.labelText or item.labelUnits):
+                    item.showLabel(False)
+            elif isinstance(item, pg.LegendItem):
+                item.setLabelTextSize(f"{LEGEND_POINT_SIZE * scale:g}pt")
+    else:
+        font = QFont(body.font())
+        font.setPointSizeF(TEXT_POINT_SIZE * scale)
+        body.setFont(font)
 
 
 def plot_widget() -> pg.PlotWidget:

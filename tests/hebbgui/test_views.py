@@ -1,6 +1,7 @@
 """Views on their own, fed synthetic snapshots: NaN gaps, result ranges, presentation fonts, export."""
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainterPath
 
 from engine.model import Snapshot, ViewSpec
@@ -90,3 +91,38 @@ def test_a_curve_view_exports_svg_that_parses(qtbot, window, tmp_path):
     assert v._svg_action.isVisible() and not window.views["spins"]._svg_action.isVisible()
     with pytest.raises(ValueError):
         window.views["spins"].export_svg(str(tmp_path / "s.svg"))    # an image is no vector plot
+
+
+def _pt(font):
+    return font.pointSizeF()
+
+
+def test_presentation_scales_every_text_and_goes_full_screen(qtbot, window):
+    curve = window.views["magnetization"]
+    axis = curve.plot.getAxis("left")
+    bottom = curve.plot.getAxis("bottom")
+
+    def sizes():
+        tick = axis.style["tickFont"]
+        return {"tick": _pt(tick) if tick is not None else _pt(axis.font()),
+                "axis label": float(bottom.labelStyle.get("font-size", f"{_pt(bottom.font())}pt")[:-2]),
+                "title": _pt(curve.title_label.font()), "readout": _pt(curve.info_label.font()),
+                "legend": float(curve.legend.opts["labelTextSize"][:-2]),
+                "transport t": _pt(window.transport.t_label.font()),
+                "heatmap axis": _pt(window.views["weights"].colorbar.axis.style["tickFont"]
+                                    or window.views["weights"].colorbar.axis.font())}
+    normal = sizes()
+    assert not window.isFullScreen()
+    window.toggle_presentation()
+    qtbot.waitUntil(window.isFullScreen)
+    qtbot.wait(50)     # the application font reaches the widgets through posted events
+    big = sizes()
+    for what, size in normal.items():
+        assert big[what] >= 1.5 * size, (what, size, big[what])
+    window.toggle_presentation()
+    qtbot.waitUntil(lambda: not window.isFullScreen())
+    qtbot.wait(50)
+    assert sizes() == normal
+    # back to a normal window (its old geometry: checked under Xvfb; the offscreen screen is
+    # narrower than the window's minimum width, so Qt refits any geometry to it)
+    assert window.windowState() == Qt.WindowNoState and window.params_dock.isVisible()
