@@ -547,6 +547,9 @@ class MainWindow(QMainWindow):
             total = sum(self.splitter.sizes())
             self.splitter.setSizes([total // 2, total - total // 2])
             self.showFullScreen()
+            # without a window manager (a kiosk, a recording under Xvfb) nothing acts on the full-screen
+            # state: cover the screen ourselves
+            self.setGeometry(self.screen().geometry())
         else:
             for d, vis in getattr(self, "_docks_visible", {}).items():
                 d.setVisible(vis)

@@ -236,7 +236,10 @@ def scale_plot_text(body: QWidget, scale: float) -> None:
                 if not (item.labelText or item.labelUnits):
                     item.showLabel(False)
             elif isinstance(item, pg.LegendItem):
-                item.setLabelTextSize(f"{LEGEND_POINT_SIZE * scale:g}pt")
+                size = f"{LEGEND_POINT_SIZE * scale:g}pt"
+                item.setLabelTextSize(size)   # for entries to come; those there keep their text until…
+                for _, label in item.items:
+                    label.setText(label.text, size=size)   # …drawn again at the new size
     else:
         font = QFont(body.font())
         font.setPointSizeF(TEXT_POINT_SIZE * scale)

@@ -93,6 +93,11 @@ def test_a_curve_view_exports_svg_that_parses(qtbot, window, tmp_path):
         window.views["spins"].export_svg(str(tmp_path / "s.svg"))    # an image is no vector plot
 
 
+def _html_pt(html):
+    import re
+    return float(re.findall(r"font-size:\s*([\d.]+)pt", html)[-1])   # the span, not the body
+
+
 def _pt(font):
     return font.pointSizeF()
 
@@ -108,6 +113,7 @@ def test_presentation_scales_every_text_and_goes_full_screen(qtbot, window):
                 "axis label": float(bottom.labelStyle.get("font-size", f"{_pt(bottom.font())}pt")[:-2]),
                 "title": _pt(curve.title_label.font()), "readout": _pt(curve.info_label.font()),
                 "legend": float(curve.legend.opts["labelTextSize"][:-2]),
+                "legend entry": min((_html_pt(label.item.toHtml()) for _, label in curve.legend.items), default=0),
                 "transport t": _pt(window.transport.t_label.font()),
                 "heatmap axis": _pt(window.views["weights"].colorbar.axis.style["tickFont"]
                                     or window.views["weights"].colorbar.axis.font())}
