@@ -534,6 +534,7 @@ class MainWindow(QMainWindow):
         self.presentation_action.setChecked(self.presentation)
         app = QApplication.instance()
         if self.presentation:
+            self._normal_geometry = (self.saveGeometry(), self.saveState(), self.splitter.sizes())
             self._docks_visible = {d: d.isVisible() for d in (self.models_dock, self.params_dock, self.patterns_dock)}
             for d in self._docks_visible:
                 d.hide()
@@ -541,15 +542,14 @@ class MainWindow(QMainWindow):
             f = QFont(self._base_font)
             f.setPointSizeF(self._base_font.pointSizeF() * PRESENTATION_SCALE)
             app.setFont(f)
-            self._normal_geometry = (self.saveGeometry(), self.splitter.saveState())
-            # the side views (weights, curves) get as much height as the main view: projected,
-            # a 3:2 split left the weight heatmap small
+            # the side views (weights, curves: two rows of them) get 60 % of the height: projected,
+            # the 3:2 split for the main view left the weight heatmap a small square
             total = sum(self.splitter.sizes())
-            self.splitter.setSizes([total // 2, total - total // 2])
-            self.showFullScreen()
+            self.splitter.setSizes([total * 2 // 5, total - total * 2 // 5])
             # without a window manager (a kiosk, a recording under Xvfb) nothing acts on the full-screen
-            # state: cover the screen ourselves
+            # state: cover the screen first (after showFullScreen, a new geometry would leave that state)
             self.setGeometry(self.screen().geometry())
+            self.showFullScreen()
         else:
             for d, vis in getattr(self, "_docks_visible", {}).items():
                 d.setVisible(vis)
@@ -557,12 +557,21 @@ class MainWindow(QMainWindow):
                 app.setFont(self._base_font)
             self.showNormal()
             if getattr(self, "_normal_geometry", None) is not None:
-                geometry, split = self._normal_geometry
-                self.restoreGeometry(geometry)
-                self.splitter.restoreState(split)
+                geometry, state, split = self._normal_geometry
                 self._normal_geometry = None
+                self.restoreGeometry(geometry)
+                # The docks' widths and the views' split as they were, once the normal fonts have
+                # reached the widgets (posted events): restored at once, the panels took the room of
+                # their 1.6× sizes and the side views (weights, curves) collapsed to nothing.
+                QTimer.singleShot(0, lambda: self._restore_normal_layout(state, split))
         for v in self.views.values():
             v.set_presentation(self.presentation)
+
+    def _restore_normal_layout(self, state, split) -> None:
+        if self.presentation:       # toggled again before this ran
+            return
+        self.restoreState(state)
+        self.splitter.setSizes(split)
 
     def about(self) -> None:
         QMessageBox.about(self, "About hebbgui",

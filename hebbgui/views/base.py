@@ -236,10 +236,13 @@ def scale_plot_text(body: QWidget, scale: float) -> None:
                 if not (item.labelText or item.labelUnits):
                     item.showLabel(False)
             elif isinstance(item, pg.LegendItem):
-                size = f"{LEGEND_POINT_SIZE * scale:g}pt"
-                item.setLabelTextSize(size)   # for entries to come; those there keep their text until…
-                for _, label in item.items:
-                    label.setText(label.text, size=size)   # …drawn again at the new size
+                item.setLabelTextSize(f"{LEGEND_POINT_SIZE * scale:g}pt")
+                # Entries already there keep their old text and row heights: add them again at the
+                # new size (relabelled in place, the rows kept the spacing of the larger text).
+                entries = [(sample.item, label.text) for sample, label in item.items]
+                item.clear()
+                for plotted, name in entries:
+                    item.addItem(plotted, name)
     else:
         font = QFont(body.font())
         font.setPointSizeF(TEXT_POINT_SIZE * scale)

@@ -118,7 +118,8 @@ def test_presentation_scales_every_text_and_goes_full_screen(qtbot, window):
                 "heatmap axis": _pt(window.views["weights"].colorbar.axis.style["tickFont"]
                                     or window.views["weights"].colorbar.axis.font())}
     normal = sizes()
-    assert not window.isFullScreen()
+    split = window.splitter.sizes()
+    assert not window.isFullScreen() and min(split) > 0
     window.toggle_presentation()
     qtbot.waitUntil(window.isFullScreen)
     qtbot.wait(50)     # the application font reaches the widgets through posted events
@@ -132,3 +133,7 @@ def test_presentation_scales_every_text_and_goes_full_screen(qtbot, window):
     # back to a normal window (its old geometry: checked under Xvfb; the offscreen screen is
     # narrower than the window's minimum width, so Qt refits any geometry to it)
     assert window.windowState() == Qt.WindowNoState and window.params_dock.isVisible()
+    # the side views did not collapse (seen on a screenshot): the split is the one before (its
+    # proportion: offscreen, the window's height may differ)
+    side = split[1] / sum(split)
+    qtbot.waitUntil(lambda: abs(window.splitter.sizes()[1] / sum(window.splitter.sizes()) - side) < 0.05)
