@@ -19,6 +19,7 @@ from hebbgui.panels.pattern_editor import PatternEditor
 from hebbgui.panels.transport import TransportBar
 from hebbgui.recorder import DEFAULT_FPS, DEFAULT_MAX_SECONDS, Recorder, find_ffmpeg
 from hebbgui.views import make_view
+from hebbgui.views.base import PRESENTATION_SCALE
 from hebbgui.worker import EngineController, error_detail
 
 DEFAULT_MODEL = "hopfield"
@@ -527,25 +528,50 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- presentation
     def toggle_presentation(self) -> None:
-        """Panels hidden, fonts and lines about 1.6× — for projecting and recording."""
+        """Full screen, panels hidden, every text (menus, readouts, the views' axes, legends and
+        titles) and line about 1.6× — for projecting and recording; back to the window as it was."""
         self.presentation = not self.presentation
         self.presentation_action.setChecked(self.presentation)
         app = QApplication.instance()
         if self.presentation:
+            self._normal_geometry = (self.saveGeometry(), self.saveState(), self.splitter.sizes())
             self._docks_visible = {d: d.isVisible() for d in (self.models_dock, self.params_dock, self.patterns_dock)}
             for d in self._docks_visible:
                 d.hide()
             self._base_font = QFont(app.font())
             f = QFont(self._base_font)
-            f.setPointSizeF(self._base_font.pointSizeF() * 1.6)
+            f.setPointSizeF(self._base_font.pointSizeF() * PRESENTATION_SCALE)
             app.setFont(f)
+            # the side views (weights, curves: two rows of them) get 60 % of the height: projected,
+            # the 3:2 split for the main view left the weight heatmap a small square
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([total * 2 // 5, total - total * 2 // 5])
+            # without a window manager (a kiosk, a recording under Xvfb) nothing acts on the full-screen
+            # state: cover the screen first (after showFullScreen, a new geometry would leave that state)
+            self.setGeometry(self.screen().geometry())
+            self.showFullScreen()
         else:
             for d, vis in getattr(self, "_docks_visible", {}).items():
                 d.setVisible(vis)
             if hasattr(self, "_base_font"):
                 app.setFont(self._base_font)
+            self.showNormal()
+            if getattr(self, "_normal_geometry", None) is not None:
+                geometry, state, split = self._normal_geometry
+                self._normal_geometry = None
+                self.restoreGeometry(geometry)
+                # The docks' widths and the views' split as they were, once the normal fonts have
+                # reached the widgets (posted events): restored at once, the panels took the room of
+                # their 1.6× sizes and the side views (weights, curves) collapsed to nothing.
+                QTimer.singleShot(0, lambda: self._restore_normal_layout(state, split))
         for v in self.views.values():
             v.set_presentation(self.presentation)
+
+    def _restore_normal_layout(self, state, split) -> None:
+        if self.presentation:       # toggled again before this ran
+            return
+        self.restoreState(state)
+        self.splitter.setSizes(split)
 
     def about(self) -> None:
         QMessageBox.about(self, "About hebbgui",

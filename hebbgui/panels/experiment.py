@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import ast
 
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QDialog, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from engine.model import Snapshot
 from hebbgui.views import make_view
+
+DIALOG_SIZE = (1200, 820)     # wanted; never more than 90 % of the screen
+MIN_RESULT_HEIGHT = 220       # px per result plot: the settings never squeeze a plot to a strip
+SETTINGS_WIDTH = 280          # the settings form sits left of the results, not above them
 
 
 class ExperimentDialog(QDialog):
@@ -21,8 +26,13 @@ class ExperimentDialog(QDialog):
         self.result = None
         self.running = False
         self.setWindowTitle(experiment.title)
-        self.resize(900, 620)
-        lay = QVBoxLayout(self)
+        # Settings on the left, results on the right at the dialog's full height: with the settings
+        # form above them, the result plots of a 900×620 dialog were ~60 px strips.
+        outer = QHBoxLayout(self)
+        left = QWidget()
+        left.setFixedWidth(SETTINGS_WIDTH)
+        lay = QVBoxLayout(left)
+        lay.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         self.editors = {}
         for key, value in experiment.defaults.items():
@@ -54,20 +64,40 @@ class ExperimentDialog(QDialog):
         self.message = QLabel("")
         row.addWidget(self.run_button)
         row.addWidget(self.cancel_button)
-        row.addWidget(self.progress, 1)
         lay.addLayout(row)
+        lay.addWidget(self.progress)
+        self.message.setWordWrap(True)
         lay.addWidget(self.message)
+        lay.addStretch(1)
+        outer.addWidget(left)
         self.results = QWidget()
         self.results_layout = QGridLayout(self.results)
-        lay.addWidget(self.results, 1)
+        self.results_layout.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()          # a small screen scrolls the results; the dialog never outgrows it
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(self.results)
+        outer.addWidget(scroll, 1)
         self.views = []
+        columns = 1 if len(experiment.views) == 1 else 2
         for i, spec in enumerate(experiment.views):
             v = make_view(spec)
-            self.results_layout.addWidget(v, i // 2, i % 2)
+            v.result_mode = True        # a finished result: ranges fit the data with a margin
+            v.setMinimumHeight(MIN_RESULT_HEIGHT)
+            self.results_layout.addWidget(v, i // columns, i % columns)
             self.views.append(v)
+        self._fit_to_screen(parent)
         w = controller.worker
         w.experiment_progress.connect(self.on_progress)
         w.experiment_finished.connect(self.on_finished)
+
+    def _fit_to_screen(self, parent) -> None:
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        w, h = DIALOG_SIZE
+        if screen is not None:
+            avail = screen.availableGeometry()
+            w, h = min(w, int(avail.width() * 0.9)), min(h, int(avail.height() * 0.9))
+        self.resize(w, h)
 
     def settings(self) -> dict:
         out = {}

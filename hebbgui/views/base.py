@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import (QFileDialog, QFrame, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QFrame, QGraphicsItem, QHBoxLayout, QInputDialog, QLabel, QMenu,
+                               QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtSvg import QSvgGenerator
+from pyqtgraph.exporters import ImageExporter
 
 from engine.model import Snapshot, ViewSpec
 
@@ -16,6 +18,11 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w",
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 SPIN_ON = (30, 60, 110)      # +1: deep blue
 SPIN_OFF = (238, 232, 213)   # −1 / 0: warm paper
+PRESENTATION_SCALE = 1.6     # presentation mode: every text and pen of a view this much larger
+TITLE_POINT_SIZE = 10.0      # a view's title
+TEXT_POINT_SIZE = 9.0        # its readout, axis ticks and axis titles
+LEGEND_POINT_SIZE = 8.0      # its legend entries
+EXPORT_SCALE = 2.0           # a PNG export is rendered at twice the size on screen
 MIN_TITLE_WIDTH = 40         # px a view's title may shrink to (elided)
 
 
@@ -61,6 +68,9 @@ class View(QFrame):
 
     painted = Signal(str, object, float)   # view key, flat indices, value (+1 / −1)
     scale = 1.0                           # presentation mode multiplies fonts and pens
+    # True for a finished result (an experiment's): ranges fit the data with a margin, instead of
+    # the steady, growing ranges that suit a live history.
+    result_mode = False
 
     def __init__(self, spec: ViewSpec, parent: QWidget | None = None):
         super().__init__(parent)
@@ -83,16 +93,24 @@ class View(QFrame):
         # Its text changes every frame; were its width a size hint, the grid of views would be
         # re-laid out and every plot resized (and its axes redrawn) many times a second.
         self.info_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        # The export button sits in the header, outside what is exported (the plot item itself).
         export = QToolButton()
-        export.setText("PNG")
-        export.setToolTip("Export this view as a PNG image")
-        export.clicked.connect(self._export_dialog)
+        export.setText("Export")
+        export.setToolTip("Export this view: PNG at twice the screen size or a chosen width; SVG for plots")
+        export.setPopupMode(QToolButton.InstantPopup)
+        menu = QMenu(export)
+        menu.addAction("PNG, 2× screen size…", lambda: self._export_dialog("png"))
+        menu.addAction("PNG, chosen width…", lambda: self._export_dialog("png-width"))
+        self._svg_action = menu.addAction("SVG (vector)…", lambda: self._export_dialog("svg"))
+        export.setMenu(menu)
+        self.export_button = export
         head.addWidget(self.title_label)
         head.addWidget(self.info_label, 1)
         head.addWidget(export)
         lay.addLayout(head)
         self.body = self.make_body()
         lay.addWidget(self.body, 1)
+        self._svg_action.setVisible(isinstance(self.body, pg.PlotWidget))
         self._has_data = False
 
     # -- to override
@@ -103,9 +121,16 @@ class View(QFrame):
         raise NotImplementedError
 
     def set_presentation(self, on: bool) -> None:
-        f = QFont(self.title_label.font())
-        f.setPointSizeF(10 * (1.6 if on else 1.0))
-        self.title_label.setFont(f)
+        """Every text of the view at ``PRESENTATION_SCALE`` × its size (or back): the title, the
+        readout, and inside the plot the axis ticks and labels, the legend and the colour bar's axis.
+        A subclass that draws more (thicker pens) calls this first."""
+        self.scale = PRESENTATION_SCALE if on else 1.0
+        for label, size in ((self.title_label, TITLE_POINT_SIZE), (self.info_label, TEXT_POINT_SIZE),
+                            (self.export_button, TEXT_POINT_SIZE)):
+            f = QFont(label.font())
+            f.setPointSizeF(size * self.scale)
+            label.setFont(f)
+        scale_plot_text(self.body, self.scale)
 
     # -- shared
     def data(self, snapshot: Snapshot, key: str | None = None):
@@ -114,19 +139,114 @@ class View(QFrame):
             return None
         return snapshot.data[key]
 
-    def export_png(self, path: str) -> str:
-        """Save what the view shows (title included) as a PNG."""
-        if not self.grab().save(str(path), "PNG"):
+    def export_target(self):
+        """What an export draws: the plot item or the layout of the body, never the header (title,
+        readout, the Export button); a body that is no pyqtgraph scene (a table) is None."""
+        if isinstance(self.body, pg.PlotWidget):
+            return self.body.getPlotItem()
+        if isinstance(self.body, pg.GraphicsLayoutWidget):
+            return self.body.ci
+        return None
+
+    def export_png(self, path: str, width: int | None = None, scale: float = EXPORT_SCALE) -> str:
+        """Save the plot as a PNG ``width`` pixels wide (the height keeps the aspect), else at
+        ``scale`` × its size on screen; rendered again at that size, not a screenshot scaled up."""
+        target = self.export_target()
+        if target is None:
+            image = self.body.grab().toImage()
+            w = int(width or round(image.width() * scale))
+            ok = image.scaledToWidth(max(w, 1), Qt.SmoothTransformation).save(str(path), "PNG")
+        else:
+            exporter = ImageExporter(target)
+            size = target.sceneBoundingRect().size()
+            w = int(width or round(size.width() * scale))
+            # the exporter's height follows its width (aspect kept), set it after
+            exporter.parameters()["width"] = max(w, 1)
+            try:
+                exporter.export(str(path))
+                ok = True
+            except Exception:   # pyqtgraph raises plain Exceptions for a failed write
+                ok = False
+        if not ok:
             raise ValueError(f"could not write a PNG to {path!r}")
         return str(path)
 
-    def _export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.spec.title}", f"{self.spec.key}.png",
-                                              "PNG image (*.png)")
-        if path:
-            if not path.lower().endswith(".png"):
-                path += ".png"
-            self.export_png(path)
+    def export_svg(self, path: str) -> str:
+        """Save a plot as SVG (vector: curves, bars, points; axes and legend as text).
+
+        Drawn by Qt's SVG generator from the plot item's part of the scene: pyqtgraph 0.14's
+        SVGExporter fails on every PlotItem ("not enough values to unpack": it cannot parse the
+        closed clip path of a ViewBox, pyqtgraph issue #3495)."""
+        if not isinstance(self.body, pg.PlotWidget):
+            raise ValueError(f"{self.spec.title}: only plots export as SVG")
+        target = self.export_target()
+        rect = target.sceneBoundingRect()
+        gen = QSvgGenerator()
+        gen.setFileName(str(path))
+        gen.setSize(rect.size().toSize())
+        gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+        gen.setTitle(self.spec.title)
+        painter = QPainter()
+        if not painter.begin(gen):
+            raise ValueError(f"could not write an SVG to {path!r}")
+        try:
+            target.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        finally:
+            painter.end()
+        return str(path)
+
+    def _export_dialog(self, kind: str = "png") -> None:
+        svg = kind == "svg"
+        width = None
+        if kind == "png-width":
+            target = self.export_target()
+            now = int(target.sceneBoundingRect().width()) if target is not None else self.body.width()
+            width, ok = QInputDialog.getInt(self, "Export width", "Width in pixels:", max(1920, now), 16, 16384)
+            if not ok:
+                return
+        ext, what = ("svg", "SVG image (*.svg)") if svg else ("png", "PNG image (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.spec.title}", f"{self.spec.key}.{ext}", what)
+        if not path:
+            return
+        if not path.lower().endswith("." + ext):
+            path += "." + ext
+        try:
+            self.export_svg(path) if svg else self.export_png(path, width=width)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Export", f"Could not export {self.spec.title}: {exc}")
+
+
+def scale_plot_text(body: QWidget, scale: float) -> None:
+    """Set every text in a pyqtgraph body to its size × ``scale``: tick labels (AxisItem tick font),
+    axis titles (their label style), legend entries. The app font does not reach these: axes draw
+    with their own font and labels carry their own style, so they stayed ~9 px when projected."""
+    if isinstance(body, pg.GraphicsView):
+        pt = TEXT_POINT_SIZE * scale
+        for item in body.scene().items():
+            if isinstance(item, pg.AxisItem):
+                font = QFont(item.font())
+                font.setPointSizeF(pt)
+                item.setTickFont(font)
+                # the tick labels need room: the axis measures them with its own font
+                item.setFont(font)
+                style = dict(item.labelStyle)
+                style["font-size"] = f"{pt:g}pt"
+                item.setLabel(item.labelText or None, item.labelUnits or None, item.labelUnitPrefix or None,
+                              **style)
+                if not (item.labelText or item.labelUnits):
+                    item.showLabel(False)
+            elif isinstance(item, pg.LegendItem):
+                item.setLabelTextSize(f"{LEGEND_POINT_SIZE * scale:g}pt")
+                # Entries already there keep their old text and row heights: add them again at the
+                # new size (relabelled in place, the rows kept the spacing of the larger text).
+                entries = [(sample.item, label.text) for sample, label in item.items]
+                item.clear()
+                for plotted, name in entries:
+                    item.addItem(plotted, name)
+    else:
+        font = QFont(body.font())
+        font.setPointSizeF(TEXT_POINT_SIZE * scale)
+        body.setFont(font)
 
 
 def plot_widget() -> pg.PlotWidget:

@@ -9,6 +9,9 @@ from engine.model import Snapshot
 from hebbgui.views.base import View, color, plot_widget, range_still_fits
 
 
+RESULT_MARGIN = 0.05   # of the data's span, on each side, for a finished result
+
+
 class CurveView(View):
     MAX_SERIES = 12
 
@@ -65,6 +68,8 @@ class CurveView(View):
             self.legend.setVisible(want_legend)
         ys, xs = [], []
         for i, (item, (_, x, y)) in enumerate(zip(self.items, series)):
+            keep = np.isfinite(x)
+            x, y = x[keep], y[keep]
             finite = np.isfinite(y)
             # a line needs two points: a lone first record (one epoch so far) is drawn as a dot
             lone = int(finite.sum()) == 1
@@ -73,7 +78,9 @@ class CurveView(View):
                 item.setSymbolBrush(color(i))
                 item.setSymbolPen(None)
                 item.setSymbolSize(6)
-            item.setData(x[finite], y[finite])
+            # A NaN in a history starts a new segment (a change that redefined the energy, say):
+            # the line breaks there instead of joining two different quantities.
+            item.setData(x, y, connect="finite")
             if finite.any():
                 ys.append((y[finite].min(), y[finite].max()))
                 xs.append((x[finite][0], x[finite][-1]))
@@ -83,13 +90,35 @@ class CurveView(View):
                 if self.theory_item is None:
                     self.theory_item = self.plot.plot(pen=pg.mkPen("#444", width=self._width, style=Qt.DashLine),
                                                       name="theory")
-                ok = np.isfinite(th[1])
-                self.theory_item.setData(th[0][ok], th[1][ok])
-        self._stable_y(ys)
-        self._stable_x(xs)
+                ok = np.isfinite(th[0]) & np.isfinite(th[1])
+                # NaN separates marks (two vertical capacity lines): a gap, not a line joining them
+                self.theory_item.setData(th[0], th[1], connect="finite")
+                if self.result_mode and ok.any() and xs:
+                    # the theory counts towards the y range where it lies beside the data
+                    lo, hi = min(a for a, _ in xs), max(b for _, b in xs)
+                    inside = ok & (th[0] >= lo) & (th[0] <= hi)
+                    if inside.any():
+                        ys.append((th[1][inside].min(), th[1][inside].max()))
+        if self.result_mode:
+            self._fit_to_data(xs, ys)
+        else:
+            self._stable_y(ys)
+            self._stable_x(xs)
         if series:
             last = series[0][2]
+            last = last[np.isfinite(last)]
             self.info_label.setText(f"{series[0][0]} = {last[-1]:.5g}" if len(last) else "")
+
+    def _fit_to_data(self, xs, ys) -> None:
+        """A finished result: both ranges fit the data with a small margin, so a curve at its
+        extreme (a rate of 1.0) stays clear of the border; no room is kept for data to come."""
+        for (spans, set_range) in ((xs, self.plot.setXRange), (ys, self.plot.setYRange)):
+            if not spans:
+                continue
+            lo = min(a for a, _ in spans)
+            hi = max(b for _, b in spans)
+            pad = RESULT_MARGIN * (hi - lo) if hi - lo > 1e-12 else 0.5
+            set_range(lo - pad, hi + pad, padding=0)
 
     def _stable_y(self, ys) -> None:
         """Grow the y range to fit; shrink only when the data fill less than a third of it (no jitter)."""
