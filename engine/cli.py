@@ -60,7 +60,9 @@ def _summary(snapshot) -> dict:
         if a.ndim == 0:
             out[k] = float(a)
         elif a.ndim == 1 and a.size and k not in ("state",):
-            out[k + "[-1]"] = float(a[-1])
+            finite = a[np.isfinite(a)] if np.issubdtype(a.dtype, np.floating) else a
+            if finite.size:  # the last finite value: NaN records are curve-segment breaks
+                out[k + "[-1]"] = float(finite[-1])
     return out
 
 

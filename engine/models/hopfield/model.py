@@ -58,7 +58,8 @@ class HopfieldModel(Model):
         rule: str = param("hebbian", label="Learning rule", choices=RULES, group="rule",
                           help="hebbian: w_ij = Σ_p ξ_i ξ_j; pseudoinverse: W = Xᵀ(XXᵀ)⁺X (projection onto "
                                "the patterns); storkey: w_ij += (1/N)(ξ_iξ_j − ξ_i h_ji − h_ij ξ_j). Always "
-                               "w_ii = 0. A change re-stores the patterns at once.")
+                               "w_ii = 0. A change re-stores the patterns at once and starts a new energy "
+                               "curve segment (a gap: E is a different function from there).")
         mode: str = param("async", label="Update", choices=MODES,
                           help="async: units one by one in a fresh random order, s_i = sgn(h_i − U_i); "
                                "sync: all units at once (may 2-cycle); energy: N random site picks, flip when "
@@ -135,8 +136,25 @@ class HopfieldModel(Model):
         self._overlap = History(width=self.net.n_patterns)
         self._sweeps_since_probe = 0
         self._sweeps_to_fixed_point = 0 if self._is_stable() else -1
+        self._state_edited = False
+        self._record_now()
+
+    def _record_now(self) -> None:
+        """Record the current state's energy and overlaps (the first point of a curve segment)."""
         self._energy.append(self._energy_now())
         self._overlap.append(self.net.overlap(self._state))
+
+    def _break_segment(self) -> None:
+        """Start a new curve segment: a NaN record (the views draw a gap there), then the current state.
+
+        Called when E(s) itself changes (rule, scale, threshold, coding re-define the weights or the
+        energy function) and when the state was edited outside the dynamics (painting): the records
+        on either side are not one recall, so joining them could show the energy rising — which the
+        async dynamics at T = 0 never does. Each segment is one recall under one energy function."""
+        self._energy.append(np.nan)
+        self._overlap.append(np.full(self.net.n_patterns, np.nan))
+        self._state_edited = False
+        self._record_now()
 
     def _install_state(self, units: np.ndarray) -> None:
         self._state = np.ascontiguousarray(units, dtype=np.int8).copy()
@@ -203,6 +221,7 @@ class HopfieldModel(Model):
         weights = self.net.weights
         for i in np.unique(idx):
             if self._state[i] != new:
+                self._state_edited = True  # the next sweep starts a new curve segment (_advance)
                 delta = float(new - self._state[i])
                 self._state[i] = new
                 self._field += delta * weights[i]
@@ -244,6 +263,9 @@ class HopfieldModel(Model):
 
     def _advance(self, n: int, stop_at_fixed_point: bool) -> None:
         p = self.params
+        if self._state_edited:
+            # strokes since the last record: a segment break, recorded once per stroke series
+            self._break_segment()
         deterministic = not (p.mode == "glauber" and p.temperature > 0.0)
         # Sweeps in chunks: play may ask for millions of sweeps at a fixed point, and the per-sweep
         # record buffers must stay small.
@@ -343,6 +365,8 @@ class HopfieldModel(Model):
         if old.threshold != new.threshold:
             net.thresholds = new.threshold
         self._refresh_field()
+        if (old.coding, old.rule, old.scale, old.threshold) != (new.coding, new.rule, new.scale, new.threshold):
+            self._break_segment()  # E(s) is a new function from here: a new curve segment
 
     # -- save / load ---------------------------------------------------------------------
     def extra_state(self) -> dict[str, np.ndarray]:
@@ -368,9 +392,11 @@ class HopfieldModel(Model):
         probe = state_entry(state, "probe_state", shape=(n,), dtype=np.int8, values=net.coding, copy=True)
         initial = state_entry(state, "initial_probe", shape=(n,), dtype=np.int8, values=net.coding, copy=True)
         field = state_entry(state, "local_field", shape=(n,), copy=True)
-        energy = state_entry(state, "energy_history", ndim=1)
+        # NaN records are segment breaks (_break_segment); infinities are never written
+        energy = _finite_or_nan(state_entry(state, "energy_history", ndim=1, finite=False), "energy_history")
         p = patterns.shape[0]
-        overlap = state_entry(state, "overlap_history", shape=(p, energy.shape[0]))
+        overlap = _finite_or_nan(state_entry(state, "overlap_history", shape=(p, energy.shape[0]), finite=False),
+                                 "overlap_history")
         since = state_int(state, "sweeps_since_probe", 0)
         to_fixed_point = state_int(state, "sweeps_to_fixed_point", -1)
         try:
@@ -385,6 +411,7 @@ class HopfieldModel(Model):
         self._overlap.load(overlap)
         self._sweeps_since_probe = since
         self._sweeps_to_fixed_point = to_fixed_point
+        self._state_edited = False
         self._memory_changed()
 
 
@@ -392,3 +419,10 @@ def _to_bipolar_units(name: str, value: Any) -> np.ndarray:
     """±1 or 0/1 values (either coding, one per array) → int8 ±1, same shape."""
     arr = check_array(name, value, dtype=np.int8, values="spins")
     return arr if not (arr == 0).any() else (2 * arr - 1).astype(np.int8)
+
+
+def _finite_or_nan(arr: np.ndarray, key: str) -> np.ndarray:
+    """A saved history: finite values and NaN breaks, never ±inf."""
+    if np.isinf(arr).any():
+        raise ValueError(f"state[{key!r}] contains infinite values")
+    return arr

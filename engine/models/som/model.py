@@ -92,6 +92,10 @@ class SOMModel(Model):
     name = "som"
     title = "Self-organizing map"
     unit = "chunk"
+    # The GUI starts at 50 chunks/s (a level of its speed slider): the default Iris 50×50 schedule is
+    # 300 epochs × 4 chunks of 25 samples = 1200 steps, 24 s to watch the radius shrink and the map
+    # unfold, where the "max" speed ran it in 1–2 s (digits 14 s, blobs 12 s, MNIST 30×30 100 s).
+    default_rate = 50.0
     Params = SOMParams
 
     def __init__(self, params: Any = None, *, seed: int | None = None):

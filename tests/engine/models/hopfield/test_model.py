@@ -208,13 +208,13 @@ def test_save_load_round_trip_exactly(tmp_path, setup):
     assert loaded.params == model.params and loaded.t == model.t
     a, b = model.state(), loaded.state()
     assert set(a) == set(b)
-    for key in a:
-        assert np.array_equal(a[key], b[key]), key
+    for key in a:  # NaN records are curve-segment breaks (a rule change, painting)
+        assert np.array_equal(a[key], b[key], equal_nan=a[key].dtype.kind == "f"), key
     model.step(3)
     loaded.step(3)
     sa, sb = model.snapshot().data, loaded.snapshot().data
     for key in sa:
-        assert np.array_equal(sa[key], sb[key]), key
+        assert np.array_equal(sa[key], sb[key], equal_nan=np.asarray(sa[key]).dtype.kind == "f"), key
 
 
 def test_load_state_rejects_bad_entries():
@@ -299,3 +299,100 @@ def test_engine_hopfield_imports_no_qt_and_no_experiments():
             "sys.exit(str(bad) if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], cwd=".", capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+
+def _segments(energy):
+    """The runs of finite values between NaN breaks."""
+    return [seg[np.isfinite(seg)] for seg in np.split(energy, np.flatnonzero(np.isnan(energy)))]
+
+
+@pytest.mark.parametrize("change", [{"rule": "storkey"}, {"rule": "pseudoinverse"}, {"scale": "1/N"},
+                                    {"threshold": 0.5}, {"coding": "binary"}])
+def test_a_change_that_redefines_the_energy_starts_a_new_curve_segment(change):
+    # Rule, scale, threshold and coding each change E(s) itself: the records before and after are of
+    # two different functions, so the curve breaks there (a NaN record, then the energy of the state
+    # under the new E) instead of joining them.
+    model = HopfieldModel(HopfieldModel.Params(rows=14, cols=14), seed=3)
+    model.step(3)
+    before = len(model.snapshot().data["energy"])
+    model.with_params(**change)
+    snap = model.snapshot()
+    energy, overlap = snap.data["energy"], snap.data["overlap"]
+    assert energy.shape == (before + 2,) and overlap.shape[1] == before + 2
+    assert np.isnan(energy[before]) and np.isnan(overlap[:, before]).all()
+    assert energy[-1] == snap.data["energy_now"] and np.isfinite(overlap[:, -1]).all()
+    model.step(5)
+    energy = model.snapshot().data["energy"]
+    assert energy.shape == (before + 2 + 5,) and np.count_nonzero(np.isnan(energy)) == 1
+    for seg in _segments(energy):
+        assert np.all(np.diff(seg) <= 1e-9), seg
+
+
+def test_changes_that_keep_the_energy_keep_the_curve():
+    model = HopfieldModel(seed=3)
+    model.step(2)
+    model.with_params(mode="sync", max_sweeps=50, temperature=1.0)
+    assert not np.isnan(model.snapshot().data["energy"]).any()
+
+
+def test_hebbian_to_storkey_during_recall_never_shows_the_energy_rising():
+    # The report: store letters, recall a few sweeps, switch the rule to storkey, recall more. The
+    # hebbian energy is ~N times the storkey one, so the joined curve rose at the switch.
+    model = HopfieldModel(HopfieldModel.Params(rows=14, cols=14), seed=0)
+    model.set_patterns(demo_letters(14, 14, "TUCAE"))
+    model.set_probe(model.patterns[1])
+    model.corrupt_probe()
+    model.step(2)
+    switch = len(model.snapshot().data["energy"])
+    model.with_params(rule="storkey")
+    model.step(4)
+    energy = model.snapshot().data["energy"]
+    assert np.flatnonzero(np.isnan(energy)).tolist() == [switch]
+    segments = _segments(energy)
+    assert len(segments) == 2 and segments[0].size == 3 and segments[1].size == 5
+    for seg in segments:
+        assert np.all(np.diff(seg) <= 1e-9), seg
+
+
+def test_a_painted_state_starts_a_new_segment_at_the_next_sweep():
+    # Painting changes the state outside the dynamics; the sweep after it must not join the energy
+    # before the strokes to the energy after the sweep (that can rise).
+    model = HopfieldModel(seed=1)
+    model.step(6)
+    n = len(model.snapshot().data["energy"])
+    model.paint("state", np.arange(0, 49, 2), -1)
+    model.paint("state", np.arange(1, 20, 3), 1)
+    model.step(3)
+    energy = model.snapshot().data["energy"]
+    assert np.flatnonzero(np.isnan(energy)).tolist() == [n]
+    assert energy.shape == (n + 2 + 3,)
+    for seg in _segments(energy):
+        assert np.all(np.diff(seg) <= 1e-9), seg
+
+
+def test_a_break_survives_save_and_load(tmp_path):
+    model = HopfieldModel(seed=1)
+    model.step(2)
+    model.with_params(rule="storkey")
+    model.step(2)
+    loaded = io.load(io.save(model, tmp_path / "s.npz"))
+    a, b = model.snapshot().data, loaded.snapshot().data
+    assert np.array_equal(a["energy"], b["energy"], equal_nan=True) and np.isnan(b["energy"]).sum() == 1
+    assert np.array_equal(a["overlap"], b["overlap"], equal_nan=True)
+    bad = dict(model.extra_state(), energy_history=np.array([0.0, np.inf]))
+    with pytest.raises(ValueError, match="energy_history"):
+        model.load_extra_state(bad)
+
+
+def test_the_cli_summary_reports_the_last_finite_energy():
+    from engine.cli import _summary
+    model = HopfieldModel(seed=1)
+    model.step(2)
+    model.with_params(rule="storkey")
+    snap = model.snapshot()
+    summary = _summary(snap)
+    assert np.isfinite(summary["energy[-1]"]) and summary["energy[-1]"] == snap.data["energy"][-1]
+    from engine.model import Snapshot
+    summary = _summary(Snapshot(t=3, data={"energy": np.array([-3.0, np.nan]), "gone": np.array([np.nan])}))
+    assert summary == {"energy[-1]": -3.0}

@@ -290,3 +290,18 @@ def test_a_wolff_sweep_visits_about_l_squared_sites(T, start):
         lat.step(5)
         per_sweep.append(lat.wolff_sites_per_sweep)
     assert 0.6 * L * L < np.mean(per_sweep) < 1.7 * L * L, np.mean(per_sweep) / L ** 2
+
+
+def test_the_gui_starts_at_a_speed_where_the_relaxation_can_be_watched():
+    # At the "max" speed the default relaxation (hot 256² lattice, T = 2) was over in 1–2 s.
+    rate = IsingModel.default_rate
+    assert rate is not None and math.isfinite(rate) and 5.0 <= rate <= 50.0
+    assert IsingModel.max_rate is None or IsingModel.max_rate >= rate
+    m = IsingModel(seed=0)
+    assert m.params.start == "hot"
+    e_inf = float(onsager_energy(m.params.T, m.params.J))
+    m.step(int(rate))                     # the first second at default_rate
+    first_second = m.snapshot().data["energy"][-1]
+    assert first_second - e_inf > 0.1     # still far from equilibrium: the relaxation is on screen
+    m.step(int(9 * rate))                 # ten seconds in
+    assert first_second - m.snapshot().data["energy"][-1] > 0.05  # and still visibly moving then

@@ -207,3 +207,21 @@ def test_load_state_checks_every_entry_and_keeps_the_model(key, value, words):
         m.load_state(dict(before, **{key: value}))
     for k, v in m.state().items():
         np.testing.assert_array_equal(v, before[k], err_msg=k)
+
+
+def _schedule_steps(cfg) -> int:
+    """Steps (chunks) of one whole schedule: epochs × chunks per epoch."""
+    return cfg["epochs"] * -(-cfg["samples_per_epoch"] // cfg["samples_per_step"])
+
+
+def test_the_gui_starts_at_a_speed_where_the_schedule_can_be_watched():
+    # At the "max" speed the default Iris map's whole schedule (radius 20 → 0) ran in 1–2 s.
+    rate = SOMModel.default_rate
+    assert rate is not None and np.isfinite(rate) and rate > 0
+    default = SOMModel.resolve(SOMModel.Params())
+    assert 20.0 <= _schedule_steps(default) / rate <= 60.0
+    for name in PRESETS:  # every preset's schedule lasts at least ten seconds
+        assert _schedule_steps(SOMModel.resolve(SOMModel.Params(preset=name))) / rate >= 10.0, name
+    m = SOMModel(seed=0)
+    m.step(_schedule_steps(default) // 2)   # half the steps: half the schedule (epoch 150 of 300)
+    assert m.epoch == default["epochs"] // 2
