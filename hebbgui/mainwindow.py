@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
         self._shown_side: set[str] = set()   # those the last frame had data for
         self.params_form: ParamsForm | None = None
         self.pattern_editor: PatternEditor | None = None
+        self._editor_model: str | None = None   # the model the pattern editor draws for
         self.presentation = False
         self.last_snapshot: Snapshot | None = None
         self.last_error = ""
@@ -51,6 +52,9 @@ class MainWindow(QMainWindow):
         self._closing = False
         self.recorder: Recorder | None = None   # the current or last recording
         self.last_recording: dict | None = None
+        # the pattern editor's drawn grid of each model left for another (the model itself, with its
+        # stored set, is kept by the engine thread): switching back finds the drawing as it was
+        self._kept_grids: dict[str, np.ndarray] = {}
 
         self._build_central()
         self._build_docks()
@@ -309,10 +313,15 @@ class MainWindow(QMainWindow):
         self.side_panel_layout.addStretch(1)
         # The pattern editor appears for models that declare they work with it (engine/model.py).
         holder_layout = self.patterns_holder.layout()
+        if self.pattern_editor is not None and self._editor_model is not None:
+            self._kept_grids[self._editor_model] = self.pattern_editor.grid.copy()
         self._clear_layout(holder_layout)
         self.pattern_editor = None
+        self._editor_model = None
         if model_cls.pattern_editor:
             self.pattern_editor = PatternEditor()
+            self._editor_model = model_cls.name
+            self.pattern_editor.kept_grid = self._kept_grids.pop(model_cls.name, None)
             self._keys_stay_with_transport(self.pattern_editor)
             self.pattern_editor.store.connect(lambda P: self.controller.call("set_patterns", P))
             self.pattern_editor.probe.connect(lambda x: self.controller.call("set_probe", x))
@@ -371,7 +380,8 @@ class MainWindow(QMainWindow):
             if self.pattern_editor is not None:
                 stored = snapshot.data.get(self.model_cls.patterns_key)   # (k, rows, cols)
                 if stored is not None and np.ndim(stored) == 3:
-                    if tuple(np.shape(stored)[1:]) != self.pattern_editor.shape:
+                    if (tuple(np.shape(stored)[1:]) != self.pattern_editor.shape
+                            or self.pattern_editor.kept_grid is not None):
                         self.pattern_editor.set_shape(np.shape(stored)[1:])
                     self.pattern_editor.sync_stored(stored)
             now = time.perf_counter()

@@ -43,6 +43,9 @@ class PatternEditor(QWidget):
         self.shape = tuple(shape)
         self.grid = -np.ones(self.shape, dtype=np.int8)
         self.stored = np.zeros((0, self.shape[0] * self.shape[1]), dtype=np.int8)
+        # a drawing to put back (switching back to its model): taken by set_shape once the model's
+        # pattern shape is known, and only if it fits
+        self.kept_grid: np.ndarray | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
 
@@ -141,6 +144,9 @@ class PatternEditor(QWidget):
             self.grid = -np.ones(shape, dtype=np.int8)
             self.stored = np.zeros((0, shape[0] * shape[1]), dtype=np.int8)
             self._refresh_list()
+        if self.kept_grid is not None and self.kept_grid.shape == shape:
+            self.grid = self.kept_grid.astype(np.int8)
+            self.kept_grid = None
         self.occlude_from.setRange(0, shape[0])
         self.occlude_from.setValue(int(round(shape[0] * 18 / 28)))
         self._show()
