@@ -23,6 +23,7 @@ from hebbgui.views.base import PRESENTATION_SCALE
 from hebbgui.worker import EngineController, error_detail
 
 DEFAULT_MODEL = "hopfield"
+FPS_STALE_MS = 1000       # playing with no frame for this long: the fps readout shows 0
 FINISH_QUIETLY_MS = 150   # closing waits this long for the engine's step before it says "finishing…"
 
 
@@ -143,6 +144,12 @@ class MainWindow(QMainWindow):
         t.step_clicked.connect(lambda: self.controller.step(1))
         t.reset_clicked.connect(lambda seed: self.controller.reset(seed))
         t.speed_changed.connect(self.controller.set_speed)
+        t.playing_shown.connect(self._on_playing)
+        # playing but no frame for a while (a slow step, a low speed): the rate falls, never stays stale
+        self._fps_timer = QTimer(self)
+        self._fps_timer.setInterval(FPS_STALE_MS // 2)
+        self._fps_timer.timeout.connect(self._check_fps_stale)
+        self._fps_timer.start()
         for key, fn in ((Qt.Key_Space, lambda: t.play.toggle()), (Qt.Key_Right, lambda: self.controller.step(1)),
                         (Qt.Key_R, lambda: t.reset.click()), (Qt.Key_F11, self.toggle_presentation)):
             sc = QShortcut(QKeySequence(key), self)
@@ -384,16 +391,30 @@ class MainWindow(QMainWindow):
                             or self.pattern_editor.kept_grid is not None):
                         self.pattern_editor.set_shape(np.shape(stored)[1:])
                     self.pattern_editor.sync_stored(stored)
-            now = time.perf_counter()
-            self._frame_times.append(now)
-            while self._frame_times and now - self._frame_times[0] > 1.0:
-                self._frame_times.pop(0)
-            if len(self._frame_times) > 1:
-                self.transport.show_fps((len(self._frame_times) - 1) / (self._frame_times[-1] - self._frame_times[0] + 1e-9))
+            # the rate counts frames while playing only: a step or the frame a pause sends must not
+            # bring back a number while nothing runs (the transport says "paused" then)
+            if self.transport.play.isChecked():
+                now = time.perf_counter()
+                self._frame_times.append(now)
+                while self._frame_times and now - self._frame_times[0] > 1.0:
+                    self._frame_times.pop(0)
+                if len(self._frame_times) > 1:
+                    self.transport.show_fps((len(self._frame_times) - 1)
+                                            / (self._frame_times[-1] - self._frame_times[0] + 1e-9))
             self.last_snapshot = snapshot
             self.frame_drawn.emit(snapshot)
         finally:
             self.controller.frame_taken()
+
+    def _on_playing(self, on: bool) -> None:
+        """The fps readout: "paused" while nothing plays (a stale rate looked like a running model)."""
+        self._frame_times.clear()
+
+    def _check_fps_stale(self) -> None:
+        if (self.transport.play.isChecked() and self._frame_times
+                and time.perf_counter() - self._frame_times[-1] > FPS_STALE_MS / 1000):
+            self._frame_times.clear()
+            self.transport.show_fps(0.0)
 
     def on_failed(self, message: str) -> None:
         self.last_error = message
