@@ -661,7 +661,7 @@ class MainWindow(QMainWindow):
             close.clicked.connect(dlg.close)
             lay.addWidget(close, 0, Qt.AlignRight)
             screen = self.screen().availableGeometry()
-            dlg.resize(min(640, screen.width() - 40), min(620, screen.height() - 60))
+            dlg.resize(min(680, screen.width() - 40), min(720, screen.height() - 60))
             self._getting_started = dlg
         self._getting_started.show()
         self._getting_started.raise_()

@@ -1,6 +1,8 @@
 """Shared pieces of every view: the frame around a pyqtgraph widget, colours, PNG export."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -86,7 +88,8 @@ def view_tooltip(spec: ViewSpec) -> str:
         lines.append("colours: " + COLORMAP_HELP[spec.colormap])
     if spec.paintable:
         lines.append("left button paints +1, right button −1")
-    return "<br>".join(lines)
+    # rich text (the title in bold): the rest escaped, or "blue < 0 < red" is read as a tag
+    return "<br>".join([f"<b>{html.escape(spec.title)}</b>"] + [html.escape(line) for line in lines[1:]])
 
 
 class ElidedLabel(QLabel):
