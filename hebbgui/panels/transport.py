@@ -91,6 +91,8 @@ class TransportBar(QWidget):
         self.play.setIcon(self._icons[on])
         if not on:
             self.show_paused()
+        elif self.fps_label.text() == "paused":
+            self.fps_label.setText("– fps")   # until frames come
         self.playing_shown.emit(on)
 
     def show_time(self, t: int, unit: str) -> None:

@@ -18,6 +18,7 @@ def test_fps_says_paused_when_paused_and_stays_so_when_stepping(qtbot, window):
     qtbot.wait(100)
     assert label.text() == "paused"
     window.transport.play.click()
+    assert label.text() != "paused"                 # playing again: never "paused" while frames are awaited
     qtbot.waitUntil(lambda: label.text().endswith("fps"), timeout=10000)
     window.transport.play.click()                   # paused by a click
     assert label.text() == "paused"
