@@ -9,6 +9,8 @@ dropped, never queued. Before a frame that follows a command it sends ``views_ch
 when the model's view list differs from the last one sent. An engine exception becomes
 ``failed(str)`` (through ``_report``) and the model's last good state is restored.
 Experiments run here by registry name, driven by ``engine.experiments.runner.drive``.
+A model left for another is kept, by name, until the app ends: ``create_model`` of that name brings
+it back as it was left.
 Stopping (closing the window) is asked, then waited for: play stops between chunks of steps,
 commands that write a file (a save) still run, the others are dropped, and the thread is never
 destroyed while it runs (a step cannot be interrupted; Qt would abort the process).
