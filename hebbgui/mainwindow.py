@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QEvent, QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDockWidget, QFileDialog, QGridLayout, QGroupBox, QLabel,
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDialog, QDockWidget, QFileDialog, QGridLayout, QGroupBox, QLabel,
                                QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QPushButton, QScrollArea,
-                               QSplitter, QToolBar, QVBoxLayout, QWidget)
+                               QSplitter, QTextBrowser, QToolBar, QVBoxLayout, QWidget)
 
 from engine import __version__, registry
 from engine.model import Snapshot
@@ -23,6 +23,43 @@ from hebbgui.views.base import PRESENTATION_SCALE
 from hebbgui.worker import EngineController, error_detail
 
 DEFAULT_MODEL = "hopfield"
+GETTING_STARTED_HTML = """
+<h2>Getting started</h2>
+<p>hebbgui runs one model at a time and draws it as it learns or settles.
+Every control has a tooltip: hover over it for its meaning and equation.</p>
+<h3>The window</h3>
+<ul>
+<li><b>Models</b> (left): click one to open it. Each model keeps its session while the app runs:
+switching away and back finds it as you left it (Reset starts afresh).</li>
+<li><b>Main view</b> (centre): the state &mdash; a lattice, an image or a grid. On a Hopfield
+state, the left button paints +1 and the right button &minus;1.</li>
+<li><b>Side views</b> (below it): weights (blue &lt; 0 &lt; red), and curves such as energy,
+overlap or loss. Hover over a view&rsquo;s title for what it draws and its units; <i>Export</i> saves it as PNG or SVG.</li>
+<li><b>Parameters</b> (right): the model&rsquo;s settings. A change applies live where the model allows,
+else the status line says &ldquo;applies on reset&rdquo;; a value out of range is clamped, and the status line says so.</li>
+<li><b>Patterns</b> (right, for models that store patterns): draw on the grid, <i>Add grid</i> to store it,
+click a stored pattern and <i>Load into grid</i> to take it back, corrupt it, then <i>Make it the probe</i>.</li>
+<li><b>Transport</b> (bottom): play/pause, step, reset, the speed, the time t, frames per second and the seed.</li>
+<li><b>Status line</b> (very bottom): what just happened, and errors in plain words.</li>
+</ul>
+<h3>Keys</h3>
+<table cellspacing="4">
+<tr><td><b>Space</b></td><td>play / pause</td></tr>
+<tr><td><b>&rarr;</b></td><td>one step</td></tr>
+<tr><td><b>R</b></td><td>reset (with the seed in the transport bar)</td></tr>
+<tr><td><b>F11</b></td><td>presentation mode: full screen, panels hidden, everything larger</td></tr>
+<tr><td><b>Ctrl+R</b></td><td>start / stop recording the views (GIF, or MP4)</td></tr>
+<tr><td><b>Ctrl+S</b>, <b>Ctrl+O</b></td><td>save / open a session</td></tr>
+<tr><td><b>F1</b></td><td>this page</td></tr>
+</table>
+<p>Space and F11 work even while a number field has focus; Enter hands the keys back.</p>
+<h3>Lessons and experiments</h3>
+<p>The <b>Lessons</b> menu lists the experiments for the open model (capacity of a Hopfield network,
+the Ising phase transition, RBMs on MNIST&hellip;). Each opens a window with its settings, runs with a
+progress bar and Cancel, and draws its result. The <b>Model</b> menu lists the models too, each with a
+one-line description.</p>
+"""
+FPS_STALE_MS = 1000       # playing with no frame for this long: the fps readout shows 0
 FINISH_QUIETLY_MS = 150   # closing waits this long for the engine's step before it says "finishing…"
 
 
@@ -43,6 +80,7 @@ class MainWindow(QMainWindow):
         self._shown_side: set[str] = set()   # those the last frame had data for
         self.params_form: ParamsForm | None = None
         self.pattern_editor: PatternEditor | None = None
+        self._editor_model: str | None = None   # the model the pattern editor draws for
         self.presentation = False
         self.last_snapshot: Snapshot | None = None
         self.last_error = ""
@@ -51,6 +89,9 @@ class MainWindow(QMainWindow):
         self._closing = False
         self.recorder: Recorder | None = None   # the current or last recording
         self.last_recording: dict | None = None
+        # the pattern editor's drawn grid of each model left for another (the model itself, with its
+        # stored set, is kept by the engine thread): switching back finds the drawing as it was
+        self._kept_grids: dict[str, np.ndarray] = {}
 
         self._build_central()
         self._build_docks()
@@ -139,6 +180,12 @@ class MainWindow(QMainWindow):
         t.step_clicked.connect(lambda: self.controller.step(1))
         t.reset_clicked.connect(lambda seed: self.controller.reset(seed))
         t.speed_changed.connect(self.controller.set_speed)
+        t.playing_shown.connect(self._on_playing)
+        # playing but no frame for a while (a slow step, a low speed): the rate falls, never stays stale
+        self._fps_timer = QTimer(self)
+        self._fps_timer.setInterval(FPS_STALE_MS // 2)
+        self._fps_timer.timeout.connect(self._check_fps_stale)
+        self._fps_timer.start()
         for key, fn in ((Qt.Key_Space, lambda: t.play.toggle()), (Qt.Key_Right, lambda: self.controller.step(1)),
                         (Qt.Key_R, lambda: t.reset.click()), (Qt.Key_F11, self.toggle_presentation)):
             sc = QShortcut(QKeySequence(key), self)
@@ -182,7 +229,11 @@ class MainWindow(QMainWindow):
         self.lessons_menu = m.addMenu("&Lessons")
         self.lessons_menu.setToolTipsVisible(True)
         help_menu = m.addMenu("&Help")
+        self.getting_started_action = help_menu.addAction("&Getting started", self.show_getting_started,
+                                                          QKeySequence(Qt.Key_F1))
+        self.getting_started_action.setObjectName("getting-started")
         help_menu.addAction("About hebbgui", self.about)
+        self._getting_started = None
 
     def _connect_worker(self) -> None:
         w = self.controller.worker
@@ -309,10 +360,15 @@ class MainWindow(QMainWindow):
         self.side_panel_layout.addStretch(1)
         # The pattern editor appears for models that declare they work with it (engine/model.py).
         holder_layout = self.patterns_holder.layout()
+        if self.pattern_editor is not None and self._editor_model is not None:
+            self._kept_grids[self._editor_model] = self.pattern_editor.grid.copy()
         self._clear_layout(holder_layout)
         self.pattern_editor = None
+        self._editor_model = None
         if model_cls.pattern_editor:
             self.pattern_editor = PatternEditor()
+            self._editor_model = model_cls.name
+            self.pattern_editor.kept_grid = self._kept_grids.pop(model_cls.name, None)
             self._keys_stay_with_transport(self.pattern_editor)
             self.pattern_editor.store.connect(lambda P: self.controller.call("set_patterns", P))
             self.pattern_editor.probe.connect(lambda x: self.controller.call("set_probe", x))
@@ -371,19 +427,34 @@ class MainWindow(QMainWindow):
             if self.pattern_editor is not None:
                 stored = snapshot.data.get(self.model_cls.patterns_key)   # (k, rows, cols)
                 if stored is not None and np.ndim(stored) == 3:
-                    if tuple(np.shape(stored)[1:]) != self.pattern_editor.shape:
+                    if (tuple(np.shape(stored)[1:]) != self.pattern_editor.shape
+                            or self.pattern_editor.kept_grid is not None):
                         self.pattern_editor.set_shape(np.shape(stored)[1:])
                     self.pattern_editor.sync_stored(stored)
-            now = time.perf_counter()
-            self._frame_times.append(now)
-            while self._frame_times and now - self._frame_times[0] > 1.0:
-                self._frame_times.pop(0)
-            if len(self._frame_times) > 1:
-                self.transport.show_fps((len(self._frame_times) - 1) / (self._frame_times[-1] - self._frame_times[0] + 1e-9))
+            # the rate counts frames while playing only: a step or the frame a pause sends must not
+            # bring back a number while nothing runs (the transport says "paused" then)
+            if self.transport.play.isChecked():
+                now = time.perf_counter()
+                self._frame_times.append(now)
+                while self._frame_times and now - self._frame_times[0] > 1.0:
+                    self._frame_times.pop(0)
+                if len(self._frame_times) > 1:
+                    self.transport.show_fps((len(self._frame_times) - 1)
+                                            / (self._frame_times[-1] - self._frame_times[0] + 1e-9))
             self.last_snapshot = snapshot
             self.frame_drawn.emit(snapshot)
         finally:
             self.controller.frame_taken()
+
+    def _on_playing(self, on: bool) -> None:
+        """The fps readout: "paused" while nothing plays (a stale rate looked like a running model)."""
+        self._frame_times.clear()
+
+    def _check_fps_stale(self) -> None:
+        if (self.transport.play.isChecked() and self._frame_times
+                and time.perf_counter() - self._frame_times[-1] > FPS_STALE_MS / 1000):
+            self._frame_times.clear()
+            self.transport.show_fps(0.0)
 
     def on_failed(self, message: str) -> None:
         self.last_error = message
@@ -572,6 +643,29 @@ class MainWindow(QMainWindow):
             return
         self.restoreState(state)
         self.splitter.setSizes(split)
+
+    def show_getting_started(self) -> QDialog:
+        """Help → Getting started: the panels, the keys and where the lessons are, in one short page
+        (a window of its own, left open beside the app)."""
+        if self._getting_started is None:
+            dlg = QDialog(self)
+            dlg.setObjectName("getting-started-dialog")
+            dlg.setWindowTitle("Getting started with hebbgui")
+            lay = QVBoxLayout(dlg)
+            text = QTextBrowser()
+            text.setObjectName("getting-started-text")
+            text.setOpenExternalLinks(False)
+            text.setHtml(GETTING_STARTED_HTML)
+            lay.addWidget(text)
+            close = QPushButton("Close")
+            close.clicked.connect(dlg.close)
+            lay.addWidget(close, 0, Qt.AlignRight)
+            screen = self.screen().availableGeometry()
+            dlg.resize(min(680, screen.width() - 40), min(720, screen.height() - 60))
+            self._getting_started = dlg
+        self._getting_started.show()
+        self._getting_started.raise_()
+        return self._getting_started
 
     def about(self) -> None:
         QMessageBox.about(self, "About hebbgui",

@@ -9,6 +9,8 @@ dropped, never queued. Before a frame that follows a command it sends ``views_ch
 when the model's view list differs from the last one sent. An engine exception becomes
 ``failed(str)`` (through ``_report``) and the model's last good state is restored.
 Experiments run here by registry name, driven by ``engine.experiments.runner.drive``.
+A model left for another is kept, by name, until the app ends: ``create_model`` of that name brings
+it back as it was left.
 Stopping (closing the window) is asked, then waited for: play stops between chunks of steps,
 commands that write a file (a save) still run, the others are dropped, and the thread is never
 destroyed while it runs (a step cannot be interrupted; Qt would abort the process).
@@ -110,6 +112,9 @@ class EngineWorker(QObject):
         self._overhead: float | None = None    # running estimate of that hand-over's cost
         self._views_sent: list | None = None   # the view list the GUI last got
         self._chunk_cost: float | None = None  # seconds per step, sizes _do_steps' chunks (not the pacing)
+        # Each model left for another, by name, with the speed it ran at: while the app runs, switching
+        # back to a model brings it back as it was left (params, state, stored patterns), not afresh.
+        self._kept: dict[str, tuple[Model, dict]] = {}
 
     # ---------------------------------------------------------------- thread-safe pokes (any thread)
     def frame_taken(self) -> None:
@@ -202,8 +207,11 @@ class EngineWorker(QObject):
     # ---------------------------------------------------------------- commands (run in the engine thread)
     @command
     def set_model(self, model: Model, session: dict | None = None) -> None:
-        """Run ``model`` (built elsewhere); ``session`` is the window's part of a saved session."""
+        """Run ``model`` (built elsewhere); ``session`` is the window's part of a saved session.
+        The model it replaces is kept, by name, for ``create_model`` to bring back."""
         self.pause()
+        if self.model is not None and self.model is not model:
+            self._kept[self.model.name] = (self.model, {"speed": self._speed})
         self.model = model
         self._sec_per_step = self._chunk_cost = None
         self._views_sent = None
@@ -213,8 +221,19 @@ class EngineWorker(QObject):
 
     @command
     def create_model(self, name: str, seed: Any = None) -> None:
-        """Build a registered model here, so loading data or compiling never blocks the GUI."""
+        """Build a registered model here, so loading data or compiling never blocks the GUI; a model
+        left earlier in this run comes back as it was left (Reset starts it afresh)."""
         from engine import registry
+        if self.model is not None and self.model.name == name:
+            self.pause()
+            self.status.emit(f"{self.model.title} is already open (Reset starts it afresh)")
+            return
+        if name in self._kept:
+            model, session = self._kept.pop(name)
+            self.set_model(model, session)
+            self.status.emit(f"{model.title} restored as you left it (t = {model.t:,}; Reset starts afresh)"
+                             .replace(",", " "))
+            return
         self.status.emit(f"loading {registry.title(name)}…")
         try:
             model = registry.create(name, seed=seed)

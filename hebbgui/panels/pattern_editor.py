@@ -43,6 +43,9 @@ class PatternEditor(QWidget):
         self.shape = tuple(shape)
         self.grid = -np.ones(self.shape, dtype=np.int8)
         self.stored = np.zeros((0, self.shape[0] * self.shape[1]), dtype=np.int8)
+        # a drawing to put back (switching back to its model): taken by set_shape once the model's
+        # pattern shape is known, and only if it fits
+        self.kept_grid: np.ndarray | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
 
@@ -80,9 +83,15 @@ class PatternEditor(QWidget):
         self.list.setMaximumHeight(96)
         self.list.setObjectName("stored-list")
         self.list.itemDoubleClicked.connect(self._take_stored)
-        self.list.setToolTip("Double-click a pattern to put it on the grid")
+        self.list.setToolTip("Click a pattern, then Load into grid (or double-click it) to draw on it again")
+        self.list.itemSelectionChanged.connect(self._selection_changed)
         sl.addWidget(self.list)
         row = QHBoxLayout()
+        self.load_stored_button = QPushButton("Load into grid")
+        self.load_stored_button.setObjectName("stored-load")
+        self.load_stored_button.setToolTip("Put the selected stored pattern on the grid, to corrupt it or edit it")
+        self.load_stored_button.clicked.connect(self.load_selected)
+        row.addWidget(self.load_stored_button)
         add = QPushButton("Add grid")
         add.setObjectName("store-add")
         add.setToolTip("Store the drawn pattern (re-stores with the current rule)")
@@ -141,6 +150,9 @@ class PatternEditor(QWidget):
             self.grid = -np.ones(shape, dtype=np.int8)
             self.stored = np.zeros((0, shape[0] * shape[1]), dtype=np.int8)
             self._refresh_list()
+        if self.kept_grid is not None and self.kept_grid.shape == shape:
+            self.grid = self.kept_grid.astype(np.int8)
+            self.kept_grid = None
         self.occlude_from.setRange(0, shape[0])
         self.occlude_from.setValue(int(round(shape[0] * 18 / 28)))
         self._show()
@@ -217,7 +229,20 @@ class PatternEditor(QWidget):
         self.store.emit(self.stored.copy())
 
     def _take_stored(self, item: QListWidgetItem) -> None:
-        self.set_grid(self.stored[self.list.row(item)])
+        k = self.list.row(item)
+        self.set_grid(self.stored[k])
+        self.message.emit(f"Stored pattern {k + 1} is on the grid")
+
+    def load_selected(self) -> None:
+        """Put the selected stored pattern on the grid (the button beside the stored set)."""
+        items = self.list.selectedItems()
+        if not items:
+            self.message.emit("Click a stored pattern first, then Load into grid")
+            return
+        self._take_stored(items[0])
+
+    def _selection_changed(self) -> None:
+        self.load_stored_button.setEnabled(bool(self.list.selectedItems()))
 
     def sync_stored(self, stored) -> None:
         """Show the model's stored set (after load, reset or a rule change)."""
@@ -236,3 +261,4 @@ class PatternEditor(QWidget):
         self.list.clear()
         for k, p in enumerate(self.stored):
             self.list.addItem(QListWidgetItem(thumbnail(p.reshape(self.shape)), str(k + 1)))
+        self._selection_changed()

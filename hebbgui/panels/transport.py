@@ -12,6 +12,7 @@ class TransportBar(QWidget):
     step_clicked = Signal()
     reset_clicked = Signal(int)
     speed_changed = Signal(int)
+    playing_shown = Signal(bool)   # the bar shows playing / paused (a click, a key or the engine's word)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -36,7 +37,8 @@ class TransportBar(QWidget):
         self.speed_label = QLabel()
         self.t_label = QLabel("t = 0")
         self.t_label.setMinimumWidth(170)
-        self.fps_label = QLabel("– fps")
+        self.fps_label = QLabel("paused")
+        self.fps_label.setToolTip("Frames drawn per second while playing")
         self.fps_label.setMinimumWidth(70)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
@@ -87,6 +89,11 @@ class TransportBar(QWidget):
     def _show_playing(self, on: bool) -> None:
         self.play.setText("Pause" if on else "Play")
         self.play.setIcon(self._icons[on])
+        if not on:
+            self.show_paused()
+        elif self.fps_label.text() == "paused":
+            self.fps_label.setText("– fps")   # until frames come
+        self.playing_shown.emit(on)
 
     def show_time(self, t: int, unit: str) -> None:
         from engine.cli import plural
@@ -94,3 +101,6 @@ class TransportBar(QWidget):
 
     def show_fps(self, fps: float) -> None:
         self.fps_label.setText(f"{fps:4.0f} fps")
+
+    def show_paused(self) -> None:
+        self.fps_label.setText("paused")

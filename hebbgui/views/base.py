@@ -1,6 +1,8 @@
 """Shared pieces of every view: the frame around a pyqtgraph widget, colours, PNG export."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -48,6 +50,48 @@ def cmap_for(name: str) -> pg.ColorMap:
     return {"diverging": diverging_cmap(), "gray": gray_cmap()}.get(name, sequential_cmap())
 
 
+# What each kind of view draws, for its tooltip (the spec adds its title, axes and colours).
+KIND_HELP = {
+    "lattice": "the state, one square per unit",
+    "heatmap": "a matrix, one cell per entry (hover: row, column, value)",
+    "curve": "a history: one line per series",
+    "image_grid": "one tile per unit or memory, each tile scaled to its own range",
+    "som_grid": "the map's units on their grid",
+    "bars": "one bar per value",
+    "scatter": "data points in 2-D, prototypes as large markers",
+    "table": "a table of numbers",
+}
+COLORMAP_HELP = {
+    "spin": "dark = +1 (on), light = −1 (off)",
+    "gray": "white = 0 … black = 1",
+    "diverging": "blue < 0 < red, symmetric about 0",
+    "viridis": "dark = low … yellow = high",
+}
+
+
+def view_tooltip(spec: ViewSpec) -> str:
+    """What the view draws and in which units, from its spec: the title, the kind, the axes, the
+    colours, and a ``help`` text when the spec carries one (a field or ``extra["help"]``)."""
+    lines = [f"<b>{spec.title}</b>"]
+    extra_help = getattr(spec, "help", "") or (spec.extra or {}).get("help", "")
+    if extra_help:
+        lines.append(str(extra_help))
+    lines.append(KIND_HELP.get(spec.kind, spec.kind))
+    if spec.y_label or spec.x_label:
+        axes = [f"y: {spec.y_label}" if spec.y_label else "", f"x: {spec.x_label}" if spec.x_label else ""]
+        lines.append(", ".join(a for a in axes if a))
+    if spec.labels and spec.kind in ("curve", "bars"):
+        lines.append("series: " + ", ".join(spec.labels))
+    if spec.theory:
+        lines.append("dashed: the theory curve")
+    if spec.colormap in COLORMAP_HELP and spec.kind != "curve":
+        lines.append("colours: " + COLORMAP_HELP[spec.colormap])
+    if spec.paintable:
+        lines.append("left button paints +1, right button −1")
+    # rich text (the title in bold): the rest escaped, or "blue < 0 < red" is read as a tag
+    return "<br>".join([f"<b>{html.escape(spec.title)}</b>"] + [html.escape(line) for line in lines[1:]])
+
+
 class ElidedLabel(QLabel):
     """A one-line label that, short of room, drops part of its text: by default the start
     ("…= 0.517": the number at the end is what the reader wants), with ``Qt.ElideRight`` the end."""
@@ -85,7 +129,7 @@ class View(QFrame):
         # views with long titles made the window wider than a 1280-pixel screen.
         self.title_label = ElidedLabel(spec.title, elide=Qt.ElideRight)
         self.title_label.setStyleSheet("font-weight: 600;")
-        self.title_label.setToolTip(spec.title)
+        self.title_label.setToolTip(view_tooltip(spec))   # the whole title, what is drawn, the units
         self.title_label.setMinimumWidth(MIN_TITLE_WIDTH)
         self.info_label = ElidedLabel("")
         self.info_label.setStyleSheet("color: #555;")
