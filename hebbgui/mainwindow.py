@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDialog, QDockWidget, QFileDialog, QGridLayout, QGroupBox, QLabel,
-                               QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QPushButton, QScrollArea,
-                               QSplitter, QTextBrowser, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDialog, QDockWidget, QFileDialog, QGridLayout,
+                               QGroupBox, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+                               QPushButton, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from engine import __version__, registry
 from engine.model import Snapshot
@@ -17,53 +16,18 @@ from hebbgui.panels.experiment import ExperimentDialog
 from hebbgui.panels.params_form import ParamsForm
 from hebbgui.panels.pattern_editor import PatternEditor
 from hebbgui.panels.transport import TransportBar
-from hebbgui.recorder import DEFAULT_FPS, DEFAULT_MAX_SECONDS, Recorder, find_ffmpeg
+from hebbgui.panels.help import getting_started_dialog
+from hebbgui.recording_controls import RecordingControls
 from hebbgui.views import make_view
 from hebbgui.views.base import PRESENTATION_SCALE
 from hebbgui.worker import EngineController, error_detail
 
 DEFAULT_MODEL = "hopfield"
-GETTING_STARTED_HTML = """
-<h2>Getting started</h2>
-<p>hebbgui runs one model at a time and draws it as it learns or settles.
-Every control has a tooltip: hover over it for its meaning and equation.</p>
-<h3>The window</h3>
-<ul>
-<li><b>Models</b> (left): click one to open it. Each model keeps its session while the app runs:
-switching away and back finds it as you left it (Reset starts afresh).</li>
-<li><b>Main view</b> (centre): the state &mdash; a lattice, an image or a grid. On a Hopfield
-state, the left button paints +1 and the right button &minus;1.</li>
-<li><b>Side views</b> (below it): weights (blue &lt; 0 &lt; red), and curves such as energy,
-overlap or loss. Hover over a view&rsquo;s title for what it draws and its units; <i>Export</i> saves it as PNG or SVG.</li>
-<li><b>Parameters</b> (right): the model&rsquo;s settings. A change applies live where the model allows,
-else the status line says &ldquo;applies on reset&rdquo;; a value out of range is clamped, and the status line says so.</li>
-<li><b>Patterns</b> (right, for models that store patterns): draw on the grid, <i>Add grid</i> to store it,
-click a stored pattern and <i>Load into grid</i> to take it back, corrupt it, then <i>Make it the probe</i>.</li>
-<li><b>Transport</b> (bottom): play/pause, step, reset, the speed, the time t, frames per second and the seed.</li>
-<li><b>Status line</b> (very bottom): what just happened, and errors in plain words.</li>
-</ul>
-<h3>Keys</h3>
-<table cellspacing="4">
-<tr><td><b>Space</b></td><td>play / pause</td></tr>
-<tr><td><b>&rarr;</b></td><td>one step</td></tr>
-<tr><td><b>R</b></td><td>reset (with the seed in the transport bar)</td></tr>
-<tr><td><b>F11</b></td><td>presentation mode: full screen, panels hidden, everything larger</td></tr>
-<tr><td><b>Ctrl+R</b></td><td>start / stop recording the views (GIF, or MP4)</td></tr>
-<tr><td><b>Ctrl+S</b>, <b>Ctrl+O</b></td><td>save / open a session</td></tr>
-<tr><td><b>F1</b></td><td>this page</td></tr>
-</table>
-<p>Space and F11 work even while a number field has focus; Enter hands the keys back.</p>
-<h3>Lessons and experiments</h3>
-<p>The <b>Lessons</b> menu lists the experiments for the open model (capacity of a Hopfield network,
-the Ising phase transition, RBMs on MNIST&hellip;). Each opens a window with its settings, runs with a
-progress bar and Cancel, and draws its result. The <b>Model</b> menu lists the models too, each with a
-one-line description.</p>
-"""
 FPS_STALE_MS = 1000       # playing with no frame for this long: the fps readout shows 0
 FINISH_QUIETLY_MS = 150   # closing waits this long for the engine's step before it says "finishing…"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(RecordingControls, QMainWindow):
     """Model list | views | parameters, with the transport bar always at the bottom."""
 
     frame_drawn = Signal(object)   # emitted after a frame is drawn (tests and benchmarks count these)
@@ -87,7 +51,7 @@ class MainWindow(QMainWindow):
         self._frame_times: list[float] = []
         self._experiment_dialog = None
         self._closing = False
-        self.recorder: Recorder | None = None   # the current or last recording
+        self.recorder = None   # the current or last Recorder (hebbgui/recording_controls.py)
         self.last_recording: dict | None = None
         # the pattern editor's drawn grid of each model left for another (the model itself, with its
         # stored set, is kept by the engine thread): switching back finds the drawing as it was
@@ -507,96 +471,6 @@ class MainWindow(QMainWindow):
         if path:
             self.grab().save(path if path.lower().endswith(".png") else path + ".png", "PNG")
 
-    # ---------------------------------------------------------------- recording
-    @property
-    def is_recording(self) -> bool:
-        return self.recorder is not None and self.recorder.recording
-
-    def start_recording(self, path, fps: float = DEFAULT_FPS, *, max_seconds: float = DEFAULT_MAX_SECONDS) -> bool:
-        """Record the central area (the views) to path (.gif, or .mp4 with ffmpeg) at fps until
-        stop_recording() or max_seconds. Bad input or a busy recorder: a status message, False."""
-        if self._refuse_busy_recorder():
-            return False
-        try:
-            rec = Recorder(self.central, path, fps, max_seconds=max_seconds, parent=self)
-            rec.start()
-        except ValueError as exc:
-            self.on_failed(f"cannot record: {exc}")
-            return False
-        self.recorder = rec
-        rec.progress.connect(self._on_recording_progress)
-        rec.stopped.connect(self._on_recording_stopped)
-        rec.saved.connect(self._on_recording_saved)
-        rec.failed.connect(self._on_recording_failed)
-        self.rec_label.setText("● REC 00:00")
-        self.rec_label.setToolTip(f"recording to {rec.path} at {rec.fps:g} frames/s; File → Stop recording (Ctrl+R)")
-        self.rec_label.show()
-        self.statusBar().showMessage(f"recording to {rec.path.name}…", 3000)
-        self._update_record_actions()
-        return True
-
-    def stop_recording(self) -> None:
-        """Stop the recording; its file is written in the background ("saved recording …" follows)."""
-        if not self.is_recording:
-            self.statusBar().showMessage("not recording", 3000)
-            return
-        self.recorder.stop()
-
-    def _refuse_busy_recorder(self) -> bool:
-        rec = self.recorder
-        if rec is None or not rec.busy:
-            return False
-        if rec.recording:
-            self.on_failed(f"already recording to {rec.path.name}; stop that first (File → Stop recording)")
-        else:
-            self.on_failed(f"still saving {rec.path.name}; try again in a moment")
-        return True
-
-    def start_recording_dialog(self) -> None:
-        if self._refuse_busy_recorder():
-            return
-        mp4 = "MP4 video (*.mp4)" if find_ffmpeg() else "MP4 video, needs ffmpeg (*.mp4)"
-        path, chosen = QFileDialog.getSaveFileName(self, "Record the views", "hebbgui-demo.gif",
-                                                   f"GIF animation (*.gif);;{mp4}")
-        if path:
-            if Path(path).suffix.lower() not in (".gif", ".mp4"):
-                path += ".mp4" if "mp4" in chosen else ".gif"
-            self.start_recording(path)
-
-    def _update_record_actions(self) -> None:
-        busy = self.recorder is not None and self.recorder.busy
-        recording = self.is_recording
-        self.record_action.setEnabled(not busy)
-        self.stop_record_action.setEnabled(recording)
-        # One shortcut starts and stops: it belongs to whichever action is enabled.
-        self.record_action.setShortcut(QKeySequence() if recording else QKeySequence("Ctrl+R"))
-        self.stop_record_action.setShortcut(QKeySequence("Ctrl+R") if recording else QKeySequence())
-
-    def _on_recording_progress(self, seconds: float) -> None:
-        s = int(seconds)
-        text = f"● REC {s // 60:02d}:{s % 60:02d}"
-        if self.rec_label.text() != text:
-            self.rec_label.setText(text)
-
-    def _on_recording_stopped(self, reason: str) -> None:
-        self.rec_label.setText("saving…")
-        self.statusBar().showMessage(f"{reason}; saving the recording…" if reason else "saving the recording…")
-        self._update_record_actions()
-
-    def _on_recording_saved(self, result: dict) -> None:
-        self.rec_label.hide()
-        self.last_recording = result
-        dropped = f", {result['dropped']} frames dropped" if result.get("dropped") else ""
-        self.statusBar().showMessage(f"saved recording {result['path']} ({result['seconds']:.1f} s, "
-                                     f"{result['bytes'] / 1e6:.1f} MB{dropped})", 10000)
-        self._update_record_actions()
-        self.recording_saved.emit(result)
-
-    def _on_recording_failed(self, message: str) -> None:
-        self.rec_label.hide()
-        self.on_failed(f"recording not saved: {message}")
-        self._update_record_actions()
-
     # ---------------------------------------------------------------- presentation
     def toggle_presentation(self) -> None:
         """Full screen, panels hidden, every text (menus, readouts, the views' axes, legends and
@@ -648,21 +522,7 @@ class MainWindow(QMainWindow):
         """Help → Getting started: the panels, the keys and where the lessons are, in one short page
         (a window of its own, left open beside the app)."""
         if self._getting_started is None:
-            dlg = QDialog(self)
-            dlg.setObjectName("getting-started-dialog")
-            dlg.setWindowTitle("Getting started with hebbgui")
-            lay = QVBoxLayout(dlg)
-            text = QTextBrowser()
-            text.setObjectName("getting-started-text")
-            text.setOpenExternalLinks(False)
-            text.setHtml(GETTING_STARTED_HTML)
-            lay.addWidget(text)
-            close = QPushButton("Close")
-            close.clicked.connect(dlg.close)
-            lay.addWidget(close, 0, Qt.AlignRight)
-            screen = self.screen().availableGeometry()
-            dlg.resize(min(680, screen.width() - 40), min(720, screen.height() - 60))
-            self._getting_started = dlg
+            self._getting_started = getting_started_dialog(self)
         self._getting_started.show()
         self._getting_started.raise_()
         return self._getting_started

@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import atexit
 import gc
-import inspect
 import sys
 import threading
 import time
-import traceback
 import weakref
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from engine.model import Cancelled, Model
+from hebbgui.commands import COMMANDS, EXPECTED_ERRORS, RUN_WHILE_STOPPING, attach_commands, command, error_detail
 
 FRAME_BUDGET_S = 1.0 / 60.0
 # At full speed the engine steps for a frame's time less the measured cost of handing a frame
@@ -46,37 +45,6 @@ GIL_SWITCH_INTERVAL_S = 0.001
 MAX_TICK_S = 0.1             # a playing tick yields to queued commands at least this often
 MAX_STEPS_PER_CALL = 10_000   # a step(n) that costs nothing (a fixed point) must not make n explode
 PROGRESS_INTERVAL_S = 0.05   # an experiment's progress reaches the GUI at most this often
-
-# Errors that are the user's to fix (bad input, a missing file): shown by their own message.
-EXPECTED_ERRORS = (ValueError, OSError)
-
-_COMMANDS: dict[str, Callable] = {}
-# Commands that still run once the engine is stopping (the window closing): those that write a file,
-# so that "Save, then Quit" always writes it. Every other command queued by then is dropped.
-_RUN_WHILE_STOPPING: set[str] = set()
-
-
-def error_detail(exc: Exception) -> str:
-    """What to show of an exception: an expected error's own message; anything else (a bug) with its
-    type name, and its traceback printed on stderr."""
-    if isinstance(exc, EXPECTED_ERRORS):
-        return str(exc)
-    traceback.print_exception(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-def command(fn: Callable | None = None, *, run_while_stopping: bool = False) -> Callable:
-    """Declare an EngineWorker method a command: EngineController gets a method of the same name
-    and signature that queues the call to the engine thread (names starting with _ stay internal).
-    ``@command(run_while_stopping=True)`` marks a command that writes a file: it still runs when it
-    was queued before the engine was asked to stop (closing the window); others are dropped then."""
-    def declare(f: Callable) -> Callable:
-        _COMMANDS[f.__name__] = f
-        if run_while_stopping:
-            _RUN_WHILE_STOPPING.add(f.__name__)
-        return f
-    return declare if fn is None else declare(fn)
-
 
 class EngineWorker(QObject):
     """Runs a model in the engine thread; see the module docstring."""
@@ -136,10 +104,10 @@ class EngineWorker(QObject):
     def _dispatch(self, name: str, call: tuple) -> None:
         """Run one queued command; an exception it lets through is reported, and the worker goes on."""
         args, kwargs = call
-        if self._stopping.is_set() and name not in _RUN_WHILE_STOPPING:
+        if self._stopping.is_set() and name not in RUN_WHILE_STOPPING:
             return   # closing: only what writes a file still runs, then _shutdown ends the thread
         try:
-            _COMMANDS[name](self, *args, **kwargs)
+            COMMANDS[name](self, *args, **kwargs)
         except Exception as exc:
             self._report(f"{name} failed", exc)
 
@@ -607,23 +575,7 @@ def _finish_engine_threads() -> None:
     _unfinished.clear()
 
 
-def _sender(name: str, fn: Callable) -> Callable:
-    """EngineController's method for the command ``fn``: same signature, checked in the caller's
-    thread (a wrong call raises TypeError there), then queued to the engine thread."""
-    sig = inspect.signature(fn)
-
-    def send(self, *args, **kwargs):
-        sig.bind(None, *args, **kwargs)
-        self._send(name, args, kwargs)
-    send.__name__ = send.__qualname__ = name
-    send.__doc__ = fn.__doc__
-    send.__signature__ = sig
-    return send
-
-
-for _name, _fn in _COMMANDS.items():
-    if not _name.startswith("_"):
-        setattr(EngineController, _name, _sender(_name, _fn))
+attach_commands(EngineController)
 
 
 class _JobThread(QThread):
