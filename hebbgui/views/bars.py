@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QColor
 
 from engine.model import Snapshot
 from hebbgui.views.base import View, color, plot_widget, range_still_fits
 
 
 MAX_LABELLED_BARS = 16   # beyond this, a label per bar would overlap its neighbours
+MAX_DRAWN_BARS = 128     # beyond this, bars are thinner than a pixel or two and vanish: a filled step curve
 
 
 class BarsView(View):
@@ -20,6 +22,7 @@ class BarsView(View):
         if self.spec.x_label:
             self.plot.setLabel("bottom", self.spec.x_label)
         self.bars: list[pg.BarGraphItem] = []
+        self.steps: list[pg.PlotDataItem] = []   # the same values as filled step curves, for many bars
         self._ticks = None
         self._yrange = None
         self._k = None
@@ -34,20 +37,15 @@ class BarsView(View):
         if vals.size == 0 or not np.isfinite(vals).any():
             for item in self.bars:
                 item.setOpts(x=[], height=[], width=0.8)
+            for item in self.steps:
+                item.setData([], [])
             self.info_label.setText("no data for these settings")
             return
         self.info_label.setText("")
-        width = 0.8 / groups
-        x0 = np.arange(k, dtype=np.float64)
-        for g in range(groups):
-            x = x0 - 0.4 + width * (g + 0.5)
-            if g < len(self.bars):
-                self.bars[g].setOpts(x=x, height=vals[g], width=width)
-            else:
-                name = self.spec.labels[g] if g < len(self.spec.labels) else None
-                item = pg.BarGraphItem(x=x, height=vals[g], width=width, brush=color(g), pen=None, name=name)
-                self.plot.addItem(item)  # PlotItem puts named items in the legend itself
-                self.bars.append(item)
+        if k > MAX_DRAWN_BARS:
+            self._draw_steps(vals)
+        else:
+            self._draw_bars(vals)
         ticks = self.spec.extra.get("ticks")
         tick_key = self.spec.extra.get("ticks_key")
         if tick_key and tick_key in snapshot.data:
@@ -70,3 +68,37 @@ class BarsView(View):
         if self._k != k:
             self._k = k
             self.plot.setXRange(-0.6, k - 0.4, padding=0)
+
+    def _draw_bars(self, vals: np.ndarray) -> None:
+        groups, k = vals.shape
+        width = 0.8 / groups
+        x0 = np.arange(k, dtype=np.float64)
+        for g in range(groups):
+            x = x0 - 0.4 + width * (g + 0.5)
+            if g < len(self.bars):
+                self.bars[g].setOpts(x=x, height=vals[g], width=width)
+            else:
+                name = self.spec.labels[g] if g < len(self.spec.labels) else None
+                item = pg.BarGraphItem(x=x, height=vals[g], width=width, brush=color(g), pen=None, name=name)
+                self.plot.addItem(item)  # PlotItem puts named items in the legend itself
+                self.bars.append(item)
+        for item in self.steps:
+            item.setData([], [])
+
+    def _draw_steps(self, vals: np.ndarray) -> None:
+        """Each group as a filled step curve over 0..k−1: a 512-state p(v) drew as 1-px bars that vanished."""
+        groups, k = vals.shape
+        edges = np.arange(k + 1, dtype=np.float64) - 0.5
+        for g in range(groups):
+            if g >= len(self.steps):
+                c = color(g)
+                fill = QColor(c)
+                fill.setAlpha(110)   # translucent: two groups stay readable where they overlap
+                name = self.spec.labels[g] if g < len(self.spec.labels) and not self.bars else None
+                item = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=fill, pen=pg.mkPen(c, width=1),
+                                       name=name)
+                self.plot.addItem(item)
+                self.steps.append(item)
+            self.steps[g].setData(edges, np.nan_to_num(vals[g]))
+        for item in self.bars:
+            item.setOpts(x=[], height=[], width=0.8)

@@ -137,3 +137,19 @@ def test_presentation_scales_every_text_and_goes_full_screen(qtbot, window):
     # proportion: offscreen, the window's height may differ)
     side = split[1] / sum(split)
     qtbot.waitUntil(lambda: abs(window.splitter.sizes()[1] / sum(window.splitter.sizes()) - side) < 0.05)
+
+
+def test_many_bars_draw_as_a_filled_step_curve(qtbot):
+    """Issue 14 item 7: the Boltzmann p(v) chart of 512 states drew 1-px bars that vanished."""
+    import numpy as np
+    from engine.model import Snapshot, ViewSpec
+    from hebbgui.views import make_view
+    view = make_view(ViewSpec("p", "bars", "p(v)", labels=("data", "model")))
+    qtbot.addWidget(view)
+    many = np.random.default_rng(0).random((2, 512))
+    view.update_view(Snapshot(0, {"p": many}))
+    assert len(view.steps) == 2 and all(len(s.getData()[1]) == 512 for s in view.steps)
+    assert all(len(b.opts["height"]) == 0 for b in view.bars)
+    view.update_view(Snapshot(1, {"p": many[:, :8]}))     # few again: bars, and the curves are cleared
+    assert all(len(b.opts["height"]) == 8 for b in view.bars)
+    assert all(s.getData()[1] is None or len(s.getData()[1]) == 0 for s in view.steps)
