@@ -333,3 +333,17 @@ def check_pcg64_words(name: str, words: Any) -> list[int]:
     if w[4] not in (0, 1):
         raise ValueError(f"{name}: has_uint32 must be 0 or 1, got {w[4]}")
     return w
+
+
+def check_bounded_state(what: str, *arrays: np.ndarray, bound: float = math.inf, at: str = "",
+                        hint: str = "") -> None:
+    """Raise when training has made the state non-finite or larger than ``bound`` in magnitude —
+    weights that explode without becoming inf (a rule whose rate overshoots) count as diverged too:
+    "weights diverged at epoch 3 (values up to 1.2e+154): learning_rate=5 is too large …"."""
+    for a in arrays:
+        if a.size == 0:
+            continue
+        peak = float(np.max(np.abs(a)))
+        if not (math.isfinite(peak) and peak <= bound):
+            got = "NaN or infinite values" if not math.isfinite(peak) else f"values up to {peak:.3g}, bound {bound:.3g}"
+            raise ValueError(f"{what} diverged{' ' + at if at else ''} ({got}){': ' + hint if hint else ''}")

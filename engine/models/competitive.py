@@ -18,11 +18,12 @@ from engine.kernels import som as K
 from engine.model import History, Model, Snapshot, ViewSpec, param
 from engine.models.shared import (DATA_SIZES, LR_DECAYS, PrototypeEstimator, is_image_shape, load_training_data,
                                   schedule)
-from engine.validation import (check_array, check_choice, check_float, check_int, state_entry,
-                               state_float, state_indices, state_int)
+from engine.validation import (check_array, check_bounded_state, check_choice, check_float, check_int, check_memory,
+                               physical_memory_bytes, state_entry, state_float, state_indices, state_int)
 
 WINNER_RULES = ("distance", "activation")
 INITS = ("uniform", "normal", "samples")
+DIVERGENCE_FACTOR = 1e6  # prototypes past 1e6 × the data's scale have run away (the rule overshoots)
 
 
 class CompetitiveLayer(TransformerMixin, ClusterMixin, PrototypeEstimator):
@@ -89,6 +90,11 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, PrototypeEstimator):
         """
         p, X = self._start(X, rng)
         n, f = X.shape
+        per_unit = 8.0 * (2.0 * f + 2.0)  # the prototypes and their initial draw, float64, and the win counts
+        total = physical_memory_bytes()
+        largest = f" (n_units ≤ {int(0.5 * total / per_unit)} for {f} features here)" if total else ""
+        check_memory(f"n_units={p['n_units']}", per_unit * p["n_units"],
+                     hint=f"the prototypes take about 16·n_features bytes per unit{largest}")
         if p["init"] == "uniform":
             lo, hi = X.min(axis=0), X.max(axis=0)
             w = lo + self._rng.random((p["n_units"], f)) * (hi - lo)
@@ -107,10 +113,23 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, PrototypeEstimator):
         n = order.shape[0]
         winners = np.empty(n, dtype=np.int64)
         dist = np.empty(n)
-        K.competitive_train_online(X, np.ascontiguousarray(order, dtype=np.int64), lrs, self._weights,
+        order = np.ascontiguousarray(order, dtype=np.int64)
+        backup = self._weights.copy(), self.win_frequency_.copy()
+        K.competitive_train_online(X, order, lrs, self._weights,
                                    self.winner == "activation", self.conscience,
                                    self.conscience_rate if self.conscience > 0 else 0.0,
                                    self.win_frequency_, winners, dist)
+        # stop at the first chunk that leaves the prototypes non-finite or past 1e6 × the data's scale,
+        # with the prototypes as they were before it
+        rows = X[order]
+        scale = max(1.0, float(np.max(np.abs(rows)))) if rows.size else 1.0
+        try:
+            check_bounded_state("weights", self._weights, bound=DIVERGENCE_FACTOR * scale,
+                                at=f"at epoch {getattr(self, 'epoch_', 0) + 1}",
+                                hint=f"learning_rate={self.learning_rate:g} is too large for this rule; try ≤ 1")
+        except ValueError:
+            self._weights[...], self.win_frequency_[...] = backup
+            raise
         return winners, dist
 
     def partial_fit(self, X: Any, y: Any = None) -> "CompetitiveLayer":

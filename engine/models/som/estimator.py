@@ -17,12 +17,14 @@ from sklearn.base import TransformerMixin
 from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
 from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, PrototypeEstimator, schedule
-from engine.validation import check_array, check_bool, check_choice, check_float, check_int
+from engine.validation import (check_array, check_bool, check_bounded_state, check_choice, check_float, check_int,
+                               check_memory, physical_memory_bytes)
 
 TOPOLOGIES = ("rectangular", "hexagonal")
 NEIGHBORHOODS = ("bubble", "gaussian", "mexican_hat")
 INITS = ("normal", "samples", "pca")
 MODES = ("online", "batch")
+DIVERGENCE_FACTOR = 1e6  # prototypes past 1e6 × the data's scale have run away (the rule overshoots)
 _BATCH_NEEDS_POSITIVE = ("mode='batch' needs a non-negative neighborhood ('bubble' or 'gaussian'), "
                          "got neighborhood='mexican_hat'")
 
@@ -65,6 +67,16 @@ def grid_adjacent(a: np.ndarray, b: np.ndarray, rows: int, cols: int, topology: 
         dx = np.minimum(dx, cols - dx)
         dy = np.minimum(dy, rows - dy)
     return np.maximum(dx, dy) <= 1
+
+
+def check_som_memory(rows: int, cols: int, n_features: int) -> None:
+    """Refuse a map whose float64 prototypes would not fit: the codebook, its initial draw and the
+    batch rule's work copy (3 × units·features), plus ~7 numbers per unit (norms, U-matrix edges…)."""
+    per_unit = 8.0 * (3.0 * n_features + 7.0)
+    total = physical_memory_bytes()
+    largest = f" (rows × cols ≤ {int(0.5 * total / per_unit)} for {n_features} features here)" if total else ""
+    check_memory(f"rows={rows}, cols={cols}", per_unit * rows * cols,
+                 hint=f"the prototypes take about 8·(3·n_features + 7) bytes per unit{largest}")
 
 
 class SOM(TransformerMixin, PrototypeEstimator):
@@ -167,6 +179,7 @@ class SOM(TransformerMixin, PrototypeEstimator):
         """
         p, X = self._start(X, rng)
         n, f = X.shape
+        check_som_memory(p["rows"], p["cols"], f)
         if p["init"] == "normal":
             w = self._rng.normal(0.0, 0.1, size=(self.n_units, f))
         elif p["init"] == "samples":
@@ -207,24 +220,50 @@ class SOM(TransformerMixin, PrototypeEstimator):
                              epoch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Present X[order] one sample at a time at the given per-sample progress; return (bmu, second, distance)."""
         lrs, sigmas = self.rates(progress, epoch)
+        order = np.ascontiguousarray(order, dtype=np.int64)
         n = order.shape[0]
         bmu = np.empty(n, dtype=np.int64)
         second = np.empty(n, dtype=np.int64)
         dist = np.empty(n)
-        K.som_train_online(X, np.ascontiguousarray(order, dtype=np.int64), lrs, sigmas, self._codebook,
+        backup = self._codebook.copy()
+        K.som_train_online(X, order, lrs, sigmas, self._codebook,
                            self._w_sq, self.rows, self.cols, self.topology == "hexagonal", self.toroidal,
                            self._kind(), np.empty(self.n_units, dtype=np.int64), self._touched, bmu, second, dist)
+        self._check_diverged(backup, X[order] if n else X[:0], epoch)
         return bmu, second, dist
+
+    def _divergence_hint(self) -> str:
+        if self.neighborhood == "mexican_hat":  # its negative ring pushes prototypes apart, each step further
+            return (f"learning_rate={self.learning_rate:g} is too large for the mexican hat, whose negative ring "
+                    f"pushes prototypes apart; try learning_rate ≤ {self.learning_rate / 10:g}, a smaller sigma "
+                    f"or neighborhood='gaussian'")
+        return f"learning_rate={self.learning_rate:g} is too large for this rule; try ≤ 1"
+
+    def _check_diverged(self, backup: np.ndarray, rows: np.ndarray, epoch: int) -> None:
+        """After a training chunk: prototypes non-finite or past 1e6 × the presented data's scale have
+        diverged — put back ``backup`` (the prototypes before the chunk) and say why."""
+        scale = max(1.0, float(np.max(np.abs(rows)))) if rows.size else 1.0
+        try:
+            check_bounded_state("weights", self._codebook, bound=DIVERGENCE_FACTOR * scale, at=f"at epoch {epoch + 1}",
+                                hint=self._divergence_hint())
+        except ValueError:
+            self._codebook[...] = backup
+            K.squared_norms(self._codebook, self._w_sq)
+            self._touched[:] = 1
+            raise
 
     def apply_batch(self, sums: np.ndarray, counts: np.ndarray, progress: float, epoch: int) -> None:
         """One batch update from per-unit sums and hit counts (the BMU statistics of one pass)."""
         if self.neighborhood == "mexican_hat":
             raise ValueError(_BATCH_NEEDS_POSITIVE)
         lr, sigma = self.rates(progress, epoch)
+        backup = self._codebook.copy()
         K.som_batch_update(sums, counts, self._codebook, self._w_sq, self.rows, self.cols,
                            self.topology == "hexagonal", self.toroidal, self._kind(), float(sigma[0]),
                            min(1.0, float(lr[0])), np.empty(self.n_units, dtype=np.int64),
                            np.empty_like(self._codebook), np.empty(self.n_units), self._touched)
+        counts = np.asarray(counts)
+        self._check_diverged(backup, sums[counts > 0] / counts[counts > 0, None], epoch)
 
     def _kind(self) -> int:
         return K.NEIGHBORHOOD_CODES[self.neighborhood]
