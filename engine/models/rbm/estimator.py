@@ -20,8 +20,8 @@ from engine.estimator import Estimator, choice, integer, real, seed
 from engine.model import rng_from_state_array, rng_state_array
 from engine.models.rbm import exact
 from engine.models.rbm.exact import sigmoid, softplus
-from engine.validation import (check_array, check_data, check_float, check_int, check_kernel_rng_state, check_seed,
-                               state_entry, state_ints)
+from engine.validation import (check_array, check_data, check_float, check_int, check_kernel_rng_state, check_memory,
+                               check_seed, physical_memory_bytes, state_entry, state_ints)
 
 METHODS = ("cd", "pcd", "pt")
 LR_SCHEDULES = ("constant", "linear", "exponential")
@@ -61,6 +61,21 @@ def blas_threads(n: int | None):
         from threadpoolctl import ThreadpoolController
         _THREADPOOL = ThreadpoolController()
     return _THREADPOOL.limit(limits=n, user_api="blas")
+
+
+def weight_bytes(n_visible: int, n_hidden: int, dtype) -> float:
+    """What training an n_visible × n_hidden RBM holds in weight-sized arrays: the weights, their
+    momentum and the gradient buffer (3 × n_visible·n_hidden·itemsize), plus the biases."""
+    item = np.dtype(dtype).itemsize
+    return float(item) * (3.0 * n_visible * n_hidden + 3.0 * (n_visible + n_hidden))
+
+
+def largest_hidden(n_visible: int, dtype) -> str:
+    """The hint of a refused size: the most hidden units that fit beside n_visible inputs here."""
+    total = physical_memory_bytes()
+    if total is None:
+        return ""
+    return f" (n_hidden ≤ {int(0.5 * total / (3.0 * n_visible * np.dtype(dtype).itemsize))} for {n_visible} inputs here)"
 
 
 class RBM(TransformerMixin, Estimator):
@@ -135,6 +150,10 @@ class RBM(TransformerMixin, Estimator):
         """Fresh weights N(0, 0.01²), zero biases, fresh chains for ``n_visible`` inputs. Returns self."""
         p = self._params()
         n_visible = check_int("n_visible", n_visible, 1)
+        check_memory(f"n_hidden={p['n_hidden']} with {n_visible} visible units",
+                     weight_bytes(n_visible, p["n_hidden"], p["dtype"]),
+                     hint=f"the weights, their momentum and gradient take 3·n_visible·n_hidden·"
+                          f"{np.dtype(p['dtype']).itemsize} bytes{largest_hidden(n_visible, p['dtype'])}")
         from engine.kernels.random import seed_state
         self._rng = np.random.default_rng(p["random_state"])
         self._kernel_state = seed_state(int(self._rng.integers(1, 2 ** 62)))

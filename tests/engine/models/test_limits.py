@@ -1,0 +1,146 @@
+"""Issue 14.14: no silent acceptance, no silent divergence — every model checks its memory before
+allocating, names a wrong-shaped array argument, and stops training at the first diverged chunk
+with its last finite state kept."""
+import numpy as np
+import pytest
+
+import engine.validation as validation
+from engine.models.competitive import CompetitiveLayer, CompetitiveModel
+from engine.models.rbm import DBN, RBM
+from engine.models.som import SOM
+from engine.models.som.model import SOMModel
+
+GB = 1e9
+
+
+@pytest.fixture
+def ram_16gb(monkeypatch):
+    """A 16 GB machine, whatever runs the tests (the refusals and their hints then read the same)."""
+    import engine.models.competitive as competitive
+    import engine.models.rbm.estimator as rbm_estimator
+    import engine.models.som.estimator as som_estimator
+    for module in (validation, competitive, rbm_estimator, som_estimator):
+        monkeypatch.setattr(module, "physical_memory_bytes", lambda: int(16 * GB))
+
+
+def binary_data(n=20, f=784):
+    return (np.random.default_rng(0).random((n, f)) < 0.5).astype(np.float64)
+
+
+# --------------------------------------------------------------------------- memory
+@pytest.mark.parametrize("make", [lambda: RBM(n_hidden=10**7).fit, lambda: RBM(n_hidden=10**7).partial_fit,
+                                  lambda: RBM(n_hidden=10**7).initialize])
+def test_rbm_refuses_weights_that_do_not_fit(ram_16gb, make):
+    fn = make()
+    arg = 784 if fn.__name__ == "initialize" else binary_data()
+    with pytest.raises(ValueError, match=r"n_hidden=10000000 .*needs 94\.2 GB.*n_hidden ≤ 850340 for 784 inputs"):
+        fn(arg)
+
+
+def test_rbm_float64_halves_what_fits(ram_16gb):
+    with pytest.raises(ValueError, match=r"n_hidden ≤ 425170 for 784 inputs"):
+        RBM(n_hidden=10**6, dtype="float64").initialize(784)
+    assert RBM(n_hidden=1000, dtype="float64").initialize(784).weights_.shape == (784, 1000)
+
+
+def test_dbn_refuses_layers_that_do_not_fit(ram_16gb):
+    with pytest.raises(ValueError, match=r"layers=\(10000000,\).*needs 94\.2 GB.*layer 1 is the largest"):
+        DBN(layers=(10**7,)).fit(binary_data())
+    # each layer alone fits, together they do not: the sum is checked, the largest layer named
+    with pytest.raises(ValueError, match=r"layers=\(500, 700000, 500\).*layer 2 is the largest"
+                                         r" \(n_hidden ≤ 1333333 for 500 inputs here\)"):
+        DBN(layers=(500, 700000, 500)).initialize(784)
+
+
+@pytest.mark.parametrize("fit", ["fit", "partial_fit"])
+def test_som_refuses_a_map_that_does_not_fit(ram_16gb, fit):
+    som = SOM(rows=10**5, cols=10**5)
+    with pytest.raises(ValueError, match=r"rows=100000, cols=100000 needs .* GB.*rows × cols ≤ 100000000 for 1 features"):
+        getattr(som, fit)(np.zeros((5, 1)))
+    assert not som.__sklearn_is_fitted__()
+
+
+def test_competitive_refuses_units_that_do_not_fit(ram_16gb):
+    with pytest.raises(ValueError, match=r"n_units=10000000000 needs .*n_units ≤ 166666666 for 2 features"):
+        CompetitiveLayer(n_units=10**10).fit(np.zeros((5, 2)))
+
+
+def test_sizes_that_fit_still_train(ram_16gb):
+    assert RBM(n_hidden=8, n_epochs=1, random_state=0).fit(binary_data()).weights_.shape == (784, 8)
+    assert DBN(layers=(8, 4), n_epochs=1, random_state=0).fit(binary_data()).rbms_[1].weights_.shape == (8, 4)
+    assert SOM(4, 4, n_epochs=1, random_state=0).fit(np.random.default_rng(0).random((30, 3))).weights_.shape == (4, 4, 3)
+
+
+def test_rbm_refuses_1d_data():
+    with pytest.raises(ValueError, match="2D array"):
+        RBM(n_hidden=4).fit(np.zeros(784))
+    with pytest.raises(ValueError, match="2D array"):
+        RBM(n_hidden=4).partial_fit(np.zeros(784))
+
+
+# --------------------------------------------------------------------------- divergence
+def gaussian(n=200, f=3):
+    return np.random.default_rng(0).normal(size=(n, f))
+
+
+@pytest.mark.parametrize("make, rate", [(lambda: CompetitiveLayer(3, learning_rate=5, random_state=0), 5),
+                                        (lambda: SOM(5, 5, learning_rate=50, random_state=0), 50)])
+def test_training_stops_at_the_first_diverged_epoch(make, rate):
+    est = make()
+    with pytest.raises(ValueError, match=rf"weights diverged at epoch 1 .*learning_rate={rate} is too large "
+                                         r"for this rule; try ≤ 1"):
+        est.fit(gaussian())
+    # the prototypes from before the failing epoch: finite and of the data's size
+    assert np.all(np.isfinite(est.weights_)) and np.abs(est.weights_).max() < 10
+    assert est.epoch_ == 0
+
+
+def test_partial_fit_keeps_the_last_good_epoch():
+    X = gaussian()
+    est = CompetitiveLayer(3, learning_rate=0.5, random_state=0).fit(X)
+    good = est.weights_.copy()
+    est.update_params(learning_rate=1e3)
+    with pytest.raises(ValueError, match=r"weights diverged at epoch 11 "):
+        est.partial_fit(X)
+    np.testing.assert_array_equal(est.weights_, good)
+    assert est.epoch_ == 10
+
+
+def test_som_batch_rule_checks_too():
+    X = gaussian()
+    som = SOM(4, 4, mode="batch", n_epochs=3, random_state=0).fit(X)
+    good = som.weights_.copy()
+    qe = som.quantization_error(X)
+    sums, counts = np.full((16, 3), np.inf), np.ones(16)   # statistics that carry a non-finite value
+    with pytest.raises(ValueError, match="weights diverged at epoch 4 .*NaN or infinite"):
+        som.apply_batch(sums, counts, 0.5, 3)
+    np.testing.assert_array_equal(som.weights_, good)
+    assert som.quantization_error(X) == qe     # the cached norms were restored with the prototypes
+
+
+def test_som_model_step_fails_and_keeps_its_last_good_map():
+    model = SOMModel(SOMModel.Params(preset="blobs"), seed=0)
+    model.step(3)
+    before = model.som.weights_.copy()
+    t = model.t
+    model.som.learning_rate = 50.0   # what the form cannot set: the estimator's own check must catch it
+    with pytest.raises(ValueError, match="weights diverged at epoch 1 .*learning_rate=50 is too large"):
+        model.step(20)
+    assert model.t == t or np.all(np.isfinite(model.som.weights_))
+    assert np.all(np.isfinite(model.som.weights_)) and np.abs(model.som.weights_).max() < 1e3
+    assert model.snapshot() is not None
+    del before
+
+
+def test_competitive_model_step_fails_and_keeps_its_last_good_prototypes():
+    model = CompetitiveModel(seed=0)
+    model.step(2)
+    t = model.t
+    model.layer.learning_rate = 5.0
+    with pytest.raises(ValueError, match="weights diverged at epoch 1 .*learning_rate=5 is too large"):
+        model.step(200)
+    assert model.t == t
+    assert np.all(np.isfinite(model.layer.weights_))
+    model.layer.learning_rate = 0.01
+    model.step(2)                    # and goes on from there
+    assert model.t == t + 2
