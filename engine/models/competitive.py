@@ -19,7 +19,7 @@ from engine.model import History, Model, Snapshot, ViewSpec, param
 from engine.models.shared import (DATA_SIZES, LR_DECAYS, PrototypeEstimator, is_image_shape, load_training_data,
                                   schedule)
 from engine.validation import (check_array, check_bounded_state, check_choice, check_float, check_int, check_memory,
-                               physical_memory_bytes, state_entry, state_float, state_indices, state_int)
+                               check_training_chunk, physical_memory_bytes, state_entry, state_float, state_indices, state_int)
 
 WINNER_RULES = ("distance", "activation")
 INITS = ("uniform", "normal", "samples")
@@ -109,11 +109,12 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, PrototypeEstimator):
     # as they are (checked by update_params or the last fit), not re-checked per call.
     def train_samples(self, X: np.ndarray, order: np.ndarray, progress: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Present X[order] one at a time at the given schedule progress; return (winner, distance before update)."""
+        self._check_fitted()
+        order, progress = check_training_chunk(X, order, progress, self.n_features_in_)
         lrs = np.atleast_1d(schedule(self.lr_decay, self.learning_rate, progress)).astype(np.float64)
         n = order.shape[0]
         winners = np.empty(n, dtype=np.int64)
         dist = np.empty(n)
-        order = np.ascontiguousarray(order, dtype=np.int64)
         backup = self._weights.copy(), self.win_frequency_.copy()
         K.competitive_train_online(X, order, lrs, self._weights,
                                    self.winner == "activation", self.conscience,
@@ -173,6 +174,10 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, PrototypeEstimator):
 
     def winners(self, X: np.ndarray) -> np.ndarray:
         """``predict`` for data already checked, as ``train_samples`` takes it (a live model's own X, every frame)."""
+        self._check_fitted()
+        if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == self.n_features_in_):
+            raise ValueError(f"X must be a checked (n_samples, {self.n_features_in_}) array (predict checks any "
+                             f"data), got {getattr(X, 'shape', type(X).__name__)}")
         if self.winner == "activation":
             return (X @ self._weights.T).argmax(axis=1)
         return self._distances(X).argmin(axis=1)

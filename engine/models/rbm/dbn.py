@@ -9,7 +9,7 @@ from sklearn.base import TransformerMixin
 
 from engine.estimator import Estimator, choice, integer, real, seed
 from engine.models.rbm.estimator import DTYPES, METHODS, RBM, forget, largest_hidden, optional, weight_bytes
-from engine.validation import check_int, check_memory, check_seed
+from engine.validation import check_data, check_int, check_memory, check_seed
 
 MAX_LAYERS = 5
 # what every layer's RBM shares with the net (a set_params of one of these reaches every layer)
@@ -120,7 +120,7 @@ class DBN(TransformerMixin, Estimator):
     def down(self, v_top) -> np.ndarray:
         """Top-RBM visible states passed down to the input layer by p(v|h), (n, n_visible)."""
         self._check_fitted()
-        v = v_top
+        v = check_data("v_top", v_top, n_features=self.rbms_[-1].n_visible, allow_1d=True, values=(0, 1))
         for rbm in reversed(self.rbms_[:-1]):
             v = rbm.prob_v_given_h(v)
         return np.asarray(v, dtype=np.float64)

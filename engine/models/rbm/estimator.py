@@ -384,12 +384,11 @@ class RBM(TransformerMixin, Estimator):
         clamped while the others follow p(v|h), h = p(h|v) (seed 000 ``11.RBM.py`` completion).
         """
         v = self._check_v("v", v)
-        known = np.asarray(known)
-        if known.ndim == 1:
-            known = np.broadcast_to(known, v.shape)
-        if known.shape != v.shape or known.dtype != bool:
-            raise ValueError(f"known must be a boolean mask of shape {v.shape} or ({v.shape[1]},), "
-                             f"got {known.dtype} {known.shape}")
+        want = f"a boolean mask of shape {v.shape} or ({v.shape[1]},)"
+        known = check_array("known", known, dtype=None, finite=False)
+        if known.dtype != bool or known.shape not in (v.shape, (v.shape[1],)):
+            raise ValueError(f"known must be {want}, got {known.dtype} {known.shape}")
+        known = np.broadcast_to(known, v.shape)
         n_steps = check_int("n_steps", n_steps, 1, 10000)
         W, b, c = self.weights_, self.visible_bias_, self.hidden_bias_
         out = v.copy()

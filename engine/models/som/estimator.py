@@ -18,7 +18,7 @@ from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
 from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, PrototypeEstimator, schedule
 from engine.validation import (check_array, check_bool, check_bounded_state, check_choice, check_float, check_int,
-                               check_memory, physical_memory_bytes)
+                               check_memory, check_training_chunk, physical_memory_bytes)
 
 TOPOLOGIES = ("rectangular", "hexagonal")
 NEIGHBORHOODS = ("bubble", "gaussian", "mexican_hat")
@@ -219,8 +219,10 @@ class SOM(TransformerMixin, PrototypeEstimator):
     def train_online_samples(self, X: np.ndarray, order: np.ndarray, progress: np.ndarray,
                              epoch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Present X[order] one sample at a time at the given per-sample progress; return (bmu, second, distance)."""
+        self._check_fitted()
+        order, progress = check_training_chunk(X, order, progress, self.n_features_in_)
+        epoch = check_int("epoch", epoch, 0)
         lrs, sigmas = self.rates(progress, epoch)
-        order = np.ascontiguousarray(order, dtype=np.int64)
         n = order.shape[0]
         bmu = np.empty(n, dtype=np.int64)
         second = np.empty(n, dtype=np.int64)
@@ -256,13 +258,17 @@ class SOM(TransformerMixin, PrototypeEstimator):
         """One batch update from per-unit sums and hit counts (the BMU statistics of one pass)."""
         if self.neighborhood == "mexican_hat":
             raise ValueError(_BATCH_NEEDS_POSITIVE)
+        self._check_fitted()
+        sums = check_array("sums", sums, shape=self._codebook.shape)
+        counts = check_array("counts", counts, shape=(self.n_units,), values=(0, None))
+        progress = check_float("progress", progress)
+        epoch = check_int("epoch", epoch, 0)
         lr, sigma = self.rates(progress, epoch)
         backup = self._codebook.copy()
         K.som_batch_update(sums, counts, self._codebook, self._w_sq, self.rows, self.cols,
                            self.topology == "hexagonal", self.toroidal, self._kind(), float(sigma[0]),
                            min(1.0, float(lr[0])), np.empty(self.n_units, dtype=np.int64),
                            np.empty_like(self._codebook), np.empty(self.n_units), self._touched)
-        counts = np.asarray(counts)
         self._check_diverged(backup, sums[counts > 0] / counts[counts > 0, None], epoch)
 
     def _kind(self) -> int:

@@ -106,14 +106,24 @@ def test_partial_fit_keeps_the_last_good_epoch():
     assert est.epoch_ == 10
 
 
-def test_som_batch_rule_checks_too():
+def test_som_batch_rule_checks_too(monkeypatch):
     X = gaussian()
     som = SOM(4, 4, mode="batch", n_epochs=3, random_state=0).fit(X)
     good = som.weights_.copy()
     qe = som.quantization_error(X)
-    sums, counts = np.full((16, 3), np.inf), np.ones(16)   # statistics that carry a non-finite value
+    with pytest.raises(ValueError, match="sums contains NaN or infinite values"):
+        som.apply_batch(np.full((16, 3), np.inf), np.ones(16), 0.5, 3)
+    # the batch rule moves prototypes to weighted means of the data (rate capped at 1): it cannot run
+    # away from finite statistics; a non-finite result is still caught and undone
+    import engine.kernels.som as kernels
+    real_update = kernels.som_batch_update
+
+    def poisoned(*args):
+        real_update(*args)
+        args[2][0, 0] = np.nan   # the prototypes
+    monkeypatch.setattr(kernels, "som_batch_update", poisoned)
     with pytest.raises(ValueError, match="weights diverged at epoch 4 .*NaN or infinite"):
-        som.apply_batch(sums, counts, 0.5, 3)
+        som.apply_batch(np.ones((16, 3)), np.ones(16), 0.5, 3)
     np.testing.assert_array_equal(som.weights_, good)
     assert som.quantization_error(X) == qe     # the cached norms were restored with the prototypes
 
@@ -144,3 +154,63 @@ def test_competitive_model_step_fails_and_keeps_its_last_good_prototypes():
     model.layer.learning_rate = 0.01
     model.step(2)                    # and goes on from there
     assert model.t == t + 2
+
+
+# --------------------------------------------------------------------------- array arguments
+@pytest.fixture(scope="module")
+def fitted():
+    X = binary_data(20, 6)
+    return dict(X=X, rbm=RBM(3, n_epochs=1, random_state=0).fit(X),
+                dbn=DBN((4, 3), n_epochs=1, random_state=0).fit(X),
+                som=SOM(3, 3, n_epochs=1, random_state=0).fit(X),
+                layer=CompetitiveLayer(3, random_state=0).fit(X))
+
+
+@pytest.mark.parametrize("known", [np.ones(5, bool), np.ones((3, 6), bool), np.ones(6)])
+def test_rbm_complete_names_a_wrong_mask(fitted, known):
+    with pytest.raises(ValueError, match=r"known must be a boolean mask of shape \(2, 6\) or \(6,\)"):
+        fitted["rbm"].complete(fitted["X"][:2], known)
+    assert fitted["rbm"].complete(fitted["X"][:2], np.ones(6, bool)).shape == (2, 6)
+
+
+def test_dbn_down_names_a_wrong_width(fitted):
+    with pytest.raises(ValueError, match="v_top must have 4 features"):
+        fitted["dbn"].down(np.ones((2, 5)))
+    assert fitted["dbn"].down(np.ones((2, 4))).shape == (2, 6)
+
+
+@pytest.mark.parametrize("train", ["som", "layer"])
+@pytest.mark.parametrize("args, message", [
+    (("X", [0, 50], [0.1, 0.2]), r"order must hold row indices in \[0, 20\), got values in \[0, 50\]"),
+    (("X5", [0], [0.1]), "X must have 6 features"),
+    (("X32", [0], [0.1]), "X must be a C-contiguous float64"),
+    (("X", [0, 1], [0.1]), r"progress must hold one value per index of order \(2\)"),
+    (("X", [0.5], [0.1]), "order must hold integer row indices"),
+])
+def test_per_chunk_training_names_a_bad_argument(fitted, train, args, message):
+    # before issue 14.14 the kernels read past the arrays' ends (numba checks no bounds)
+    X = fitted["X"]
+    data = {"X": X, "X5": np.ascontiguousarray(X[:, :5]), "X32": X.astype(np.float32)}[args[0]]
+    est = fitted[train]
+    before = est.weights_.copy()
+    with pytest.raises(ValueError, match=message):
+        if train == "som":
+            est.train_online_samples(data, np.array(args[1]), np.array(args[2]), 0)
+        else:
+            est.train_samples(data, np.array(args[1]), np.array(args[2]))
+    np.testing.assert_array_equal(est.weights_, before)
+
+
+def test_one_progress_for_a_whole_chunk(fitted):
+    som = SOM(3, 3, n_epochs=1, random_state=0).fit(fitted["X"])
+    bmu, _, _ = som.train_online_samples(fitted["X"], np.arange(20), 0.5, 0)
+    assert bmu.shape == (20,)
+
+
+def test_som_apply_batch_and_winners_name_wrong_shapes(fitted):
+    with pytest.raises(ValueError, match=r"sums must have shape \(9, 6\), got \(9, 5\)"):
+        fitted["som"].apply_batch(np.zeros((9, 5)), np.zeros(9), 0.1, 0)
+    with pytest.raises(ValueError, match=r"counts must have shape \(9,\)"):
+        fitted["som"].apply_batch(np.zeros((9, 6)), np.zeros(8), 0.1, 0)
+    with pytest.raises(ValueError, match=r"X must be a checked \(n_samples, 6\) array"):
+        fitted["layer"].winners(fitted["X"][:, :2])
