@@ -214,3 +214,33 @@ def test_som_apply_batch_and_winners_name_wrong_shapes(fitted):
         fitted["som"].apply_batch(np.zeros((9, 6)), np.zeros(8), 0.1, 0)
     with pytest.raises(ValueError, match=r"X must be a checked \(n_samples, 6\) array"):
         fitted["layer"].winners(fitted["X"][:, :2])
+
+
+@pytest.mark.parametrize("fit", ["fit", "partial_fit"])
+def test_rbm_training_stops_at_the_first_diverged_epoch(monkeypatch, fit):
+    # finite data in [0, 1] keep the RBM's gradient bounded, so its weights only run away slowly
+    # (lr 100, momentum 0.999: 7e4 after 30 epochs); an update that breaks them is simulated here
+    X = binary_data(50, 8)
+    rbm = RBM(4, n_epochs=3, batch_size=10, random_state=0)
+    rbm.fit(X) if fit == "partial_fit" else None
+    real = RBM._apply_update
+    calls = []
+
+    def poisoned(self, grad_w):
+        real(self, grad_w)
+        calls.append(1)
+        if len(calls) == 7:          # in the second epoch of fit, the second partial_fit
+            self.weights_[0, 0] = np.inf
+    monkeypatch.setattr(RBM, "_apply_update", poisoned)
+    if fit == "fit":
+        with pytest.raises(ValueError, match=r"weights diverged at epoch 2 \(NaN or infinite values\): "
+                                             r"learning_rate=0.05 \(momentum=0.5\) is too large"):
+            rbm.fit(X)
+        assert rbm.epoch_ == 1 and len(rbm.reconstruction_errors_) == 1
+    else:
+        rbm.partial_fit(X)
+        before = rbm.weights_.copy()
+        with pytest.raises(ValueError, match=r"weights diverged at epoch 4 "):
+            rbm.partial_fit(X)
+        np.testing.assert_array_equal(rbm.weights_, before)
+    assert np.all(np.isfinite(rbm.weights_))
