@@ -244,3 +244,22 @@ def test_rbm_training_stops_at_the_first_diverged_epoch(monkeypatch, fit):
             rbm.partial_fit(X)
         np.testing.assert_array_equal(rbm.weights_, before)
     assert np.all(np.isfinite(rbm.weights_))
+
+
+def test_rbm_model_step_fails_and_keeps_finite_weights(monkeypatch):
+    from engine.models.rbm.models import RBMModel
+    model = RBMModel(RBMModel.Params(n_train=200, batch_size=50), seed=0)
+    model.step(2)
+    real = RBM._apply_update
+
+    def poisoned(self, grad_w):
+        real(self, grad_w)
+        self.weights_[:, 0] = np.nan
+    monkeypatch.setattr(RBM, "_apply_update", poisoned)
+    with pytest.raises(ValueError, match="training diverged"):
+        model.step(1)
+    # before issue 14.14 the weights stayed NaN: the engine thread reports a failed step, restores nothing
+    assert np.all(np.isfinite(model.rbm.weights_))
+    monkeypatch.setattr(RBM, "_apply_update", real)
+    model.step(3)
+    assert np.all(np.isfinite(model.rbm.weights_))
