@@ -263,3 +263,12 @@ def test_rbm_model_step_fails_and_keeps_finite_weights(monkeypatch):
     monkeypatch.setattr(RBM, "_apply_update", real)
     model.step(3)
     assert np.all(np.isfinite(model.rbm.weights_))
+
+
+def test_hebbian_pca_refuses_components_that_do_not_fit(monkeypatch):
+    import engine.models.hebb.pca as pca
+    monkeypatch.setattr(validation, "physical_memory_bytes", lambda: int(16 * GB))
+    monkeypatch.setattr(pca, "physical_memory_bytes", lambda: int(16 * GB))
+    X = np.zeros((1, 1_000_000))       # one 8 MB row would have asked for 10000 × 1e6 components (80 GB)
+    with pytest.raises(ValueError, match=r"n_components=10000 needs 320\.0 GB.*n_components ≤ 250 for 1000000 features"):
+        pca.HebbianPCA(n_components=10000).fit(X)
