@@ -216,6 +216,7 @@ def test_som_apply_batch_and_winners_name_wrong_shapes(fitted):
         fitted["layer"].winners(fitted["X"][:, :2])
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # the simulated inf/NaN weights in matmul
 @pytest.mark.parametrize("fit", ["fit", "partial_fit"])
 def test_rbm_training_stops_at_the_first_diverged_epoch(monkeypatch, fit):
     # finite data in [0, 1] keep the RBM's gradient bounded, so its weights only run away slowly
@@ -246,6 +247,7 @@ def test_rbm_training_stops_at_the_first_diverged_epoch(monkeypatch, fit):
     assert np.all(np.isfinite(rbm.weights_))
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # the simulated inf/NaN weights in matmul
 def test_rbm_model_step_fails_and_keeps_finite_weights(monkeypatch):
     from engine.models.rbm.models import RBMModel
     model = RBMModel(RBMModel.Params(n_train=200, batch_size=50), seed=0)
