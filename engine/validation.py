@@ -343,7 +343,7 @@ def check_bounded_state(what: str, *arrays: np.ndarray, bound: float = math.inf,
     for a in arrays:
         if a.size == 0:
             continue
-        peak = float(np.max(np.abs(a)))
+        peak = max(float(a.max()), -float(a.min()))   # no |a| temporary: called after every training chunk
         if not (math.isfinite(peak) and peak <= bound):
             got = "NaN or infinite values" if not math.isfinite(peak) else f"values up to {peak:.3g}, bound {bound:.3g}"
             raise ValueError(f"{what} diverged{' ' + at if at else ''} ({got}){': ' + hint if hint else ''}")
