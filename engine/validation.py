@@ -333,3 +333,44 @@ def check_pcg64_words(name: str, words: Any) -> list[int]:
     if w[4] not in (0, 1):
         raise ValueError(f"{name}: has_uint32 must be 0 or 1, got {w[4]}")
     return w
+
+
+def check_bounded_state(what: str, *arrays: np.ndarray, bound: float = math.inf, at: str = "",
+                        hint: str = "") -> None:
+    """Raise when training has made the state non-finite or larger than ``bound`` in magnitude —
+    weights that explode without becoming inf (a rule whose rate overshoots) count as diverged too:
+    "weights diverged at epoch 3 (values up to 1.2e+154): learning_rate=5 is too large …"."""
+    for a in arrays:
+        if a.size == 0:
+            continue
+        peak = max(float(a.max()), -float(a.min()))   # no |a| temporary: called after every training chunk
+        if not (math.isfinite(peak) and peak <= bound):
+            got = "NaN or infinite values" if not math.isfinite(peak) else f"values up to {peak:.3g}, bound {bound:.3g}"
+            raise ValueError(f"{what} diverged{' ' + at if at else ''} ({got}){': ' + hint if hint else ''}")
+
+
+def check_training_chunk(X: Any, order: Any, progress: Any, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """The arguments of a per-chunk training step (``SOM.train_online_samples``,
+    ``CompetitiveLayer.train_samples``), checked in O(chunk) — X is the caller's already-checked data,
+    so only its type and shape are (never its values, which would cost a pass over all of it per
+    chunk): X a C-contiguous float64 (n, n_features) array, ``order`` row indices of X, ``progress``
+    one number per index (or one for all). Returns (order as int64, progress as float64), what the kernels take."""
+    if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype == np.float64 and X.flags.c_contiguous):
+        got = f"{X.dtype} {X.shape}" if isinstance(X, np.ndarray) else type(X).__name__
+        raise ValueError(f"X must be a C-contiguous float64 (n_samples, {n_features}) array (check it once "
+                         f"with check_data), got {got}")
+    if X.shape[1] != n_features:
+        raise ValueError(f"X must have {n_features} features (columns, as fitted), got {X.shape[1]}")
+    order = check_array("order", order, ndim=1, dtype=None)
+    if order.size and not np.issubdtype(order.dtype, np.integer):
+        raise ValueError(f"order must hold integer row indices, got dtype {order.dtype}")
+    if order.size and (order.min() < 0 or order.max() >= X.shape[0]):
+        raise ValueError(f"order must hold row indices in [0, {X.shape[0]}), got values in "
+                         f"[{order.min()}, {order.max()}]")
+    progress = check_array("progress", progress, ndim=(0, 1))
+    if progress.ndim == 1 and progress.shape != order.shape:
+        raise ValueError(f"progress must hold one value per index of order ({order.shape[0]}), got shape "
+                         f"{progress.shape}")
+    if progress.ndim == 0:  # one progress for the whole chunk: the kernels read one value per sample
+        progress = np.full(order.shape, float(progress))
+    return np.ascontiguousarray(order, dtype=np.int64), progress

@@ -18,11 +18,12 @@ from engine.kernels import som as K
 from engine.model import History, Model, Snapshot, ViewSpec, param
 from engine.models.shared import (DATA_SIZES, LR_DECAYS, PrototypeEstimator, is_image_shape, load_training_data,
                                   schedule)
-from engine.validation import (check_array, check_choice, check_float, check_int, state_entry,
-                               state_float, state_indices, state_int)
+from engine.validation import (check_array, check_bounded_state, check_choice, check_float, check_int, check_memory,
+                               check_training_chunk, physical_memory_bytes, state_entry, state_float, state_indices, state_int)
 
 WINNER_RULES = ("distance", "activation")
 INITS = ("uniform", "normal", "samples")
+DIVERGENCE_FACTOR = 1e6  # prototypes past 1e6 × the data's scale have run away (the rule overshoots)
 
 
 class CompetitiveLayer(TransformerMixin, ClusterMixin, PrototypeEstimator):
@@ -89,6 +90,11 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, PrototypeEstimator):
         """
         p, X = self._start(X, rng)
         n, f = X.shape
+        per_unit = 8.0 * (2.0 * f + 2.0)  # the prototypes and their initial draw, float64, and the win counts
+        total = physical_memory_bytes()
+        largest = f" (n_units ≤ {int(0.5 * total / per_unit)} for {f} features here)" if total else ""
+        check_memory(f"n_units={p['n_units']}", per_unit * p["n_units"],
+                     hint=f"the prototypes take about 16·n_features bytes per unit{largest}")
         if p["init"] == "uniform":
             lo, hi = X.min(axis=0), X.max(axis=0)
             w = lo + self._rng.random((p["n_units"], f)) * (hi - lo)
@@ -103,14 +109,28 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, PrototypeEstimator):
     # as they are (checked by update_params or the last fit), not re-checked per call.
     def train_samples(self, X: np.ndarray, order: np.ndarray, progress: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Present X[order] one at a time at the given schedule progress; return (winner, distance before update)."""
+        self._check_fitted()
+        order, progress = check_training_chunk(X, order, progress, self.n_features_in_)
         lrs = np.atleast_1d(schedule(self.lr_decay, self.learning_rate, progress)).astype(np.float64)
         n = order.shape[0]
         winners = np.empty(n, dtype=np.int64)
         dist = np.empty(n)
-        K.competitive_train_online(X, np.ascontiguousarray(order, dtype=np.int64), lrs, self._weights,
+        backup = self._weights.copy(), self.win_frequency_.copy()
+        K.competitive_train_online(X, order, lrs, self._weights,
                                    self.winner == "activation", self.conscience,
                                    self.conscience_rate if self.conscience > 0 else 0.0,
                                    self.win_frequency_, winners, dist)
+        # stop at the first chunk that leaves the prototypes non-finite or past 1e6 × the data's scale,
+        # with the prototypes as they were before it
+        rows = X[order]
+        scale = max(1.0, float(np.max(np.abs(rows)))) if rows.size else 1.0
+        try:
+            check_bounded_state("weights", self._weights, bound=DIVERGENCE_FACTOR * scale,
+                                at=f"at epoch {getattr(self, 'epoch_', 0) + 1}",
+                                hint=f"learning_rate={self.learning_rate:g} is too large for this rule; try ≤ 1")
+        except ValueError:
+            self._weights[...], self.win_frequency_[...] = backup
+            raise
         return winners, dist
 
     def partial_fit(self, X: Any, y: Any = None) -> "CompetitiveLayer":
@@ -154,6 +174,10 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, PrototypeEstimator):
 
     def winners(self, X: np.ndarray) -> np.ndarray:
         """``predict`` for data already checked, as ``train_samples`` takes it (a live model's own X, every frame)."""
+        self._check_fitted()
+        if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == self.n_features_in_):
+            raise ValueError(f"X must be a checked (n_samples, {self.n_features_in_}) array (predict checks any "
+                             f"data), got {getattr(X, 'shape', type(X).__name__)}")
         if self.winner == "activation":
             return (X @ self._weights.T).argmax(axis=1)
         return self._distances(X).argmin(axis=1)

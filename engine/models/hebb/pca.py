@@ -14,7 +14,7 @@ from sklearn.base import TransformerMixin
 from engine.estimator import EpochEstimator, boolean, choice, integer, real, seed
 from engine.kernels import hebb as K
 from engine.models.hebb.classifier import same_value
-from engine.validation import check_array, check_float, check_int
+from engine.validation import check_array, check_float, check_int, check_memory, physical_memory_bytes
 
 PCA_RULES = ("oja", "sanger")
 
@@ -73,6 +73,11 @@ class HebbianPCA(TransformerMixin, EpochEstimator):
         if p["n_components"] > n_features:
             raise ValueError(f"n_components must be ≤ the number of features ({n_features}), "
                              f"got {p['n_components']}")
+        # the components, their draw, the divergence backup and the temporaries of a norm: 4 × k·n_features
+        total = physical_memory_bytes()
+        largest = f" (n_components ≤ {int(0.5 * total / (32.0 * n_features))} for {n_features} features here)" if total else ""
+        check_memory(f"n_components={p['n_components']}", 32.0 * p["n_components"] * n_features,
+                     hint=f"the components take about 32·n_components·n_features bytes to learn{largest}")
         self._rng = np.random.default_rng(p["random_state"])
         w = self._rng.normal(size=(p["n_components"], n_features))
         self.components_ = 0.1 * w / np.linalg.norm(w, axis=1, keepdims=True)   # small: Hebbian growth shows

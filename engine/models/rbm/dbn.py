@@ -8,8 +8,8 @@ import numpy as np
 from sklearn.base import TransformerMixin
 
 from engine.estimator import Estimator, choice, integer, real, seed
-from engine.models.rbm.estimator import DTYPES, METHODS, RBM, forget, optional
-from engine.validation import check_int, check_seed
+from engine.models.rbm.estimator import DTYPES, METHODS, RBM, forget, largest_hidden, optional, weight_bytes
+from engine.validation import check_data, check_int, check_memory, check_seed
 
 MAX_LAYERS = 5
 # what every layer's RBM shares with the net (a set_params of one of these reaches every layer)
@@ -88,6 +88,13 @@ class DBN(TransformerMixin, Estimator):
         p = self._params()
         n_visible = check_int("n_visible", n_visible, 1)
         layers = p["layers"]
+        sizes = (n_visible,) + layers
+        need = [weight_bytes(a, b, p["dtype"]) for a, b in zip(sizes, sizes[1:])]
+        worst = int(np.argmax(need))  # the layer to make smaller
+        check_memory(f"layers={layers} with {n_visible} visible units", sum(need),
+                     hint=f"each layer's weights, momentum and gradient take 3·n_in·n_out·"
+                          f"{np.dtype(p['dtype']).itemsize} bytes; layer {worst + 1} is the largest"
+                          f"{largest_hidden(sizes[worst], p['dtype'])}")
         seeds = (np.random.default_rng(p["random_state"]).integers(0, 2 ** 31, size=len(layers))
                  if p["random_state"] is not None else [None] * len(layers))
         shared = {name: getattr(self, name) for name in SHARED}
@@ -113,7 +120,7 @@ class DBN(TransformerMixin, Estimator):
     def down(self, v_top) -> np.ndarray:
         """Top-RBM visible states passed down to the input layer by p(v|h), (n, n_visible)."""
         self._check_fitted()
-        v = v_top
+        v = check_data("v_top", v_top, n_features=self.rbms_[-1].n_visible, allow_1d=True, values=(0, 1))
         for rbm in reversed(self.rbms_[:-1]):
             v = rbm.prob_v_given_h(v)
         return np.asarray(v, dtype=np.float64)

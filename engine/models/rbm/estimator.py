@@ -20,12 +20,17 @@ from engine.estimator import Estimator, choice, integer, real, seed
 from engine.model import rng_from_state_array, rng_state_array
 from engine.models.rbm import exact
 from engine.models.rbm.exact import sigmoid, softplus
-from engine.validation import (check_array, check_data, check_float, check_int, check_kernel_rng_state, check_seed,
-                               state_entry, state_ints)
+from engine.validation import (check_array, check_bounded_state, check_data, check_float, check_int,
+                               check_kernel_rng_state, check_memory,
+                               check_seed, physical_memory_bytes, state_entry, state_ints)
 
 METHODS = ("cd", "pcd", "pt")
 LR_SCHEDULES = ("constant", "linear", "exponential")
 DTYPES = ("float32", "float64")
+# weights past this have run away: visible units in [0, 1] saturate every sigmoid long before
+# (the bound of training's divergence check, after each epoch)
+DIVERGED_WEIGHT = 1e6
+_LEARNED = ("weights_", "visible_bias_", "hidden_bias_", "_velocity_w", "_velocity_b", "_velocity_c")
 
 
 def _kernels():
@@ -61,6 +66,21 @@ def blas_threads(n: int | None):
         from threadpoolctl import ThreadpoolController
         _THREADPOOL = ThreadpoolController()
     return _THREADPOOL.limit(limits=n, user_api="blas")
+
+
+def weight_bytes(n_visible: int, n_hidden: int, dtype) -> float:
+    """What training an n_visible × n_hidden RBM holds in weight-sized arrays: the weights, their
+    momentum and the gradient buffer (3 × n_visible·n_hidden·itemsize), plus the biases."""
+    item = np.dtype(dtype).itemsize
+    return float(item) * (3.0 * n_visible * n_hidden + 3.0 * (n_visible + n_hidden))
+
+
+def largest_hidden(n_visible: int, dtype) -> str:
+    """The hint of a refused size: the most hidden units that fit beside n_visible inputs here."""
+    total = physical_memory_bytes()
+    if total is None:
+        return ""
+    return f" (n_hidden ≤ {int(0.5 * total / (3.0 * n_visible * np.dtype(dtype).itemsize))} for {n_visible} inputs here)"
 
 
 class RBM(TransformerMixin, Estimator):
@@ -135,6 +155,10 @@ class RBM(TransformerMixin, Estimator):
         """Fresh weights N(0, 0.01²), zero biases, fresh chains for ``n_visible`` inputs. Returns self."""
         p = self._params()
         n_visible = check_int("n_visible", n_visible, 1)
+        check_memory(f"n_hidden={p['n_hidden']} with {n_visible} visible units",
+                     weight_bytes(n_visible, p["n_hidden"], p["dtype"]),
+                     hint=f"the weights, their momentum and gradient take 3·n_visible·n_hidden·"
+                          f"{np.dtype(p['dtype']).itemsize} bytes{largest_hidden(n_visible, p['dtype'])}")
         from engine.kernels.random import seed_state
         self._rng = np.random.default_rng(p["random_state"])
         self._kernel_state = seed_state(int(self._rng.integers(1, 2 ** 62)))
@@ -365,12 +389,11 @@ class RBM(TransformerMixin, Estimator):
         clamped while the others follow p(v|h), h = p(h|v) (seed 000 ``11.RBM.py`` completion).
         """
         v = self._check_v("v", v)
-        known = np.asarray(known)
-        if known.ndim == 1:
-            known = np.broadcast_to(known, v.shape)
-        if known.shape != v.shape or known.dtype != bool:
-            raise ValueError(f"known must be a boolean mask of shape {v.shape} or ({v.shape[1]},), "
-                             f"got {known.dtype} {known.shape}")
+        want = f"a boolean mask of shape {v.shape} or ({v.shape[1]},)"
+        known = check_array("known", known, dtype=None, finite=False)
+        if known.dtype != bool or known.shape not in (v.shape, (v.shape[1],)):
+            raise ValueError(f"known must be {want}, got {known.dtype} {known.shape}")
+        known = np.broadcast_to(known, v.shape)
         n_steps = check_int("n_steps", n_steps, 1, 10000)
         W, b, c = self.weights_, self.visible_bias_, self.hidden_bias_
         out = v.copy()
@@ -590,6 +613,7 @@ class RBM(TransformerMixin, Estimator):
         n_batches = -(-n // bs)
         report_every = max(1, n_batches // 20)
         for epoch in range(self.n_epochs):
+            backup = self._learned_copy()
             order = self._rng.permutation(n)
             errors = []
             with blas_threads(self.n_jobs):
@@ -605,6 +629,7 @@ class RBM(TransformerMixin, Estimator):
                         errors.append(error)
                     if (i + 1) % report_every == 0 and i + 1 < n_batches:
                         yield (epoch + (i + 1) / n_batches) / self.n_epochs, f"epoch {epoch + 1}/{self.n_epochs}"
+            self._check_diverged(backup)
             self.epoch_ += 1
             self.reconstruction_errors_.append(float(np.mean(errors)))
             yield (epoch + 1) / self.n_epochs, f"epoch {epoch + 1}/{self.n_epochs}"
@@ -616,9 +641,27 @@ class RBM(TransformerMixin, Estimator):
         if not self.is_fitted:
             self.initialize(self._check_X(X, reset=True, values=(0, 1)).shape[1])
         X = np.ascontiguousarray(self._check_v("X", X), dtype=self.dtype)
+        backup = self._learned_copy()
         with blas_threads(self.n_jobs):
             for start in range(0, X.shape[0], self.batch_size):
                 v0 = X[start:start + self.batch_size]
                 self._gradient(v0, False)
                 self._apply_update(self._buf(v0.shape[0])["grad_w"])
+        self._check_diverged(backup)
         return self
+
+    def _learned_copy(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name).copy() for name in _LEARNED}
+
+    def _check_diverged(self, backup: dict[str, np.ndarray]) -> None:
+        """After a pass: weights or biases non-finite or past ``DIVERGED_WEIGHT`` have diverged — put the
+        parameters and velocities from before the pass back and say why."""
+        try:
+            check_bounded_state("weights", self.weights_, self.visible_bias_, self.hidden_bias_,
+                                bound=DIVERGED_WEIGHT, at=f"at epoch {self.epoch_ + 1}",
+                                hint=f"learning_rate={self.learning_rate:g} (momentum={self.momentum:g}) is too "
+                                     f"large for this machine; try ≤ {self.learning_rate / 10:g}")
+        except ValueError:
+            for name, value in backup.items():
+                getattr(self, name)[...] = value
+            raise

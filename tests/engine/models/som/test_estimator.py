@@ -178,9 +178,21 @@ def test_schedules():
 def test_toroidal_hexagonal_map_trains(iris):
     X, _ = iris
     som = SOM(6, 7, topology="hexagonal", toroidal=True, neighborhood="mexican_hat", sigma=1.5,
-              n_epochs=3, random_state=0).fit(X)
+              learning_rate=0.05, n_epochs=3, random_state=0).fit(X)
     assert np.isfinite(som.weights_).all()
     assert som.umatrix().min() > 0
+
+
+def test_mexican_hat_at_a_large_rate_stops_with_a_reason(iris):
+    # the negative ring pushes prototypes apart: at the default rate 0.5 they reached 7.8e8 in one
+    # pass over standardised Iris (the test above passed that as "finite" before issue 14.14)
+    X, _ = iris
+    som = SOM(6, 7, topology="hexagonal", toroidal=True, neighborhood="mexican_hat", sigma=1.5,
+              n_epochs=3, random_state=0)
+    with pytest.raises(ValueError, match=r"weights diverged at epoch 1 .*mexican hat.*try learning_rate ≤ 0\.05, "
+                                         r"a smaller sigma or neighborhood='gaussian'"):
+        som.fit(X)
+    assert np.abs(som.weights_).max() < 10
 
 
 # --------------------------------------------------------------------------- bad input

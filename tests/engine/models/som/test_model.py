@@ -170,10 +170,13 @@ def test_measure_action():
 
 def test_cli_runs_and_saves(tmp_path, capsys):
     out = tmp_path / "som.npz"
-    assert cli_main(["run", "som", "preset=blobs", "neighborhood=mexican_hat", "--steps", "40", "--quiet",
-                     "--save", str(out)]) == 0
+    assert cli_main(["run", "som", "preset=blobs", "neighborhood=mexican_hat", "learning_rate=0.02", "--steps", "40",
+                     "--quiet", "--save", str(out)]) == 0
     assert "qe[-1]" in capsys.readouterr().out
     assert io.load(out).t == 40
+    # at the preset's rate 0.5 the mexican hat's prototypes run away (5.8e6 on data within ±1.3): said, not saved
+    assert cli_main(["run", "som", "preset=blobs", "neighborhood=mexican_hat", "--steps", "40", "--quiet"]) == 2
+    assert "weights diverged at epoch 1" in capsys.readouterr().err
     assert cli_main(["run", "som", "rows=1", "cols=1", "--steps", "1", "--quiet"]) == 2
 
 
