@@ -97,15 +97,15 @@ def test_failed_action_shows_message_and_keeps_state(qtbot, window):
 
 def test_save_and_reopen_session(qtbot, window, tmp_path):
     window.controller.step(7)
-    qtbot.waitUntil(lambda: window.last_snapshot.t == 7, timeout=5000)
+    qtbot.waitUntil(lambda: window.last_snapshot is not None and window.last_snapshot.t == 7, timeout=5000)
     saved_spins = window.last_snapshot.data["spins"].copy()
     path = tmp_path / "s.npz"
     window.save_session(str(path))
     qtbot.waitUntil(lambda: path.exists(), timeout=5000)
     window.controller.step(5)
-    qtbot.waitUntil(lambda: window.last_snapshot.t == 12, timeout=5000)
+    qtbot.waitUntil(lambda: window.last_snapshot is not None and window.last_snapshot.t == 12, timeout=5000)
     window.open_session(str(path))
-    qtbot.waitUntil(lambda: window.last_snapshot.t == 7, timeout=5000)
+    qtbot.waitUntil(lambda: window.last_snapshot is not None and window.last_snapshot.t == 7, timeout=5000)
     np.testing.assert_array_equal(window.last_snapshot.data["spins"], saved_spins)
     # A broken file is refused with a message; the current state stays.
     bad = tmp_path / "bad.npz"
