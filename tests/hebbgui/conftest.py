@@ -67,3 +67,15 @@ def wait_for_snapshot(qtbot, win, pred, timeout=10000):
     """Wait until the window's last snapshot satisfies ``pred(data)``; return that data."""
     qtbot.waitUntil(lambda: win.last_snapshot is not None and bool(pred(win.last_snapshot.data)), timeout=timeout)
     return win.last_snapshot.data
+
+
+def play_then_pause(qtbot, win, frames: int = 5):
+    """Play until ``frames`` frames were drawn and t ≥ ``frames``, pause, and return the last snapshot."""
+    drawn = []
+    win.frame_drawn.connect(drawn.append)
+    win.transport.play.click()
+    qtbot.waitUntil(lambda: len(drawn) >= frames and win.last_snapshot.t >= frames, timeout=60000)
+    win.transport.play.click()
+    qtbot.waitUntil(lambda: not win.transport.play.isChecked(), timeout=5000)
+    qtbot.wait(100)
+    return win.last_snapshot

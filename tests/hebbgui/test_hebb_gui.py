@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QPushButton
 
-from tests.hebbgui.conftest import wait_for_snapshot
+from tests.hebbgui.conftest import play_then_pause, wait_for_snapshot
 
 
 @pytest.fixture
@@ -40,14 +40,7 @@ def test_competing_units_train_live_and_stop_mid_epoch(qtbot, open_window):
     win = open_window("competing")
     fields0 = np.array(win.last_snapshot.data["fields"], copy=True)
     assert fields0.shape == (100, 28, 28)
-    frames = []
-    win.frame_drawn.connect(frames.append)
-    win.transport.play.click()
-    qtbot.waitUntil(lambda: len(frames) >= 5 and win.last_snapshot.t >= 5, timeout=60000)
-    win.transport.play.click()          # stop mid-epoch
-    qtbot.waitUntil(lambda: not win.transport.play.isChecked(), timeout=5000)
-    qtbot.wait(100)
-    snap = win.last_snapshot
+    snap = play_then_pause(qtbot, win, frames=5)   # stopped mid-epoch
     assert 0 < snap.t < 100             # a pass over the 10,000 images is 100 minibatches
     assert not np.allclose(snap.data["fields"], fields0)
     assert win.last_error == ""

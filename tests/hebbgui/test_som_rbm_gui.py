@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QPushButton
 
+from tests.hebbgui.conftest import play_then_pause
+
 
 def _choose(win, name, value):
     combo = win.params_form.editors[name]
@@ -51,14 +53,7 @@ def test_competitive_prototypes_move_live(qtbot, open_window):
 def test_rbm_trains_live_fields_change_occlude_complete_stop(qtbot, open_window):
     win = open_window("rbm")
     fields0 = np.array(win.last_snapshot.data["fields"], copy=True)
-    frames = []
-    win.frame_drawn.connect(frames.append)
-    win.transport.play.click()
-    qtbot.waitUntil(lambda: len(frames) >= 5 and win.last_snapshot.t >= 5, timeout=60000)
-    win.transport.play.click()          # stop mid-epoch
-    qtbot.waitUntil(lambda: not win.transport.play.isChecked(), timeout=5000)
-    qtbot.wait(100)
-    snap = win.last_snapshot
+    snap = play_then_pause(qtbot, win, frames=5)   # stopped mid-epoch
     assert 0 < snap.t < 600             # an epoch of 60,000 images is 600 minibatches
     assert not np.allclose(snap.data["fields"], fields0)
     win.findChild(QPushButton, "action-occlude_and_reconstruct").click()
