@@ -15,7 +15,7 @@ import numpy as np
 
 from engine.kernels.random import seed_state
 from engine.kernels.sampling import gibbs_sweeps
-from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.model import History, Model, Snapshot, ViewSpec, param, rng_from_state_array, rng_state_array
 from engine.models.shared import EXACT_MAX_UNITS, all_binary_states
 from engine.validation import (check_array, check_choice, check_data, check_float, check_int,
                                check_kernel_rng_state, check_seed, state_entry, state_int)
@@ -95,20 +95,23 @@ class BoltzmannMachine:
         self._b = b.copy()
 
     def sampler_state(self) -> dict[str, np.ndarray]:
-        """Copies of what the Gibbs sampling resumes from: the kernel generator's words and, once
-        Gibbs learning ran, its persistent chains."""
-        out = {"kernel_rng": self._kernel_state.copy()}
+        """Copies of what the sampling resumes from: the kernel generator's words, the numpy
+        generator's (random starts of complete/sample) and, once Gibbs learning ran, its chains."""
+        out = {"kernel_rng": self._kernel_state.copy(), "numpy_rng": rng_state_array(self.rng)}
         if self._chains is not None:
             out["chains"] = self._chains.copy()
         return out
 
-    def set_sampler_state(self, kernel_rng: Any, chains: Any = None) -> None:
-        """Restore ``sampler_state``'s entries (validated; no chains: Gibbs learning starts new ones)."""
+    def set_sampler_state(self, kernel_rng: Any, chains: Any = None, numpy_rng: Any = None) -> None:
+        """Restore ``sampler_state``'s entries (validated; no chains: Gibbs learning starts new ones;
+        no numpy_rng, as in sessions saved by 0.1.0: the generator seeded at construction stays)."""
         words = check_kernel_rng_state("kernel_rng", kernel_rng)
         if chains is not None:
             chains = self._states("chains", chains, min_rows=1).copy()
+        rng = rng_from_state_array(numpy_rng) if numpy_rng is not None else self.rng
         self._kernel_state = words
         self._chains = chains
+        self.rng = rng
 
     def _states(self, name: str, states: Any, width: int | None = None, min_rows: int = 0) -> np.ndarray:
         """Rows of 0/1 unit states (k, width) as uint8; one state (width,) is one row."""
@@ -510,7 +513,8 @@ class BoltzmannModel(Model):
         machine.set_weights(state_entry(state, "weights", shape=(n, n)), state_entry(state, "bias", shape=(n,)))
         machine.set_sampler_state(state_entry(state, "kernel_rng", dtype=None),
                                   state_entry(state, "chains", shape=(None, n), dtype=None)
-                                  if "chains" in state else None)
+                                  if "chains" in state else None,
+                                  state_entry(state, "numpy_rng", dtype=None) if "numpy_rng" in state else None)
         display = state_entry(state, "display", shape=(nv,), values=(0, 1), copy=True)  # 0.5: unknown
         hidden = state_entry(state, "hidden_state", shape=(nh,), dtype=np.uint8, values="binary", copy=True)
         known = state_entry(state, "known", shape=(nv,), dtype=bool, values="binary", copy=True)
