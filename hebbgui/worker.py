@@ -9,8 +9,9 @@ dropped, never queued. Before a frame that follows a command it sends ``views_ch
 when the model's view list differs from the last one sent. An engine exception becomes
 ``failed(str)`` (through ``_report``) and the model's last good state is restored.
 Experiments run here by registry name, driven by ``engine.experiments.runner.drive``.
-A model left for another is kept, by name, until the app ends: ``create_model`` of that name brings
-it back as it was left.
+A model left for another is kept, by name, while the app runs: ``create_model`` of that name brings
+it back as it was left. Only the ``MAX_KEPT_MODELS`` left most recently are kept (MNIST-sized models
+hold hundreds of MB; a laptop opening every model in turn must not run out of memory).
 Stopping (closing the window) is asked, then waited for: play stops between chunks of steps,
 commands that write a file (a save) still run, the others are dropped, and the thread is never
 destroyed while it runs (a step cannot be interrupted; Qt would abort the process).
@@ -45,6 +46,7 @@ GIL_SWITCH_INTERVAL_S = 0.001
 MAX_TICK_S = 0.1             # a playing tick yields to queued commands at least this often
 MAX_STEPS_PER_CALL = 10_000   # a step(n) that costs nothing (a fixed point) must not make n explode
 PROGRESS_INTERVAL_S = 0.05   # an experiment's progress reaches the GUI at most this often
+MAX_KEPT_MODELS = 4          # models left for another and kept to come back to (see the docstring)
 
 class EngineWorker(QObject):
     """Runs a model in the engine thread; see the module docstring."""
@@ -179,13 +181,22 @@ class EngineWorker(QObject):
         The model it replaces is kept, by name, for ``create_model`` to bring back."""
         self.pause()
         if self.model is not None and self.model is not model:
-            self._kept[self.model.name] = (self.model, {"speed": self._speed})
+            self._keep(self.model)
         self.model = model
         self._sec_per_step = self._chunk_cost = None
         self._views_sent = None
         self.model_ready.emit(type(model), dict(session or {}))
         self.model_loaded.emit(model.params)
         self._emit_frame(force=True)
+
+    def _keep(self, model: Model) -> None:
+        """Keep ``model`` to come back to; the one left longest ago goes when too many are kept."""
+        self._kept.pop(model.name, None)
+        self._kept[model.name] = (model, {"speed": self._speed})
+        while len(self._kept) > MAX_KEPT_MODELS:
+            oldest = next(iter(self._kept))
+            gone, _ = self._kept.pop(oldest)
+            self.status.emit(f"{gone.title} was closed to free memory (opening it again starts afresh)")
 
     @command
     def create_model(self, name: str, seed: Any = None) -> None:

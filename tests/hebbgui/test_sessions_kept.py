@@ -40,3 +40,24 @@ def test_switching_away_and_back_restores_the_model_as_left(qtbot, window):
     _switch(qtbot, win, "toy")
     win.transport.reset.click()                          # Reset still starts afresh
     qtbot.waitUntil(lambda: win.last_snapshot.t == 0, timeout=10000)
+
+
+def test_only_the_most_recently_left_models_are_kept(qtbot, window, monkeypatch):
+    """Kept models are capped: the one left longest ago is let go, said so, and comes back afresh;
+    the one left last still comes back as it was left."""
+    from engine import registry
+    from hebbgui import worker
+    monkeypatch.setattr(worker, "MAX_KEPT_MODELS", 1)
+    win = window
+    with registry.registered("toy-partial", "tests.hebbgui.toy_model:ToyPartialModel", title="Toy partial"):
+        win.controller.step(5)
+        qtbot.waitUntil(lambda: win.last_snapshot.t == 5, timeout=10000)
+        _switch(qtbot, win, "toy-patterns")             # keeps toy
+        win.controller.step(3)
+        qtbot.waitUntil(lambda: win.last_snapshot.t == 3, timeout=10000)
+        _switch(qtbot, win, "toy-partial")              # keeps toy-patterns; toy, left longest ago, goes
+        _switch(qtbot, win, "toy-patterns")             # keeps toy-partial
+        qtbot.waitUntil(lambda: win.last_snapshot.t == 3, timeout=10000)
+        _switch(qtbot, win, "toy")
+        assert win.last_snapshot.t == 0                  # afresh
+        assert "restored" not in win.statusBar().currentMessage()
