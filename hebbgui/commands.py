@@ -15,6 +15,9 @@ COMMANDS: dict[str, Callable] = {}
 # Commands that still run once the engine is stopping (the window closing): those that write a file,
 # so that "Save, then Quit" always writes it. Every other command queued by then is dropped.
 RUN_WHILE_STOPPING: set[str] = set()
+# Commands that edit the model (parameters, patterns, a probe): once stopping they are held back, and
+# run only if a save queued after them runs, so "edit, Save, Quit" writes the edit; none is lost.
+EDITS: set[str] = set()
 
 
 def error_detail(exc: Exception) -> str:
@@ -26,15 +29,18 @@ def error_detail(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def command(fn: Callable | None = None, *, run_while_stopping: bool = False) -> Callable:
+def command(fn: Callable | None = None, *, run_while_stopping: bool = False, edit: bool = False) -> Callable:
     """Declare an EngineWorker method a command: EngineController gets a method of the same name
     and signature that queues the call to the engine thread (names starting with _ stay internal).
     ``@command(run_while_stopping=True)`` marks a command that writes a file: it still runs when it
-    was queued before the engine was asked to stop (closing the window); others are dropped then."""
+    was queued before the engine was asked to stop (closing the window); others are dropped then.
+    ``edit=True`` marks a command that edits the model: once stopping it runs only before a save."""
     def declare(f: Callable) -> Callable:
         COMMANDS[f.__name__] = f
         if run_while_stopping:
             RUN_WHILE_STOPPING.add(f.__name__)
+        if edit:
+            EDITS.add(f.__name__)
         return f
     return declare if fn is None else declare(fn)
 

@@ -13,7 +13,8 @@ A model left for another is kept, by name, while the app runs: ``create_model`` 
 it back as it was left. Only the ``MAX_KEPT_MODELS`` left most recently are kept (MNIST-sized models
 hold hundreds of MB; a laptop opening every model in turn must not run out of memory).
 Stopping (closing the window) is asked, then waited for: play stops between chunks of steps,
-commands that write a file (a save) still run, the others are dropped, and the thread is never
+commands that write a file (a save) still run, after the edits queued before them (parameters,
+patterns), the others are dropped, and the thread is never
 destroyed while it runs (a step cannot be interrupted; Qt would abort the process).
 
 ``BackgroundJob`` runs one plain function once in its own ``QThread`` (encoding a
@@ -32,7 +33,8 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from engine.model import Cancelled, Model
-from hebbgui.commands import COMMANDS, EXPECTED_ERRORS, RUN_WHILE_STOPPING, attach_commands, command, error_detail
+from hebbgui.commands import (COMMANDS, EDITS, EXPECTED_ERRORS, RUN_WHILE_STOPPING, attach_commands, command,
+                              error_detail)
 
 FRAME_BUDGET_S = 1.0 / 60.0
 # At full speed the engine steps for a frame's time less the measured cost of handing a frame
@@ -75,6 +77,7 @@ class EngineWorker(QObject):
         self._gui_ready.set()
         self._pending_frame = False          # something changed since the last emitted frame
         self._stopping = threading.Event()
+        self._held_edits: list[tuple[str, tuple]] = []   # edits queued once stopping (see EDITS)
         self._cancel_experiment = threading.Event()
         self._compiled: set[type] = set()
         self._budget_carry = 0.0
@@ -105,9 +108,14 @@ class EngineWorker(QObject):
     @Slot(str, object)
     def _dispatch(self, name: str, call: tuple) -> None:
         """Run one queued command; an exception it lets through is reported, and the worker goes on."""
-        args, kwargs = call
         if self._stopping.is_set() and name not in RUN_WHILE_STOPPING:
+            if name in EDITS:
+                self._held_edits.append((name, call))   # a save queued after it runs it first
             return   # closing: only what writes a file still runs, then _shutdown ends the thread
+        self._run(name, call)
+
+    def _run(self, name: str, call: tuple) -> None:
+        args, kwargs = call
         try:
             COMMANDS[name](self, *args, **kwargs)
         except Exception as exc:
@@ -224,7 +232,11 @@ class EngineWorker(QObject):
 
     @command(run_while_stopping=True)
     def save_session(self, path: str, session: dict | None = None) -> None:
-        """Save the model and the window's ``session`` dict to ``path`` (.npz)."""
+        """Save the model and the window's ``session`` dict to ``path`` (.npz); edits queued before
+        it while closing are applied first (EDITS), so the file holds what the user saw last."""
+        held, self._held_edits = self._held_edits, []
+        for name, call in held:
+            self._run(name, call)
         if self.model is None:
             return
         from engine import io
@@ -291,7 +303,7 @@ class EngineWorker(QObject):
         self.model_loaded.emit(self.model.params)
         self._emit_frame(force=True)
 
-    @command
+    @command(edit=True)
     def set_params(self, **changes: Any) -> None:
         """Change parameters live; refused values keep the old ones (and the form shows them)."""
         if self.model is None:
@@ -301,7 +313,7 @@ class EngineWorker(QObject):
         self.params_applied.emit(self.model.params)
         self._emit_frame(force=True)
 
-    @command
+    @command(edit=True)
     def call(self, method: str, *args: Any, **kwargs: Any) -> None:
         """Call a model method by name (set_patterns, set_probe, paint, actions…)."""
         if self.model is None:

@@ -110,3 +110,23 @@ def test_stopping_runs_a_queued_save_and_drops_other_commands(qtbot, tmp_path):
     assert c.thread.isFinished()
     assert path.exists()
     assert model.t < 16
+
+
+def test_an_edit_queued_before_save_then_quit_is_in_the_file(qtbot, tmp_path, toy_registered):
+    """Edit a parameter, Save, Quit, all while a long step runs: the save applies the edit queued
+    before it (it used to be dropped, so the file held the old value); an edit queued after the save
+    is not run."""
+    from engine import io
+    c = EngineController()
+    c.worker.frame.connect(lambda s: c.frame_taken(), type=Qt.DirectConnection)
+    model = ToyModel({"slow_ms": 300.0, "rate": 0.1}, seed=0)
+    c.set_model(model)
+    qtbot.waitUntil(lambda: c.worker.model is model, timeout=10000)
+    c.step(1)                                  # 0.3 s: what follows queues behind it
+    c.set_params(rate=0.7)
+    path = tmp_path / "edited.npz"
+    c.save_session(str(path))
+    c.set_params(rate=0.9)
+    assert c.stop()
+    assert abs(io.load(str(path)).params.rate - 0.7) < 1e-12
+    assert abs(model.params.rate - 0.7) < 1e-12
