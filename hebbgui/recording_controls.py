@@ -203,3 +203,27 @@ class RecordingControls:
         self.rec_label.hide()
         self.on_failed(f"recording not saved: {message}")
         self._update_record_actions()
+
+
+def selftest_mp4(win, wait) -> str:
+    """Record one second of the window as MP4 (the bundle's own ffmpeg) and decode it back with
+    imageio-ffmpeg: "ok", or what failed. ``wait(predicate, seconds)`` spins the event loop."""
+    import tempfile
+
+    import imageio_ffmpeg
+    saved = []
+    win.recording_saved.connect(saved.append)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "selftest.mp4"
+            if not win.start_recording(path, 20, max_seconds=1.0, size="720p"):
+                return win.last_error or "did not start"
+            wait(lambda: saved or not win.recorder.busy, 60)
+            if not saved:
+                return win.recorder.error or "not saved within 60 s"
+            frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+            if frames != saved[0]["slots"] or frames < 10:
+                return f"{frames} frames decoded, {saved[0]['slots']} recorded"
+            return "ok"
+    finally:
+        win.recording_saved.disconnect(saved.append)

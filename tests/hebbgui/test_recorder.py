@@ -374,3 +374,9 @@ def test_background_job_reports_result_and_errors(qtbot):
     assert broken.wait(5000)                 # waiting delivers at once, and only once
     assert broken.error.startswith("toy job failed: KeyError")
     assert not BackgroundJob.running_jobs()
+
+
+def test_selftest_records_and_decodes_a_second_of_mp4(qtbot, window, no_system_ffmpeg):
+    from hebbgui.recording_controls import selftest_mp4
+    assert selftest_mp4(window, lambda pred, s: qtbot.waitUntil(lambda: bool(pred()), timeout=int(s * 1000))) == "ok"
+    assert window.last_recording["size"] == (1280, 720) and 0.9 <= window.last_recording["seconds"] <= 1.1
