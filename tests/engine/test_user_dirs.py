@@ -69,3 +69,4 @@ def test_default_folder_is_made_or_falls_back_to_home(monkeypatch, tmp_path):
     monkeypatch.setattr(user_dirs, "data_dir", lambda: tmp_path / "file")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert user_dirs.default_folder("recordings") == Path.home() == tmp_path / "home"
+
