@@ -205,11 +205,20 @@ class Mp4Writer:
                "-an", *fit, *self._codec(ffmpeg), "-pix_fmt", "yuv420p", "-movflags", "+faststart",
                "-f", "mp4", str(self.path)]
         try:
+            # Below normal priority (Windows: a creation flag; elsewhere: nice 10, set just after):
+            # when cores are short the engine and the GUI go first, and frames the encoder cannot
+            # take are dropped with the time in the file kept true.
             self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr,
-                                          creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+                                          creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0)
+                                          | getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0))
         except OSError as exc:
             self._stderr.close()
             raise ValueError(f"cannot start ffmpeg ({ffmpeg}): {exc.strerror or exc}") from None
+        if hasattr(os, "setpriority"):
+            try:
+                os.setpriority(os.PRIO_PROCESS, self._proc.pid, 10)
+            except OSError:   # it may already have exited; close() reports why
+                pass
 
     @staticmethod
     @functools.lru_cache(maxsize=4)

@@ -380,3 +380,15 @@ def test_selftest_records_and_decodes_a_second_of_mp4(qtbot, window, no_system_f
     from hebbgui.recording_controls import selftest_mp4
     assert selftest_mp4(window, lambda pred, s: qtbot.waitUntil(lambda: bool(pred()), timeout=int(s * 1000))) == "ok"
     assert window.last_recording["size"] == (1280, 720) and 0.9 <= window.last_recording["seconds"] <= 1.1
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="Windows: a creation flag, not observable here")
+def test_the_mp4_encoder_yields_to_the_engine(tmp_path, no_system_ffmpeg):
+    writer = recorder.Mp4Writer(tmp_path / "n.mp4", 10, (64, 48))
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, writer._proc.pid) >= min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
+        writer.write(np.zeros((48, 64, 3), np.uint8), 0, 3)
+        writer.close()
+    finally:
+        writer.kill()
+    assert mp4_frames(tmp_path / "n.mp4")[0][0].shape == (48, 64, 3)
