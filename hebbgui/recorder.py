@@ -182,10 +182,11 @@ class Mp4Writer:
     """Pipes raw RGB frames of ``size`` to an ffmpeg process that encodes H.264 (yuv420p) into an MP4,
     scaled and letterboxed by ffmpeg to ``out_size`` (on fill-coloured bars) when that is given.
 
-    Kept rather than imageio_ffmpeg.write_frames (issue 18, weighed): that generator starts its own
-    log-reading thread (hebbgui's threads live in worker.py), cannot be killed while a write is
-    blocked (closing the window must not hang) and runs ffmpeg at normal priority; its only
-    part we need, the ffmpeg executable, we take from imageio_ffmpeg (find_ffmpeg)."""
+    Kept rather than imageio_ffmpeg.write_frames (issue 18, weighed): that generator lets ffmpeg
+    print its errors to the console (so the status bar could not say why a recording failed),
+    cannot be stopped from the GUI thread while a write blocks in the encoder thread (closing the
+    window must not hang) and runs ffmpeg at normal priority; the part we need, the ffmpeg
+    executable, we take from imageio_ffmpeg (find_ffmpeg)."""
 
     def __init__(self, path, fps: float, size: tuple[int, int], ffmpeg: str | None = None,
                  out_size: tuple[int, int] | None = None, fill=(0, 0, 0)):
