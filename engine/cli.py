@@ -37,11 +37,12 @@ def _parse_overrides(items: list[str]) -> dict:
     return out
 
 
-def _progress_bar(fraction: float, message: str = "", width: int = 30, stream=sys.stderr) -> None:
-    fraction = min(max(fraction, 0.0), 1.0)
-    filled = int(round(width * fraction))
-    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * fraction:5.1f}% {message[:60]:<60}")
-    stream.flush()
+def _progress(args, total, unit: str = "it", **kw):
+    """A tqdm bar on stderr, or a disabled one (quiet: --quiet, or stderr not a terminal without
+    --progress), so CI logs and pipes get the results and no bar."""
+    from tqdm import tqdm   # only the commands that draw one need it
+    shown = not args.quiet and (args.progress or sys.stderr.isatty())
+    return tqdm(total=total, unit=unit, disable=not shown, file=sys.stderr, dynamic_ncols=True, **kw)
 
 
 def plural(unit: str) -> str:
@@ -84,14 +85,14 @@ def cmd_run(args) -> int:
         if args.seed is not None:
             settings["seed"] = args.seed
 
-        def progress(fraction, message=""):
-            if not args.quiet:
-                _progress_bar(fraction, message)
-            return True
-        t0 = time.perf_counter()
-        result = runner.drive(exp, settings, progress)
-        if not args.quiet:
-            sys.stderr.write("\n")
+        # An experiment reports fractions: a bar out of 1000 (tqdm counts units), its message beside it.
+        with _progress(args, 1000, bar_format="{percentage:3.0f}%|{bar}| {elapsed}<{remaining} {desc}") as bar:
+            def progress(fraction, message=""):
+                bar.set_description_str(message[:60], refresh=False)
+                bar.update(int(round(fraction * 1000)) - bar.n)
+                return True
+            t0 = time.perf_counter()
+            result = runner.drive(exp, settings, progress)
         print(f"{exp.title}: done in {time.perf_counter() - t0:.1f} s")
         for k, v in result.items():
             a = np.asarray(v)
@@ -114,14 +115,12 @@ def cmd_run(args) -> int:
     chunk = max(1, steps // 100)
     t0 = time.perf_counter()
     done = 0
-    while done < steps:
-        k = min(chunk, steps - done)
-        model.step(k)
-        done += k
-        if not args.quiet:
-            _progress_bar(done / steps, f"{done}/{steps} {plural(cls.unit)}")
-    if not args.quiet:
-        sys.stderr.write("\n")
+    with _progress(args, steps, unit=" " + plural(cls.unit)) as bar:
+        while done < steps:
+            k = min(chunk, steps - done)
+            model.step(k)
+            done += k
+            bar.update(k)
     elapsed = time.perf_counter() - t0
     print(f"{cls.title}: {steps} {plural(cls.unit)} in {elapsed:.2f} s")
     for k, v in _summary(model.snapshot()).items():
@@ -161,7 +160,7 @@ def cmd_bench(args) -> int:
         from engine import threads
         n = threads.apply(gui=True)
     with _busy_core() if args.busy else contextlib.nullcontext():
-        rows = _run_benches(d, files, args.quick)
+        rows = _run_benches(d, files, args)
     if args.busy:
         print(f"(one core kept busy by a second process; numba and BLAS limited to {n} thread(s), as in the window)")
     _print_rows(rows)
@@ -180,23 +179,27 @@ def _busy_core():
         hog.wait()
 
 
-def _run_benches(d: Path, files: list, quick: bool) -> list[dict]:
+def _run_benches(d: Path, files: list, args) -> list[dict]:
     rows = []
-    for f in files:
-        spec = importlib.util.spec_from_file_location(f"hebbgui_bench_{f.stem}", f)
-        mod = importlib.util.module_from_spec(spec)
-        sys.path.insert(0, str(d))
-        try:
+    sys.path.insert(0, str(d))
+    try:
+        benches = []
+        for f in files:
+            spec = importlib.util.spec_from_file_location(f"hebbgui_bench_{f.stem}", f)
+            mod = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(mod)
-            for bench in getattr(mod, "BENCHES", []):
-                print(f"running {f.stem}.{bench.__name__} …", file=sys.stderr, flush=True)
+            benches += [(f.stem, bench) for bench in getattr(mod, "BENCHES", [])]
+        with _progress(args, len(benches), unit=" bench") as bar:
+            for stem, bench in benches:
+                bar.write(f"running {stem}.{bench.__name__} …", file=sys.stderr)
                 try:
-                    got = bench(quick=quick)
+                    got = bench(quick=args.quick)
                 except Exception as exc:  # one broken benchmark must not hide the others
                     got = [{"bench": bench.__name__, "what": f"FAILED: {exc}"}]
                 rows.extend(got)
-        finally:
-            sys.path.remove(str(d))
+                bar.update(1)
+    finally:
+        sys.path.remove(str(d))
     return rows
 
 
@@ -215,6 +218,13 @@ def _print_rows(rows: list[dict]) -> None:
         print("  ".join(str(c).ljust(w) for c, w in zip(cells, widths)))
 
 
+def _progress_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--progress", action="store_true",
+                   help="a progress bar even when stderr is not a terminal (a log file, a notebook)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hebbgui", description="hebbgui headless commands")
     sub = p.add_subparsers(dest="command", required=True)
@@ -226,12 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--steps", type=int, default=100, help="units of work (sweeps, minibatches…)")
     r.add_argument("--seed", type=int, default=None)
     r.add_argument("--save", default=None, help="save the model (or experiment results) to this file")
-    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    _progress_options(r)
     b = sub.add_parser("bench", help="run the benchmarks in tests/bench and print a table")
     b.add_argument("only", nargs="*", help="only bench files whose name contains one of these words")
     b.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
     b.add_argument("--busy", action="store_true",
                    help="keep one core busy with a second process while benchmarking (a student's laptop)")
+    _progress_options(b)
     return p
 
 

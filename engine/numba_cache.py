@@ -2,9 +2,10 @@
 
 A frozen app keys numba's cache on the executable, not the source, and a read-only
 bundle with no writable home dies with "no locator available". So a frozen app
-uses a per-user folder that carries the app version, falls back to a temp dir, and
-turns caching off when nothing is writable. A normal install keeps numba's default
-(beside the source, or numba's own user-wide folder when that is read-only).
+uses the system's per-user cache folder (engine.user_dirs: platformdirs) with the app
+version in it, falls back to a temp dir, and turns caching off when nothing is writable.
+A normal install keeps numba's default (beside the source, or numba's own user-wide
+folder when that is read-only).
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import tempfile
 from pathlib import Path
 
 from engine import __version__ as VERSION
+from engine import user_dirs
+
 CACHE_ENABLED = True
 
 
@@ -30,13 +33,18 @@ def _writable(path: Path) -> bool:
 
 
 def candidate_dirs() -> list[Path]:
+    """Where a frozen app may cache kernels, best first: the user cache folder, ~/.cache when
+    XDG_CACHE_HOME points somewhere unusable (Linux), then the temp folder."""
     out = []
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg:
-        out.append(Path(xdg) / "hebbgui" / "numba" / VERSION)
-    home = os.environ.get("HOME") or os.path.expanduser("~")
-    if home and home != "~":
-        out.append(Path(home) / ".cache" / "hebbgui" / "numba" / VERSION)
+    try:
+        out.append(user_dirs.cache_dir() / "numba" / VERSION)
+    except (OSError, KeyError, RuntimeError):  # no home at all (platformdirs could not tell)
+        pass
+    if os.environ.get("XDG_CACHE_HOME") and sys.platform.startswith("linux"):
+        try:
+            out.append(Path.home() / ".cache" / user_dirs.APP / "numba" / VERSION)
+        except (OSError, KeyError, RuntimeError):
+            pass
     try:  # gettempdir() raises FileNotFoundError when no temp folder is writable
         out.append(Path(tempfile.gettempdir()) / f"hebbgui-numba-{VERSION}")
     except OSError:

@@ -128,8 +128,8 @@ def physical_memory_bytes() -> int | None:
     """Installed RAM in bytes, or None where the OS does not say."""
     try:
         return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return None
+    except (ValueError, OSError, AttributeError):   # Windows has no sysconf
+        return _windows_memory_bytes()
 
 
 def check_memory(what: str, n_bytes: float, *, fraction: float = 0.5, hint: str = "") -> None:
@@ -374,3 +374,27 @@ def check_training_chunk(X: Any, order: Any, progress: Any, n_features: int) -> 
     if progress.ndim == 0:  # one progress for the whole chunk: the kernels read one value per sample
         progress = np.full(order.shape, float(progress))
     return np.ascontiguousarray(order, dtype=np.int64), progress
+
+
+# --- added by eco
+def _windows_memory_bytes() -> int | None:
+    """Installed RAM on Windows (kernel32.GlobalMemoryStatusEx); None elsewhere or when it fails,
+    so check_memory guards a student's Windows laptop too."""
+    import sys
+    if sys.platform != "win32":
+        return None
+    import ctypes
+
+    class MemoryStatusEx(ctypes.Structure):
+        _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong)] + \
+                   [(name, ctypes.c_ulonglong) for name in ("ullTotalPhys", "ullAvailPhys", "ullTotalPageFile",
+                                                            "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual",
+                                                            "ullAvailExtendedVirtual")]
+    status = MemoryStatusEx()
+    status.dwLength = ctypes.sizeof(status)
+    try:
+        if not ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
+            return None
+    except (AttributeError, OSError):
+        return None
+    return int(status.ullTotalPhys) or None

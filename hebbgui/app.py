@@ -61,6 +61,12 @@ def selftest(app, window_cls) -> int:
             failures.append(name)
         print(f"selftest {name:12s} {status}  ({time.perf_counter() - t0:.1f} s)", flush=True)
     t0 = time.perf_counter()
+    from hebbgui.recording_controls import selftest_mp4
+    status = selftest_mp4(win, lambda predicate, seconds: _wait(app, predicate, seconds))
+    print(f"selftest {'mp4 1 s':12s} {status}  ({time.perf_counter() - t0:.1f} s)", flush=True)
+    if status != "ok":
+        failures.append("mp4")
+    t0 = time.perf_counter()
     win.close()
     stopped = win.controller.thread.isFinished()
     print(f"selftest close: engine thread {'stopped' if stopped else 'STILL RUNNING'} "

@@ -19,6 +19,7 @@ echo "build.sh: $("$py" -c 'import sys, PyInstaller; print(sys.executable, "PyIn
   "$repo/packaging/hebbgui.spec"
 
 exe="$repo/dist/hebbgui/hebbgui"
+[ -f "$exe.exe" ] && exe="$exe.exe"   # Windows (Git Bash)
 if [ ! -x "$exe" ]; then
   echo "build.sh: $exe was not built" >&2
   exit 1

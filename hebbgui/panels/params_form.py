@@ -14,6 +14,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 SLIDER_STEPS = 1000
 
 
+# Our slider rows are kept rather than superqt's QLabeledDoubleSlider (issue 18, judged on
+# screenshots of the Ising and RBM forms at 1280×800): superqt's puts its number beside the slider,
+# which in the parameters dock leaves a ~45 px slider, too short to drag T through T_c; it is
+# linear only (no log scale for the learning rates), draws no named marks, and its number field
+# clamps silently where ClampingDoubleSpinBox says what it did. Ours: number beside the label, a
+# full-width slider under it.
 class MarkedSlider(QSlider):
     """A horizontal slider that draws named marks (e.g. T_c) as red ticks."""
 

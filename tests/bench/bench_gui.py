@@ -51,9 +51,9 @@ def toy_model():
         yield "toy"
 
 
-def measure_fps(model: str, params: dict, seconds: float = 3.0) -> tuple[float, float, str, float]:
+def measure_fps(model: str, params: dict, seconds: float = 3.0, during=None) -> tuple[float, float, str, float]:
     """Frames drawn per second while playing at full speed, steps per frame, a note, and the
-    longest gap between two frames (s)."""
+    longest gap between two frames (s). ``during(window)``, if given, runs once settled, before measuring."""
     from engine import registry
     from hebbgui.mainwindow import MainWindow
     app = _app()
@@ -80,6 +80,9 @@ def measure_fps(model: str, params: dict, seconds: float = 3.0) -> tuple[float, 
     win.controller.set_speed(len(__import__("hebbgui.worker", fromlist=["x"]).SPEED_STEPS_PER_S) - 1)
     win.controller.play()
     _run_event_loop(1.5)      # compile and settle
+    if during is not None:
+        during(win)
+        _run_event_loop(0.5)
     frames.clear()
     times = []
     win.frame_drawn.connect(lambda _: times.append(time.perf_counter()))

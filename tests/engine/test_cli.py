@@ -40,3 +40,25 @@ def test_cli_os_errors_are_reported_plainly(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(io, "atomic_write_bytes", denied)
     assert main(["run", "hopfield", "--steps", "1", "--quiet", "--save", str(tmp_path / "x.npz")]) == 2
     assert "error: Permission denied: " in capsys.readouterr().err
+
+
+# --- progress bars (tqdm): on stderr, off with --quiet or when stderr is not a terminal, on with --progress
+@pytest.mark.parametrize("argv", [["run", "hopfield", "--steps", "20"], ["run", "ising-sweep", "L=4", "n_T=3", "n_equilibrate=10", "n_measure=10", "seeds=1"]])
+def test_progress_bar_only_where_asked_and_results_unchanged(capsys, monkeypatch, argv):
+    import sys
+    outputs = {}
+    for flags, tty in (([], False), (["--quiet"], True), (["--progress"], False), ([], True)):
+        monkeypatch.setattr(sys.stderr, "isatty", lambda: tty, raising=False)
+        assert main(argv + ["--seed", "1"] + flags) == 0
+        got = capsys.readouterr()
+        bar = "100%|" in got.err
+        assert bar == (flags == ["--progress"] or (tty and not flags)), (flags, tty, got.err)
+        outputs[(tuple(flags), tty)] = [line for line in got.out.splitlines() if " in " not in line and "done" not in line]
+    assert len({tuple(v) for v in outputs.values()}) == 1   # same results whatever the bar (timings aside)
+    assert "Traceback" not in got.err
+
+
+def test_quiet_and_progress_exclude_each_other(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "hopfield", "--quiet", "--progress"])
+    assert "not allowed with" in capsys.readouterr().err

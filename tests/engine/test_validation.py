@@ -132,3 +132,28 @@ def test_pcg64_words_are_checked_before_any_draw():
     bad[4] = 7
     with pytest.raises(ValueError, match="has_uint32 must be 0 or 1, got 7"):
         rng_from_state_array(bad)
+
+
+# --- added by eco: cross-platform
+
+def test_physical_memory_on_windows(monkeypatch):
+    """Windows has no os.sysconf: check_memory still knows the RAM (GlobalMemoryStatusEx)."""
+    import ctypes
+    import os
+    import sys
+    from types import SimpleNamespace
+
+    from engine import validation
+
+    def status(ref):
+        ref._obj.ullTotalPhys = 8 * 2**30   # an 8 GiB laptop
+        return 1
+    monkeypatch.delattr(os, "sysconf")
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(ctypes, "windll", SimpleNamespace(kernel32=SimpleNamespace(GlobalMemoryStatusEx=status)),
+                        raising=False)
+    assert validation.physical_memory_bytes() == 8 * 2**30
+    with pytest.raises(ValueError, match="this machine has 8.6 GB of RAM"):
+        validation.check_memory("n_hidden=10**9", 6 * 2**30)
+    monkeypatch.setattr(sys, "platform", "darwin")   # not Windows and no sysconf: unknown, no guard
+    assert validation.physical_memory_bytes() is None
