@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
+from hebbgui import settings
 from hebbgui.recorder import DEFAULT_FPS, DEFAULT_MAX_SECONDS, Recorder, find_ffmpeg
 
 
@@ -33,6 +34,7 @@ class RecordingControls:
             self.on_failed(f"cannot record: {exc}")
             return False
         self.recorder = rec
+        settings.set_recording_folder(rec.path.parent)   # the next recording dialog opens there
         rec.progress.connect(self._on_recording_progress)
         rec.stopped.connect(self._on_recording_stopped)
         rec.saved.connect(self._on_recording_saved)
@@ -65,7 +67,9 @@ class RecordingControls:
         if self._refuse_busy_recorder():
             return
         mp4 = "MP4 video (*.mp4)" if find_ffmpeg() else "MP4 video, needs ffmpeg (*.mp4)"
-        path, chosen = QFileDialog.getSaveFileName(self, "Record the views", "hebbgui-demo.gif",
+        folder = settings.recording_folder()
+        suggested = str(folder / "hebbgui-demo.gif") if folder else "hebbgui-demo.gif"
+        path, chosen = QFileDialog.getSaveFileName(self, "Record the views", suggested,
                                                    f"GIF animation (*.gif);;{mp4}")
         if path:
             if Path(path).suffix.lower() not in (".gif", ".mp4"):
