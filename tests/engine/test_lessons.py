@@ -54,7 +54,7 @@ def test_step_buttons_give_the_commands_they_say():
     model = lessons.start("hopfield-storkey-mnist")
     steps = {s.label: s for s in lessons.info("hopfield-storkey-mnist").steps}
     assert steps["Switch to Hebbian"].commands == (("set_params", (), {"rule": "hebbian"}),)
-    lessons.run_step(model, "hopfield-storkey-mnist", 1)
+    lessons.run_step(model, "hopfield-storkey-mnist", list(steps).index("Switch to Hebbian"))
     assert model.params.rule == "hebbian"
 
 
