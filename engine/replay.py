@@ -155,7 +155,7 @@ class Recorder:
         t = int(self.model.t)
         apply(self.model, op, args, kwargs)
         try:
-            entry = {"t": t, "op": op, "args": _encode(list(args)), "kwargs": _encode(dict(kwargs or {}))}
+            entry = {"t": t, "op": op, "args": _encode(list(args)), "kwargs": {str(k): _encode(v) for k, v in dict(kwargs or {}).items()}}
         except ValueError as exc:
             self.problem = self.problem or f"{op} at t = {t}: {exc}"
             return
@@ -181,7 +181,12 @@ class Recorder:
         """Write the run as JSON (atomically); returns the path."""
         from engine.io import atomic_write_bytes
         path = Path(path)
-        atomic_write_bytes(path, json.dumps(self.to_dict(), indent=1).encode("utf-8"))
+        run = self.to_dict()
+        log = run.pop("log")
+        # one log entry a line: small (a long play logs an entry per chunk of steps) and still readable
+        head = json.dumps(run, indent=1)[:-2]
+        lines = ",\n  ".join(json.dumps(e, separators=(",", ":")) for e in log)
+        atomic_write_bytes(path, f'{head},\n "log": [\n  {lines}\n ]\n}}\n'.encode("utf-8"))
         return path
 
 
@@ -225,7 +230,8 @@ def replay_iter(path_or_run):
                 model.step(entry["n"])
                 yield entry, model
         else:
-            apply(model, entry["op"], tuple(_decode(entry["args"])), _decode(entry["kwargs"]))
+            kwargs = {k: _decode(v) for k, v in dict(entry["kwargs"]).items()}
+            apply(model, entry["op"], tuple(_decode(entry["args"])), kwargs)
             yield entry, model
     final = run["final"]
     if int(model.t) != final["t"] or state_digest(model.state()) != final["digest"]:

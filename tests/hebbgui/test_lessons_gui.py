@@ -152,3 +152,23 @@ def test_reset_layout_brings_the_docks_back(qtbot, bare_window):
     win.reset_layout()
     assert win.lessons_dock.isVisible() and win.models_dock.isVisible()
     assert settings.window_state() is None
+
+
+@pytest.mark.slow
+def test_every_lesson_starts_and_plays_in_the_window(qtbot, bare_window):
+    win = bare_window()
+    for name in lessons.names():
+        win.last_error = ""
+        win.lesson_panel.select(name)
+        win.lesson_panel.start.click()
+        _wait_lesson(qtbot, win, name)
+        drawn = []
+        win.frame_drawn.connect(drawn.append)
+        start = win.last_snapshot.t
+        win.transport.play.click()
+        qtbot.waitUntil(lambda: len(drawn) >= 3 and win.last_snapshot.t > start, timeout=60000)
+        win.transport.play.click()
+        qtbot.waitUntil(lambda: not win.transport.play.isChecked(), timeout=10000)
+        win.frame_drawn.disconnect(drawn.append)
+        assert not win.last_error, f"{name}: {win.last_error}"
+        assert set(win.views) >= set(lessons.info(name).views)
