@@ -184,7 +184,8 @@ def _commands(cls: type, body: dict, shape, seed: int, where: str, lesson_patter
             out.append(("reset", (check_seed(value, f"{where}.reset"),), {}))
         else:
             if shape is None:
-                raise ValueError(f"{where}.{kind}: {cls.title} has no pattern editor (patterns need one)")
+                raise ValueError(f"{where}.{kind}: {cls.title} takes no patterns (they need a pattern-editor "
+                                 "model with rows and cols, e.g. hopfield)")
             if kind == "patterns":
                 out.append(("call", ("set_patterns", pattern_set(value, shape, seed, f"{where}")), {}))
             else:
@@ -212,6 +213,8 @@ def pattern_set(spec: Any, shape: tuple[int, int], seed: int, where: str = "patt
         images, labels = datasets.preset_patterns(preset, shape)
         wanted = list(check_text(f"{where}.letters", spec["letters"], allow_empty=False)) if "letters" in spec \
             else spec.get("names", labels)
+        if not isinstance(wanted, list) or not wanted:
+            raise ValueError(f"{where}.names must be a non-empty list of pattern names, got {wanted!r}")
         missing = [w for w in wanted if w not in labels]
         if missing:
             raise ValueError(f"{where}: {missing} not among the {preset} patterns of a {rows}×{cols} grid {labels}")

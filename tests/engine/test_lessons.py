@@ -82,7 +82,8 @@ def test_a_lesson_file_added_to_a_folder_is_picked_up(tmp_path, monkeypatch):
     ({"steps": [{"label": "x", "action": "fly"}]}, "action must be one of"),
     ({"steps": [{"label": "x", "params": {"Q": 1}}]}, "unknown parameter 'Q'"),
     ({"steps": [{"label": "x"}]}, "does nothing"),
-    ({"patterns": {"random": 3}}, "has no pattern editor"),
+    ({"patterns": {"random": 3}}, "takes no patterns"),
+    ({"params": {}, "model": "hopfield", "patterns": {"preset": "letters", "names": "T"}}, "names must be"),
     ({"seed": None}, "seed must be a whole number"),
 ])
 def test_a_bad_lesson_file_is_refused_naming_the_file(tmp_path, change, match):
