@@ -90,14 +90,18 @@ def names() -> list[str]:
 
 
 # --------------------------------------------------------------------------- reading and checking
-def info(name: str | os.PathLike) -> Lesson:
-    """The lesson ``name`` (or the lesson file at a path), checked; ValueError naming the file."""
+def _path(name: str | os.PathLike) -> Path:
     path = Path(name)
     if path.suffix != ".json":
         files = _files()
         if name not in files:
             raise ValueError(f"unknown lesson {name!r}; accepts {names()}")
         path = files[name][1]
+    return path
+
+
+def _read(path: Path, check: bool):
+    """The file's JSON (``check``: the checked Lesson); every problem a ValueError naming the file."""
     m = _FILE.match(path.name)
     try:
         if m is None:
@@ -108,9 +112,22 @@ def info(name: str | os.PathLike) -> Lesson:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise ValueError(f"is not valid JSON ({exc})") from None
+        if not check:
+            return _text(raw["title"], "title") if isinstance(raw, dict) and "title" in raw else path.stem
         return _check(m.group(2), int(m.group(1)), path, raw)
     except (OSError, ValueError, TypeError) as exc:
         raise ValueError(f"lesson {path.name}: {exc}") from None
+
+
+def info(name: str | os.PathLike) -> Lesson:
+    """The lesson ``name`` (or the lesson file at a path), checked; ValueError naming the file."""
+    return _read(_path(name), check=True)
+
+
+def title(name: str | os.PathLike) -> str:
+    """Only the lesson's title, read without checking the rest (menus list lessons with it; nothing
+    is imported, so listing the course loads no model)."""
+    return _read(_path(name), check=False)
 
 
 def _text(value: Any, what: str) -> str:

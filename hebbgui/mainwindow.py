@@ -442,7 +442,7 @@ class MainWindow(RecordingControls, QMainWindow):
         menu.clear()
         for k, name in enumerate(lessons.names()):
             try:
-                title = lessons.info(name).title
+                title = lessons.title(name)
             except ValueError as exc:
                 menu.addAction(f"{k}. {name} (cannot be read)").setToolTip(str(exc))
                 continue

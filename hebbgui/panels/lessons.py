@@ -57,13 +57,11 @@ class LessonPanel(QWidget):
         current = self.lesson.name if self.lesson else None
         self.picker.clear()
         for k, name in enumerate(lessons.names()):
-            self.picker.addItem(f"{k}. {name}", name)
-        # titles need each file read and checked: a broken one is listed by name and says why when picked
-        for i in range(self.picker.count()):
-            try:
-                self.picker.setItemText(i, f"{i}. {lessons.info(self.picker.itemData(i)).title}")
+            try:   # the title only: a file is checked when it is shown (and says there what is wrong)
+                self.picker.addItem(f"{k}. {lessons.title(name)}", name)
             except ValueError as exc:
-                self.picker.setItemData(i, str(exc), Qt.ToolTipRole)
+                self.picker.addItem(f"{k}. {name} (cannot be read)", name)
+                self.picker.setItemData(k, str(exc), Qt.ToolTipRole)
         if current:
             self.select(current)
 

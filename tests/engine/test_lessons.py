@@ -117,3 +117,16 @@ def test_pattern_and_probe_specs():
         lessons.pattern_set({"mnist": 3}, shape, 0)
     with pytest.raises(ValueError, match="zeros and ones"):
         lessons.pattern_set({"values": [[2] * 9]}, shape, 0)
+
+
+def test_listing_titles_imports_no_model(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    code = ("import sys; from engine import lessons; t = [lessons.title(n) for n in lessons.names()]; "
+            "print(t[0]); print(any(m.startswith('engine.models.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:2] == ["Welcome to hebbgui", "False"]
+    (tmp_path / "400-broken.json").write_text("[1")
+    monkeypatch.setenv(lessons.ENV_FOLDERS, str(tmp_path))
+    with pytest.raises(ValueError, match="lesson 400-broken.json: is not valid JSON"):
+        lessons.title("broken")
