@@ -153,6 +153,9 @@ class MainWindow(RecordingControls, QMainWindow):
         self.lessons_dock = self._dock("Lesson", self.lesson_panel, Qt.LeftDockWidgetArea)
         self.lessons_dock.setMinimumWidth(260)
         self.splitDockWidget(self.models_dock, self.lessons_dock, Qt.Vertical)
+        course, last = lessons.names(), settings.last_lesson()
+        if course:   # the pane is never empty: the last lesson started, else the first of the course
+            self.lesson_panel.select(last if last in course else course[0])
 
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)

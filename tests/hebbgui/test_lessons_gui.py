@@ -172,3 +172,11 @@ def test_every_lesson_starts_and_plays_in_the_window(qtbot, bare_window):
         win.frame_drawn.disconnect(drawn.append)
         assert not win.last_error, f"{name}: {win.last_error}"
         assert set(win.views) >= set(lessons.info(name).views)
+
+
+def test_the_pane_shows_the_last_lesson_started(qtbot, bare_window):
+    assert bare_window().lesson_panel.lesson.name == "welcome"     # nothing started yet: the first
+    settings.set_last_lesson("som-iris")
+    panel = bare_window().lesson_panel
+    assert panel.lesson.name == "som-iris" and panel.title.text() == "Self-organizing map: Iris"
+    assert [b.text() for b in panel.step_buttons] == ["Hexagonal grid", "Measure"]
