@@ -275,16 +275,22 @@ def probe(spec: Any, patterns: np.ndarray, shape: tuple[int, int], seed: int, wh
 # --------------------------------------------------------------------------- running
 def start(name: str | os.PathLike) -> Model:
     """A new model set up exactly as the lesson says (parameters, seed, patterns, probe)."""
-    from engine.replay import apply
+    return start_recorded(name).model
+
+
+def start_recorded(name: str | os.PathLike):
+    """``start``, recorded: a ``replay.Recorder`` of the fresh model whose log begins with the lesson's
+    set-up commands, so a saved run stores the lesson's patterns as commands, not a state's arrays."""
+    from engine.replay import Recorder
     lesson = info(name)
-    model = registry.create(lesson.model, lesson.params, seed=lesson.seed)
+    rec = Recorder(registry.create(lesson.model, lesson.params, seed=lesson.seed))
     for op, args, kwargs in lesson.setup:
-        apply(model, op, args, kwargs)
-    keys = [v.key for v in model.views()]
+        rec.command(op, args, kwargs)
+    keys = [v.key for v in rec.model.views()]
     unknown = [v for v in lesson.views if v not in keys]
     if unknown:
         raise ValueError(f"lesson {lesson.path.name}: views {unknown} are not among {lesson.model}'s {keys}")
-    return model
+    return rec
 
 
 def run_step(model: Model, name: str | os.PathLike, index: int) -> None:

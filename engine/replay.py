@@ -155,7 +155,8 @@ class Recorder:
         t = int(self.model.t)
         apply(self.model, op, args, kwargs)
         try:
-            entry = {"t": t, "op": op, "args": _encode(list(args)), "kwargs": {str(k): _encode(v) for k, v in dict(kwargs or {}).items()}}
+            entry = {"t": t, "op": op, "args": _encode(list(args)),
+                     "kwargs": {str(k): _encode(v) for k, v in dict(kwargs or {}).items()}}
         except ValueError as exc:
             self.problem = self.problem or f"{op} at t = {t}: {exc}"
             return

@@ -185,15 +185,16 @@ class EngineWorker(QObject):
 
     # ---------------------------------------------------------------- commands (run in the engine thread)
     @command
-    def set_model(self, model: Model, session: dict | None = None) -> None:
-        """Run ``model`` (built elsewhere); ``session`` is the window's part of a saved session.
-        The model it replaces is kept, by name, for ``create_model`` to bring back."""
+    def set_model(self, model: Model, session: dict | None = None, run: replay.Recorder | None = None) -> None:
+        """Run ``model`` (built elsewhere); ``session`` is the window's part of a saved session; ``run``
+        the recording that built it (a new one starts from its state otherwise). The model it replaces
+        is kept, by name, for ``create_model`` to bring back."""
         self.pause()
         if self.model is not None and self.model is not model:
             self._kept[self.model.name] = (self.model, {"speed": self._speed})
         self.model = model
         try:
-            self.run = replay.Recorder(model)
+            self.run = run if run is not None and run.model is model else replay.Recorder(model)
         except Exception as exc:   # a model that cannot give its state still runs, unrecorded
             self.run = None
             self._report(f"{model.title} is not recorded", exc)
@@ -232,11 +233,11 @@ class EngineWorker(QObject):
         """Build the lesson's model exactly as the lesson says (engine.lessons) and run it."""
         from engine import lessons
         try:
-            model = lessons.start(name)
+            run = lessons.start_recorded(name)
         except Exception as exc:
             self._report(f"could not start lesson {name!r}", exc)
             return
-        self.set_model(model, {"lesson": name})
+        self.set_model(run.model, {"lesson": name}, run)
         self.status.emit(f"lesson: {lessons.info(name).title}")
 
     @command(run_while_stopping=True)
@@ -260,8 +261,7 @@ class EngineWorker(QObject):
         except Exception as exc:
             self._report(f"could not replay {path}", exc)
             return
-        self.set_model(run.model)
-        self.run = run
+        self.set_model(run.model, None, run)
         self.status.emit(f"replayed {run.model.title} to t = {run.model.t} ({len(run.log)} commands)")
 
     @command(run_while_stopping=True)
