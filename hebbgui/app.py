@@ -17,7 +17,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--version", action="store_true", help="print the version and exit")
     p.add_argument("--selftest", action="store_true",
                    help="open an offscreen window, run every model a few frames, exit 0 (ok) or 1")
-    p.add_argument("--model", default="hopfield", help="model to open first")
+    p.add_argument("--model", default=None, help="model to open first (default: the last one used)")
+    p.add_argument("--lesson", default=None,
+                   help="open straight into this lesson (Help → Lessons lists them; an unknown name lists them too)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--screenshot", default=None,
                    help="after --frames frames, save a PNG of the window to this path and quit")
@@ -116,16 +118,36 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"error: --size must look like 1280x800, got {args.size!r}", file=sys.stderr)
         return 2
-    from engine import registry
-    if args.model not in registry.names():
+    from engine import lessons, registry
+    from hebbgui import settings
+    if args.model is not None and args.model not in registry.names():
         print(f"error: --model must be one of {registry.names()}, got {args.model!r}", file=sys.stderr)
         return 2
-    win = MainWindow(model_name=args.model, seed=args.seed)
+    if args.lesson is not None and args.lesson not in lessons.names():
+        print(f"error: --lesson must be one of {lessons.names()}, got {args.lesson!r}", file=sys.stderr)
+        return 2
+    win = open_window(MainWindow, args.model, args.lesson, args.seed)
     win.resize(w, h)
     win.show()
+    if settings.presentation() and not args.screenshot:
+        win.toggle_presentation()
     if args.screenshot:
         return _screenshot(app, win, args)
     return app.exec()
+
+
+def open_window(window_cls, model: str | None, lesson: str | None, seed: int = 0):
+    """The window a launch opens: --lesson, --model, the welcome lesson on the first launch (first
+    launch: nothing in the settings says hebbgui ran before), else the last model used."""
+    from engine import registry
+    from hebbgui import settings
+    kind, name = settings.what_to_open(model, lesson, registry.names())
+    settings.launched()
+    if kind == "model":
+        return window_cls(model_name=name, seed=seed)
+    win = window_cls(model_name=None, seed=seed)
+    win.open_lesson(name)
+    return win
 
 
 def _screenshot(app, win, args) -> int:

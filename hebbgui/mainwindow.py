@@ -4,19 +4,21 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QEventLoop, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDialog, QDockWidget, QFileDialog, QGridLayout,
                                QGroupBox, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QPushButton, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
-from engine import __version__, registry
+from engine import __version__, lessons, registry
+from hebbgui import settings
 from engine.model import Snapshot
 from hebbgui.panels.experiment import ExperimentDialog
 from hebbgui.panels.params_form import ParamsForm
 from hebbgui.panels.pattern_editor import PatternEditor
 from hebbgui.panels.transport import TransportBar
 from hebbgui.panels.help import getting_started_dialog
+from hebbgui.panels.lessons import LessonPanel
 from hebbgui.recording_controls import RecordingControls
 from hebbgui.views import make_view
 from hebbgui.views.base import PRESENTATION_SCALE
@@ -56,6 +58,8 @@ class MainWindow(RecordingControls, QMainWindow):
         # the pattern editor's drawn grid of each model left for another (the model itself, with its
         # stored set, is kept by the engine thread): switching back finds the drawing as it was
         self._kept_grids: dict[str, np.ndarray] = {}
+        self.lesson: str | None = None        # the lesson whose model runs now (None: a model opened by hand)
+        self._view_filter: tuple[str, ...] = ()   # that lesson's views (empty: all the model's views)
 
         self._build_central()
         self._build_docks()
@@ -68,19 +72,36 @@ class MainWindow(RecordingControls, QMainWindow):
         self.rec_label.hide()
         self.statusBar().addPermanentWidget(self.rec_label)
         self.statusBar().showMessage("starting…")
-        state = None
+        self._default_layout()
+        self._default_state = self.saveState()   # View → Reset layout goes back to it
         if restore_layout:
-            s = QSettings("hebbgui", "hebbgui")
-            state = s.value("window/state")
+            geometry, state = settings.window_geometry(), settings.window_state()
+            if geometry is not None:
+                self.restoreGeometry(geometry)
             if state is not None:
                 self.restoreState(state)
-        if not restore_layout or state is None:
-            # the list of models needs little width; the views get the rest
-            self.resizeDocks([self.models_dock, self.params_dock], [140, 320], Qt.Horizontal)
         if model_name:
             self.open_model(model_name, seed=seed)
 
     # ---------------------------------------------------------------- layout
+    def _default_layout(self) -> None:
+        """The models list and the lesson pane on the left, narrow; the views get the rest."""
+        for d in (self.models_dock, self.lessons_dock, self.params_dock):
+            d.show()
+        self.resizeDocks([self.models_dock, self.params_dock], [300, 320], Qt.Horizontal)
+        self.resizeDocks([self.models_dock, self.lessons_dock], [150, 650], Qt.Vertical)
+
+    def reset_layout(self) -> None:
+        """View → Reset layout: the docks and window size as on a first launch (and at the next launch)."""
+        if self.presentation:
+            self.toggle_presentation()
+        settings.forget_window()
+        self.restoreState(self._default_state)
+        self.resize(1280, 800)
+        self._default_layout()
+        if self.model_cls is not None:
+            self.patterns_dock.setVisible(self.model_cls.pattern_editor)
+
     def _build_central(self) -> None:
         self.central = QWidget()
         self.central.setObjectName("central")
@@ -124,6 +145,17 @@ class MainWindow(RecordingControls, QMainWindow):
         self.patterns_holder = QWidget()
         QVBoxLayout(self.patterns_holder).setContentsMargins(0, 0, 0, 0)
         self.patterns_dock = self._dock("Patterns", self.patterns_holder, Qt.RightDockWidgetArea)
+
+        self.lesson_panel = LessonPanel()
+        self.lesson_panel.start_requested.connect(self.open_lesson)
+        self.lesson_panel.step_requested.connect(self.run_lesson_step)
+        self.lesson_panel.message.connect(self.on_failed)
+        self.lessons_dock = self._dock("Lesson", self.lesson_panel, Qt.LeftDockWidgetArea)
+        self.lessons_dock.setMinimumWidth(260)
+        self.splitDockWidget(self.models_dock, self.lessons_dock, Qt.Vertical)
+        course, last = lessons.names(), settings.last_lesson()
+        if course:   # the pane is never empty: the last lesson started, else the first of the course
+            self.lesson_panel.select(last if last in course else course[0])
 
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -170,6 +202,10 @@ class MainWindow(RecordingControls, QMainWindow):
         self.stop_record_action = file.addAction("Stop recording", self.stop_recording)
         self._update_record_actions()
         file.addSeparator()
+        file.addAction("Save r&un…", self.save_run_dialog).setToolTip(
+            "Save this run (seed, start and every command with its step, no frames) to replay it exactly")
+        file.addAction("Re&play run…", self.replay_run_dialog)
+        file.addSeparator()
         file.addAction("&Quit", self.close, QKeySequence.Quit)
         view = m.addMenu("&View")
         self.presentation_action = QAction("Presentation mode", self, checkable=True)
@@ -177,8 +213,10 @@ class MainWindow(RecordingControls, QMainWindow):
         self.presentation_action.setShortcutContext(Qt.WidgetShortcut)  # the window-wide F11 shortcut handles it
         self.presentation_action.triggered.connect(lambda: self.toggle_presentation())
         view.addAction(self.presentation_action)
-        for dock in (self.models_dock, self.params_dock, self.patterns_dock):
+        for dock in (self.models_dock, self.lessons_dock, self.params_dock, self.patterns_dock):
             view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction("Reset layout", self.reset_layout)
         self.model_menu = m.addMenu("&Model")
         self.model_menu.setToolTipsVisible(True)
         group = QActionGroup(self)
@@ -196,6 +234,9 @@ class MainWindow(RecordingControls, QMainWindow):
         self.getting_started_action = help_menu.addAction("&Getting started", self.show_getting_started,
                                                           QKeySequence(Qt.Key_F1))
         self.getting_started_action.setObjectName("getting-started")
+        self.help_lessons_menu = help_menu.addMenu("&Lessons")
+        self.help_lessons_menu.setObjectName("help-lessons")
+        self.help_lessons_menu.aboutToShow.connect(self._fill_help_lessons)
         help_menu.addAction("About hebbgui", self.about)
         self._getting_started = None
 
@@ -227,6 +268,12 @@ class MainWindow(RecordingControls, QMainWindow):
         """A new model runs in the engine: its form, actions, pattern editor and lessons (its views
         come with on_views_changed, from the instance)."""
         self.model_cls = model_cls
+        self.lesson = session.get("lesson")
+        try:
+            self._view_filter = lessons.info(self.lesson).views if self.lesson else ()
+        except ValueError:   # the file went away since the lesson started: show every view
+            self._view_filter = ()
+        settings.set_last_model(model_cls.name)
         self.setWindowTitle(f"hebbgui {__version__} — {model_cls.title}")
         for i in range(self.model_list.count()):
             item = self.model_list.item(i)
@@ -261,6 +308,8 @@ class MainWindow(RecordingControls, QMainWindow):
             v.setParent(None)
             v.deleteLater()
         self.views = {}
+        shown = [s for s in specs if s.key in self._view_filter]
+        specs = shown or specs    # a lesson shows the views it names (all when none of them is there)
         main = next((s for s in specs if s.main), specs[0] if specs else None)
         others = [s for s in specs if s is not main]
         if main is not None:
@@ -370,6 +419,39 @@ class MainWindow(RecordingControls, QMainWindow):
         dlg.show()
         return dlg
 
+    # ---------------------------------------------------------------- lessons (engine/lessons.py)
+    def open_lesson(self, name: str) -> None:
+        """Show the lesson's text and start it: its model, set up exactly, in the engine thread."""
+        if not self.lesson_panel.show_lesson(name):
+            return
+        self.lesson_panel.select(name)
+        self.lessons_dock.show()
+        self.transport.set_playing(False)
+        settings.set_last_lesson(name)
+        self.controller.start_lesson(name)
+
+    def run_lesson_step(self, name: str, index: int) -> None:
+        """A lesson's step button: its commands go to the engine as the form's and buttons' do."""
+        lesson = lessons.info(name)
+        if self.model_cls is None or self.model_cls.name != lesson.model:
+            self.on_failed(f"press Start first: this step is for the lesson's {registry.title(lesson.model)}")
+            return
+        for op, args, kwargs in lesson.steps[index].commands:
+            getattr(self.controller, op)(*args, **kwargs)   # step, set_params, call, reset: worker commands
+
+    def _fill_help_lessons(self) -> None:
+        """Help → Lessons: every lesson in course order (read when the menu opens: a new file shows up)."""
+        menu = self.help_lessons_menu
+        menu.clear()
+        for k, name in enumerate(lessons.names()):
+            try:
+                title = lessons.title(name)
+            except ValueError as exc:
+                menu.addAction(f"{k}. {name} (cannot be read)").setToolTip(str(exc))
+                continue
+            a = menu.addAction(f"{k}. {title}", lambda n=name: self.open_lesson(n))
+            a.setObjectName(f"help-lesson-{name}")
+
     # ---------------------------------------------------------------- engine → GUI
     def on_frame(self, snapshot: Snapshot) -> None:
         try:
@@ -461,6 +543,17 @@ class MainWindow(RecordingControls, QMainWindow):
         if path:
             self.open_session(path)
 
+    def save_run_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save run", "run.json", "hebbgui run (*.json)")
+        if path:
+            self.controller.save_run(path)
+
+    def replay_run_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Replay run", "", "hebbgui run (*.json)")
+        if path:
+            self.transport.set_playing(False)
+            self.controller.replay_run(path)
+
     def export_main_dialog(self) -> None:
         main = next(iter(self.views.values()), None)
         if main is not None:
@@ -477,10 +570,12 @@ class MainWindow(RecordingControls, QMainWindow):
         titles) and line about 1.6× — for projecting and recording; back to the window as it was."""
         self.presentation = not self.presentation
         self.presentation_action.setChecked(self.presentation)
+        settings.set_presentation(self.presentation)
         app = QApplication.instance()
         if self.presentation:
             self._normal_geometry = (self.saveGeometry(), self.saveState(), self.splitter.sizes())
-            self._docks_visible = {d: d.isVisible() for d in (self.models_dock, self.params_dock, self.patterns_dock)}
+            self._docks_visible = {d: d.isVisible() for d in (self.models_dock, self.lessons_dock, self.params_dock,
+                                                                self.patterns_dock)}
             for d in self._docks_visible:
                 d.hide()
             self._base_font = QFont(app.font())
@@ -562,7 +657,9 @@ class MainWindow(RecordingControls, QMainWindow):
     def closeEvent(self, ev) -> None:
         if not self._closing:
             self._closing = True
-            QSettings("hebbgui", "hebbgui").setValue("window/state", self.saveState())
+            normal = getattr(self, "_normal_geometry", None) if self.presentation else None
+            # in presentation mode, the layout it came from (the next launch restores presentation itself)
+            settings.save_window(*(normal[:2] if normal else (self.saveGeometry(), self.saveState())))
             if self._experiment_dialog is not None:
                 self.controller.cancel_experiment()
                 self._experiment_dialog.close()
@@ -584,7 +681,7 @@ class MainWindow(RecordingControls, QMainWindow):
             return
         self.statusBar().showMessage("finishing the current step…")
         for part in (self.menuBar(), self.centralWidget(), self.transport.parentWidget(),
-                     self.models_dock, self.params_dock, self.patterns_dock):
+                     self.models_dock, self.lessons_dock, self.params_dock, self.patterns_dock):
             part.setEnabled(False)
         loop = QEventLoop()
         poll = QTimer()

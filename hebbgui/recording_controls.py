@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QLineEdit, QPushButton, QWidget)
 
 from engine import user_dirs
+from hebbgui import settings
 from hebbgui.recorder import DEFAULT_FPS, DEFAULT_MAX_SECONDS, MAX_FPS, SIZES, Recorder, find_ffmpeg
 
 FPS_CHOICES = (10, 15, 20, 25, 30, 50, 60)
@@ -125,6 +126,7 @@ class RecordingControls:
             self.on_failed(f"cannot record: {exc}")
             return False
         self.recorder = rec
+        settings.set_recording_folder(rec.path.parent)   # the next recording dialog opens there
         rec.progress.connect(self._on_recording_progress)
         rec.stopped.connect(self._on_recording_stopped)
         rec.saved.connect(self._on_recording_saved)
@@ -161,7 +163,8 @@ class RecordingControls:
             return
         last = getattr(self, "_last_record_choice", None)
         if last is None:
-            last = (user_dirs.default_folder("recordings") / "hebbgui-demo.mp4", DEFAULT_FPS, "window")
+            folder = settings.recording_folder() or user_dirs.default_folder("recordings")
+            last = (folder / "hebbgui-demo.mp4", DEFAULT_FPS, "window")
         path, fps, size = last
         dialog = RecordDialog(self, path=unused_name(path), fps=fps, size=size)
         if dialog.exec() != QDialog.Accepted:

@@ -32,6 +32,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from engine import replay
 from engine.model import Cancelled, Model
 from hebbgui.commands import (COMMANDS, EDITS, EXPECTED_ERRORS, RUN_WHILE_STOPPING, attach_commands, command,
                               error_detail)
@@ -88,6 +89,9 @@ class EngineWorker(QObject):
         # Each model left for another, by name, with the speed it ran at: while the app runs, switching
         # back to a model brings it back as it was left (params, state, stored patterns), not afresh.
         self._kept: dict[str, tuple[Model, dict]] = {}
+        # The run being recorded (engine/replay.py): every command that changes the model goes through
+        # it (_apply), so File → Save run can write it and File → Replay repeat it exactly.
+        self.run: replay.Recorder | None = None
 
     # ---------------------------------------------------------------- thread-safe pokes (any thread)
     def frame_taken(self) -> None:
@@ -178,19 +182,32 @@ class EngineWorker(QObject):
             self._report(what, exc)
             return False
 
+    def _apply(self, op: str, *args: Any, **kwargs: Any) -> None:
+        """Give the model one command (step, set_params, call, reset), recorded in the current run."""
+        if self.run is not None and self.run.model is self.model:
+            self.run.command(op, args, kwargs)
+        else:
+            replay.apply(self.model, op, args, kwargs)
+
     def _first_step_status(self) -> None:
         if self.model is not None and type(self.model) not in self._compiled:
             self.status.emit(f"compiling {self.model.title} kernels…")
 
     # ---------------------------------------------------------------- commands (run in the engine thread)
     @command
-    def set_model(self, model: Model, session: dict | None = None) -> None:
-        """Run ``model`` (built elsewhere); ``session`` is the window's part of a saved session.
-        The model it replaces is kept, by name, for ``create_model`` to bring back."""
+    def set_model(self, model: Model, session: dict | None = None, run: replay.Recorder | None = None) -> None:
+        """Run ``model`` (built elsewhere); ``session`` is the window's part of a saved session; ``run``
+        the recording that built it (a new one starts from its state otherwise). The model it replaces
+        is kept, by name, for ``create_model`` to bring back."""
         self.pause()
         if self.model is not None and self.model is not model:
             self._keep(self.model)
         self.model = model
+        try:
+            self.run = run if run is not None and run.model is model else replay.Recorder(model)
+        except Exception as exc:   # a model that cannot give its state still runs, unrecorded
+            self.run = None
+            self._report(f"{model.title} is not recorded", exc)
         self._sec_per_step = self._chunk_cost = None
         self._views_sent = None
         self.model_ready.emit(type(model), dict(session or {}))
@@ -229,6 +246,42 @@ class EngineWorker(QObject):
             return
         self.set_model(model)
         self.status.emit("ready" if type(model) in self._compiled else f"{model.title} loaded")
+
+    @command
+    def start_lesson(self, name: str) -> None:
+        """Build the lesson's model exactly as the lesson says (engine.lessons) and run it."""
+        from engine import lessons
+        try:
+            run = lessons.start_recorded(name)
+        except Exception as exc:
+            self._report(f"could not start lesson {name!r}", exc)
+            return
+        self.set_model(run.model, {"lesson": name}, run)
+        self.status.emit(f"lesson: {lessons.info(name).title}")
+
+    @command(run_while_stopping=True)
+    def save_run(self, path: str) -> None:
+        """Write the run recorded since the model was opened (engine/replay.py) to ``path``."""
+        if self.run is None:
+            self.failed.emit("could not save the run: nothing is recorded")
+            return
+        try:
+            written = self.run.save(path)
+        except Exception as exc:
+            self._report("could not save the run", exc)
+            return
+        self.saved.emit(str(written))
+
+    @command
+    def replay_run(self, path: str) -> None:
+        """Replay a saved run exactly and go on recording it; a bad file leaves the current model running."""
+        try:
+            run = replay.resume(path)
+        except Exception as exc:
+            self._report(f"could not replay {path}", exc)
+            return
+        self.set_model(run.model, None, run)
+        self.status.emit(f"replayed {run.model.title} to t = {run.model.t} ({len(run.log)} commands)")
 
     @command(run_while_stopping=True)
     def save_session(self, path: str, session: dict | None = None) -> None:
@@ -290,7 +343,7 @@ class EngineWorker(QObject):
         if self.model is None:
             return
         self._first_step_status()
-        if self._guarded("step failed", lambda: self.model.step(max(1, int(n))), restore=False):
+        if self._guarded("step failed", lambda: self._apply("step", max(1, int(n))), restore=False):
             self._mark_compiled()
         self._emit_frame(force=True)
 
@@ -299,7 +352,7 @@ class EngineWorker(QObject):
         """Back to t = 0 (with ``seed`` when given)."""
         if self.model is None:
             return
-        self._guarded("reset failed", lambda: self.model.reset(seed))
+        self._guarded("reset failed", lambda: self._apply("reset", seed))
         self.model_loaded.emit(self.model.params)
         self._emit_frame(force=True)
 
@@ -308,7 +361,7 @@ class EngineWorker(QObject):
         """Change parameters live; refused values keep the old ones (and the form shows them)."""
         if self.model is None:
             return
-        if self._guarded("parameters not changed", lambda: self.model.with_params(**changes)):
+        if self._guarded("parameters not changed", lambda: self._apply("set_params", **changes)):
             self._sec_per_step = self._chunk_cost = None   # the cost of a step may have changed (size, algorithm)
         self.params_applied.emit(self.model.params)
         self._emit_frame(force=True)
@@ -322,7 +375,7 @@ class EngineWorker(QObject):
         if fn is None:
             self.failed.emit(f"{self.model.title} has no command {method!r}")
             return
-        if self._guarded(f"{method} failed", lambda: fn(*args, **kwargs)):
+        if self._guarded(f"{method} failed", lambda: self._apply("call", method, *args, **kwargs)):
             self.params_applied.emit(self.model.params)
         self._emit_frame(force=True)
 
@@ -445,7 +498,7 @@ class EngineWorker(QObject):
                 cost = self._chunk_cost
                 chunk = 1 if cost is None else max(1, min(n - done, int(MAX_TICK_S / max(cost, 1e-9))))
                 ts = time.perf_counter()
-                self.model.step(chunk)
+                self._apply("step", chunk)
                 per = (time.perf_counter() - ts) / chunk
                 self._chunk_cost = per if cost is None else 0.7 * cost + 0.3 * per
                 done += chunk

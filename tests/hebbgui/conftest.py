@@ -52,6 +52,16 @@ def open_window(qtbot):
 
 
 @pytest.fixture(autouse=True)
+def private_settings(tmp_path_factory):
+    """Every GUI test reads and writes the app's settings (hebbgui/settings.py) in a fresh temporary
+    folder: never the user's, and never what an earlier test left."""
+    from PySide6.QtCore import QSettings
+    folder = tmp_path_factory.mktemp("settings")
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(folder))
+    yield folder
+
+
+@pytest.fixture(autouse=True)
 def no_dangling_engine_threads():
     """Every test must leave no engine QThread running (and so no engine QTimer alive)."""
     yield

@@ -1,0 +1,133 @@
+"""Lessons: every file loads, checks against its model's Params, starts and plays; a new file is a new
+lesson (no code); a bad file is refused with a message naming it."""
+import json
+
+import numpy as np
+import pytest
+
+from engine import lessons, registry, replay
+
+ALL = lessons.names()
+
+
+def test_the_course_is_in_order_and_starts_with_the_welcome():
+    assert ALL[0] == "welcome"
+    orders = [lessons.info(n).order for n in ALL]
+    assert orders == sorted(orders)
+    # the seeds' examples whose models exist, each a lesson
+    for name in ("hebb-tu", "hebb-tuc", "hebb-decay-instar", "hebb-mnist", "hopfield-tu-3x3", "hopfield-tu-recall",
+                 "hopfield-energy", "ising-critical", "hopfield-capacity", "hopfield-pinv-mnist",
+                 "hopfield-storkey-mnist", "boltzmann-3unit", "boltzmann-letters", "rbm-table", "rbm-mnist", "dbn",
+                 "competitive-blobs", "competitive-mnist", "som-iris", "som-mnist"):
+        assert name in ALL
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_lesson_starts_plays_and_its_steps_work(name):
+    lesson = lessons.info(name)
+    assert lesson.title and lesson.section and lesson.text
+    assert lesson.model in registry.names()
+    model = lessons.start(name)
+    assert model.name == lesson.model and model.seed == lesson.seed
+    for key, value in lesson.params.items():
+        assert getattr(model.params, key) == value
+    keys = {v.key for v in model.views()}
+    assert set(lesson.views) <= keys
+    model.step(1)
+    model.step(1)
+    assert model.snapshot().t >= 1
+    for i in range(len(lesson.steps)):
+        lessons.run_step(model, name, i)
+    model.step(1)
+    model.snapshot()
+
+
+def test_a_lesson_starts_exactly_the_same_every_time():
+    a, b = lessons.start("hopfield-tu-recall"), lessons.start("hopfield-tu-recall")
+    assert replay.state_digest(a.state()) == replay.state_digest(b.state())
+    snap = a.snapshot().data
+    np.testing.assert_array_equal(snap["patterns"].shape, (2, 14, 14))
+    assert np.mean(snap["state"] != snap["patterns"][0]) == pytest.approx(0.2, abs=0.01)   # T, 20 % flipped
+
+
+def test_step_buttons_give_the_commands_they_say():
+    model = lessons.start("hopfield-storkey-mnist")
+    steps = {s.label: s for s in lessons.info("hopfield-storkey-mnist").steps}
+    assert steps["Switch to Hebbian"].commands == (("set_params", (), {"rule": "hebbian"}),)
+    lessons.run_step(model, "hopfield-storkey-mnist", list(steps).index("Switch to Hebbian"))
+    assert model.params.rule == "hebbian"
+
+
+GOOD = {"title": "Mine", "model": "ising", "section": "000 §2-4", "text": ["# Hi", "text"],
+        "params": {"L": 16, "T": 3.0}, "steps": [{"label": "Cool", "params": {"T": 1.0}}]}
+
+
+def test_a_lesson_file_added_to_a_folder_is_picked_up(tmp_path, monkeypatch):
+    (tmp_path / "055-my-ising.json").write_text(json.dumps(GOOD))
+    monkeypatch.setenv(lessons.ENV_FOLDERS, str(tmp_path))
+    names = lessons.names()
+    assert names.index("my-ising") == names.index("hopfield-tu-3x3") + 1   # its number puts it in order
+    model = lessons.start("my-ising")
+    assert model.params.L == 16 and model.params.T == 3.0
+    lessons.run_step(model, "my-ising", 0)
+    assert model.params.T == 1.0
+    assert lessons.info(tmp_path / "055-my-ising.json").title == "Mine"
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"params": {"L": 16, "colour": 1}}, r"unknown parameter\(s\) \['colour'\]"),
+    ({"params": {"T": 99.0}}, "T must be ≤ 6.0"),
+    ({"wobble": 1}, r"unknown name\(s\) \['wobble'\]"),
+    ({"model": "nope"}, "model must be one of"),
+    ({"steps": [{"label": "x", "action": "fly"}]}, "action must be one of"),
+    ({"steps": [{"label": "x", "params": {"Q": 1}}]}, "unknown parameter 'Q'"),
+    ({"steps": [{"label": "x"}]}, "does nothing"),
+    ({"patterns": {"random": 3}}, "takes no patterns"),
+    ({"params": {}, "model": "hopfield", "patterns": {"preset": "letters", "names": "T"}}, "names must be"),
+    ({"seed": None}, "seed must be a whole number"),
+])
+def test_a_bad_lesson_file_is_refused_naming_the_file(tmp_path, change, match):
+    p = tmp_path / "300-broken.json"
+    p.write_text(json.dumps({**GOOD, **change}))
+    with pytest.raises(ValueError, match="lesson 300-broken.json: .*" + match):
+        lessons.info(p)
+
+
+def test_unknown_views_and_bad_json_name_the_file(tmp_path):
+    p = tmp_path / "301-views.json"
+    p.write_text(json.dumps({**GOOD, "views": ["spins", "nothing"]}))
+    with pytest.raises(ValueError, match=r"lesson 301-views.json: views \['nothing'\]"):
+        lessons.start(p)
+    q = tmp_path / "302-json.json"
+    q.write_text("{ not json")
+    with pytest.raises(ValueError, match="lesson 302-json.json: is not valid JSON"):
+        lessons.info(q)
+    with pytest.raises(ValueError, match="unknown lesson 'nope'"):
+        lessons.info("nope")
+
+
+def test_pattern_and_probe_specs():
+    shape = (3, 3)
+    tu = lessons.pattern_set({"letters": "TU"}, shape, 0)
+    assert tu.shape == (2, 3, 3) and tu[0].tolist() == [[1, 1, 1], [0, 1, 0], [0, 1, 0]]
+    four, two = lessons.pattern_set({"random": 4}, (5, 5), 1), lessons.pattern_set({"random": 2}, (5, 5), 1)
+    assert four[:2].tolist() == two.tolist()     # storing more random patterns keeps the first ones
+    x = lessons.probe({"pattern": 1, "occlude_from_row": 1}, tu, shape, 0)
+    assert x[1:].sum() == 0 and (x[0] == tu[1][0]).all()
+    with pytest.raises(ValueError, match="28×28"):
+        lessons.pattern_set({"mnist": 3}, shape, 0)
+    with pytest.raises(ValueError, match="zeros and ones"):
+        lessons.pattern_set({"values": [[2] * 9]}, shape, 0)
+
+
+def test_listing_titles_imports_no_model(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    code = ("import sys; from engine import lessons; t = [lessons.title(n) for n in lessons.names()]; "
+            "print(t[0]); print(any(m.startswith('engine.models.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:2] == ["Welcome to hebbgui", "False"]
+    (tmp_path / "400-broken.json").write_text("[1")
+    monkeypatch.setenv(lessons.ENV_FOLDERS, str(tmp_path))
+    with pytest.raises(ValueError, match="lesson 400-broken.json: is not valid JSON"):
+        lessons.title("broken")
