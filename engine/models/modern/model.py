@@ -60,8 +60,8 @@ class ModernHopfieldModel(Model):
                                   "A–Z at 28×28 (±1). The pattern editor's Store replaces the set by its own.")
         n_stored: int = param(100, label="Digits stored", min=2, max=1000, step=1,
                               help="How many MNIST digits are stored (the letters are always 26).")
-        beta: float = param(0.1, label="Inverse temperature β", min=1e-4, max=10.0, log=True,
-                            marks={"average": 1e-3, "mixtures": 3e-2, "retrieval": 1.0},
+        beta: float = param(0.05, label="Inverse temperature β", min=1e-4, max=10.0, log=True,
+                            marks={"average": 1e-3, "mixtures": 0.05, "retrieval": 1.0},
                             help="ξ ← Xᵀ softmax(β X ξ). Small β: every pattern weighs the same and ξ goes to "
                                  "their mean; middle: metastable mixtures of similar patterns; large β: the "
                                  "softmax is one-hot and one update retrieves a single stored pattern.")
