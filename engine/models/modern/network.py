@@ -23,6 +23,9 @@ import numpy as np
 from engine.validation import check_array, check_choice, check_float, check_int, check_memory
 
 DTYPES = ("float64", "float32")
+# Weights below eps/P are dropped from the second product at large β (their sum is below eps, the
+# dtype's rounding), and when at most this fraction of them is left the product is a sparse one.
+SPARSE_FRACTION = 0.02
 # Scores and weights are (chunk, P) temporaries: probes go through in chunks whose temporaries take
 # at most this many bytes, so 10⁵ probes against 10⁴ patterns never need gigabytes.
 CHUNK_BYTES = 32 * 2**20
@@ -108,6 +111,19 @@ class ModernHopfield:
         scores /= scores.sum(axis=1, keepdims=True)
         return scores
 
+    def _weighted_sum_into(self, weights: np.ndarray, out: np.ndarray) -> None:
+        """out = weights @ X. At large β nearly every weight is below eps/P — all of them together
+        weigh less than one rounding of the result — so those are dropped and the product is sparse:
+        half the work of an update is then a gather of a few patterns per probe."""
+        keep = weights >= np.finfo(self._dtype).eps / self.n_patterns
+        if np.count_nonzero(keep) > SPARSE_FRACTION * keep.size:
+            np.matmul(weights, self._patterns, out=out)
+            return
+        from scipy import sparse  # only where the softmax is nearly one-hot
+        rows, cols = np.nonzero(keep)
+        w = sparse.csr_matrix((weights[rows, cols], (rows, cols)), shape=weights.shape)
+        out[...] = w @ self._patterns
+
     def attention(self, probe: Any) -> np.ndarray:
         """softmax(β X ξ): the weight of each stored pattern for a state (N,) → (P,), or (B, N) → (B, P)."""
         states, batched = self._probes("probe", probe)
@@ -136,7 +152,7 @@ class ModernHopfield:
             s = scores[: hi - lo]
             for _ in range(n_steps):
                 np.matmul(block, x.T, out=s)
-                np.matmul(self._softmax_into(s), x, out=block)
+                self._weighted_sum_into(self._softmax_into(s), block)
         return states if batched else states[0]
 
     # -- measurements ------------------------------------------------------------------------

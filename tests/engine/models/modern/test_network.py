@@ -126,3 +126,14 @@ def test_bad_input_names_the_argument():
         net.energy(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="beta"):
         net.beta = 0
+
+
+def test_the_sparse_product_at_large_beta_equals_the_dense_one(digits, monkeypatch):
+    net = ModernHopfield(beta=5.0)
+    net.store(digits[:200])
+    probes = top_halves(digits[:50])
+    sparse = net.retrieve(probes, n_steps=2)
+    monkeypatch.setattr(modern_network, "SPARSE_FRACTION", -1.0)   # always the dense product
+    dense = net.retrieve(probes, n_steps=2)
+    np.testing.assert_allclose(sparse, dense, rtol=0, atol=1e-12)
+    assert np.count_nonzero(net.attention(probes) >= np.finfo(np.float64).eps / 200) < 0.02 * 50 * 200
