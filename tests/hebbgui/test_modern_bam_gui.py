@@ -13,6 +13,9 @@ def modern(qtbot, open_window):
 
 def test_beta_slider_walks_the_regimes(qtbot, modern):
     slider = modern.params_form.editors["beta"].slider
+    # the regime marks sit where the (log) handle goes for their β
+    modern.params_form.editors["beta"].spin.setValue(0.05)
+    assert slider.mark_fraction(slider.marks["mixtures"]) == pytest.approx(slider.value() / slider.maximum(), abs=1e-3)
     slider.setValue(slider.minimum())                          # β = 1e-4: the global average
     data = wait_for_snapshot(qtbot, modern, lambda d: d["entropy"] > 0.99 * np.log(d["n_patterns"]))
     assert data["max_weight"] < 2.0 / data["n_patterns"]
