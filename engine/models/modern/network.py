@@ -161,7 +161,7 @@ class ModernHopfield:
         row of a batch ((B,) array); summed in float64, the log-sum-exp shifted by its maximum."""
         states, batched = self._probes("state", state)
         xi = states.astype(np.float64)
-        x = self._patterns.astype(np.float64)
+        x = self._patterns.astype(np.float64, copy=False)
         out = np.empty(xi.shape[0], dtype=np.float64)
         beta = self._beta
         rows = max(1, CHUNK_BYTES // (8 * self.n_patterns))
