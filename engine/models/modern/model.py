@@ -120,8 +120,11 @@ class ModernHopfieldModel(Model):
 
     # -- what the GUI calls -------------------------------------------------------------
     def set_patterns(self, patterns) -> None:
-        """Store (P, 784) or (P, 28, 28) images (±1 or 0/1) in place of the dataset; a new probe follows."""
+        """Store (P, 784) or (P, 28, 28) images (±1 or 0/1) in place of the dataset; an empty set brings
+        the dataset back (the network never stands empty). A new probe follows."""
         arr = check_array("patterns", patterns, dtype=None)
+        if arr.size == 0:
+            arr = dataset_patterns(self.params.dataset, self.params.n_stored)
         if arr.ndim == 3 and arr.shape[1:] == (SIDE, SIDE):
             arr = arr.reshape(arr.shape[0], N_UNITS)
         if arr.ndim != 2 or arr.shape[1] != N_UNITS or arr.shape[0] == 0:

@@ -68,6 +68,8 @@ def test_editor_patterns_probe_and_paint():
     assert m.snapshot().data["nearest"] == 0
     m.paint("probe", np.arange(N_UNITS), -1)
     assert np.all(m.snapshot().data["probe"] == 0.0)
+    m.set_patterns(np.zeros((0, N_UNITS)))    # the editor's "clear all": the dataset comes back
+    assert m.snapshot().data["n_patterns"] == 26
 
 
 @pytest.mark.parametrize("call, word", [
