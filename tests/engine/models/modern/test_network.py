@@ -137,3 +137,16 @@ def test_the_sparse_product_at_large_beta_equals_the_dense_one(digits, monkeypat
     dense = net.retrieve(probes, n_steps=2)
     np.testing.assert_allclose(sparse, dense, rtol=0, atol=1e-12)
     assert np.count_nonzero(net.attention(probes) >= np.finfo(np.float64).eps / 200) < 0.02 * 50 * 200
+
+
+def test_one_update_is_ramsauers_formula():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(9, 5))
+    xi = rng.normal(size=5)
+    net = ModernHopfield(beta=1.3)
+    net.store(x)
+    s = 1.3 * x @ xi
+    p = np.exp(s - s.max()) / np.exp(s - s.max()).sum()
+    np.testing.assert_allclose(net.attention(xi), p, rtol=1e-12)
+    np.testing.assert_allclose(net.retrieve(xi), x.T @ p, rtol=1e-12)
+    np.testing.assert_allclose(net.retrieve(xi, n_steps=2), net.retrieve(net.retrieve(xi)), rtol=1e-12)
