@@ -5,7 +5,7 @@ import pytest
 
 from engine import io
 from engine.models.bam import BAMModel
-from engine.models.bam.model import glyphs
+from engine.models.bam import glyphs
 
 
 def test_ping_pong_settles_on_the_stored_pair_one_half_bounce_per_step():

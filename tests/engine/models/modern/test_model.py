@@ -5,7 +5,7 @@ import pytest
 
 from engine import io
 from engine.models.modern import ModernHopfieldModel
-from engine.models.modern.model import N_UNITS
+from engine.models.modern import N_UNITS
 
 
 def test_beta_walks_from_average_to_mixtures_to_one_pattern():

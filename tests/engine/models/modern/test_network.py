@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from engine import datasets
+from engine.models import modern
 from engine.models.modern import ModernHopfield
-from engine.models.modern import network as modern_network
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_batched_equals_one_by_one_across_chunks_and_float32_agrees(monkeypatch)
     net = ModernHopfield(beta=0.5)
     net.store(x)
     one_by_one = np.array([net.retrieve(p, n_steps=3) for p in probes])
-    monkeypatch.setattr(modern_network, "CHUNK_BYTES", 7 * 50 * 8)   # 7 rows per chunk: 4 chunks
+    monkeypatch.setattr(modern, "CHUNK_BYTES", 7 * 50 * 8)   # 7 rows per chunk: 4 chunks
     np.testing.assert_allclose(net.retrieve(probes, n_steps=3), one_by_one, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(net.attention(probes), [net.attention(p) for p in probes], rtol=1e-12)
     net32 = ModernHopfield(beta=0.5, dtype="float32")
@@ -133,7 +133,7 @@ def test_the_sparse_product_at_large_beta_equals_the_dense_one(digits, monkeypat
     net.store(digits[:200])
     probes = top_halves(digits[:50])
     sparse = net.retrieve(probes, n_steps=2)
-    monkeypatch.setattr(modern_network, "SPARSE_FRACTION", -1.0)   # always the dense product
+    monkeypatch.setattr(modern, "SPARSE_FRACTION", -1.0)   # always the dense product
     dense = net.retrieve(probes, n_steps=2)
     np.testing.assert_allclose(sparse, dense, rtol=0, atol=1e-12)
     assert np.count_nonzero(net.attention(probes) >= np.finfo(np.float64).eps / 200) < 0.02 * 50 * 200
