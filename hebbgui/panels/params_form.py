@@ -21,12 +21,18 @@ SLIDER_STEPS = 1000
 # clamps silently where ClampingDoubleSpinBox says what it did. Ours: number beside the label, a
 # full-width slider under it.
 class MarkedSlider(QSlider):
-    """A horizontal slider that draws named marks (e.g. T_c) as red ticks."""
+    """A horizontal slider that draws named marks (e.g. T_c) as red ticks, on a log scale for a log slider."""
 
-    def __init__(self, marks: dict[str, float], lo: float, hi: float):
+    def __init__(self, marks: dict[str, float], lo: float, hi: float, log: bool = False):
         super().__init__(Qt.Horizontal)
-        self.marks, self.lo, self.hi = marks, lo, hi
+        self.marks, self.lo, self.hi, self.log = marks, lo, hi, log
         self.setRange(0, SLIDER_STEPS)
+
+    def mark_fraction(self, v: float) -> float:
+        """Where value ``v`` lies along the slider, 0 (lo) … 1 (hi), as the handle places it."""
+        if self.log:
+            return (math.log(v) - math.log(self.lo)) / (math.log(self.hi) - math.log(self.lo))
+        return (v - self.lo) / (self.hi - self.lo)
 
     def paintEvent(self, ev):
         super().paintEvent(ev)
@@ -36,7 +42,7 @@ class MarkedSlider(QSlider):
         p.setPen(QPen(QColor("#C0392B"), 2))
         for name, v in self.marks.items():
             if self.lo <= v <= self.hi:
-                x = int(8 + (self.width() - 16) * (v - self.lo) / (self.hi - self.lo))
+                x = int(8 + (self.width() - 16) * self.mark_fraction(v))
                 p.drawLine(x, 0, x, self.height())
                 p.drawText(x + 4, self.height() - 2, name)
         p.end()
@@ -202,7 +208,7 @@ class ParamsForm(QWidget):
             return spin, spin.setValue
         # Bounded floats get a slider too: dragging T through T_c is the point of the lesson.
         log = bool(meta.get("log")) and lo > 0
-        slider = MarkedSlider(meta.get("marks") or {}, lo, hi)
+        slider = MarkedSlider(meta.get("marks") or {}, lo, hi, log)
 
         def to_slider(v: float) -> int:
             if log:
