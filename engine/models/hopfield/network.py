@@ -16,7 +16,7 @@ symmetric weights with a zero diagonal.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -168,7 +168,7 @@ class Hopfield:
     def set_options(self, **options) -> None:
         """Change learning options (scale, self_connections, storkey_passes, margin, symmetric,
         max_epochs); all are checked first, and the patterns are re-stored once if any changed."""
-        new = LearningOptions.checked(**{**self._options.__dict__, **options})
+        new = LearningOptions.checked(**{**asdict(self._options), **options})
         if new != self._options:
             self._options = new
             self._learn()
@@ -374,9 +374,10 @@ class Hopfield:
         """Hopfield–Feinstein–Palmer "dream sleep": ``n_dreams`` times, relax a random state with the
         async rule (at most ``max_sweeps`` sweeps, the network's tie convention) and subtract
         ``rate`` Hebbian imprints of the state reached: W −= rate·c·s sᵀ (bipolar s; c the factor of
-        one imprint — hebbian_factor at the network's scale, 1/N for the other rules). Deep spurious
-        minima are reached most often, so they are removed first. Deterministic per ``seed`` (None:
-        drawn from the network's generator). Returns the dreamed states (n_dreams, N) in the coding.
+        one imprint — hebbian_factor at the network's scale, 1/N for the other rules). Random starts
+        land in the attractors with the widest basins, so the spurious ones are flattened first and
+        the stored ones gain stability (HFP 1983). Deterministic per ``seed`` (None: drawn from the
+        network's generator). Returns the dreamed states (n_dreams, N) in the coding.
         """
         n_dreams = check_int("n_dreams", n_dreams, 0)
         rate = check_float("rate", rate, 0.0)
