@@ -420,8 +420,9 @@ class HopfieldModel(Model):
             ViewSpec("overlap", "curve", "Overlap with stored patterns", labels=_OVERLAP_LABELS,
                      x_label="sweep", y_label="overlap m"),
             ViewSpec(self.patterns_key, "image_grid", "Stored patterns", colormap="gray"),
-            ViewSpec("memory", "table", "Memory: which stored patterns are fixed points",
-                     extra={"columns": ("fixed point", "stability min ξ(h − U)"), "row_labels_key": "memory_labels",
+            # stability: min_i ξ_i(h_i − U_i − θ_i), > 0 for a fixed point that is one with room to spare
+            ViewSpec("memory", "table", "Memory",
+                     extra={"columns": ("fixed point", "min ξ(h−U)"), "row_labels_key": "memory_labels",
                             "footer_key": "stable_patterns", "footer_label": "fixed points"}),
         ]
 
