@@ -97,7 +97,9 @@ class HopfieldModel(Model):
                                      "'learning' readout says whether it converged.")
         n_dreams: int = param(100, label="Dreams", min=1, max=100000, step=10,
                               help="Dream (unlearn): how many random states relax and are unlearned "
-                                   "(Hopfield, Feinstein & Palmer 1983).")
+                                   "(Hopfield, Feinstein & Palmer 1983). Over capacity it removes spurious "
+                                   "attractors first; too much sleep erases the stored patterns too (below "
+                                   "capacity most dreams end in one of them).")
         dream_rate: float = param(0.01, label="Dream rate ε", min=0.0001, max=1.0, step=0.005,
                                   help="Dream (unlearn): each dream subtracts ε Hebbian imprints of the state "
                                        "reached, W −= ε·c·s sᵀ.")
