@@ -60,11 +60,11 @@ class HopfieldModel(Model):
                                "stored patterns (they no longer fit) and re-makes the demo letters T, U, C.")
         rule: str = param("hebbian", label="Learning rule", choices=RULES, group="rule",
                           help="hebbian: w_ij = Σ_p ξ_i ξ_j; pseudoinverse: W = Xᵀ(XXᵀ)⁺X (projection onto "
-                               "the patterns); storkey: w_ij += (1/N)(ξ_iξ_j − ξ_i h_ji − h_ij ξ_j); perceptron: "
-                               "every unit learns its weights and a threshold as a perceptron until each pattern "
-                               "is stable with the margin κ (seed 001; stores up to 2N random patterns). A change "
-                               "re-stores the patterns at once and starts a new energy curve segment (a gap: E is "
-                               "a different function from there).")
+                               "the patterns); storkey: w_ij += (1/N)(ξ_iξ_j − ξ_i h_ji − h_ij ξ_j); "
+                               "perceptron: every unit learns its weights and a threshold as a perceptron "
+                               "until each pattern is stable with the margin κ (seed 001; stores up to 2N random "
+                               "patterns). A change re-stores the patterns at once and starts a new energy curve "
+                               "segment (a gap: E is a different function from there).")
         mode: str = param("async", label="Update", choices=MODES,
                           help="async: units one by one in a fresh random order, s_i = sgn(h_i − U_i); "
                                "sync: all units at once (may 2-cycle); energy: N random site picks, flip when "
@@ -453,7 +453,8 @@ class HopfieldModel(Model):
         if old.tie != new.tie:
             self._memory_changed()  # which stored patterns are fixed points can change
         self._refresh_field()
-        if (old.coding, old.threshold, *_learning_settings(old)) != (new.coding, new.threshold, *_learning_settings(new)):
+        energy_settings = (old.coding, old.threshold, *_learning_settings(old))
+        if energy_settings != (new.coding, new.threshold, *_learning_settings(new)):
             self._break_segment()  # E(s) is a new function from here: a new curve segment
 
     # -- save / load ---------------------------------------------------------------------
