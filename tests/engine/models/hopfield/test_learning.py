@@ -59,12 +59,12 @@ def test_perceptron_margin_widens_the_basins():
 
 
 def test_perceptron_says_when_max_epochs_stops_it():
-    x = random_patterns(150, 100, 4)  # α = 1.5: many epochs to converge
+    x = random_patterns(120, 100, 4)  # α = 1.2: about 200 epochs to converge
     net = Hopfield(100, rule="perceptron", max_epochs=2)
     net.store(x)
     assert net.learning_report == LearningReport("perceptron", 2, False)
     assert not net.stable_patterns().all()
-    net.set_options(max_epochs=20000)  # re-learns at once
+    net.set_options(max_epochs=2000)  # re-learns at once
     assert net.learning_report.converged and net.stable_patterns().all()
 
 
