@@ -21,6 +21,10 @@ from engine.model import Cancelled, params_to_dict
 
 
 def _parse_value(text: str):
+    """A name=value's value: a Python literal, true/false in any case (what a shell user types and
+    the error messages say), else the plain word as a string."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):

@@ -62,3 +62,13 @@ def test_quiet_and_progress_exclude_each_other(capsys):
     with pytest.raises(SystemExit):
         main(["run", "hopfield", "--quiet", "--progress"])
     assert "not allowed with" in capsys.readouterr().err
+
+
+def test_true_and_false_are_booleans_as_a_shell_user_types_them(capsys, tmp_path):
+    """`symmetric=false` (the word the error messages use) is the boolean, not the string 'false'."""
+    from engine import io
+    path = tmp_path / "h.npz"
+    assert main(["run", "hopfield", "rule=perceptron", "symmetric=false", "self_connections=TRUE",
+                 "--steps", "1", "--quiet", "--save", str(path)]) == 0
+    params = io.load(str(path)).params
+    assert params.symmetric is False and params.self_connections is True
