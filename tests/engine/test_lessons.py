@@ -58,6 +58,20 @@ def test_step_buttons_give_the_commands_they_say():
     assert model.params.rule == "hebbian"
 
 
+def test_the_storkey_lesson_reproduces_the_seeds_five_pass_demo():
+    """Seed 000 §2-11 trains Storkey's rule in 5 passes over 50 MNIST digits and recalls the occluded 5;
+    one pass ends in a mixture. The lesson's buttons show both."""
+    name = "hopfield-storkey-mnist"
+    model = lessons.start(name)
+    labels = [s.label for s in lessons.info(name).steps]
+    lessons.run_step(model, name, labels.index("Recall"))
+    assert model.snapshot().data["overlap"][0][-1] < 0.9
+    for label in ("5 passes (the seed's)", "Occluded 5", "Recall"):
+        lessons.run_step(model, name, labels.index(label))
+    assert model.params.storkey_passes == 5
+    assert model.snapshot().data["overlap"][0][-1] > 0.95
+
+
 GOOD = {"title": "Mine", "model": "ising", "section": "000 §2-4", "text": ["# Hi", "text"],
         "params": {"L": 16, "T": 3.0}, "steps": [{"label": "Cool", "params": {"T": 1.0}}]}
 
