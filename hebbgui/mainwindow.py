@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDialog, QDockWid
 from engine import __version__, registry
 from engine.model import Snapshot
 from hebbgui.panels.experiment import ExperimentDialog
+from hebbgui.panels.import_data import open_import_dialog
 from hebbgui.panels.params_form import ParamsForm
 from hebbgui.panels.pattern_editor import PatternEditor
 from hebbgui.panels.transport import TransportBar
@@ -161,6 +162,7 @@ class MainWindow(RecordingControls, QMainWindow):
         file = m.addMenu("&File")
         file.addAction("&Open session…", self.open_session_dialog, QKeySequence.Open)
         file.addAction("&Save session…", self.save_session_dialog, QKeySequence.Save)
+        file.addAction("&Import data…", lambda: open_import_dialog(self), QKeySequence("Ctrl+I"))
         file.addSeparator()
         file.addAction("Export main view as PNG…", self.export_main_dialog)
         file.addAction("Export window as PNG…", self.export_window_dialog)
