@@ -12,10 +12,12 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDialog, QDockWid
 
 from engine import __version__, registry
 from engine.model import Snapshot
+from hebbgui import theme
 from hebbgui.panels.experiment import ExperimentDialog
 from hebbgui.panels.import_data import open_import_dialog
 from hebbgui.panels.params_form import ParamsForm
 from hebbgui.panels.pattern_editor import PatternEditor
+from hebbgui.panels.shortcuts import shortcuts_dialog
 from hebbgui.panels.transport import TransportBar
 from hebbgui.panels.help import getting_started_dialog
 from hebbgui.recording_controls import RecordingControls
@@ -75,6 +77,7 @@ class MainWindow(RecordingControls, QMainWindow):
             state = s.value("window/state")
             if state is not None:
                 self.restoreState(state)
+            theme.restore_saved()
         if not restore_layout or state is None:
             # the list of models needs little width; the views get the rest
             self.resizeDocks([self.models_dock, self.params_dock], [140, 320], Qt.Horizontal)
@@ -151,9 +154,12 @@ class MainWindow(RecordingControls, QMainWindow):
         self._fps_timer.setInterval(FPS_STALE_MS // 2)
         self._fps_timer.timeout.connect(self._check_fps_stale)
         self._fps_timer.start()
-        for key, fn in ((Qt.Key_Space, lambda: t.play.toggle()), (Qt.Key_Right, lambda: self.controller.step(1)),
-                        (Qt.Key_R, lambda: t.reset.click()), (Qt.Key_F11, self.toggle_presentation)):
+        for key, fn, what in ((Qt.Key_Space, lambda: t.play.toggle(), "Play / pause"),
+                              (Qt.Key_Right, lambda: self.controller.step(1), "One step"),
+                              (Qt.Key_R, lambda: t.reset.click(), "Reset (with the seed shown)"),
+                              (Qt.Key_F11, self.toggle_presentation, "Presentation mode (full screen)")):
             sc = QShortcut(QKeySequence(key), self)
+            sc.setWhatsThis(what)   # Help → Keyboard shortcuts reads it
             sc.setContext(Qt.ApplicationShortcut)
             sc.activated.connect(fn)
 
@@ -179,6 +185,7 @@ class MainWindow(RecordingControls, QMainWindow):
         self.presentation_action.setShortcutContext(Qt.WidgetShortcut)  # the window-wide F11 shortcut handles it
         self.presentation_action.triggered.connect(lambda: self.toggle_presentation())
         view.addAction(self.presentation_action)
+        self.theme_actions = theme.add_menus(view, self)
         for dock in (self.models_dock, self.params_dock, self.patterns_dock):
             view.addAction(dock.toggleViewAction())
         self.model_menu = m.addMenu("&Model")
@@ -198,6 +205,7 @@ class MainWindow(RecordingControls, QMainWindow):
         self.getting_started_action = help_menu.addAction("&Getting started", self.show_getting_started,
                                                           QKeySequence(Qt.Key_F1))
         self.getting_started_action.setObjectName("getting-started")
+        help_menu.addAction("&Keyboard shortcuts", lambda: shortcuts_dialog(self))
         help_menu.addAction("About hebbgui", self.about)
         self._getting_started = None
 

@@ -14,16 +14,17 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, Q
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from engine import patterns as pat
-from hebbgui.views.base import SPIN_OFF, SPIN_ON, image_body, spin_lut
+from hebbgui.views.base import image_body, spin_lut
 from hebbgui.views.lattice import PaintableImage
 
 PRESETS = ("letters", "digits", "mnist")
 
 
 def thumbnail(img: np.ndarray, size: int = 44) -> QIcon:
-    """A crisp icon of a ±1 image (nearest-neighbour)."""
+    """A crisp icon of a ±1 image (nearest-neighbour), in the theme's colours."""
     on = np.asarray(img) > 0
-    rgb = np.where(on[..., None], np.array(SPIN_ON, np.uint8), np.array(SPIN_OFF, np.uint8)).astype(np.uint8)
+    off_color, on_color = spin_lut()
+    rgb = np.where(on[..., None], on_color, off_color).astype(np.uint8)
     rgb = np.ascontiguousarray(rgb)
     h, w = on.shape
     qimg = QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888).copy()
