@@ -39,10 +39,11 @@ class Theme:
 
 THEMES = {
     "standard": Theme("Standard", "w", "#222", "#555", 1.0, 1.0, (30, 60, 110), (238, 232, 213)),
+    # off units one step from the background, so an empty grid still shows where it is
     "contrast-light": Theme("High contrast, white background", "w", "#000", "#000", 2.0, 1.35,
-                            (0, 0, 0), (255, 255, 255)),
+                            (0, 0, 0), (228, 228, 228)),
     "contrast-dark": Theme("High contrast, black background", "k", "#fff", "#fff", 2.0, 1.35,
-                           (255, 255, 255), (0, 0, 0), dark=True),
+                           (255, 255, 255), (48, 48, 48), dark=True),
 }
 
 
@@ -113,9 +114,10 @@ def apply(theme_name: str | None = None, palette_name: str | None = None) -> Non
     app = QApplication.instance()
     if app is not None:
         _set_app_palette(app, t)
-        from hebbgui.views.base import View   # the views import this module
+        from hebbgui.panels.pattern_editor import PatternEditor   # both import this module
+        from hebbgui.views.base import View
         for w in app.allWidgets():
-            if isinstance(w, View):
+            if isinstance(w, (View, PatternEditor)):
                 w.apply_theme()
 
 
@@ -129,8 +131,15 @@ def _set_app_palette(app, t: Theme) -> None:
         return
     bg, fg = (QColor("#000"), QColor("#fff")) if t.dark else (QColor("#fff"), QColor("#000"))
     pal = QPalette(_app_palette)
-    for role in (QPalette.Window, QPalette.Base, QPalette.AlternateBase, QPalette.Button, QPalette.ToolTipBase):
+    for role in (QPalette.Window, QPalette.Base, QPalette.AlternateBase, QPalette.ToolTipBase):
         pal.setColor(role, bg)
+    # buttons, slider grooves and check boxes are drawn in these: one step off the background, edges
+    # in grey, or they vanish into it
+    shades = ("#262626", "#d0d0d0", "#a0a0a0", "#808080", "#5a5a5a", "#333333") if t.dark else \
+             ("#eeeeee", "#ffffff", "#e0e0e0", "#a0a0a0", "#707070", "#000000")
+    for role, c in zip((QPalette.Button, QPalette.Light, QPalette.Midlight, QPalette.Mid, QPalette.Dark,
+                        QPalette.Shadow), shades):
+        pal.setColor(role, QColor(c))
     for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText, QPalette.ToolTipText,
                  QPalette.BrightText):
         pal.setColor(role, fg)

@@ -159,6 +159,13 @@ class PatternEditor(QWidget):
         self._show()
         self.viewbox.setRange(xRange=(0, shape[1]), yRange=(0, shape[0]), padding=0.02)
 
+    def apply_theme(self) -> None:
+        """The grid and the stored thumbnails in the theme's colours (hebbgui/theme.py)."""
+        from hebbgui import theme
+        self.canvas.setBackground(theme.theme().background)
+        self._show()
+        self._refresh_list()
+
     def _show(self) -> None:
         self.image.setImage(self.grid.astype(np.float32), levels=(-1.0, 1.0), lut=spin_lut(), autoLevels=False)
 

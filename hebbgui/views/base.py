@@ -187,6 +187,11 @@ class View(QFrame):
         """Draw in the theme and palette in force (hebbgui/theme.py): background, axes, text colours
         and sizes. A subclass whose items carry colours (pens, lookup tables) recolours them after this."""
         t = theme.theme()
+        # A label with a style sheet keeps the palette it was polished with: the title needs its
+        # colour said outright in a high-contrast theme, or it stays black on black. The standard
+        # theme leaves it to the app's palette (a desktop's dark mode).
+        text = "" if theme.names()["theme"] == "standard" else f" color: {t.foreground};"
+        self.title_label.setStyleSheet(f"font-weight: 600;{text}")
         self.info_label.setStyleSheet(f"color: {t.muted};")
         if isinstance(self.body, pg.GraphicsView):
             self.body.setBackground(t.background)
