@@ -473,7 +473,7 @@ def load_file(path, *, labels=None) -> tuple[np.ndarray, np.ndarray | None]:
 PRESET_NAMES = ("letters", "digits", "mnist")
 
 
-def _area_resample(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
+def resample_area(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """Resize (k, h, w) float images to (k, rows, cols) by area averaging: each target cell is
     the mean of the source area it covers, so shrinking keeps thin strokes' weight and an
     integer enlargement is exactly nearest-neighbour."""
@@ -498,7 +498,7 @@ def _fit_binary(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
     else:
         scale = min(rows / h, cols / w)
         th, tw = max(1, int(h * scale)), max(1, int(w * scale))
-        fitted = (_area_resample(images, th, tw) >= 0.5).astype(np.uint8)
+        fitted = (resample_area(images, th, tw) >= 0.5).astype(np.uint8)
     out = np.zeros((k, rows, cols), dtype=np.uint8)
     top, left = (rows - fitted.shape[1]) // 2, (cols - fitted.shape[2]) // 2
     out[:, top:top + fitted.shape[1], left:left + fitted.shape[2]] = fitted
@@ -534,5 +534,5 @@ def preset_patterns(name: str, shape) -> tuple[np.ndarray, list[str]]:
     first = [int(np.flatnonzero(labels == d)[0]) for d in range(10)]
     binary = (images[first] > 0).astype(np.float64)
     if (rows, cols) != (28, 28):
-        binary = _area_resample(binary, rows, cols) >= 0.5
+        binary = resample_area(binary, rows, cols) >= 0.5
     return binary.astype(np.uint8), [str(d) for d in range(10)]

@@ -13,9 +13,12 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDialog, QDockWid
 from engine import __version__, lessons, registry
 from hebbgui import settings
 from engine.model import Snapshot
+from hebbgui import theme
 from hebbgui.panels.experiment import ExperimentDialog
+from hebbgui.panels.import_data import open_import_dialog
 from hebbgui.panels.params_form import ParamsForm
 from hebbgui.panels.pattern_editor import PatternEditor
+from hebbgui.panels.shortcuts import shortcuts_dialog
 from hebbgui.panels.transport import TransportBar
 from hebbgui.panels.help import getting_started_dialog
 from hebbgui.panels.lessons import LessonPanel
@@ -80,6 +83,7 @@ class MainWindow(RecordingControls, QMainWindow):
                 self.restoreGeometry(geometry)
             if state is not None:
                 self.restoreState(state)
+            theme.restore_saved()
         if model_name:
             self.open_model(model_name, seed=seed)
 
@@ -182,9 +186,12 @@ class MainWindow(RecordingControls, QMainWindow):
         self._fps_timer.setInterval(FPS_STALE_MS // 2)
         self._fps_timer.timeout.connect(self._check_fps_stale)
         self._fps_timer.start()
-        for key, fn in ((Qt.Key_Space, lambda: t.play.toggle()), (Qt.Key_Right, lambda: self.controller.step(1)),
-                        (Qt.Key_R, lambda: t.reset.click()), (Qt.Key_F11, self.toggle_presentation)):
+        for key, fn, what in ((Qt.Key_Space, lambda: t.play.toggle(), "Play / pause"),
+                              (Qt.Key_Right, lambda: self.controller.step(1), "One step"),
+                              (Qt.Key_R, lambda: t.reset.click(), "Reset (with the seed shown)"),
+                              (Qt.Key_F11, self.toggle_presentation, "Presentation mode (full screen)")):
             sc = QShortcut(QKeySequence(key), self)
+            sc.setWhatsThis(what)   # Help → Keyboard shortcuts reads it
             sc.setContext(Qt.ApplicationShortcut)
             sc.activated.connect(fn)
 
@@ -193,6 +200,7 @@ class MainWindow(RecordingControls, QMainWindow):
         file = m.addMenu("&File")
         file.addAction("&Open session…", self.open_session_dialog, QKeySequence.Open)
         file.addAction("&Save session…", self.save_session_dialog, QKeySequence.Save)
+        file.addAction("&Import data…", lambda: open_import_dialog(self), QKeySequence("Ctrl+I"))
         file.addSeparator()
         file.addAction("Export main view as PNG…", self.export_main_dialog)
         file.addAction("Export window as PNG…", self.export_window_dialog)
@@ -213,6 +221,7 @@ class MainWindow(RecordingControls, QMainWindow):
         self.presentation_action.setShortcutContext(Qt.WidgetShortcut)  # the window-wide F11 shortcut handles it
         self.presentation_action.triggered.connect(lambda: self.toggle_presentation())
         view.addAction(self.presentation_action)
+        self.theme_actions = theme.add_menus(view, self)
         for dock in (self.models_dock, self.lessons_dock, self.params_dock, self.patterns_dock):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
@@ -237,6 +246,7 @@ class MainWindow(RecordingControls, QMainWindow):
         self.help_lessons_menu = help_menu.addMenu("&Lessons")
         self.help_lessons_menu.setObjectName("help-lessons")
         self.help_lessons_menu.aboutToShow.connect(self._fill_help_lessons)
+        help_menu.addAction("&Keyboard shortcuts", lambda: shortcuts_dialog(self))
         help_menu.addAction("About hebbgui", self.about)
         self._getting_started = None
 

@@ -14,16 +14,17 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, Q
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from engine import patterns as pat
-from hebbgui.views.base import SPIN_OFF, SPIN_ON, image_body, spin_lut
+from hebbgui.views.base import image_body, spin_lut
 from hebbgui.views.lattice import PaintableImage
 
 PRESETS = ("letters", "digits", "mnist")
 
 
 def thumbnail(img: np.ndarray, size: int = 44) -> QIcon:
-    """A crisp icon of a ±1 image (nearest-neighbour)."""
+    """A crisp icon of a ±1 image (nearest-neighbour), in the theme's colours."""
     on = np.asarray(img) > 0
-    rgb = np.where(on[..., None], np.array(SPIN_ON, np.uint8), np.array(SPIN_OFF, np.uint8)).astype(np.uint8)
+    off_color, on_color = spin_lut()
+    rgb = np.where(on[..., None], on_color, off_color).astype(np.uint8)
     rgb = np.ascontiguousarray(rgb)
     h, w = on.shape
     qimg = QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888).copy()
@@ -157,6 +158,13 @@ class PatternEditor(QWidget):
         self.occlude_from.setValue(int(round(shape[0] * 18 / 28)))
         self._show()
         self.viewbox.setRange(xRange=(0, shape[1]), yRange=(0, shape[0]), padding=0.02)
+
+    def apply_theme(self) -> None:
+        """The grid and the stored thumbnails in the theme's colours (hebbgui/theme.py)."""
+        from hebbgui import theme
+        self.canvas.setBackground(theme.theme().background)
+        self._show()
+        self._refresh_list()
 
     def _show(self) -> None:
         self.image.setImage(self.grid.astype(np.float32), levels=(-1.0, 1.0), lut=spin_lut(), autoLevels=False)

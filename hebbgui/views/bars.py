@@ -69,6 +69,17 @@ class BarsView(View):
             self._k = k
             self.plot.setXRange(-0.6, k - 0.4, padding=0)
 
+    def apply_theme(self) -> None:
+        """Bars and step curves in the palette's colours."""
+        super().apply_theme()
+        for g, item in enumerate(getattr(self, "bars", ())):
+            item.setOpts(brush=color(g))
+        for g, item in enumerate(getattr(self, "steps", ())):
+            fill = QColor(color(g))
+            fill.setAlpha(110)
+            item.setPen(pg.mkPen(color(g), width=1))
+            item.setBrush(fill)
+
     def _draw_bars(self, vals: np.ndarray) -> None:
         groups, k = vals.shape
         width = 0.8 / groups

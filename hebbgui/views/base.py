@@ -13,13 +13,14 @@ from PySide6.QtSvg import QSvgGenerator
 from pyqtgraph.exporters import ImageExporter
 
 from engine.model import Snapshot, ViewSpec
+from hebbgui import theme
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="#222")
 
-# Okabe–Ito: distinguishable for colour-blind viewers (UX.md).
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
-SPIN_ON = (30, 60, 110)      # +1: deep blue
-SPIN_OFF = (238, 232, 213)   # −1 / 0: warm paper
+# Okabe–Ito: distinguishable for colour-blind viewers (UX.md); the colours in force: color(i).
+PALETTE = list(theme.OKABE_ITO)
+SPIN_ON = theme.THEMES["standard"].spin_on     # +1: deep blue (the standard theme's)
+SPIN_OFF = theme.THEMES["standard"].spin_off   # −1 / 0: warm paper
 PRESENTATION_SCALE = 1.6     # presentation mode: every text and pen of a view this much larger
 TITLE_POINT_SIZE = 10.0      # a view's title
 TEXT_POINT_SIZE = 9.0        # its readout, axis ticks and axis titles
@@ -29,13 +30,14 @@ MIN_TITLE_WIDTH = 40         # px a view's title may shrink to (elided)
 
 
 def spin_lut() -> np.ndarray:
-    """Two calm colours for ±1 (a 2-entry lookup table over levels [−1, 1])."""
-    return np.array([SPIN_OFF, SPIN_ON], dtype=np.uint8)
+    """The theme's two colours for ±1 (a 2-entry lookup table over levels [−1, 1])."""
+    t = theme.theme()
+    return np.array([t.spin_off, t.spin_on], dtype=np.uint8)
 
 
 def diverging_cmap() -> pg.ColorMap:
-    """Blue–white–red, centred on 0."""
-    return pg.ColorMap(pos=[0.0, 0.5, 1.0], color=[(33, 102, 172), (247, 247, 247), (178, 24, 43)])
+    """The palette's signed map: blue–white–red (colour-blind safe: blue–white–orange), centred on 0."""
+    return theme.diverging_cmap()
 
 
 def gray_cmap() -> pg.ColorMap:
@@ -43,11 +45,14 @@ def gray_cmap() -> pg.ColorMap:
 
 
 def sequential_cmap() -> pg.ColorMap:
-    return pg.colormap.get("viridis")
+    """The palette's ordered map: viridis (colour-blind safe: cividis)."""
+    return theme.sequential_cmap()
 
 
 def cmap_for(name: str) -> pg.ColorMap:
-    return {"diverging": diverging_cmap(), "gray": gray_cmap()}.get(name, sequential_cmap())
+    if name == "diverging":
+        return diverging_cmap()
+    return gray_cmap() if name == "gray" else sequential_cmap()
 
 
 # What each kind of view draws, for its tooltip (the spec adds its title, axes and colours).
@@ -132,7 +137,6 @@ class View(QFrame):
         self.title_label.setToolTip(view_tooltip(spec))   # the whole title, what is drawn, the units
         self.title_label.setMinimumWidth(MIN_TITLE_WIDTH)
         self.info_label = ElidedLabel("")
-        self.info_label.setStyleSheet("color: #555;")
         self.info_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         # Its text changes every frame; were its width a size hint, the grid of views would be
         # re-laid out and every plot resized (and its axes redrawn) many times a second.
@@ -156,6 +160,8 @@ class View(QFrame):
         lay.addWidget(self.body, 1)
         self._svg_action.setVisible(isinstance(self.body, pg.PlotWidget))
         self._has_data = False
+        self.presenting = False
+        self.apply_theme()
 
     # -- to override
     def make_body(self) -> QWidget:
@@ -165,16 +171,38 @@ class View(QFrame):
         raise NotImplementedError
 
     def set_presentation(self, on: bool) -> None:
-        """Every text of the view at ``PRESENTATION_SCALE`` × its size (or back): the title, the
-        readout, and inside the plot the axis ticks and labels, the legend and the colour bar's axis.
-        A subclass that draws more (thicker pens) calls this first."""
-        self.scale = PRESENTATION_SCALE if on else 1.0
+        """Every text of the view at ``PRESENTATION_SCALE`` × its size (or back), or the theme's text
+        scale if larger: the title, the readout, and inside the plot the axis ticks and labels, the
+        legend and the colour bar's axis. A subclass that draws more (thicker pens) calls this first.
+        (The larger, not the product: both at once, 2.2× text crowded the axes at 1280×800.)"""
+        self.presenting = bool(on)
+        self.scale = max(PRESENTATION_SCALE if on else 1.0, theme.theme().text_scale)
         for label, size in ((self.title_label, TITLE_POINT_SIZE), (self.info_label, TEXT_POINT_SIZE),
                             (self.export_button, TEXT_POINT_SIZE)):
             f = QFont(label.font())
             f.setPointSizeF(size * self.scale)
             label.setFont(f)
         scale_plot_text(self.body, self.scale)
+
+    def apply_theme(self) -> None:
+        """Draw in the theme and palette in force (hebbgui/theme.py): background, axes, text colours
+        and sizes. A subclass whose items carry colours (pens, lookup tables) recolours them after this."""
+        t = theme.theme()
+        # A label with a style sheet keeps the palette it was polished with: the title needs its
+        # colour said outright in a high-contrast theme, or it stays black on black. The standard
+        # theme leaves it to the app's palette (a desktop's dark mode).
+        text = "" if theme.names()["theme"] == "standard" else f" color: {t.foreground};"
+        self.title_label.setStyleSheet(f"font-weight: 600;{text}")
+        self.info_label.setStyleSheet(f"color: {t.muted};")
+        if isinstance(self.body, pg.GraphicsView):
+            self.body.setBackground(t.background)
+            for item in self.body.scene().items():
+                if isinstance(item, pg.AxisItem):
+                    item.setPen(t.foreground)
+                    item.setTextPen(t.foreground)
+                elif isinstance(item, pg.LegendItem):
+                    item.setLabelTextColor(t.foreground)
+        self.set_presentation(self.presenting)
 
     # -- shared
     def data(self, snapshot: Snapshot, key: str | None = None):
@@ -318,7 +346,9 @@ def range_still_fits(current: tuple[float, float] | None, lo: float, hi: float, 
 
 
 def color(i: int) -> QColor:
-    return QColor(PALETTE[i % len(PALETTE)])
+    """The i-th series colour of the palette in force."""
+    colors = theme.series_colors()
+    return QColor(colors[i % len(colors)])
 
 
 def image_body(aspect: bool = True) -> tuple[pg.GraphicsLayoutWidget, pg.ViewBox]:

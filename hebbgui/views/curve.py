@@ -6,6 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from engine.model import Snapshot
+from hebbgui import theme
 from hebbgui.views.base import View, color, plot_widget, range_still_fits
 
 
@@ -88,8 +89,7 @@ class CurveView(View):
             th = np.asarray(snapshot.data[self.spec.theory], dtype=np.float64)
             if th.ndim == 2 and th.shape[0] == 2:
                 if self.theory_item is None:
-                    self.theory_item = self.plot.plot(pen=pg.mkPen("#444", width=self._width, style=Qt.DashLine),
-                                                      name="theory")
+                    self.theory_item = self.plot.plot(pen=self._theory_pen(), name="theory")
                 ok = np.isfinite(th[0]) & np.isfinite(th[1])
                 # NaN separates marks (two vertical capacity lines): a gap, not a line joining them
                 self.theory_item.setData(th[0], th[1], connect="finite")
@@ -148,11 +148,19 @@ class CurveView(View):
         self._xrange = (float(start), float(start + width))
         self.plot.setXRange(*self._xrange, padding=0)
 
+    def _theory_pen(self):
+        return pg.mkPen(theme.theme().muted, width=self._width, style=Qt.DashLine)
+
     def set_presentation(self, on: bool) -> None:
+        """Text and pens larger when presenting, thicker again in a high-contrast theme; the pens in
+        the palette's colours (so a new theme or palette recolours the curves here too)."""
         super().set_presentation(on)
-        self._width = 2.0 if on else 1.0
+        self._width = (2.0 if on else 1.0) * theme.theme().line_scale
         for i, item in enumerate(self.items):
             item.setPen(pg.mkPen(color(i), width=self._width))
+            item.setSymbolBrush(color(i))
+        if self.theory_item is not None:
+            self.theory_item.setPen(self._theory_pen())
 
 
 def _nice_ceil(x: float) -> float:

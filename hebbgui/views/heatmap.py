@@ -23,6 +23,13 @@ class HeatmapView(View):
         self._shape = None
         return glw
 
+    def apply_theme(self) -> None:
+        """The matrix and its colour bar in the palette's colormap."""
+        super().apply_theme()
+        if hasattr(self, "colorbar"):
+            self.cmap = cmap_for(self.spec.colormap or "diverging")
+            self.colorbar.setColorMap(self.cmap)
+
     def update_view(self, snapshot: Snapshot) -> None:
         arr = self.data(snapshot)
         if arr is None or arr is self._last:  # models may hand the same frozen copy while unchanged

@@ -42,10 +42,14 @@ class ImageGridView(View):
         self.image = pg.ImageItem(axisOrder="row-major")
         vb.addItem(self.image)
         self.diverging = (self.spec.colormap or "diverging") == "diverging"
-        cmap = cmap_for("diverging" if self.diverging else "gray")
-        self.image.setLookupTable(cmap.getLookupTable(0.0, 1.0, 256))
         self._shape = None
         return glw
+
+    def apply_theme(self) -> None:
+        """The tiles in the palette's signed map (or grey)."""
+        super().apply_theme()
+        cmap = cmap_for("diverging" if self.diverging else "gray")
+        self.image.setLookupTable(cmap.getLookupTable(0.0, 1.0, 256))
 
     def update_view(self, snapshot: Snapshot) -> None:
         arr = self.data(snapshot)

@@ -101,6 +101,14 @@ class LatticeView(View):
             glw.setToolTip("Left button paints +1 (on), right button −1 (off); drag to paint a stroke")
         return glw
 
+    def apply_theme(self) -> None:
+        """The units in the theme's two colours: redrawn at once from the image shown."""
+        super().apply_theme()
+        img = self.image.image
+        if img is not None:
+            levels, lut = self._levels_and_lut(img)
+            self.image.setImage(img, levels=levels, lut=lut, autoLevels=False)
+
     def _levels_and_lut(self, arr):
         if self.spec.colormap == "gray":
             return (0.0, 1.0), self._gray_lut

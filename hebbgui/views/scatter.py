@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from engine.model import Snapshot
-from hebbgui.views.base import PALETTE, View, plot_widget
+from hebbgui.views.base import View, color, plot_widget
 
 
 class PointCloudItem(pg.GraphicsObject):
@@ -36,7 +36,7 @@ class PointCloudItem(pg.GraphicsObject):
         self.xy, self.classes = xy.copy(), classes.copy()
         self._groups = []
         for k in np.unique(classes):
-            c = QColor(PALETTE[int(k) % len(PALETTE)])
+            c = QColor(color(int(k)))
             c.setAlpha(self.alpha)
             pen = QPen(c)
             pen.setWidthF(self.size)
@@ -100,6 +100,15 @@ class ScatterView(View):
         self._proto_brushes: list = []
         return self.plot
 
+    def apply_theme(self) -> None:
+        """Classes and prototypes in the palette's colours."""
+        super().apply_theme()
+        if hasattr(self, "points"):
+            self.points.set_points(self.points.xy, self.points.classes)
+            self._proto_brushes = [pg.mkBrush(color(i)) for i in range(len(self._proto_brushes))]
+            if self._proto_brushes and len(self.protos.data) == len(self._proto_brushes):
+                self.protos.setBrush(self._proto_brushes)
+
     def update_view(self, snapshot: Snapshot) -> None:
         pts = self.data(snapshot)
         if pts is None:
@@ -116,7 +125,7 @@ class ScatterView(View):
         if protos and protos[0].ndim == 2 and protos[0].shape[1] >= 2:
             p = protos[0]
             if len(self._proto_brushes) != len(p):
-                self._proto_brushes = [pg.mkBrush(PALETTE[i % len(PALETTE)]) for i in range(len(p))]
+                self._proto_brushes = [pg.mkBrush(color(i)) for i in range(len(p))]
             self.protos.setData(p[:, 0], p[:, 1], brush=self._proto_brushes)
         if not self._ranged and len(pts):
             self._ranged = True

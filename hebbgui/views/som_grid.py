@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from engine.model import Snapshot
-from hebbgui.views.base import PALETTE, View, cmap_for, image_body
+from hebbgui.views.base import View, cmap_for, color, image_body
 
 CELL = 4  # pixels per cell side in the rendered image; hex rows shift by half a cell
 
@@ -35,6 +35,15 @@ class SomGridView(View):
         self.glyphs: list[pg.ScatterPlotItem] = []
         self._shape = None
         return glw
+
+    def apply_theme(self) -> None:
+        """The map in the palette's colormap, the class glyphs in its colours."""
+        super().apply_theme()
+        if hasattr(self, "image"):
+            self.cmap = cmap_for(self.spec.colormap or "viridis")
+            self.image.setLookupTable(self.cmap.getLookupTable(0.0, 1.0, 256))
+            for i, g in enumerate(self.glyphs):
+                g.setBrush(pg.mkBrush(color(i)))
 
     def update_view(self, snapshot: Snapshot) -> None:
         arr = self.data(snapshot)
@@ -74,7 +83,7 @@ class SomGridView(View):
         while len(self.glyphs) < len(classes):
             i = len(self.glyphs)
             g = pg.ScatterPlotItem(symbol=self.SYMBOLS[i], size=7, pen=pg.mkPen("k", width=0.6),
-                                   brush=pg.mkBrush(PALETTE[i % len(PALETTE)]))
+                                   brush=pg.mkBrush(color(i)))
             self.viewbox.addItem(g)
             self.glyphs.append(g)
         for i, g in enumerate(self.glyphs):

@@ -1,0 +1,249 @@
+"""File → Import data: a CSV table, a folder of images, an IDX or .npz file as the current model's
+stored patterns, with a threshold slider and a live preview of the binarised patterns.
+
+The file is read and checked here (engine.user_data) before anything reaches the engine: a bad file
+shows its message in the dialog and the model keeps what it had. What is imported goes through the
+same ``set_patterns`` command as the pattern editor's stored set.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSlider, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from engine import user_data
+from hebbgui.panels.pattern_editor import thumbnail
+
+PREVIEW_MAX = 48          # patterns shown in the preview (all are imported)
+POLARITIES = (("auto (drawings: dark ink is on)", None), ("bright is on", False), ("dark is on", True))
+
+
+def _size_limits(params_cls) -> tuple[int, int] | None:
+    """(min, max) of the model's rows/cols parameters when it has both (its pattern size can change)."""
+    names = {f.name: f.metadata for f in dataclasses.fields(params_cls)}
+    if "rows" not in names or "cols" not in names:
+        return None
+    lo = int(max(names["rows"].get("min") or 1, names["cols"].get("min") or 1))
+    hi = int(min(names["rows"].get("max") or 64, names["cols"].get("max") or 64))
+    return lo, hi
+
+
+class ImportDialog(QDialog):
+    """Pick a file or folder, a size and a threshold; ``patterns()`` is the (n, rows, cols) 0/1 result."""
+
+    def __init__(self, shape: tuple[int, int], size_limits: tuple[int, int] | None = None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Import data")
+        self.setObjectName("import-dialog")
+        self.data: user_data.UserData | None = None
+        self._read_key = None      # (path, label column, size for images) the data were read with
+        self._patterns: np.ndarray | None = None
+        self.error = ""
+        lay = QVBoxLayout(self)
+        pick = QHBoxLayout()
+        self.path_edit = QLineEdit()
+        self.path_edit.setPlaceholderText("a CSV, IDX or .npz file, or a folder of PNG/JPEG images")
+        self.path_edit.editingFinished.connect(self.reload)
+        file_button = QPushButton("File…")
+        file_button.clicked.connect(self._choose_file)
+        folder_button = QPushButton("Folder…")
+        folder_button.setToolTip("A folder of PNG/JPEG images: each becomes one pattern")
+        folder_button.clicked.connect(self._choose_folder)
+        for w in (self.path_edit, file_button, folder_button):
+            pick.addWidget(w)
+        lay.addLayout(pick)
+
+        form = QFormLayout()
+        size_row = QWidget()
+        sl = QHBoxLayout(size_row)
+        sl.setContentsMargins(0, 0, 0, 0)
+        self.rows, self.cols = QSpinBox(), QSpinBox()
+        for box, value in ((self.rows, shape[0]), (self.cols, shape[1])):
+            box.setRange(*(size_limits or (value, value)))
+            box.setValue(value)
+            box.setEnabled(size_limits is not None)
+            box.valueChanged.connect(self._size_changed)
+        sl.addWidget(self.rows)
+        sl.addWidget(QLabel("×"))
+        sl.addWidget(self.cols)
+        sl.addStretch(1)
+        size_row.setToolTip("Pattern size (rows × columns); images are resized by area averaging"
+                            if size_limits else "This model's pattern size (it cannot change here)")
+        form.addRow("Size", size_row)
+        self.label_column = QLineEdit()
+        self.label_column.setPlaceholderText("none (CSV only: a column name or index, −1 the last)")
+        self.label_column.editingFinished.connect(self.reload)
+        form.addRow("Label column", self.label_column)
+        thr = QWidget()
+        tl = QHBoxLayout(thr)
+        tl.setContentsMargins(0, 0, 0, 0)
+        self.threshold = QSlider(Qt.Horizontal)
+        self.threshold.setObjectName("import-threshold")
+        self.threshold.setRange(1, 99)
+        self.threshold.setValue(50)
+        self.threshold.setToolTip("A unit is on where the value (scaled to 0…1 by the data's range) is ≥ this")
+        self.threshold_label = QLabel("0.50")
+        self.threshold.valueChanged.connect(self._threshold_changed)
+        tl.addWidget(self.threshold, 1)
+        tl.addWidget(self.threshold_label)
+        form.addRow("Threshold", thr)
+        self.polarity = QComboBox()
+        for text, _ in POLARITIES:
+            self.polarity.addItem(text)
+        self.polarity.currentIndexChanged.connect(self.update_preview)
+        form.addRow("On units", self.polarity)
+        lay.addLayout(form)
+
+        self.preview = QListWidget()
+        self.preview.setObjectName("import-preview")
+        self.preview.setViewMode(QListWidget.IconMode)
+        self.preview.setIconSize(QSize(56, 56))
+        self.preview.setResizeMode(QListWidget.Adjust)
+        self.preview.setMinimumSize(420, 200)
+        lay.addWidget(self.preview, 1)
+        self.status = QLabel("Choose a file or a folder.")
+        self.status.setObjectName("import-status")
+        self.status.setWordWrap(True)
+        lay.addWidget(self.status)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.button(QDialogButtonBox.Ok).setText("Import as patterns")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+        # dragging the size spinboxes re-reads an image folder: once they rest, not at every value
+        self._reread = QTimer(self, singleShot=True, interval=200)
+        self._reread.timeout.connect(self.reload)
+        self._set_ok(False)
+
+    # ---------------------------------------------------------------- choosing
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import data file", "",
+                                              "Data (*.csv *.tsv *.txt *.npz *ubyte *ubyte.gz *.idx *.gz *.pkl);;"
+                                              "All files (*)")
+        if path:
+            self.set_path(path)
+
+    def _choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Import a folder of images")
+        if path:
+            self.set_path(path)
+
+    def set_path(self, path: str) -> None:
+        """Read ``path`` (a file or a folder) and show its patterns, or what is wrong with it."""
+        self.path_edit.setText(str(path))
+        self.reload()
+
+    def shape(self) -> tuple[int, int]:
+        return self.rows.value(), self.cols.value()
+
+    def threshold_value(self) -> float:
+        return self.threshold.value() / 100.0
+
+    def _label_column(self):
+        text = self.label_column.text().strip()
+        return None if not text else int(text) if text.lstrip("-+").isdigit() else text
+
+    def reload(self) -> None:
+        path = self.path_edit.text().strip()
+        if not path:
+            return
+        # images are read at the pattern size; tables and arrays are resized from what was read
+        key = (path, self.label_column.text().strip(), self.shape() if Path(path).is_dir() else None)
+        if key == self._read_key and self.data is not None:
+            return
+        self._read_key = key
+        try:
+            self.data = user_data.load(path, size=self.shape(), label_column=self._label_column())
+        except ValueError as exc:
+            self.data = None
+            self._show_error(str(exc))
+            return
+        self.update_preview()
+
+    def _size_changed(self) -> None:
+        if self.data is not None and self.data.kind != "images":
+            self.update_preview()     # tables and arrays are resized from what was read
+        else:
+            self._reread.start()      # images are read at the pattern size
+
+    def _threshold_changed(self, value: int) -> None:
+        self.threshold_label.setText(f"{value / 100:.2f}")
+        self.update_preview()
+
+    # ---------------------------------------------------------------- preview
+    def update_preview(self) -> None:
+        """Binarise the data read at the current threshold and polarity and show the patterns."""
+        if self.data is None:
+            return
+        try:
+            self._patterns = user_data.to_patterns(self.data, self.shape(), self.threshold_value(),
+                                                   POLARITIES[self.polarity.currentIndex()][1])
+        except ValueError as exc:
+            self._show_error(str(exc))
+            return
+        self.error = ""
+        self.preview.clear()
+        names = self.data.names
+        for k, p in enumerate(self._patterns[:PREVIEW_MAX]):
+            name = names[k] if k < len(names) else str(k + 1)
+            if self.data.y is not None and not self.data.class_names:
+                name = f"{k + 1}: {int(self.data.y[k])}"
+            self.preview.addItem(QListWidgetItem(thumbnail(2 * p.astype(np.int8) - 1, 56), name))
+        n = len(self._patterns)
+        more = f" (the first {PREVIEW_MAX} shown)" if n > PREVIEW_MAX else ""
+        on = float(self._patterns.mean())
+        self.status.setStyleSheet("")
+        self.status.setText(f"{self.data.source}: {n} pattern(s) of {self.shape()[0]}×{self.shape()[1]}{more}; "
+                            f"{on:.0%} of the units on")
+        self._set_ok(True)
+
+    def _show_error(self, message: str) -> None:
+        self.error = message
+        self._patterns = None
+        self.preview.clear()
+        self.status.setStyleSheet("color: #b00020;")
+        self.status.setText(message)
+        self._set_ok(False)
+
+    def _set_ok(self, ok: bool) -> None:
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(ok)
+
+    def patterns(self) -> np.ndarray | None:
+        """The binarised patterns (n, rows, cols) uint8 0/1 the dialog shows, or None."""
+        return None if self._patterns is None else self._patterns.copy()
+
+
+def open_import_dialog(win, path: str | None = None, *, modal: bool = True) -> ImportDialog | None:
+    """File → Import data for the main window ``win``: the result becomes the current model's stored
+    patterns. Models without a pattern editor (those that train on their own data sets) get a message."""
+    cls = win.model_cls
+    if cls is None or win.pattern_editor is None:
+        title = cls.title if cls is not None else "This model"
+        win.statusBar().showMessage(f"{title} takes no pattern set: import works for models with a "
+                                    f"Patterns panel (Hopfield, Hebb)", 10000)
+        return None
+    dlg = ImportDialog(win.pattern_editor.shape, _size_limits(cls.Params), win)
+    dlg.accepted.connect(lambda: apply_import(win, dlg))
+    if path:
+        dlg.set_path(path)
+    if modal:
+        dlg.exec()
+    else:
+        dlg.show()
+    return dlg
+
+
+def apply_import(win, dlg: ImportDialog) -> None:
+    """Send the dialog's patterns to the model: a new size first (when the model has one), then the set."""
+    patterns = dlg.patterns()
+    if patterns is None:
+        return
+    if dlg.shape() != tuple(win.pattern_editor.shape):
+        win.controller.set_params(rows=dlg.shape()[0], cols=dlg.shape()[1])
+    win.controller.call("set_patterns", patterns)
+    win.statusBar().showMessage(f"imported {len(patterns)} pattern(s) from {dlg.data.source}", 8000)
