@@ -16,7 +16,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QActionGroup, QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
-\nfrom hebbgui import settings
+
+from hebbgui import settings
 
 # Okabe & Ito (2008), "Color Universal Design": told apart under every common colour-vision deficiency.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
