@@ -20,6 +20,8 @@ _PUBLIC = {
     "DBN": "engine.models.rbm",
     "SOM": "engine.models.som",
     "CompetitiveLayer": "engine.models.competitive",
+    "DAMClassifier": "engine.models.dense",
+    "DenseAssociativeMemory": "engine.models.dense",
     "patterns": "engine.patterns",
     "datasets": "engine.datasets",
     "io": "engine.io",
