@@ -265,7 +265,8 @@ class DAMClassifier(ClassifierMixin, Estimator):
 
     def predict(self, X) -> np.ndarray:
         """The class whose neuron's flip lowers the energy most."""
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        scores = self.decision_function(X)  # first: it raises NotFittedError before classes_ is looked up
+        return self.classes_[np.argmax(scores, axis=1)]
 
     def loss(self, X, y) -> float:
         """C of eq. (14) on (X, y) at the current temperature."""
