@@ -1,6 +1,7 @@
 """Dense memory in the window: train on MNIST live and stop mid-epoch; the recall mode with n changed live."""
 import numpy as np
 
+from engine.datasets import load_mnist
 from tests.hebbgui.conftest import play_then_pause, wait_for_snapshot
 
 
@@ -9,6 +10,7 @@ def test_dam_trains_live_and_stops_mid_epoch(qtbot, open_window):
     win.controller.set_params(n_train=5000, batch_size=500)   # a reset: a smaller epoch, the same code
     data = wait_for_snapshot(qtbot, win, lambda d: "memories" in d and d["epoch"] == 0.0)
     memories0 = np.array(data["memories"], copy=True)
+    assert win.pattern_editor.shape == (28, 28)   # draw a digit, make it the probe: its outputs c_α show
     snap = play_then_pause(qtbot, win, frames=3)
     assert not np.allclose(snap.data["memories"], memories0)
     qtbot.wait(1500)   # the minibatch running as pause was pressed still ends and is drawn
@@ -18,6 +20,10 @@ def test_dam_trains_live_and_stops_mid_epoch(qtbot, open_window):
     assert snap.data["learning_rate"] > 0 and snap.data["temperature"] == 540.0
     qtbot.wait(500)
     assert win.last_snapshot.t == snap.t and win.last_error == ""
+    digit = np.where(load_mnist("test", 1)[0][0] > 50, 1, -1)   # the editor's "Make it the probe"
+    win.controller.call("set_probe", digit)
+    data = wait_for_snapshot(qtbot, win, lambda d: d["probe"].max() == 1.0)
+    assert data["probe_output"].shape == (10,) and np.all(np.abs(data["probe_output"]) <= 1)
 
 
 def test_dam_recall_mode_changes_n_live(qtbot, open_window):

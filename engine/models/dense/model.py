@@ -280,6 +280,7 @@ class DAMModel(Model):
                 "batch_error": self.batch_error.array(),
                 "probe": self.probe.reshape(IMAGE).copy(),
                 "probe_output": clf.outputs(self.probe[None, :])[0],
+                "patterns": np.zeros((0, *IMAGE), dtype=np.int8),  # none stored: gives the editor its 28×28 grid
                 "epoch": float(clf.epoch_ + self.batch_pos / len(self.order)),
                 "learning_rate": clf.current_learning_rate(),
                 "temperature": clf.current_temperature(),
