@@ -10,6 +10,7 @@ def test_dam_trains_live_and_stops_mid_epoch(qtbot, open_window):
     win.controller.set_params(n_train=5000, batch_size=500)   # a reset: a smaller epoch, the same code
     data = wait_for_snapshot(qtbot, win, lambda d: "memories" in d and d["epoch"] == 0.0)
     memories0 = np.array(data["memories"], copy=True)
+    assert {"memories", "errors", "batch_error", "status"} <= set(win.views)   # ε and T in the "status" table
     assert win.pattern_editor.shape == (28, 28)   # draw a digit, make it the probe: its outputs c_α show
     snap = play_then_pause(qtbot, win, frames=3)
     assert not np.allclose(snap.data["memories"], memories0)

@@ -241,6 +241,8 @@ class DAMModel(Model):
                          y_label="error"),
                 ViewSpec("batch_error", "curve", "Training error per minibatch", x_label="minibatch",
                          y_label="error"),
+                ViewSpec("status", "table", "Training now", extra={"columns": ["value"], "row_labels_key": "status_labels",
+                                                                    "digits": 5}),
                 ViewSpec("probe", "lattice", "Your digit (pattern editor → Make it the probe)", colormap="gray"),
                 ViewSpec("probe_output", "bars", "Outputs c_α for your digit (eq. 16)",
                          extra={"ticks": [str(d) for d in DIGITS]}),
@@ -285,6 +287,11 @@ class DAMModel(Model):
                 "learning_rate": clf.current_learning_rate(),
                 "temperature": clf.current_temperature(),
             }
+            last = [h[k][-1] if h[k] else np.nan for k in ("train_error", "test_error")]
+            data["status_labels"] = ["epoch", "learning rate ε = ε₀fᵗ", "temperature T", "train error (last epoch)",
+                                     "test error (last epoch)"]
+            data["status"] = np.array([[data["epoch"]], [data["learning_rate"]], [data["temperature"]], [last[0]],
+                                       [last[1]]])
             return Snapshot(self.t, data, self.unit)
         rows, cols = self.pattern_shape
         table, labels = self._capacity_table()

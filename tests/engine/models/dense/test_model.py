@@ -27,6 +27,9 @@ def test_training_steps_close_epochs_with_errors(small_train):
     data = m.snapshot().data
     assert data["train_error"].size == 1 and data["test_error"].size == 1 and 0 <= data["test_error"][0] <= 1
     assert data["errors"].shape == (2, 1) and data["batch_error"].size == 2
+    status = dict(zip(data["status_labels"], data["status"][:, 0]))   # what the window shows of ε and T
+    assert status["temperature T"] == 540.0 and status["learning rate ε = ε₀fᵗ"] == pytest.approx(0.04 * 0.998)
+    assert status["test error (last epoch)"] == data["test_error"][0]
     m.with_params(learning_rate=0.01, temperature=600.0, temperature_final=600.0)
     assert m.snapshot().data["learning_rate"] == pytest.approx(0.01 * 0.998) and m.clf.temperature == 600.0
 
