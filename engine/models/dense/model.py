@@ -116,7 +116,7 @@ class DAMModel(Model):
             changes = {k: getattr(new, k) for k in _TRAIN_LIVE + ("batch_size",) if getattr(old, k) != getattr(new, k)}
             if changes:
                 self.clf.update_params(**changes)
-        else:
+        elif (old.recall_power, old.energy) != (new.recall_power, new.energy):
             self.memory.power = new.recall_power
             self.memory.energy_kind = new.energy
             self._energy.append(np.nan)  # E is another function from here: a gap in the curve
