@@ -23,6 +23,8 @@ _PUBLIC = {
     "ModernHopfield": "engine.models.modern",
     "LinearAssociator": "engine.models.bam",
     "BAM": "engine.models.bam",
+    "DAMClassifier": "engine.models.dense",
+    "DenseAssociativeMemory": "engine.models.dense",
     "patterns": "engine.patterns",
     "datasets": "engine.datasets",
     "io": "engine.io",

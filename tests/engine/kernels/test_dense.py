@@ -1,0 +1,88 @@
+"""The numba kernels of engine/kernels/dense.py against plain numpy references (the recall replays
+the kernels' xoshiro256** stream with engine.kernels.random's ``*_reference`` functions)."""
+import numpy as np
+import pytest
+
+from engine.kernels import dense as K
+from engine.kernels import random as R
+
+
+def classifier_problem(seed=0, K_=7, B=13, n_feat=20, nc=4):
+    rng = np.random.default_rng(seed)
+    mem = rng.uniform(-1, 1, (K_, n_feat + nc))
+    V = np.where(rng.random((B, n_feat)) < 0.4, 1.0, -1.0)
+    h = mem[:, :n_feat] @ V.T
+    C = np.ascontiguousarray(mem[:, n_feat:])
+    return h, C.sum(axis=1), C, rng
+
+
+@pytest.mark.parametrize("power", [2, 3, 20])
+def test_scores_and_gradient_match_numpy(power):
+    h, S, C, rng = classifier_problem()
+    T = 3.0
+    B, nc = h.shape[1], C.shape[1]
+    score, P = np.empty((B, nc)), np.empty((B, h.shape[0], nc + 1))
+    K.dam_scores(h, S, C, T, power, score, P)
+    ref_score, ref_P = K.dam_scores_reference(h, S, C, T, power)
+    np.testing.assert_allclose(score, ref_score, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(P, ref_P, rtol=1e-12, atol=1e-300)
+    empty = np.empty((0, 0, 0))
+    score2 = np.empty_like(score)
+    K.dam_scores(h, S, C, T, power, score2, empty)  # prediction: no P, same scores
+    np.testing.assert_array_equal(score2, score)
+    w = rng.normal(size=(B, nc))
+    G, g = np.empty((h.shape[0], B)), np.empty((h.shape[0], nc))
+    K.dam_gradient(P, w, T, power, G, g)
+    ref_G, ref_g = K.dam_gradient_reference(P, w, T, power)
+    np.testing.assert_allclose(G, ref_G, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(g, ref_g, rtol=1e-10, atol=1e-12)
+
+
+def recall_reference(xi, state, power, kind, max_sweeps, rng_state):
+    """Eq. (4) unit by unit from scratch (O(NK) per unit), in the kernel's random orders."""
+    state = state.copy()
+    order = np.arange(state.size)
+    for sweep in range(max_sweeps):
+        R.shuffle_reference(order, rng_state)
+        changed = False
+        for i in order:
+            d = K.unit_drive_reference(xi, state, i, power, kind)
+            new = 1 if d > 0 else -1 if d < 0 else state[i]
+            changed |= new != state[i]
+            state[i] = new
+        if not changed:
+            return state, sweep + 1, True
+    return state, max_sweeps, False
+
+
+@pytest.mark.parametrize("kind,power", [(K.KIND_POLYNOMIAL, 2), (K.KIND_POLYNOMIAL, 3), (K.KIND_RECTIFIED, 4),
+                                        (K.KIND_EXPONENTIAL, 1)])
+def test_recall_matches_reference(kind, power):
+    rng = np.random.default_rng(kind * 10 + power)
+    N, K_, B = 24, 9, 5
+    xi = np.where(rng.random((K_, N)) < 0.5, 1, -1).astype(np.int8)
+    probes = np.where(rng.random((B, N)) < 0.5, 1, -1).astype(np.int8)
+    states = probes.copy()
+    seeds = R.seed_states(7, B)
+    n_sweeps, converged = np.zeros(B, np.int64), np.zeros(B, np.bool_)
+    K.recall_batch(np.ascontiguousarray(xi.T), states, power, kind, 20, seeds.copy(), n_sweeps, converged)
+    fixed = np.zeros(B, np.bool_)
+    K.fixed_points(np.ascontiguousarray(xi.T), states, power, kind, fixed)
+    for b in range(B):
+        ref, done, ok = recall_reference(xi, probes[b], power, kind, 20, seeds[b].copy())
+        np.testing.assert_array_equal(states[b], ref)
+        assert (n_sweeps[b], converged[b]) == (done, ok)
+        assert fixed[b] == ok
+
+
+def test_incremental_drive_equals_from_scratch():
+    rng = np.random.default_rng(3)
+    xi = np.where(rng.random((11, 30)) < 0.5, 1, -1).astype(np.int8)
+    s = np.where(rng.random(30) < 0.5, 1, -1).astype(np.int8)
+    m = np.empty(11, np.int64)
+    K.compute_overlaps(np.ascontiguousarray(xi.T), s, m)
+    np.testing.assert_array_equal(m, xi.astype(np.int64) @ s)
+    for kind, power in ((K.KIND_POLYNOMIAL, 5), (K.KIND_EXPONENTIAL, 1)):
+        for i in range(30):
+            got = K.unit_drive(np.ascontiguousarray(xi.T), m, s, i, power, kind)
+            assert got == pytest.approx(K.unit_drive_reference(xi, s, i, power, kind), rel=1e-12)
