@@ -130,6 +130,20 @@ def title(name: str | os.PathLike) -> str:
     return _read(_path(name), check=False)
 
 
+def for_model(model: str) -> list[str]:
+    """The lessons (course order) whose model is ``model``, read without checking the rest; a file
+    that cannot be read is left out (showing it says what is wrong)."""
+    found = []
+    for name in names():
+        try:
+            raw = json.loads(_path(name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(raw, dict) and raw.get("model") == model:
+            found.append(name)
+    return found
+
+
 def _text(value: Any, what: str) -> str:
     """Text given as one string or a list of lines (easier to write in JSON)."""
     if isinstance(value, list):

@@ -293,6 +293,12 @@ class MainWindow(RecordingControls, QMainWindow):
             self.model_actions[model_cls.name].setChecked(True)
         self._build_side_panel(model_cls)
         self._build_lessons(model_cls.name)
+        shown = self.lesson_panel.lesson
+        if not self.lesson and (shown is None or shown.model != model_cls.name):
+            # a model opened by hand: its first lesson in the pane, not another model's step buttons
+            own = lessons.for_model(model_cls.name)
+            if own:
+                self.lesson_panel.select(own[0])
         if "speed" in session:
             self.transport.speed.setValue(int(session["speed"]))
         else:

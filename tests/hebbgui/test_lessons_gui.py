@@ -183,3 +183,15 @@ def test_the_pane_shows_the_last_lesson_started(qtbot, bare_window):
     panel = bare_window().lesson_panel
     assert panel.lesson.name == "som-iris" and panel.title.text() == "Self-organizing map: Iris"
     assert [b.text() for b in panel.step_buttons] == ["Hexagonal grid", "Measure"]
+
+
+def test_a_model_opened_by_hand_shows_its_own_first_lesson(qtbot, bare_window):
+    """Open BAM from the model list: the pane shows the BAM lesson (not the welcome lesson's Hopfield
+    buttons, which would only say 'press Start first'); a model with no lesson leaves the pane as it was."""
+    win = bare_window()
+    assert win.lesson_panel.lesson.name == "welcome"
+    win.open_model("bam")
+    qtbot.waitUntil(lambda: win.model_cls is not None and win.model_cls.name == "bam", timeout=30000)
+    assert win.lesson_panel.lesson.name == lessons.for_model("bam")[0] == "bam"
+    assert "Settle" in [b.text() for b in win.lesson_panel.step_buttons]
+    assert lessons.for_model("no-such-model") == []
