@@ -29,7 +29,7 @@ from sklearn.utils.validation import column_or_1d
 
 from engine.estimator import Estimator, choice, integer, real, seed
 from engine.model import rng_from_state_array, rng_state_array
-from engine.validation import (check_array, check_bounded_state, check_data, check_layer_sizes, check_memory,
+from engine.validation import (check_bounded_state, check_data, check_layer_sizes, check_memory,
                                state_entry, state_ints)
 
 ACTIVATIONS = ("sigmoid", "tanh")
@@ -136,7 +136,9 @@ class CHL(ClassifierMixin, Estimator):
     def initialize(self, n_features: int, classes) -> "CHL":
         """Fresh weights and biases N(0, 0.01²) (the listing's) for ``n_features`` inputs and ``classes``."""
         p = self._params()
-        classes = np.unique(check_array("classes", classes, ndim=1, dtype=None, non_empty=True))
+        classes = np.unique(np.asarray(classes))
+        if classes.ndim != 1:
+            raise ValueError(f"classes must be a 1-D sequence of labels, got shape {classes.shape}")
         if classes.shape[0] < 2:
             raise ValueError(f"y must hold at least 2 classes to classify, got 1 class {classes.tolist()}")
         sizes = (int(n_features),) + p["hidden"] + (classes.shape[0],)
@@ -345,7 +347,8 @@ class CHL(ClassifierMixin, Estimator):
 
     def predict(self, X) -> np.ndarray:
         """The class whose output unit settles highest in the free phase."""
-        return self.classes_[np.argmax(self.output(X), axis=1)]
+        out = self.output(X)
+        return self.classes_[np.argmax(out, axis=1)]
 
     def layer_activities(self, X, y=None):
         """Settled activities of every layer, input included: [x_0, x_1, …, x_L] of the free phase;
