@@ -19,6 +19,7 @@ _PUBLIC = {
     "RBM": "engine.models.rbm",
     "DBN": "engine.models.rbm",
     "SOM": "engine.models.som",
+    "CHL": "engine.models.chl",
     "CompetitiveLayer": "engine.models.competitive",
     "patterns": "engine.patterns",
     "datasets": "engine.datasets",

@@ -5,5 +5,6 @@ layer_activities / trajectory, trained by CHL (hard clamp, symmetric or random f
 (weak nudge). ``CHLModel`` (model.py) is what the GUI and the CLI run.
 """
 from engine.models.chl.estimator import ACTIVATIONS, CHL, DTYPES, FEEDBACKS, METHODS, euler_steps
+from engine.models.chl.model import CHLModel
 
-__all__ = ["CHL", "ACTIVATIONS", "FEEDBACKS", "METHODS", "DTYPES", "euler_steps"]
+__all__ = ["CHL", "CHLModel", "ACTIVATIONS", "FEEDBACKS", "METHODS", "DTYPES", "euler_steps"]

@@ -29,6 +29,7 @@ from sklearn.utils.validation import column_or_1d
 
 from engine.estimator import Estimator, choice, integer, real, seed
 from engine.model import rng_from_state_array, rng_state_array
+from engine.threads import blas_threads
 from engine.validation import (check_bounded_state, check_data, check_layer_sizes, check_memory,
                                state_entry, state_ints)
 
@@ -291,13 +292,12 @@ class CHL(ClassifierMixin, Estimator):
         return X_val, self._labels(y_val, X_val.shape[0])
 
     def _epoch(self, X: np.ndarray, T: np.ndarray, p: dict, val) -> None:
-        from threadpoolctl import threadpool_limits
         backup = [a.copy() for a in self.weights_ + self.biases_]
         order = self._generator().permutation(X.shape[0])
         bs = p["batch_size"]
         losses = []
         # minibatch products are tiny (batch_size rows): BLAS threads only wait on each other
-        with threadpool_limits(limits=1, user_api="blas"):
+        with blas_threads(1):
             for start in range(0, X.shape[0], bs):
                 idx = order[start:start + bs]
                 losses.append(self._update(X[idx], T[idx], p))
@@ -308,22 +308,37 @@ class CHL(ClassifierMixin, Estimator):
 
     def train_batch(self, X, y) -> float:
         """One update from the minibatch (X, y) (all of it, whatever ``batch_size``); returns its free
-        loss ½‖x̌_L − y‖² per sample. Checks are light (no copy of a right array): the GUI's step."""
+        loss ½‖x̌_L − y‖² per sample. The GUI's step: light checks (shape, finiteness, known labels),
+        hyper-parameters checked once per change, no divergence check (call ``check_weights``)."""
         self._check_fitted("train_batch")
-        p = self._params()
+        p = self._checked_params()
         X = check_data("X", X, n_features=self.n_features_in_, dtype=self.weights_[0].dtype)
-        T = self._targets(self._labels(y, X.shape[0]))
-        backup = [a.copy() for a in self.weights_ + self.biases_]
-        loss = self._update(X, T, p)
-        self._check_diverged(backup)
-        return loss
+        y = np.asarray(y)
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"y must be 1-D with one label per sample ({X.shape[0]}), got shape {y.shape}")
+        return self._update(X, self._targets(y), p)
+
+    def _checked_params(self) -> dict:
+        """``_params()``, recomputed only when a hyper-parameter's value changed (it costs a signature
+        inspection: more than a minibatch of 10)."""
+        raw = tuple(getattr(self, k) for k in self._constraints)
+        cached = getattr(self, "_params_cache", None)
+        if cached is None or len(cached[0]) != len(raw) or any(a is not b and a != b for a, b in zip(cached[0], raw)):
+            cached = (raw, self._params())
+            self._params_cache = cached
+        return cached[1]
+
+    def check_weights(self) -> None:
+        """Raise ValueError when the weights went non-finite or past ``DIVERGED`` (too large a rate)."""
+        self._check_fitted()
+        check_bounded_state("weights", *self.weights_, *self.biases_, bound=DIVERGED,
+                            hint=f"learning_rate={self.learning_rate:g} is too large for gamma={self.gamma:g} "
+                                 f"(the rate of layer k is learning_rate·gamma^(k−L)); try a smaller one")
 
     def _check_diverged(self, backup: list[np.ndarray]) -> None:
-        """Weights that went non-finite or past ``DIVERGED``: put back those from before and say why."""
+        """``check_weights``, putting back the weights from before when it fails."""
         try:
-            check_bounded_state("weights", *self.weights_, *self.biases_, bound=DIVERGED,
-                                hint=f"learning_rate={self.learning_rate:g} is too large for gamma={self.gamma:g} "
-                                     f"(the rate of layer k is learning_rate·gamma^(k−L)); try a smaller one")
+            self.check_weights()
         except ValueError:
             for a, b in zip(self.weights_ + self.biases_, backup):
                 a[...] = b
