@@ -65,22 +65,3 @@ def apply(gui: bool) -> int | None:
     from threadpoolctl import threadpool_limits
     _blas_limit = threadpool_limits(limits=n, user_api="blas")
     return n
-
-
-# --- added by chl
-_CONTROLLER = None
-
-
-def blas_threads(n: int | None):
-    """A context limiting BLAS to n threads (None: as it is) — for loops of small products, where
-    threads only wait on each other (the CHL minibatch: 10 rows; measured 13× slower with 2
-    OpenBLAS threads on a busy 2-core machine). The controller is built once (it scans the
-    loaded libraries); each ``limit`` then costs little."""
-    import contextlib
-    global _CONTROLLER
-    if n is None:
-        return contextlib.nullcontext()
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=n, user_api="blas")

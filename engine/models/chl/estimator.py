@@ -29,7 +29,6 @@ from sklearn.utils.validation import column_or_1d
 
 from engine.estimator import Estimator, choice, integer, real, seed
 from engine.model import rng_from_state_array, rng_state_array
-from engine.threads import blas_threads
 from engine.validation import (check_bounded_state, check_data, check_layer_sizes, check_memory,
                                state_entry, state_ints)
 
@@ -234,25 +233,25 @@ class CHL(ClassifierMixin, Estimator):
             self._settle(drive, second, upper, feedback, p, n_steps, False, p["beta"], target)
         return free, second
 
-    def _update(self, X: np.ndarray, target: np.ndarray, p: dict) -> float:
-        """One minibatch: both phases, then the contrastive Hebbian step; returns the free loss."""
-        free, second = self._phases(X, target, p)
-        L = len(self.weights_)
-        scale = p["learning_rate"] / (p["beta"] if p["method"] == "eqprop" else 1.0)
-        dt = X.dtype.type
-        for k in range(L):
-            c = dt(scale * p["gamma"] ** (k - L))
-            if k == 0:   # x_0 is the input in both phases: one product
-                diff = second[0] - free[0]
-                self.weights_[0] += c * (X.T @ diff)
-            else:
-                self.weights_[k] += c * (second[k - 1].T @ second[k] - free[k - 1].T @ free[k])
-                diff = second[k] - free[k]
-            self.biases_[k] += c * diff.mean(axis=0)
-        self.n_updates_ += 1
-        self._last_phases = (X, free, second)
-        err = free[-1] - target
-        return 0.5 * float(np.vdot(err, err)) / X.shape[0]
+    def _run(self, X: np.ndarray, T: np.ndarray, order: np.ndarray, bs: int, p: dict):
+        """Minibatches of ``bs`` rows of X (checked, in dtype), taken in ``order``, through the kernel:
+        both phases and the update each. Returns per-minibatch (losses, signals)."""
+        dt = self.weights_[0].dtype
+        n_batches = -(-order.shape[0] // bs)
+        losses, signals = np.empty(n_batches), np.empty(n_batches)
+        upper = tuple(np.ascontiguousarray(w.T) for w in self.weights_[1:])
+        feedback = upper if p["feedback"] == "symmetric" else tuple(self.feedback_)
+        free = tuple(np.empty((bs, w.shape[1]), dtype=dt) for w in self.weights_)
+        second = tuple(np.empty_like(a) for a in free)
+        eqprop = p["method"] == "eqprop"
+        rows = _kernels().train(X, T, np.ascontiguousarray(order, dtype=np.int64), bs, tuple(self.weights_),
+                                tuple(self.biases_), upper, tuple(self.biases_[1:]), feedback, p["gamma"], p["dt"],
+                                euler_steps(p["T"], p["dt"]), eqprop, p["beta"],
+                                p["learning_rate"] / (p["beta"] if eqprop else 1.0), p["activation"] == "tanh",
+                                losses, signals, free, second)
+        self.n_updates_ += n_batches
+        self._last_phases = (X[order[-rows:]], [a[:rows] for a in free], [a[:rows] for a in second])
+        return losses, signals
 
     # ------------------------------------------------------------------ training
     def fit(self, X, y, X_val=None, y_val=None) -> "CHL":
@@ -294,29 +293,34 @@ class CHL(ClassifierMixin, Estimator):
     def _epoch(self, X: np.ndarray, T: np.ndarray, p: dict, val) -> None:
         backup = [a.copy() for a in self.weights_ + self.biases_]
         order = self._generator().permutation(X.shape[0])
-        bs = p["batch_size"]
-        losses = []
-        # minibatch products are tiny (batch_size rows): BLAS threads only wait on each other
-        with blas_threads(1):
-            for start in range(0, X.shape[0], bs):
-                idx = order[start:start + bs]
-                losses.append(self._update(X[idx], T[idx], p))
+        losses, _ = self._run(X, T, order, p["batch_size"], p)
         self._check_diverged(backup)
         self.history_["loss"].append(float(np.mean(losses)))
         if val is not None:
             self.history_["val_accuracy"].append(self.score(*val))
 
+    def train_batches(self, X, y):
+        """One update per ``batch_size`` consecutive rows of (X, y), in order; returns per-minibatch
+        (losses ½‖x̌_L − y‖² per sample, signals mean |x̂_1 − x̌_1|). The GUI's step: light checks (shape,
+        finiteness, known labels), hyper-parameters checked once per change, no divergence check
+        (call ``check_weights``)."""
+        p, X, T = self._batch_data(X, y)
+        return self._run(X, T, np.arange(X.shape[0]), p["batch_size"], p)
+
     def train_batch(self, X, y) -> float:
-        """One update from the minibatch (X, y) (all of it, whatever ``batch_size``); returns its free
-        loss ½‖x̌_L − y‖² per sample. The GUI's step: light checks (shape, finiteness, known labels),
-        hyper-parameters checked once per change, no divergence check (call ``check_weights``)."""
-        self._check_fitted("train_batch")
+        """One update from the whole minibatch (X, y), whatever ``batch_size``; returns its free loss."""
+        p, X, T = self._batch_data(X, y)
+        return float(self._run(X, T, np.arange(X.shape[0]), X.shape[0], p)[0][0])
+
+    def _batch_data(self, X, y):
+        """(params, X, one-hot targets) for train_batch(es): checked lightly, in the weights' dtype."""
+        self._check_fitted("train_batches")
         p = self._checked_params()
         X = check_data("X", X, n_features=self.n_features_in_, dtype=self.weights_[0].dtype)
         y = np.asarray(y)
         if y.shape != (X.shape[0],):
             raise ValueError(f"y must be 1-D with one label per sample ({X.shape[0]}), got shape {y.shape}")
-        return self._update(X, self._targets(y), p)
+        return p, X, self._targets(y)
 
     def _checked_params(self) -> dict:
         """``_params()``, recomputed only when a hyper-parameter's value changed (it costs a signature

@@ -17,7 +17,6 @@ import numpy as np
 from engine.datasets import load_mnist
 from engine.model import History, Model, Snapshot, ViewSpec, param
 from engine.models.chl.estimator import CHL
-from engine.threads import blas_threads
 from engine.validation import check_int, state_entry, state_indices, state_int, state_ints
 
 RULES = {  # the rule picker → the estimator's (method, feedback)
@@ -99,7 +98,7 @@ class CHLModel(Model):
         self.batch_pos = 0
         self.loss = History(width=2)           # rows: free loss, mean |clamped − free| of the hidden units
         self.loss_t = History()
-        self._sums = np.zeros(2)               # loss summed, minibatches since the last curve point
+        self._sums = np.zeros(3)               # loss and signal summed, minibatches since the last point
         self._last_good = None                 # the weights a diverged step falls back to (each epoch's start)
         self.accuracy = History()
         self.accuracy_t = History()
@@ -121,15 +120,29 @@ class CHLModel(Model):
 
     # ------------------------------------------------------------------ stepping
     def _batch(self, rows: np.ndarray) -> np.ndarray:
+        """Training digits (rows of the data) scaled to [0, 1] in the network's dtype."""
         return self.data_u8[rows].astype(self.net.weights_[0].dtype) * self.net.weights_[0].dtype.type(1 / 255)
 
     def step(self, n: int = 1) -> None:
-        """n minibatch updates (a fresh permutation each epoch, the test accuracy every eval_every)."""
+        """n minibatch updates (a fresh permutation each epoch, the test accuracy every eval_every),
+        in as few kernel calls as the epoch end and the evaluations allow."""
         n = check_int("n", n, 1)
         if self._last_good is None:
             self._last_good = self.net.get_state()
-        with blas_threads(1):   # products of 10 rows: BLAS threads only wait on each other
-            self._steps(n)
+        bs = min(self.params.batch_size, len(self.order))
+        every = self.params.eval_every
+        while n > 0:
+            if self.batch_pos + bs > len(self.order):
+                self._end_epoch()
+            k = min(n, (len(self.order) - self.batch_pos) // bs, every - self.t % every)
+            rows = self.order[self.batch_pos:self.batch_pos + k * bs]
+            losses, signals = self.net.train_batches(self._batch(rows), self.labels[rows])
+            self.batch_pos += k * bs
+            self.t += k
+            n -= k
+            self._record(losses, signals)
+            if self.t % every == 0:
+                self._evaluate()
         try:
             self.net.check_weights()
         except ValueError:
@@ -140,23 +153,16 @@ class CHLModel(Model):
         self._show_phases()
         self._advance_watch(by_clock=True)
 
-    def _steps(self, n: int) -> None:
-        for _ in range(n):
-            bs = min(self.params.batch_size, len(self.order))
-            if self.batch_pos + bs > len(self.order):
-                self._end_epoch()
-            rows = self.order[self.batch_pos:self.batch_pos + bs]
-            self._sums[0] += self.net.train_batch(self._batch(rows), self.labels[rows])
-            self._sums[1] += 1.0
-            self.batch_pos += bs
-            self.t += 1
-            if self._sums[1] >= CURVE_EVERY:
-                _, free, second = self.net.last_phases()   # the signal: sampled, the loss averaged
-                self.loss.append([self._sums[0] / self._sums[1], float(np.mean(np.abs(second[0] - free[0])))])
-                self.loss_t.append(float(self.t))
+    def _record(self, losses: np.ndarray, signals: np.ndarray) -> None:
+        """The loss curve: one point per CURVE_EVERY minibatches, their mean loss and signal (self.t is
+        already past the minibatches recorded)."""
+        first = self.t - len(losses)
+        for i, (loss, signal) in enumerate(zip(losses, signals)):
+            self._sums += (loss, signal, 1.0)
+            if self._sums[2] >= CURVE_EVERY:
+                self.loss.append(self._sums[:2] / self._sums[2])
+                self.loss_t.append(float(first + i + 1))
                 self._sums[:] = 0.0
-            if self.t % self.params.eval_every == 0:
-                self._evaluate()
 
     def _end_epoch(self) -> None:
         self._last_good = self.net.get_state()
@@ -301,7 +307,7 @@ class CHLModel(Model):
             raise ValueError(f"state['order'] must be a permutation of the {n} training images")
         loss = state_entry(state, "loss", shape=(2, None))
         loss_t = state_entry(state, "loss_t", shape=(loss.shape[1],))
-        sums = state_entry(state, "sums", shape=(2,), values=(0, None))
+        sums = state_entry(state, "sums", shape=(3,), values=(0, None))
         accuracy = state_entry(state, "accuracy", ndim=1, values=(0, 1))
         accuracy_t = state_entry(state, "accuracy_t", shape=accuracy.shape)
         epoch_accuracy = state_entry(state, "epoch_accuracy", ndim=1, values=(0, 1))
