@@ -69,7 +69,6 @@ class CHLModel(Model):
     title = "CHL"
     unit = "minibatch"
     Params = CHLParams
-    LIVE = ("gamma", "dt", "T", "beta", "batch_size")
 
     def __init__(self, params=None, *, seed: int | None = None):
         super().__init__(params, seed=seed)
