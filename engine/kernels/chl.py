@@ -300,3 +300,33 @@ def train(X, targets, order, batch_size, weights, biases, upper_t, upper_b, feed
         m += 1
     return rows
 
+
+
+def train_reference(X, targets, order, batch_size, weights, biases, feedback_t, gamma, dt, n_steps, eqprop, beta,
+                    rate, tanh):
+    """``train`` in whole-minibatch numpy (weights and biases lists updated in place; ``feedback_t``
+    None for symmetric feedback): per-minibatch (losses, signals)."""
+    L = len(weights)
+    losses, signals = [], []
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        x0, t = X[idx], targets[idx]
+        drive = x0 @ weights[0] + biases[0]
+        upper = [w.T.copy() for w in weights[1:]]
+        fb = upper if feedback_t is None else list(feedback_t)
+        free = [np.zeros((len(idx), w.shape[1])) for w in weights]
+        settle_reference(drive, free, upper, biases[1:], fb, gamma, dt, n_steps, False, 0.0, t, tanh)
+        if eqprop:
+            second = [s.copy() for s in free]
+            settle_reference(drive, second, upper, biases[1:], fb, gamma, dt, n_steps, False, beta, t, tanh)
+        else:
+            second = [np.zeros_like(s) for s in free[:-1]] + [t.copy()]
+            settle_reference(drive, second, upper, biases[1:], fb, gamma, dt, n_steps, True, 0.0, t, tanh)
+        losses.append(0.5 * float(np.sum((free[-1] - t) ** 2)) / len(idx))
+        signals.append(float(np.mean(np.abs(second[0] - free[0]))))
+        below_s, below_f = [x0] + second[:-1], [x0] + free[:-1]
+        for k in range(L):
+            c = rate * gamma ** (k - L)
+            weights[k] += c * (below_s[k].T @ second[k] - below_f[k].T @ free[k])
+            biases[k] += c * np.mean(second[k] - free[k], axis=0)
+    return np.array(losses), np.array(signals)

@@ -54,3 +54,36 @@ def test_settle_matches_numpy_reference(sizes, phase, dtype):
         np.testing.assert_allclose(a, b, rtol=0, atol=tol)
     if clamp:
         np.testing.assert_array_equal(ours[-1], target)   # the clamped layer never moves
+
+
+@pytest.mark.parametrize("case", ["chl", "random", "eqprop", "tanh-short-batch"])
+def test_train_matches_numpy_reference(case):
+    """The whole training loop (both phases, the step, sparse inputs, a short last minibatch)."""
+    rng = np.random.default_rng(3)
+    sizes = (12, 7, 5, 4)
+    W, bias, X, _ = _network(rng, sizes, 23, 0.6)
+    X[X < 0.5] = 0.0                                   # zeros the kernel skips
+    targets = np.eye(4)[rng.integers(0, 4, 23)]
+    order = rng.permutation(23)
+    feedback = tuple(rng.uniform(-1, 1, (b, a)) for a, b in zip(sizes[1:-1], sizes[2:])) if case == "random" else None
+    eqprop, tanh = case == "eqprop", case.startswith("tanh")
+    bs = 5 if tanh else 6                               # 23 rows: a short last minibatch either way
+    ours_w, ours_b = [w.copy() for w in W], [b.copy() for b in bias]
+    upper = tuple(np.ascontiguousarray(w.T) for w in ours_w[1:])
+    n_batches = -(-23 // bs)
+    losses, signals = np.empty(n_batches), np.empty(n_batches)
+    free = tuple(np.empty((bs, n)) for n in sizes[1:])
+    second = tuple(np.empty_like(a) for a in free)
+    rows = kernels.train(X, targets, order, bs, tuple(ours_w), tuple(ours_b), upper, tuple(ours_b[1:]),
+                         upper if feedback is None else feedback, 0.5, 0.5, 8, eqprop, 0.7, 0.05, tanh,
+                         losses, signals, free, second)
+    ref_w, ref_b = [w.copy() for w in W], [b.copy() for b in bias]
+    ref_losses, ref_signals = kernels.train_reference(X, targets, order, bs, ref_w, ref_b, feedback, 0.5, 0.5, 8,
+                                                      eqprop, 0.7, 0.05, tanh)
+    assert rows == 23 - (n_batches - 1) * bs
+    np.testing.assert_allclose(losses, ref_losses, rtol=1e-12)
+    np.testing.assert_allclose(signals, ref_signals, rtol=1e-12)
+    for a, b in zip(ours_w + ours_b, ref_w + ref_b):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    for w, wt in zip(ours_w[1:], upper):
+        np.testing.assert_array_equal(wt, w.T)          # the transposed copies kept in step
