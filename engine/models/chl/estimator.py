@@ -200,9 +200,15 @@ class CHL(ClassifierMixin, Estimator):
 
     # ------------------------------------------------------------------ the two phases
     def _feedback_t(self) -> tuple[tuple, tuple]:
-        """(upper weights transposed, feedback) as the kernel takes them (see engine.kernels.chl)."""
+        """(upper weights transposed, feedback) as the kernels take them (see engine.kernels.chl)."""
         upper = tuple(np.ascontiguousarray(w.T) for w in self.weights_[1:])
         return upper, (upper if self.feedback == "symmetric" or not self.feedback_ else tuple(self.feedback_))
+
+    def _drive(self, X: np.ndarray) -> np.ndarray:
+        """x_0·W_0 + b_0: the input's drive of layer 1, constant while the network settles."""
+        drive = X @ self.weights_[0]
+        drive += self.biases_[0]
+        return drive
 
     def _settle(self, drive, states, upper, feedback, p, n_steps, clamp_top, beta, target) -> None:
         _kernels().settle(drive, states, upper, tuple(self.biases_[1:]), feedback, p["gamma"], p["dt"], n_steps,
@@ -210,8 +216,7 @@ class CHL(ClassifierMixin, Estimator):
 
     def _free(self, X: np.ndarray, p: dict, n_steps: int | None = None) -> tuple[np.ndarray, ...]:
         """The free phase of rows X (checked, in dtype): the settled states of layers 1 … L."""
-        drive = X @ self.weights_[0]
-        drive += self.biases_[0]
+        drive = self._drive(X)
         upper, feedback = self._feedback_t()
         states = tuple(np.zeros((X.shape[0], w.shape[1]), dtype=drive.dtype) for w in self.weights_)
         steps = euler_steps(p["T"], p["dt"]) if n_steps is None else n_steps
@@ -220,8 +225,7 @@ class CHL(ClassifierMixin, Estimator):
 
     def _phases(self, X: np.ndarray, target: np.ndarray, p: dict):
         """Both phases of a minibatch: (free states, clamped or nudged states), layers 1 … L."""
-        drive = X @ self.weights_[0]
-        drive += self.biases_[0]
+        drive = self._drive(X)
         upper, feedback = self._feedback_t()
         n_steps = euler_steps(p["T"], p["dt"])
         dt = drive.dtype
@@ -241,8 +245,7 @@ class CHL(ClassifierMixin, Estimator):
         dt = self.weights_[0].dtype
         n_batches = -(-order.shape[0] // bs)
         losses, signals = np.empty(n_batches), np.empty(n_batches)
-        upper = tuple(np.ascontiguousarray(w.T) for w in self.weights_[1:])
-        feedback = upper if p["feedback"] == "symmetric" else tuple(self.feedback_)
+        upper, feedback = self._feedback_t()
         free = tuple(np.empty((bs, w.shape[1]), dtype=dt) for w in self.weights_)
         second = tuple(np.empty_like(a) for a in free)
         eqprop = p["method"] == "eqprop"
@@ -399,8 +402,7 @@ class CHL(ClassifierMixin, Estimator):
         Xc = self._query(np.reshape(x, (1, -1)))
         p = self._params()
         target = self._targets(self._labels(np.reshape(np.asarray(y), (1,)), 1))
-        drive = Xc @ self.weights_[0]
-        drive += self.biases_[0]
+        drive = self._drive(Xc)
         upper, feedback = self._feedback_t()
         n_steps = euler_steps(p["T"], p["dt"])
         free = tuple(np.zeros((1, w.shape[1]), dtype=drive.dtype) for w in self.weights_)
