@@ -31,6 +31,30 @@ N_PIXELS = 784
 CURVE_EVERY = 20     # minibatches averaged into one point of the loss curve
 
 
+def _block(v: np.ndarray, sizes: tuple[int, ...], width: int) -> np.ndarray:
+    """One sample's activities as a picture: each layer row-major in rows of ``width`` cells (the
+    hidden layer a near-square, the outputs one row), a blank row between layers."""
+    parts, start = [], 0
+    for n in sizes:
+        rows = -(-n // width)
+        cells = np.zeros(rows * width)
+        cells[:n] = v[start:start + n]
+        parts += [cells.reshape(rows, width), np.zeros((1, width))]
+        start += n
+    return np.vstack(parts[:-1])
+
+
+def _grid(blocks: list[np.ndarray], cols: int, gap: int = 1) -> np.ndarray:
+    """Blocks of one shape on a grid of ``cols`` columns, ``gap`` blank cells between them."""
+    h, w = blocks[0].shape
+    rows = -(-len(blocks) // cols)
+    out = np.zeros((rows * (h + gap) - gap, cols * (w + gap) - gap))
+    for i, b in enumerate(blocks):
+        r, c = divmod(i, cols)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = b
+    return out
+
+
 @dataclass(frozen=True)
 class CHLParams:
     rule: str = param("chl", label="Learning", choices=tuple(RULES), group="rule",
@@ -238,10 +262,10 @@ class CHLModel(Model):
         return [
             ViewSpec("fields", "image_grid", "Receptive fields of the first hidden layer (W₀ columns)",
                      colormap="diverging", main=True),
-            ViewSpec("phases", "heatmap", f"This minibatch: free phase (top rows) and {second} phase (bottom); "
-                                          f"units {layers}", colormap="viridis"),
-            ViewSpec("difference", "heatmap", f"{second.capitalize()} − free: the learning signal Hebb's rule sees",
-                     colormap="diverging"),
+            ViewSpec("phases", "heatmap", f"This minibatch, digit by digit: free (left) | {second} (right); "
+                                          f"units {layers}, the outputs in the last row", colormap="viridis"),
+            ViewSpec("difference", "heatmap", f"{second.capitalize()} − free, digit by digit: the learning signal "
+                                              f"Hebb's rule sees", colormap="diverging"),
             ViewSpec("loss", "curve", "Training: free-phase loss and |clamped − free| of the hidden units",
                      labels=("½‖x̌_L − y‖²", "mean |x̂₁ − x̌₁|"), x_key="loss_t", x_label="minibatch"),
             ViewSpec("accuracy", "curve", "Test accuracy", x_key="accuracy_t", x_label="minibatch",
@@ -251,7 +275,7 @@ class CHLModel(Model):
             ViewSpec("watch_digit", "lattice", "The digit being watched", colormap="gray"),
             ViewSpec("watch_output", "bars", "Its output units at this Euler step", labels=("free", second),
                      extra={"ticks": [str(d) for d in range(10)]}),
-            ViewSpec("watch_steps", "heatmap", f"Its settling: Euler step (rows) × units, free | {second}",
+            ViewSpec("watch_state", "heatmap", f"Its units at this Euler step: free (left) | {second} (right)",
                      colormap="viridis"),
         ]
 
@@ -260,7 +284,9 @@ class CHLModel(Model):
         shown = min(self.params.n_shown, W0.shape[1])
         data: dict[str, Any] = {
             "fields": np.array(W0[:, :shown].T, dtype=np.float64).reshape(shown, *IMAGE_SHAPE),
-            "phases": self.phases.copy(), "difference": self.difference.copy(),
+            "phases": self._pictures(self.phases, pairs=True), "difference": self._pictures(self.difference),
+            "free_activity": self.phases[:len(self.difference)].copy(),
+            "second_activity": self.phases[len(self.difference):].copy(),
             "loss": self.loss.array(), "loss_t": self.loss_t.array(),
             "accuracy": self.accuracy.array(), "accuracy_t": self.accuracy_t.array(),
             "confusion": self.confusion.copy(), "epoch": float(self.epoch),
@@ -277,9 +303,21 @@ class CHLModel(Model):
             steps = np.hstack([free, second])
             steps[k + 1:] = 0.0   # the steps not reached yet
             data["watch_steps"] = steps
+            data["watch_state"] = self._pictures(np.vstack([free[k], second[k]]), pairs=True)
             data["watch_step"] = float(k)
             data["watch_label"] = float(label)
         return Snapshot(t=self.t, data=data, unit=self.unit)
+
+    def _pictures(self, rows: np.ndarray, pairs: bool = False) -> np.ndarray:
+        """Activities (one row per digit, or free rows then second-phase rows when ``pairs``) as one
+        picture: a block per digit (see ``_block``), free and second phase side by side, two columns."""
+        sizes = self.net.sizes[1:]
+        width = max(sizes[-1], int(np.ceil(np.sqrt(2 * max(sizes[:-1])))))
+        blocks = [_block(v, sizes, width) for v in rows]
+        if pairs:
+            half = len(blocks) // 2
+            blocks = [_grid([f, s], 2) for f, s in zip(blocks[:half], blocks[half:])]
+        return _grid(blocks, min(2, len(blocks)), gap=2)
 
     # ------------------------------------------------------------------ saving
     def extra_state(self) -> dict[str, np.ndarray]:

@@ -11,15 +11,17 @@ SMALL = {"n_train": 2000, "n_test": 300, "eval_every": 100}
 
 def test_model_constructs_without_compiling_and_trains_live():
     m = registry.create("chl", SMALL, seed=0)
-    assert m.net.sizes == (784, 128, 10) and m.snapshot().data["phases"].shape == (20, 138)
+    assert m.net.sizes == (784, 128, 10) and m.snapshot().data["free_activity"].shape == (10, 138)
+    assert m.snapshot().data["phases"].shape == (5 * 10 + 4 * 2, 2 * 33 + 2)   # 10 digits, each free | clamped
     fields0 = m.snapshot().data["fields"].copy()
     m.step(200)                                   # one epoch of 2,000 digits
     s = m.snapshot()
     assert not np.allclose(s.data["fields"], fields0)
     assert s.data["loss"].shape == (2, 10) and s.data["accuracy"].shape == (2,)
     assert s.data["test_accuracy"] > 0.5 and s.data["confusion"].sum() == 300
-    free, clamped = s.data["phases"][:10], s.data["phases"][10:]
-    np.testing.assert_array_equal(s.data["difference"], clamped - free)
+    free, clamped = s.data["free_activity"], s.data["second_activity"]
+    assert np.allclose(s.data["phases"][:8, :16].ravel(), free[0, :128])        # digit 0's hidden units
+    assert np.allclose(s.data["difference"][:8, :16].ravel(), clamped[0, :128] - free[0, :128])
     assert set(np.unique(clamped[:, -10:])) == {0.0, 1.0}           # the target, clamped
     m.step(1)                                     # the next epoch begins: its accuracy recorded
     assert m.epoch == 1 and m.snapshot().data["epoch_accuracy"].shape == (1,)
@@ -32,7 +34,7 @@ def test_rule_gamma_dt_beta_change_live_and_bad_values_are_refused():
     assert (m.net.method, m.net.beta, m.net.gamma, m.net.dt, m.net.learning_rate) == ("eqprop", 0.5, 0.4, 0.25, 0.1)
     m.step(2)
     assert m.t == 5
-    nudged_out = m.snapshot().data["phases"][10:, -10:]
+    nudged_out = m.snapshot().data["second_activity"][:, -10:]
     assert not set(np.unique(nudged_out)) <= {0.0, 1.0}             # nudged, not clamped
     m.with_params(rule="random-feedback")
     assert m.net.feedback == "random" and len(m.net.feedback_) == 1
@@ -49,7 +51,7 @@ def test_watch_a_digit_settle_step_by_step():
     m.step(20)
     m.settle_step()                               # starts a replay, one Euler step in
     s = m.snapshot().data
-    assert s["watch_step"] == 1.0 and s["watch_steps"].shape == (21, 276)
+    assert s["watch_step"] == 1.0 and s["watch_steps"].shape == (21, 276) and s["watch_state"].shape == (10, 33)
     assert not s["watch_steps"][2:].any() and s["watch_steps"][1].any()   # the steps to come are blank
     for _ in range(30):
         m.settle_step()
