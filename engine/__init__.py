@@ -19,6 +19,7 @@ _PUBLIC = {
     "RBM": "engine.models.rbm",
     "DBN": "engine.models.rbm",
     "SOM": "engine.models.som",
+    "CHL": "engine.models.chl",
     "CompetitiveLayer": "engine.models.competitive",
     "ModernHopfield": "engine.models.modern",
     "LinearAssociator": "engine.models.bam",

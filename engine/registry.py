@@ -149,6 +149,8 @@ for _name, _target, _title, _help in (
      "The seeds' 3×2 RBM: its exact p(v,h) table beside what Gibbs chains sample"),
     ("dbn", "engine.models.rbm:DBNModel", "DBN",
      "Deep belief net: RBMs stacked and trained greedily, layer by layer"),
+    ("chl", "engine.models.chl:CHLModel", "CHL",
+     "Contrastive Hebbian learning: a free and a clamped phase settle, weights follow their difference (or EqProp)"),
     ("bam", "engine.models.bam:BAMModel", "BAM",
      "Bidirectional associative memory: pattern pairs bounce between two layers until they settle"),
     ("dam", "engine.models.dense:DAMModel", "Dense memory",

@@ -398,3 +398,12 @@ def _windows_memory_bytes() -> int | None:
     except (AttributeError, OSError):
         return None
     return int(status.ullTotalPhys) or None
+# --- added by chl
+def check_layer_sizes(name: str, value: Any, lo: int = 1, hi: int = 100_000) -> tuple[int, ...]:
+    """Layer sizes: one integer or a non-empty sequence of integers, each in [lo, hi] → a tuple."""
+    if isinstance(value, _INTEGER) and not isinstance(value, _BOOL):
+        value = (value,)
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list, np.ndarray)) or len(value) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence of layer sizes (integers in [{lo}, {hi}]), "
+                         f"got {value!r}")
+    return tuple(check_int(f"{name}[{i}]", v, lo, hi) for i, v in enumerate(value))
