@@ -26,6 +26,9 @@ def test_registry_hides_entries_whose_module_is_missing():
 
 def test_builtin_models_and_their_experiments():
     assert registry.names()[:6] == ["hebb", "hebbian-pca", "competing", "hopfield", "ising", "boltzmann"]
+    # the lineage after RBM/DBN: CHL, BAM, dense memory, modern Hopfield, then competitive learning and SOM
+    lineage = ["rbm", "rbm-table", "dbn", "chl", "bam", "dam", "modern-hopfield", "competitive", "som"]
+    assert [n for n in registry.names() if n in lineage] == lineage
     assert {"hopfield-capacity", "ising-sweep", "rbm-mnist", "dbn-mnist"} <= set(registry.experiment_names())
     assert registry.experiment_names("ising") == ["ising-sweep"]
     exp = registry.experiment("ising-sweep")
