@@ -374,3 +374,17 @@ def check_training_chunk(X: Any, order: Any, progress: Any, n_features: int) -> 
     if progress.ndim == 0:  # one progress for the whole chunk: the kernels read one value per sample
         progress = np.full(order.shape, float(progress))
     return np.ascontiguousarray(order, dtype=np.int64), progress
+
+
+# --- added by experiments
+def check_values(name: str, value: Any, check, *, allow_scalar: bool = True, unique: bool = False) -> list:
+    """A non-empty list (or tuple) of values each passing ``check(f"{name}[i]", v)`` — an experiment's
+    grid of sizes, loads or temperatures; a single value counts as a list of one when ``allow_scalar``."""
+    if allow_scalar and not isinstance(value, (list, tuple, np.ndarray)):
+        value = [value]
+    if not isinstance(value, (list, tuple, np.ndarray)) or len(value) == 0:
+        raise ValueError(f"{name} must be a non-empty list, got {value!r}")
+    out = [check(f"{name}[{i}]", v) for i, v in enumerate(value)]
+    if unique and len(set(out)) != len(out):
+        raise ValueError(f"{name} must not repeat a value, got {list(value)!r}")
+    return out
