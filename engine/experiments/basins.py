@@ -277,6 +277,5 @@ MAP_EXPERIMENT = Study(
     check=check_map_settings, tasks=map_tasks, run_task=run_map_task, finish=finish_map,
     describe=lambda task: f"{task['n_stored']} stored, a = {task['a']}",
     views=(ViewSpec("maps", "image_grid", "Ends on x (dark), on −x (light): distance a (rows) and b (columns)",
-                    colormap="diverging", extra={"labels_key": "map_labels", "fixed_levels": (-1.0, 1.0)},
-                    main=True),),
+                    colormap="diverging", main=True),),
 )
