@@ -1,13 +1,17 @@
-"""The scientific Hopfield network: storage rules (Hebbian, pseudo-inverse, Storkey), recall
-dynamics (async, sync, energy descent, Glauber at temperature T), binary or bipolar coding,
-thresholds. Scripts and experiments use ``Hopfield``; the GUI's ``HopfieldModel`` (model.py)
-drives it through the same public API.
+"""The scientific Hopfield network: storage rules (Hebbian, pseudo-inverse, Storkey, perceptron;
+learning.py), forgetting and unlearning, recall dynamics (async, sync, energy descent, Glauber at
+temperature T), binary or bipolar coding, thresholds. Scripts and experiments use ``Hopfield``; the
+GUI's ``HopfieldModel`` (model.py) drives it through the same public API.
 
-Conventions (seed 000 §2, seed 002): weights are always built from the bipolar versions
-2s−1 of the patterns, are symmetric with a zero diagonal; the local field is computed on
-the states in their own coding, h_i = Σ_j w_ij s_j, and a unit goes "on" when h_i > U_i,
-"off" when h_i < U_i, and keeps its value when h_i = U_i. The energy is
-E = −½ sᵀWs + Uᵀs in the same coding, and never rises under the deterministic updates.
+Conventions (seed 000 §2, seed 002), each default an option where a seed uses another: weights are
+built from the bipolar versions 2s−1 of the patterns (the perceptron learns in the network's coding),
+are symmetric (unless the perceptron rule with ``symmetric=False``) with a zero diagonal (unless
+``self_connections=True``); the local field is computed on the states in their own coding,
+h_i = Σ_j w_ij s_j, and a unit goes "on" when h_i > U_i, "off" when h_i < U_i, and keeps its value
+when h_i = U_i (``tie="plus"``: goes on, sgn(0) = +1, seed 001's and seed 003's rule). U_i is the
+set threshold plus the θ_i the perceptron rule learns (0 for the other rules). The energy is
+E = −½ sᵀWs + Uᵀs in the same coding, and never rises under the deterministic updates of
+symmetric weights with a zero diagonal.
 """
 from __future__ import annotations
 
@@ -19,13 +23,13 @@ import numpy as np
 
 from engine.kernels import hopfield as K
 from engine.kernels import random as R
+from engine.models.hopfield import learning as L
+from engine.models.hopfield.learning import RULES, SCALES, TIES, LearningOptions, LearningReport
 from engine.validation import (check_array, check_bool, check_buffer, check_choice, check_float, check_int,
                                check_memory, check_seed, physical_memory_bytes)
 
-RULES = ("hebbian", "pseudoinverse", "storkey")
 MODES = tuple(K.MODES)
 CODINGS = ("bipolar", "binary")
-SCALES = ("none", "1/N")
 _CODING_VALUES = {"bipolar": (1, -1), "binary": (1, 0)}  # (on, off)
 _MAX_SEED = 2**63
 
@@ -72,24 +76,35 @@ class Sweeps(NamedTuple):
 class Hopfield:
     """A Hopfield network of ``n_neurons`` units storing patterns and recalling them from probes.
 
-    rule: "hebbian" (w_ij = Σ_p ξ_iξ_j, optionally ×1/N with scale="1/N"),
-    "pseudoinverse" (W = Xᵀ(XXᵀ)⁺X, the projection onto the patterns' span) or "storkey"
-    (w_ij += (1/N)(ξ_iξ_j − ξ_i h_ji − h_ij ξ_j) per pattern). coding: "bipolar" states ±1
-    (int8) or "binary" 0/1 (uint8). thresholds: None (0), a float, or (N,) values U_i.
-    seed: the generator that picks update orders when recall is given no seed.
+    rule: "hebbian" (w_ij = c Σ_p ξ_iξ_j, c set by ``scale``: "none" 1, "1/N", "1/P", "1/NP"),
+    "pseudoinverse" (W = Xᵀ(XXᵀ)⁺X, the projection onto the patterns' span), "storkey"
+    (w_ij += (1/N)(ξ_iξ_j − ξ_i h_ji − h_ij ξ_j) per pattern, ``storkey_passes`` passes) or
+    "perceptron" (every unit a perceptron that learns its weights and a threshold θ_i until each
+    pattern is stable with margin ``margin``: ξ_i(h_i − U_i − θ_i) > κ; ``symmetric`` learns
+    w_ij = w_ji jointly (seed 001), else each row alone; at most ``max_epochs`` passes, see
+    ``learning_report``). coding: "bipolar" states ±1 (int8) or "binary" 0/1 (uint8).
+    thresholds: None (0), a float, or (N,) values U_i. self_connections: keep w_ii (Hebbian and
+    pseudo-inverse). tie: "keep" or "plus" (sgn(0) = +1). seed: the generator that picks update
+    orders when recall is given no seed.
     """
 
     def __init__(self, n_neurons: int, rule: str = "hebbian", *, coding: str = "bipolar",
-                 scale: str = "none", thresholds=None, seed: int | None = None):
+                 scale: str = "none", thresholds=None, seed: int | None = None, margin: float = 0.0,
+                 symmetric: bool = True, max_epochs: int = 1000, self_connections: bool = False,
+                 tie: str = "keep", storkey_passes: int = 1):
         self._n = check_int("n_neurons", n_neurons, 1)
         check_weight_memory(self._n)
         self._rule = check_choice("rule", rule, RULES)
         self._coding = check_choice("coding", coding, CODINGS)
-        self._scale = check_choice("scale", scale, SCALES)
+        self._options = LearningOptions.checked(scale=scale, self_connections=self_connections,
+                                                storkey_passes=storkey_passes, margin=margin,
+                                                symmetric=symmetric, max_epochs=max_epochs)
+        self._tie = check_choice("tie", tie, TIES)
         self._thresholds = self._checked_thresholds(thresholds)
         self._rng = np.random.default_rng(check_seed(seed))
         self._bipolar_patterns = np.zeros((0, self._n), dtype=np.int8)
         self._install_weights(np.zeros((self._n, self._n), dtype=np.float64))
+        self._report = LearningReport(self._rule, 0, True)
 
     # -- configuration -----------------------------------------------------------
     @property
@@ -99,7 +114,7 @@ class Hopfield:
 
     @property
     def rule(self) -> str:
-        """The storage rule: "hebbian", "pseudoinverse" or "storkey" (settable)."""
+        """The storage rule: "hebbian", "pseudoinverse", "storkey" or "perceptron" (settable)."""
         return self._rule
 
     @rule.setter
@@ -112,16 +127,71 @@ class Hopfield:
 
     @property
     def scale(self) -> str:
-        """Hebbian weight scale: "none" or "1/N" (settable; re-stores)."""
-        return self._scale
+        """Hebbian weight scale: "none", "1/N", "1/P" or "1/NP" (settable; re-stores)."""
+        return self._options.scale
 
     @scale.setter
     def scale(self, value: str) -> None:
         """Changing the scale re-stores the current patterns at once."""
-        value = check_choice("scale", value, SCALES)
-        if value != self._scale:
-            self._scale = value
+        self.set_options(scale=value)
+
+    @property
+    def learning_options(self) -> LearningOptions:
+        """scale, self_connections, storkey_passes, margin, symmetric, max_epochs (see set_options)."""
+        return self._options
+
+    @property
+    def self_connections(self) -> bool:
+        """Whether w_ii is kept (Hebbian, pseudo-inverse)."""
+        return self._options.self_connections
+
+    @property
+    def storkey_passes(self) -> int:
+        """Passes of Storkey's rule over the patterns."""
+        return self._options.storkey_passes
+
+    @property
+    def margin(self) -> float:
+        """The perceptron rule's margin κ ≥ 0."""
+        return self._options.margin
+
+    @property
+    def symmetric(self) -> bool:
+        """Whether the perceptron rule learns symmetric weights (the other rules always do)."""
+        return self._options.symmetric
+
+    @property
+    def max_epochs(self) -> int:
+        """The perceptron rule's bound on passes over the patterns."""
+        return self._options.max_epochs
+
+    def set_options(self, **options) -> None:
+        """Change learning options (scale, self_connections, storkey_passes, margin, symmetric,
+        max_epochs); all are checked first, and the patterns are re-stored once if any changed."""
+        new = LearningOptions.checked(**{**self._options.__dict__, **options})
+        if new != self._options:
+            self._options = new
             self._learn()
+
+    @property
+    def tie(self) -> str:
+        """What a unit does when h_i = U_i: "keep" its state or go up ("plus", sgn(0) = +1) (settable)."""
+        return self._tie
+
+    @tie.setter
+    def tie(self, value: str) -> None:
+        """Dynamics only: the weights stay."""
+        self._tie = check_choice("tie", value, TIES)
+
+    @property
+    def learning_report(self) -> LearningReport:
+        """What the last learning did: (rule, epochs, converged) — see learning.LearningReport."""
+        return self._report
+
+    @property
+    def learned_thresholds(self) -> np.ndarray:
+        """θ_i the perceptron rule learned (added to U_i; zero for the other rules), (N,) (a copy)."""
+        return self._theta.copy()
 
     @property
     def coding(self) -> str:
@@ -130,8 +200,13 @@ class Hopfield:
 
     @coding.setter
     def coding(self, value: str) -> None:
-        """Weights stay (they are built from bipolar patterns); states are read in the new coding."""
-        self._coding = check_choice("coding", value, CODINGS)
+        """States are read in the new coding; weights stay (built from bipolar patterns), except under
+        the perceptron rule, which learns in the coding and re-learns."""
+        value = check_choice("coding", value, CODINGS)
+        if value != self._coding:
+            self._coding = value
+            if self._rule == "perceptron":
+                self._learn()
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -140,8 +215,12 @@ class Hopfield:
 
     @thresholds.setter
     def thresholds(self, value) -> None:
-        """None (0), a number for every unit, or (N,) values."""
+        """None (0), a number for every unit, or (N,) values (the perceptron rule re-learns with them)."""
         self._thresholds = self._checked_thresholds(value)
+        if self._rule == "perceptron":
+            self._learn()
+        else:
+            self._effective = self._thresholds + self._theta
 
     def _checked_thresholds(self, value) -> np.ndarray:
         if value is None:
@@ -168,7 +247,9 @@ class Hopfield:
     # -- memory --------------------------------------------------------------------
     @property
     def weights(self) -> np.ndarray:
-        """(N, N) float64, symmetric, zero diagonal — a read-only view."""
+        """(N, N) float64, w_ij the weight into unit i from unit j (h = W s) — a read-only view.
+
+        Symmetric unless the perceptron rule with symmetric=False; zero diagonal unless self_connections."""
         return _read_only(self._weights)
 
     @property
@@ -201,48 +282,111 @@ class Hopfield:
         """Forget every pattern: W = 0."""
         self._bipolar_patterns = np.zeros((0, self._n), dtype=np.int8)
         self._install_weights(np.zeros((self._n, self._n), dtype=np.float64))
+        self._report = LearningReport(self._rule, 0, True)
 
-    def set_memory(self, bipolar_patterns, weights) -> None:
-        """Install patterns (P, N) ±1 and their weights as given, without re-learning (saved sessions).
+    @property
+    def _keeps_diagonal(self) -> bool:
+        """Whether w_ii may be non-zero: self_connections under a rule that has them."""
+        return self._options.self_connections and self._rule in ("hebbian", "pseudoinverse")
 
-        The weights must be (N, N), finite, symmetric with a zero diagonal.
+    def set_memory(self, bipolar_patterns, weights, learned_thresholds=None) -> None:
+        """Install patterns (P, N) ±1, their weights and learned θ (None: 0) as given, without
+        re-learning (saved sessions).
+
+        The weights must be (N, N) and finite; symmetric unless the perceptron rule with
+        symmetric=False; with a zero diagonal unless self_connections (Hebbian, pseudo-inverse).
         """
         n = self._n
         pats = check_array("patterns", bipolar_patterns, shape=(None, n), dtype=np.int8, values="bipolar")
         w = check_array("weights", weights, shape=(n, n), copy=True)
-        if not np.array_equal(w, w.T) or np.any(np.diag(w) != 0):
-            raise ValueError("weights must be symmetric with a zero diagonal")
+        theta = np.zeros(n) if learned_thresholds is None else \
+            check_array("learned_thresholds", learned_thresholds, shape=(n,), copy=True)
+        if (self._rule != "perceptron" or self._options.symmetric) and not np.array_equal(w, w.T):
+            raise ValueError(f"weights must be symmetric (rule={self._rule!r}, symmetric={self._options.symmetric})")
+        if not self._keeps_diagonal and np.any(np.diag(w) != 0):
+            raise ValueError(f"weights must have a zero diagonal (rule={self._rule!r}, "
+                             f"self_connections={self._options.self_connections})")
         self._bipolar_patterns = np.ascontiguousarray(pats)
-        self._install_weights(w)
+        self._install_weights(w, theta)
 
-    def _install_weights(self, weights: np.ndarray) -> None:
+    def _install_weights(self, weights: np.ndarray, theta: np.ndarray | None = None) -> None:
+        """Make ``weights`` (and learned θ, default 0) the network's, with what the kernels read."""
         self._weights = weights
+        # The kernels read row j as the weights out of unit j (W itself when symmetric).
+        self._kernel_weights = weights if np.array_equal(weights, weights.T) else np.ascontiguousarray(weights.T)
         self._row_sums = np.empty(self._n, dtype=np.float64)
-        K.compute_row_sums(weights, self._row_sums)
+        K.compute_row_sums(self._kernel_weights, self._row_sums)
+        self._theta = np.zeros(self._n, dtype=np.float64) if theta is None else theta
+        self._effective = self._thresholds + self._theta
 
     def _learn(self) -> None:
         x = self._bipolar_patterns
-        n = self._n
         if x.shape[0] == 0:
-            self._install_weights(np.zeros((n, n), dtype=np.float64))
+            self.clear()
             return
-        if self._rule == "storkey":
-            w = np.zeros((n, n), dtype=np.float64)
-            K.storkey_learn(w, x)
+        learned = L.learn(self._rule, x, self.from_bipolar(x), self._thresholds, self._options)
+        self._install_weights(learned.weights, learned.thresholds)
+        self._report = learned.report
+
+    def stable_patterns(self) -> np.ndarray:
+        """(P,) bool: which stored patterns are fixed points of the deterministic rule."""
+        if self.n_patterns == 0:
+            return np.zeros(0, dtype=bool)
+        return np.asarray(self.is_fixed_point(self.patterns), dtype=bool).reshape(-1)
+
+    def forget(self, pattern) -> None:
+        """Remove one stored memory: ``pattern`` (N,) in the network's coding, or its index.
+
+        Hebbian subtracts its imprint from W (keeping what else W holds, e.g. dreams);
+        pseudo-inverse, Storkey and perceptron re-learn from the remaining patterns (which
+        drops the changes of ``unlearn`` too). A pattern stored twice loses one copy.
+        """
+        p = self.n_patterns
+        if p == 0:
+            raise ValueError("pattern: nothing is stored, so there is nothing to forget")
+        if isinstance(pattern, (int, np.integer)) and not isinstance(pattern, (bool, np.bool_)):
+            index = check_int("pattern", pattern, 0, p - 1)
         else:
-            xf = x.astype(np.float64)
-            if self._rule == "hebbian":
-                w = xf.T @ xf  # integer sums of ±1: exact, hence exactly symmetric
-                if self._scale == "1/N":
-                    w /= n
-            else:
-                # X⁺X = Xᵀ(XXᵀ)⁺X, the orthogonal projection onto the span of the patterns;
-                # averaging with the transpose makes the rounding symmetric too.
-                w = np.linalg.pinv(xf) @ xf
-                w = 0.5 * (w + w.T)
-            w = np.ascontiguousarray(w)
-        np.fill_diagonal(w, 0.0)
-        self._install_weights(w)
+            units, _ = _as_units("pattern", pattern, self._n, self._coding, allow_batch=False)
+            hits = np.flatnonzero(np.all(self._bipolar_patterns == self.to_bipolar(units[0]), axis=1))
+            if hits.size == 0:
+                raise ValueError(f"pattern is not one of the {p} stored patterns (nothing to forget)")
+            index = int(hits[0])
+        xi = self._bipolar_patterns[index].copy()
+        self._bipolar_patterns = np.delete(self._bipolar_patterns, index, axis=0)
+        if self._rule == "hebbian" and self._bipolar_patterns.shape[0]:
+            self._install_weights(L.hebbian_forget(self._weights, xi, self._options.scale, p,
+                                                   self._options.self_connections))
+        else:
+            self._learn()
+
+    def unlearn(self, n_dreams: int, rate: float = 0.01, seed: int | None = None,
+                max_sweeps: int = 100) -> np.ndarray:
+        """Hopfield–Feinstein–Palmer "dream sleep": ``n_dreams`` times, relax a random state with the
+        async rule (at most ``max_sweeps`` sweeps, the network's tie convention) and subtract
+        ``rate`` Hebbian imprints of the state reached: W −= rate·c·s sᵀ (bipolar s; c the factor of
+        one imprint — hebbian_factor at the network's scale, 1/N for the other rules). Deep spurious
+        minima are reached most often, so they are removed first. Deterministic per ``seed`` (None:
+        drawn from the network's generator). Returns the dreamed states (n_dreams, N) in the coding.
+        """
+        n_dreams = check_int("n_dreams", n_dreams, 0)
+        rate = check_float("rate", rate, 0.0)
+        max_sweeps = check_int("max_sweeps", max_sweeps, 1)
+        seed = check_seed(seed)
+        rng = np.random.default_rng(int(self._rng.integers(0, _MAX_SEED)) if seed is None else seed)
+        n, p = self._n, self.n_patterns
+        c = L.hebbian_factor(self._options.scale, n, max(p, 1)) if self._rule == "hebbian" else 1.0 / n
+        dreams = np.empty((n_dreams, n), dtype=np.int8)
+        starts = np.where(rng.random((n_dreams, n)) < 0.5, self.on_value, self.off_value).astype(np.int8)
+        rng_states = R.seed_states(int(rng.integers(0, _MAX_SEED)), n_dreams)
+        mode_code, _ = _check_dynamics("async", 0.0)
+        for k in range(n_dreams):
+            state = starts[k]
+            self._dynamics(state, self._field_of(state), mode_code, 0.0, max_sweeps, True, rng_states[k], False)
+            dreams[k] = state
+            L.dream_update(self._weights, self.to_bipolar(state), rate * c, self._keeps_diagonal)
+            self._install_weights(self._weights, self._theta)
+        return dreams.astype(self.state_dtype)
 
     # -- coding ------------------------------------------------------------------------
     def to_bipolar(self, states) -> np.ndarray:
@@ -269,7 +413,7 @@ class Hopfield:
     def _field_of(self, units: np.ndarray) -> np.ndarray:
         """h = W s of one checked int8 state, by the kernel that keeps it during recall."""
         field = np.empty(self._n, dtype=np.float64)
-        K.compute_local_field(self._weights, self._row_sums, units, np.int8(self.on_value),
+        K.compute_local_field(self._kernel_weights, self._row_sums, units, np.int8(self.on_value),
                               np.int8(self.off_value), field)
         return field
 
@@ -282,10 +426,10 @@ class Hopfield:
         units, batched = _as_units("state", state, self._n, self._coding, allow_batch=True)
         if field is None:
             s = units.astype(np.float64)
-            e = -0.5 * np.einsum("bi,bi->b", s @ self._weights, s) + s @ self._thresholds
+            e = -0.5 * np.einsum("bi,bi->b", s @ self._weights, s) + s @ self._effective
         else:
             h = check_array("field", field, shape=np.shape(state), copy=True).reshape(units.shape)
-            e = np.array([K.energy_from_field(units[b], h[b], self._thresholds) for b in range(len(units))])
+            e = np.array([K.energy_from_field(units[b], h[b], self._effective) for b in range(len(units))])
         return e if batched else float(e[0])
 
     def overlap(self, state) -> np.ndarray:
@@ -301,11 +445,12 @@ class Hopfield:
         """
         units, batched = _as_units("state", state, self._n, self._coding, allow_batch=True)
         if field is None:
-            h = units.astype(np.float64) @ self._weights
+            h = units.astype(np.float64) @ self._kernel_weights
         else:
             h = check_array("field", field, shape=np.shape(state), copy=True).reshape(units.shape)
         on, off = np.int8(self.on_value), np.int8(self.off_value)
-        ok = np.array([K.is_stable(units[b], h[b], self._thresholds, on, off) for b in range(len(units))])
+        ok = np.array([K.is_stable(units[b], h[b], self._effective, on, off, self._tie == "plus")
+                       for b in range(len(units))])
         return ok if batched else bool(ok[0])
 
     # -- recall --------------------------------------------------------------------
@@ -352,9 +497,9 @@ class Hopfield:
         length = n_sweeps + 1 if record else 0
         energies = np.empty(length, dtype=np.float64)
         overlaps = np.empty((length, self.n_patterns), dtype=np.float64)
-        done, stable = K.run_dynamics(self._weights, state, field, self._thresholds, np.int8(self.on_value),
+        done, stable = K.run_dynamics(self._kernel_weights, state, field, self._effective, np.int8(self.on_value),
                                       np.int8(self.off_value), mode_code, temperature, n_sweeps, stop, rng_state,
-                                      self._bipolar_patterns, energies, overlaps)
+                                      self._bipolar_patterns, energies, overlaps, self._tie == "plus")
         if record:
             energies, overlaps = energies[: done + 1], overlaps[: done + 1]
         return Sweeps(int(done), bool(stable), energies, overlaps)
@@ -379,8 +524,9 @@ class Hopfield:
             return state.astype(self.state_dtype)
         n_sweeps = np.zeros(states.shape[0], dtype=np.int64)
         converged = np.zeros(states.shape[0], dtype=np.bool_)
-        K.run_batch(self._weights, self._row_sums, states, self._thresholds, np.int8(self.on_value),
-                    np.int8(self.off_value), mode_code, temperature, max_sweeps, rng_states, n_sweeps, converged)
+        K.run_batch(self._kernel_weights, self._row_sums, states, self._effective, np.int8(self.on_value),
+                    np.int8(self.off_value), mode_code, temperature, max_sweeps, rng_states, n_sweeps, converged,
+                    self._tie == "plus")
         return states.astype(self.state_dtype)
 
     def run(self, probe, mode: str = "async", max_sweeps: int = 100, temperature: float = 0.0,
@@ -396,7 +542,7 @@ class Hopfield:
 
     def __repr__(self) -> str:
         return (f"Hopfield(n_neurons={self._n}, rule={self._rule!r}, coding={self._coding!r}, "
-                f"scale={self._scale!r}, n_patterns={self.n_patterns})")
+                f"scale={self.scale!r}, n_patterns={self.n_patterns})")
 
 
 def _check_dynamics(mode, temperature) -> tuple[int, float]:

@@ -52,15 +52,17 @@ def reference_field(w, s, up=None, down=None):
     return a if down == 0 else (up - down) * a + down * r
 
 
-def reference_run(w, s, h, u, up, down, mode, temperature, max_sweeps, stop, rng, patterns):
-    """Plain numpy version of run_dynamics: per-flip field updates, the same visiting rules."""
+def reference_run(w, s, h, u, up, down, mode, temperature, max_sweeps, stop, rng, patterns, tie_up=False):
+    """Plain numpy version of run_dynamics: per-flip field updates, the same visiting rules;
+    ``tie_up``: h_i = U_i sends the unit up (sgn(0) = +1) instead of keeping it."""
     s = s.astype(np.int64).copy()
     h = h.copy()
     n = len(s)
 
     def stable():
         d = h - u
-        return not np.any(((d > 0) & (s != up)) | ((d < 0) & (s != down)))
+        goes_up = (d > 0) | ((d == 0) & tie_up)
+        return not np.any((goes_up & (s != up)) | ((d < 0) & (s != down)))
 
     def record():
         e = float(s @ (u - 0.5 * h))
@@ -88,7 +90,7 @@ def reference_run(w, s, h, u, up, down, mode, temperature, max_sweeps, stop, rng
             rng.shuffle(order)
             for i in order:
                 d = h[i] - u[i]
-                if d > 0 and s[i] != up:
+                if (d > 0 or (tie_up and d == 0)) and s[i] != up:
                     set_unit(i, up)
                 elif d < 0 and s[i] != down:
                     set_unit(i, down)
@@ -96,7 +98,8 @@ def reference_run(w, s, h, u, up, down, mode, temperature, max_sweeps, stop, rng
             for _k in range(n):
                 i = rng.below(n)
                 new = down if s[i] == up else up
-                if -(new - s[i]) * (h[i] - u[i]) < 0:
+                d = h[i] - u[i]
+                if -(new - s[i]) * d < 0 or (tie_up and d == 0 and new == up):
                     set_unit(i, new)
         elif mode == K.MODE_GLAUBER:
             rng.shuffle(order)
@@ -108,7 +111,7 @@ def reference_run(w, s, h, u, up, down, mode, temperature, max_sweeps, stop, rng
                     set_unit(i, new)
         else:
             d = h - u
-            nxt = np.where(d > 0, up, np.where(d < 0, down, s))
+            nxt = np.where((d > 0) | ((d == 0) & tie_up), up, np.where(d < 0, down, s))
             for i in range(n):
                 if nxt[i] != s[i]:
                     set_unit(i, nxt[i])
@@ -288,3 +291,108 @@ def test_energy_from_field_and_is_stable():
     d = h - u
     expect = not np.any(((d > 0) & (s != 1)) | ((d < 0) & (s != -1)))
     assert K.is_stable(s, h, u, np.int8(1), np.int8(-1)) == expect
+
+
+def integer_net(n, p, seed, *, diagonal=False):
+    """Unscaled Hebbian weights of few patterns: many exact zero fields (ties) on random states."""
+    rng = np.random.default_rng(seed)
+    x = np.where(rng.random((p, n)) < 0.5, 1, -1).astype(np.int8)
+    w = x.T.astype(np.float64) @ x
+    if not diagonal:
+        np.fill_diagonal(w, 0.0)
+    return w, x, rng
+
+
+@pytest.mark.parametrize("mode", [K.MODE_ASYNC, K.MODE_SYNC, K.MODE_ENERGY])
+@pytest.mark.parametrize("tie_up", [False, True])
+@pytest.mark.parametrize("diagonal", [False, True])
+def test_run_dynamics_tie_convention_and_self_connections_match_reference(mode, tie_up, diagonal):
+    """sgn(0) = +1 (tie_up) and a kept diagonal reach every deterministic mode exactly as the reference."""
+    n, p = 11, 2  # odd N, even P: h_i = Σ_μ ξ_i^μ (ξ^μ·s) − P s_i (or without the last term) can be 0
+    w, x, rng = integer_net(n, p, 20, diagonal=diagonal)
+    u = np.zeros(n)
+    ties = 0
+    for trial in range(20):
+        s0 = np.where(rng.random(n) < 0.5, 1, -1).astype(np.int8)
+        h0 = reference_field(w, s0, 1, -1)
+        ties += int(np.sum(h0 == 0))
+        s, h = s0.copy(), h0.copy()
+        seed_state = R.seed_state(30 + trial)
+        energies, overlaps = np.empty(21), np.empty((21, p))
+        done, stable = K.run_dynamics(w, s, h, u, np.int8(1), np.int8(-1), mode, 0.0, 20, True,
+                                      seed_state.copy(), x, energies, overlaps, tie_up)
+        rs, rh, rdone, rstable, _re, ro = reference_run(w, s0, h0, u, 1, -1, mode, 0.0, 20, True,
+                                                        ReferenceRng(seed_state), x, tie_up)
+        assert done == rdone and stable == rstable and np.array_equal(s, rs) and np.array_equal(h, rh)
+        assert np.array_equal(overlaps[: done + 1], ro)
+        assert K.is_stable(s, h, u, np.int8(1), np.int8(-1), tie_up) == stable
+    assert ties > 10  # the probes did meet zero fields
+
+
+def test_run_batch_passes_the_tie_convention():
+    n = 11
+    w, _x, rng = integer_net(n, 2, 21)
+    probes = np.where(rng.random((16, n)) < 0.5, 1, -1).astype(np.int8)
+    r = np.empty(n)
+    K.compute_row_sums(w, r)
+    out = {}
+    for tie_up in (False, True):
+        batch = probes.copy()
+        K.run_batch(w, r, batch, np.zeros(n), np.int8(1), np.int8(-1), K.MODE_ASYNC, 0.0, 30,
+                    R.seed_states(5, 16), np.zeros(16, np.int64), np.zeros(16, np.bool_), tie_up)
+        for b in range(16):
+            s = probes[b].copy()
+            h = reference_field(w, s, 1, -1)
+            K.run_dynamics(w, s, h, np.zeros(n), np.int8(1), np.int8(-1), K.MODE_ASYNC, 0.0, 30, True,
+                           R.seed_states(5, 16)[b], np.zeros((0, n), np.int8), np.zeros(0), np.zeros((0, 0)), tie_up)
+            assert np.array_equal(batch[b], s)
+        out[tie_up] = batch
+    assert not np.array_equal(out[False], out[True])
+
+
+def perceptron_reference(inputs, targets, fixed, margin, symmetric, max_epochs):
+    """Seed 001's perceptron in numpy: per pattern, per unit in order, a unit step where
+    t_i (h_i − fixed_i − θ_i) ≤ margin, fields recomputed from W after every step."""
+    p, n = targets.shape
+    w = np.zeros((n, n))
+    theta = np.zeros(n)
+    for epoch in range(max_epochs):
+        steps = 0
+        for k in range(p):
+            s, t = inputs[k], targets[k].astype(np.float64)
+            for i in range(n):
+                if t[i] * (w[i] @ s - fixed[i] - theta[i]) > margin:
+                    continue
+                steps += 1
+                theta[i] -= t[i]
+                step = t[i] * s
+                step[i] = 0.0
+                w[i] += step
+                if symmetric:
+                    w[:, i] += step
+        if steps == 0:
+            return w, theta, epoch + 1, True
+    return w, theta, max_epochs, False
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+@pytest.mark.parametrize("coding", ["bipolar", "binary"])
+def test_perceptron_kernel_matches_reference_exactly(symmetric, coding):
+    """Unit steps on ±1 or 0/1 inputs keep W and θ integers: the kernel and the reference agree exactly."""
+    rng = np.random.default_rng(22)
+    n, p = 24, 20
+    targets = np.where(rng.random((p, n)) < 0.5, 1, -1).astype(np.int8)
+    inputs = targets.astype(np.float64) if coding == "bipolar" else (targets > 0).astype(np.float64)
+    fixed = rng.integers(-2, 3, n).astype(np.float64)
+    for margin, max_epochs in ((0.0, 500), (3.0, 500), (0.0, 2)):
+        w, theta = np.zeros((n, n)), np.zeros(n)
+        epochs, converged = K.perceptron_learn(w, theta, inputs, targets, fixed, margin, symmetric, max_epochs)
+        rw, rtheta, repochs, rconverged = perceptron_reference(inputs, targets, fixed, margin, symmetric, max_epochs)
+        assert (epochs, converged) == (repochs, rconverged)
+        assert np.array_equal(w, rw) and np.array_equal(theta, rtheta)
+        assert np.all(np.diag(w) == 0) and np.array_equal(w, w.T) == symmetric
+        if converged:
+            h = inputs @ w.T - fixed - theta
+            assert np.min(targets * h) > margin
+        else:
+            assert epochs == max_epochs == 2

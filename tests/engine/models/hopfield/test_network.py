@@ -373,7 +373,7 @@ def make_net():
     (lambda: Hopfield(True), "n_neurons"),
     (lambda: Hopfield(5, "oja"), "rule"),
     (lambda: Hopfield(5, coding="ternary"), "coding"),
-    (lambda: Hopfield(5, scale="1/P"), "scale"),
+    (lambda: Hopfield(5, scale="1/M"), "scale"),
     (lambda: Hopfield(5, thresholds=float("nan")), "thresholds"),
     (lambda: Hopfield(5, thresholds=[0.0, 1.0]), "thresholds"),
     (lambda: Hopfield(5, seed=-1), "seed"),
