@@ -133,8 +133,8 @@ def run_task(s: dict, task: dict, seed: int) -> list[dict]:
             net.unlearn(n_dreams=dreams, rate=s["dream_rate"], seed=int(rng.integers(0, 2**62)))
         points = fixed_points(net, exhaustive_max=s["exhaustive_max"], n_samples=s["n_samples"],
                               seed=int(rng.integers(0, 2**62)))
-        rows.append({"stored": task["stored"], "set": task["set"], "phase": phase, "dreams": dreams,
-                     **census(points, patterns)})
+        rows.append({"n_stored": task["stored"], "set": task["set"], "phase": phase, "dreams": dreams,
+                     **census(points, patterns)})   # its "stored": how many stored patterns are fixed points
     return rows
 
 
@@ -147,7 +147,7 @@ def finish(s: dict, table: dict) -> dict:
         means = np.full((len(KINDS) + 1, len(stored)), np.nan)
         if table:
             for j, m in enumerate(s["stored"]):
-                cell = (table["phase"] == phase) & (table["stored"] == m)
+                cell = (table["phase"] == phase) & (table["n_stored"] == m)
                 if cell.any():
                     means[:, j] = [table[k][cell].mean() for k in KINDS + ("spurious",)]
         out[f"counts_{phase}"] = means[: len(KINDS)]
