@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from engine.experiments.basins import sync_steps
 from engine.experiments.runner import Study
 from engine.model import ViewSpec
 from engine.models.hopfield import Hopfield
@@ -71,8 +72,9 @@ def fixed_points(net: Hopfield, *, exhaustive_max: int, n_samples: int, seed: in
     n = net.n_neurons
     if n <= exhaustive_max:
         chunk = 1 << 16
-        found = [s[net.is_fixed_point(s)] for s in (all_states(n, a, min(a + chunk, 2**n))
-                                                    for a in range(0, 2**n, chunk))]
+        # a fixed point is what one synchronous step leaves as it is: 2^N states in a few products
+        found = [s[np.all(sync_steps(net, s, 1) == s, axis=1)] for s in (all_states(n, a, min(a + chunk, 2**n))
+                                                                            for a in range(0, 2**n, chunk))]
         return np.concatenate(found)
     rng = np.random.default_rng(seed)
     starts = np.where(rng.random((n_samples, n)) < 0.5, 1, -1).astype(np.int8)
