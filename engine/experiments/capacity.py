@@ -4,7 +4,7 @@ at several N ("capacity"; also registered under its first name, "hopfield-capaci
 One task is (N, P, repetition): P random bipolar patterns are stored with each rule; every
 stored pattern, with a fraction of its units flipped, is a probe, and a probe counts as
 retrieved when the recalled state's overlap with its pattern reaches ``overlap_threshold``.
-The theory marks: Hebbian α_c ≈ 0.138 (Amit, Gutfreund & Sompolinsky, a few errors allowed)
+The perceptron rule stores its patterns with margin ``margin`` (κ). The theory marks: Hebbian α_c ≈ 0.138 (Amit, Gutfreund & Sompolinsky, a few errors allowed)
 and the error-free P/N = 1/(2 ln N); Storkey's N/√(2 ln N) patterns; the pseudo-inverse's
 P = N; the perceptron rule's Gardner bound 2N (κ = 0).
 """
@@ -28,6 +28,7 @@ DEFAULTS = {
     "alpha_max": 0.3,       # largest load P/N
     "n_loads": 15,          # loads alpha_max·k/n_loads, k = 1…n_loads
     "rules": list(RULES),   # storage rules compared
+    "margin": 0.0,          # the perceptron rule's κ (wider basins above 0; Gardner's 2N is for κ = 0)
     "n_seeds": 4,           # independent pattern sets per load
     "flip_fraction": 0.1,   # probe noise
     "overlap_threshold": 0.95,
@@ -46,6 +47,7 @@ def check_settings(settings: Mapping[str, Any]) -> dict:
     out["alpha_max"] = check_float("alpha_max", s["alpha_max"], 0.0, 4.0, lo_open=True)
     out["n_loads"] = check_int("n_loads", s["n_loads"], 1, 1000)
     out["rules"] = check_values("rules", s["rules"], lambda n, v: check_choice(n, v, RULES), unique=True)
+    out["margin"] = check_float("margin", s["margin"], 0.0)
     out["n_seeds"] = check_int("n_seeds", s["n_seeds"], 1, 100000)
     out["flip_fraction"] = check_fraction("flip_fraction", s["flip_fraction"])
     out["overlap_threshold"] = check_fraction("overlap_threshold", s["overlap_threshold"])
@@ -80,7 +82,7 @@ def run_task(s: dict, task: dict, seed: int) -> list[dict]:
     probe_seed = int(rng.integers(0, 2**62))  # one stream per probe: kernels.random.seed_states
     rows = []
     for rule in s["rules"]:
-        net = Hopfield(n, rule)
+        net = Hopfield(n, rule, margin=s["margin"])   # the margin is the perceptron's only
         net.store(patterns)
         out = net.recall(probes, mode=s["mode"], max_sweeps=s["max_sweeps"], seed=probe_seed)
         m = np.einsum("pi,pi->p", out.astype(np.float64), patterns.astype(np.float64)) / n

@@ -110,3 +110,14 @@ def test_pseudoinverse_keeps_every_pattern_to_n_minus_1_and_storkey_beats_hebbia
     assert full.table["n_patterns"][0] == 99 and full.data["stable_pseudoinverse"][0, 0] == 1.0
     both = _hebbian(90, seeds=2, rules=["hebbian", "storkey"])
     assert both.data["retrieval_storkey"][0, 0] > both.data["retrieval_hebbian"][0, 0] + 0.3
+
+
+@pytest.mark.slow
+def test_perceptron_stores_as_many_patterns_as_units_and_its_margin_widens_the_basins():
+    full = experiments.run("capacity", {"n_neurons": 200, "alpha_max": 1.0, "n_loads": 1, "n_seeds": 1,
+                                        "rules": ["perceptron"]})
+    assert full.table["n_patterns"][0] == 200 and full.data["stable_perceptron"][0, 0] == 1.0   # far past 0.138N
+    settings = {"n_neurons": 200, "alpha_max": 0.4, "n_loads": 1, "n_seeds": 1, "rules": ["perceptron"]}
+    bare = experiments.run("capacity", settings).data["retrieval_perceptron"][0, 0]
+    wide = experiments.run("capacity", {**settings, "margin": 0.5}).data["retrieval_perceptron"][0, 0]
+    assert wide > bare + 0.3
