@@ -24,7 +24,7 @@ from engine.validation import (check_choice, check_float, check_fraction, check_
 
 ALPHA_C = 0.138
 DEFAULTS = {
-    "n_neurons": 200,       # N, or a list of sizes
+    "n_neurons": [100, 200],  # N, or a list of sizes (one curve each)
     "alpha_max": 0.3,       # largest load P/N
     "n_loads": 15,          # loads alpha_max·k/n_loads, k = 1…n_loads
     "rules": list(RULES),   # storage rules compared

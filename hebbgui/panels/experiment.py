@@ -15,7 +15,7 @@ from engine.model import Snapshot
 from hebbgui.views import make_view
 
 DIALOG_SIZE = (1200, 820)     # wanted; never more than 90 % of the screen
-MIN_RESULT_HEIGHT = 220       # px per result plot: the settings never squeeze a plot to a strip
+MIN_RESULT_HEIGHT = 240       # px per result plot: the settings never squeeze a plot to a strip
 SETTINGS_WIDTH = 280          # the settings form sits left of the results, not above them
 
 

@@ -3,6 +3,7 @@ and how long is left, and exports the rows (CSV) and the plots (PNG); the basin 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from engine.experiments.basins import SEED_TABLES
 
@@ -47,4 +48,23 @@ def test_the_seed_tables_are_heatmaps_with_numbers(qtbot, window):
                                               "stored": np.arange(1, 11)}, unit="run"))
     texts = [t.textItem.toPlainText() for t in seed_view.texts]
     assert texts[:3] == ["100.0"] * 3 and "33.0" in texts and len(texts) == 50
+    dlg.close()
+
+
+@pytest.mark.parametrize("name, settings", [
+    ("basins", {"max_stored": 3}),
+    ("basin-map", {"n_neurons": 20, "n_stored": "[2, 3]"}),
+    ("spurious", {"stored": "[2, 3]", "n_sets": 2, "dreams": 5}),
+    ("unlearning", {"n_neurons": 10, "stored": "[2]", "dreams": "[0, 5]", "n_sets": 1}),
+    ("capacity", {"n_neurons": "[30, 40]", "n_loads": 2, "n_seeds": 1, "rules": "['hebbian', 'storkey']"}),
+])
+def test_every_study_runs_from_its_dialog_and_draws(qtbot, window, name, settings):
+    dlg = window.open_experiment(name)
+    _fill(dlg, settings)
+    dlg.run_button.click()
+    qtbot.waitUntil(lambda: not dlg.running, timeout=60000)
+    assert dlg.message.text() == "finished", dlg.message.text()
+    drawn = [v for v in dlg.views if v.spec.key in dlg.result]
+    assert drawn, "at least one view has its data"
+    assert window.last_error in ("", None) or name not in window.last_error
     dlg.close()

@@ -20,7 +20,7 @@ def test_registered_for_the_hopfield_model_under_both_names():
     assert registry.experiment("hopfield-capacity") is EXPERIMENT
     assert registry.experiment("capacity") is EXPERIMENT
     assert EXPERIMENT in registry.experiments_for("hopfield")
-    assert EXPERIMENT.defaults["n_neurons"] == 200 and set(EXPERIMENT.defaults["rules"]) == set(RULES)
+    assert EXPERIMENT.defaults["n_neurons"] == [100, 200] and set(EXPERIMENT.defaults["rules"]) == set(RULES)
 
 
 def test_capacity_results():
