@@ -1,4 +1,5 @@
-"""Hopfield benchmarks: async sweeps, recall of a noisy probe, Storkey learning, batched recall.
+"""Hopfield benchmarks: async sweeps, recall of a noisy probe, Storkey learning, batched recall,
+perceptron learning and dream sleep.
 
 Each row compares with a baseline timed in the same run: the seeds' energy-recompute loop
 (seed 000, 7.Hopfield(hebbian).py), a numpy per-flip loop, the seeds' random-pair Storkey
@@ -285,4 +286,47 @@ def bench_step_in_a_frame(quick=False):
     return rows
 
 
-BENCHES = [bench_async_sweep, bench_recall, bench_storkey, bench_batched_recall, bench_step_in_a_frame]
+def _kernel_tests():
+    """tests/engine/kernels/test_hopfield.py, whose numpy references the kernels are tested against
+    (loaded by path: the bench runs without the checkout's root on sys.path)."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "engine" / "kernels" / "test_hopfield.py"
+    spec = importlib.util.spec_from_file_location("hopfield_kernel_references", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def bench_perceptron(quick=False):
+    """Perceptron learning of P = N = 200 random patterns (symmetric, κ = 0) against the numpy
+    reference of the kernel tests (one epoch timed, extrapolated to the epochs the kernel needed)."""
+    perceptron_reference = _kernel_tests().perceptron_reference
+    n = 200
+    x = random_patterns(np.random.default_rng(3), n, n)
+    net = Hopfield(n, "perceptron")
+    ours = median_time(lambda: net.store(x), repeat=2 if quick else 3, min_time=0.1)
+    epochs = net.learning_report.epochs
+    assert net.learning_report.converged and net.stable_patterns().all()
+    xf = x.astype(np.float64)
+    t0 = time.perf_counter()
+    perceptron_reference(xf, x, np.zeros(n), 0.0, True, 1)
+    base = (time.perf_counter() - t0) * epochs
+    return [row("hopfield perceptron learning", f"N={n}, P={n}, symmetric, {epochs} epochs, load {load_average()}",
+                ours, "s", baseline=f"numpy reference (1 of {epochs} epochs timed, extrapolated)",
+                baseline_value=base, ratio=base / ours, target="< 10 s")]
+
+
+def bench_dreams(quick=False):
+    """Dream sleep (unlearn) at N=500, P=100 Hebbian: milliseconds per dream (relax + anti-Hebbian step)."""
+    n = 500
+    net = Hopfield(n, seed=0)
+    net.store(random_patterns(np.random.default_rng(4), 100, n))
+    count = 50 if quick else 200
+    ours = median_time(lambda: net.unlearn(count, rate=0.001, seed=1), repeat=2 if quick else 3, min_time=0.1)
+    return [row("hopfield unlearn", f"N={n}, P=100, {count} dreams, load {load_average()}", ours / count * 1e3,
+                "ms/dream", target="< 10 ms per dream")]
+
+
+BENCHES = [bench_async_sweep, bench_recall, bench_storkey, bench_batched_recall, bench_step_in_a_frame,
+           bench_perceptron, bench_dreams]

@@ -85,3 +85,37 @@ def test_painting_the_state_lattice_changes_that_unit(qtbot, hop):
     view._paint_cells([(0, 0)], value)
     data = wait_for_snapshot(qtbot, hop, lambda d: (d["state"][0, 0] > 0) == (value > 0))
     assert np.count_nonzero((data["state"] > 0) != (before > 0)) == 1
+
+
+def test_perceptron_rule_forget_and_dream_from_the_window(qtbot, hop):
+    """Issue 13 in the window: store more random patterns than Hebbian learning holds, watch the
+    memory table count the fixed points; Dream raises the count, the perceptron rule makes them all
+    fixed points, Forget pattern drops one from the stored list."""
+    form = hop.params_form
+    for name in ("margin", "symmetric", "max_epochs", "self_connections", "tie", "storkey_passes",
+                 "n_dreams", "dream_rate"):
+        assert name in form.editors, name
+    rng = np.random.default_rng(5)
+    hop.controller.call("set_patterns", np.where(rng.random((12, 49)) < 0.5, 1, -1))
+    data = wait_for_snapshot(qtbot, hop, lambda d: d["n_patterns"] == 12)
+    hebbian_stable = data["stable_patterns"]
+    assert hebbian_stable < 12
+    table = hop.views["memory"].table
+    qtbot.waitUntil(lambda: table.rowCount() == 12, timeout=5000)
+    # Dream: the weights change and more stored patterns become fixed points.
+    form.editors["n_dreams"].setValue(200)  # the engine applies edits and actions in order
+    form.editors["dream_rate"].spin.setValue(0.02)
+    weights_before = data["weights"].copy()
+    hop.findChild(QPushButton, "action-dream").click()
+    data = wait_for_snapshot(qtbot, hop, lambda d: not np.array_equal(d["weights"], weights_before))
+    assert data["stable_patterns"] > hebbian_stable
+    # The perceptron rule: every pattern a fixed point, the learning converged.
+    rule = form.editors["rule"]
+    rule.setCurrentIndex(rule.findData("perceptron"))
+    data = wait_for_snapshot(qtbot, hop, lambda d: d["stable_patterns"] == 12 and d["learning_converged"] == 1)
+    assert np.all(data["memory"][:, 0] == 1)
+    # Forget pattern: the stored list and the table lose one row.
+    hop.findChild(QPushButton, "action-forget_pattern").click()
+    data = wait_for_snapshot(qtbot, hop, lambda d: d["n_patterns"] == 11)
+    assert data["patterns"].shape[0] == 11 and data["stable_patterns"] == 11
+    qtbot.waitUntil(lambda: table.rowCount() == 11, timeout=5000)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.models.hopfield.learning import TIES, LearningReport
 from engine.models.hopfield.network import CODINGS, MODES, RULES, SCALES, Hopfield
 from engine.validation import check_array, check_int, state_entry, state_int
 
@@ -31,6 +32,8 @@ _OVERLAP_LABELS = tuple(f"pattern {k + 1}" for k in range(256))
 
 RECORD_CHUNK = 4096  # sweeps per Hopfield.sweep call inside one step(n)
 MAX_REPEAT_RECORDS = 16
+# the Params that are Hopfield learning options (Hopfield.set_options): a change re-learns the weights
+LEARNING_OPTIONS = ("scale", "self_connections", "storkey_passes", "margin", "symmetric", "max_epochs")
 
 
 class HopfieldModel(Model):
@@ -57,9 +60,11 @@ class HopfieldModel(Model):
                                "stored patterns (they no longer fit) and re-makes the demo letters T, U, C.")
         rule: str = param("hebbian", label="Learning rule", choices=RULES, group="rule",
                           help="hebbian: w_ij = Σ_p ξ_i ξ_j; pseudoinverse: W = Xᵀ(XXᵀ)⁺X (projection onto "
-                               "the patterns); storkey: w_ij += (1/N)(ξ_iξ_j − ξ_i h_ji − h_ij ξ_j). Always "
-                               "w_ii = 0. A change re-stores the patterns at once and starts a new energy "
-                               "curve segment (a gap: E is a different function from there).")
+                               "the patterns); storkey: w_ij += (1/N)(ξ_iξ_j − ξ_i h_ji − h_ij ξ_j); "
+                               "perceptron: every unit learns its weights and a threshold as a perceptron "
+                               "until each pattern is stable with the margin κ (seed 001; stores up to 2N random "
+                               "patterns). A change re-stores the patterns at once and starts a new energy curve "
+                               "segment (a gap: E is a different function from there).")
         mode: str = param("async", label="Update", choices=MODES,
                           help="async: units one by one in a fresh random order, s_i = sgn(h_i − U_i); "
                                "sync: all units at once (may 2-cycle); energy: N random site picks, flip when "
@@ -68,8 +73,36 @@ class HopfieldModel(Model):
                                    help="Noise of the glauber update (T = 0 is the deterministic rule); "
                                         "the other modes ignore it.")
         scale: str = param("none", label="Hebbian scale", choices=SCALES,
-                           help="1/N: w_ij = (1/N) Σ_p ξ_i ξ_j (hebbian only). Same recall at U = 0; "
-                                "changes the energy scale and how thresholds compare.")
+                           help="w_ij = c Σ_p ξ_i ξ_j with c = 1, 1/N, 1/P (seed 002's λ = 1/p) or 1/(NP) "
+                                "(hebbian only). Same recall at U = 0; changes the energy scale and how "
+                                "thresholds compare.")
+        self_connections: bool = param(False, label="Self-connections",
+                                       help="Keep w_ii (the diagonal of Σ ξξᵀ, as seed 001's tables do; "
+                                            "pseudoinverse: of X⁺X). Storkey and perceptron have none.")
+        tie: str = param("keep", label="On a tie (h = U)", choices=TIES,
+                         help="keep: a unit with h_i = U_i keeps its state; plus: it goes on, sgn(0) = +1 "
+                              "(seeds 001 and 003).")
+        storkey_passes: int = param(1, label="Storkey passes", min=1, max=50, step=1,
+                                    help="Passes of Storkey's rule over the patterns (seed 000 §2-11 uses 5).")
+        margin: float = param(0.0, label="Perceptron margin κ", min=0.0, max=10.0, step=0.1,
+                              help="Perceptron rule: learn until ξ_i(h_i − U_i − θ_i) > κ for every unit and "
+                                   "pattern (fields of 1/N-scaled weights). A larger κ gives wider basins and "
+                                   "lower capacity.")
+        symmetric: bool = param(True, label="Perceptron symmetric",
+                                help="Perceptron rule: learn w_ij = w_ji jointly (seed 001's vector over i < j "
+                                     "and the thresholds; the energy stays a Lyapunov function), or each unit's "
+                                     "row alone (asymmetric W).")
+        max_epochs: int = param(1000, label="Perceptron epochs", min=1, max=100000, step=1,
+                                help="Perceptron rule: at most this many passes over the patterns; the "
+                                     "'learning' readout says whether it converged.")
+        n_dreams: int = param(100, label="Dreams", min=1, max=100000, step=10,
+                              help="Dream (unlearn): how many random states relax and are unlearned "
+                                   "(Hopfield, Feinstein & Palmer 1983). Over capacity it removes spurious "
+                                   "attractors first; too much sleep erases the stored patterns too (below "
+                                   "capacity most dreams end in one of them).")
+        dream_rate: float = param(0.01, label="Dream rate ε", min=0.0001, max=1.0, step=0.005,
+                                  help="Dream (unlearn): each dream subtracts ε Hebbian imprints of the state "
+                                       "reached, W −= ε·c·s sᵀ.")
         coding: str = param("bipolar", label="Coding", choices=CODINGS,
                             help="bipolar: s_i ∈ {−1, +1}; binary: s_i ∈ {0, 1} (Hopfield 1982), fields "
                                  "h_i = Σ_j w_ij s_j on 0/1 states. Weights always use 2s − 1.")
@@ -83,13 +116,13 @@ class HopfieldModel(Model):
     def __init__(self, params=None, *, seed: int | None = None):
         super().__init__(params, seed=seed)
         self.net = self._new_net_with_demo()
-        self._weights_copy: np.ndarray | None = None
-        self._patterns_copy: np.ndarray | None = None
+        self._memory_changed()
         self._new_probe_from_rng()
 
     def _new_net(self, n: int) -> Hopfield:
         p = self.params
-        return Hopfield(n, p.rule, coding=p.coding, scale=p.scale, thresholds=p.threshold)
+        return Hopfield(n, p.rule, coding=p.coding, thresholds=p.threshold, tie=p.tie,
+                        **{k: getattr(p, k) for k in LEARNING_OPTIONS})
 
     def _new_net_with_demo(self) -> Hopfield:
         """A network of the current size storing the demo letters T, U, C."""
@@ -121,6 +154,7 @@ class HopfieldModel(Model):
     def _memory_changed(self) -> None:
         self._weights_copy = None
         self._patterns_copy = None
+        self._memory_table = None
 
     def _refresh_field(self) -> None:
         self._field = self.net.local_field(self._state)
@@ -244,12 +278,33 @@ class HopfieldModel(Model):
         """Sweep until a fixed point, at most max_sweeps sweeps (glauber at T > 0: exactly max_sweeps)."""
         self._advance(self.params.max_sweeps, stop_at_fixed_point=True)
 
+    def forget_pattern(self) -> None:
+        """Forget the stored pattern nearest the current state (largest overlap); histories restart."""
+        if self.net.n_patterns == 0:
+            raise ValueError("Forget pattern: nothing is stored")
+        self.net.forget(int(np.argmax(self.net.overlap(self._state))))
+        self._memory_changed()
+        self._refresh_field()
+        self._restart_histories()
+
+    def dream(self) -> None:
+        """Dream sleep: ``n_dreams`` random states relax and are unlearned (seeded by the model's generator)."""
+        p = self.params
+        self.net.unlearn(p.n_dreams, rate=p.dream_rate, seed=self.kernel_seed())
+        self._memory_changed()
+        self._refresh_field()
+        self._break_segment()  # E(s) is a new function from here
+
     @classmethod
     def actions(cls) -> list[tuple[str, str, str]]:
-        """Buttons: recall to a fixed point, corrupt the state, go back to the probe."""
+        """Buttons: recall to a fixed point, corrupt the state, go back to the probe, forget, dream."""
         return [("recall_probe", "Recall", "Sweep until a fixed point (at most the recall bound)"),
                 ("corrupt_probe", "Corrupt 20 %", "Flip 20 % of the current state's units"),
-                ("restore_probe", "Back to probe", "Return to the probe last set")]
+                ("restore_probe", "Back to probe", "Return to the probe last set"),
+                ("forget_pattern", "Forget pattern",
+                 "Remove the stored pattern nearest the current state from the memory (Hebbian: subtract it)"),
+                ("dream", "Dream (unlearn)",
+                 "Relax 'Dreams' random states and unlearn each state reached: spurious attractors go first")]
 
     # -- the contract ---------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
@@ -328,14 +383,38 @@ class HopfieldModel(Model):
             "fixed_point": float(self._is_stable()),
             "n_patterns": float(self.net.n_patterns),
             "sweeps_to_fixed_point": float(self._sweeps_to_fixed_point),
+            **self._memory_data(),
         }
         return Snapshot(t=self.t, data=data, unit=self.unit)
+
+    def _memory_data(self) -> dict[str, Any]:
+        """Per stored pattern: fixed point (1/0) and stability min_i ξ_i(h_i − U_i − θ_i), cached
+        until the memory changes (O(P·N²)); and what the last learning did."""
+        if self._memory_table is None:
+            net = self.net
+            pats = net.patterns
+            if net.n_patterns:
+                d = net.local_field(pats) - (net.thresholds + net.learned_thresholds)
+                stability = np.min(net.bipolar_patterns * d, axis=1)
+                table = np.column_stack([net.stable_patterns().astype(np.float64), stability])
+            else:
+                table = np.zeros((0, 2))
+            table.flags.writeable = False
+            report = net.learning_report
+            self._memory_table = {
+                "memory": table,
+                "memory_labels": np.array([f"pattern {k + 1}" for k in range(net.n_patterns)]),
+                "stable_patterns": float(table[:, 0].sum()),
+                "learning_epochs": float(report.epochs),
+                "learning_converged": float(report.converged),
+            }
+        return self._memory_table
 
     def views(self) -> list[ViewSpec]:
         """State lattice (main, paintable), weights heatmap, energy and overlap curves, patterns.
 
-        Every instance fills all five (with no pattern stored, the overlap curve has no series
-        and the pattern grid no image)."""
+        Every instance fills all six (with no pattern stored, the overlap curve has no series,
+        the pattern grid no image and the memory table no row)."""
         return [
             ViewSpec("state", "lattice", "Network state", colormap="spin", paintable=True, main=True),
             ViewSpec("weights", "heatmap", "Weights W", colormap="diverging"),
@@ -343,10 +422,15 @@ class HopfieldModel(Model):
             ViewSpec("overlap", "curve", "Overlap with stored patterns", labels=_OVERLAP_LABELS,
                      x_label="sweep", y_label="overlap m"),
             ViewSpec(self.patterns_key, "image_grid", "Stored patterns", colormap="gray"),
+            # stability: min_i ξ_i(h_i − U_i − θ_i), > 0 for a fixed point that is one with room to spare
+            ViewSpec("memory", "table", "Memory",
+                     extra={"columns": ("fixed point", "min ξ(h−U)"), "row_labels_key": "memory_labels",
+                            "footer_key": "stable_patterns", "footer_label": "fixed points"}),
         ]
 
     def apply_params(self, old, new) -> None:
-        """Live changes: size → new net with demo letters; rule/scale re-store; coding/threshold apply."""
+        """Live changes: size → new net with demo letters; rule and learning options re-store;
+        coding/threshold/tie apply (the perceptron re-learns for coding and threshold)."""
         if (old.rows, old.cols) != (new.rows, new.cols):
             self.net = self._new_net_with_demo()
             self._memory_changed()
@@ -358,21 +442,31 @@ class HopfieldModel(Model):
             net.coding = new.coding
             self._state, self._initial_probe = self._units(bip), self._units(first)
             self._memory_changed()
-        if old.rule != new.rule or old.scale != new.scale:
-            net.scale = new.scale
+        if _learning_settings(old) != _learning_settings(new):
+            net.set_options(**{k: getattr(new, k) for k in LEARNING_OPTIONS})
             net.rule = new.rule
             self._memory_changed()
         if old.threshold != new.threshold:
             net.thresholds = new.threshold
+            self._memory_changed()
+        net.tie = new.tie
+        if old.tie != new.tie:
+            self._memory_changed()  # which stored patterns are fixed points can change
         self._refresh_field()
-        if (old.coding, old.rule, old.scale, old.threshold) != (new.coding, new.rule, new.scale, new.threshold):
+        energy_settings = (old.coding, old.threshold, *_learning_settings(old))
+        if energy_settings != (new.coding, new.threshold, *_learning_settings(new)):
             self._break_segment()  # E(s) is a new function from here: a new curve segment
 
     # -- save / load ---------------------------------------------------------------------
     def extra_state(self) -> dict[str, np.ndarray]:
-        """Weights, patterns, states, fields, histories and recall counters, for engine.io."""
+        """Weights, learned thresholds, patterns, states, fields, histories, recall counters and the
+        learning report, for engine.io."""
+        report = self.net.learning_report
         return {
             "weights": self.net.weights,
+            "learned_thresholds": self.net.learned_thresholds,
+            "learning_epochs": np.array(report.epochs, dtype=np.int64),
+            "learning_converged": np.array(report.converged, dtype=np.int64),
             "patterns": self.net.bipolar_patterns,
             "probe_state": self._state,
             "initial_probe": self._initial_probe,
@@ -384,10 +478,16 @@ class HopfieldModel(Model):
         }
 
     def load_extra_state(self, state) -> None:
-        """Inverse of extra_state; checks every entry and raises ValueError naming it."""
+        """Inverse of extra_state; checks every entry and raises ValueError naming it. Sessions saved
+        before the perceptron rule (no learned thresholds, no report) load with θ = 0."""
         n = self.params.rows * self.params.cols
         net = self._new_net(n)
         weights = state_entry(state, "weights", shape=(n, n))
+        theta = state_entry(state, "learned_thresholds", shape=(n,)) if "learned_thresholds" in state else None
+        report = LearningReport(net.rule, 0, True)
+        if "learning_epochs" in state:
+            report = LearningReport(net.rule, state_int(state, "learning_epochs", 0),
+                                    bool(state_int(state, "learning_converged", 0, 1)))
         patterns = state_entry(state, "patterns", shape=(None, n), dtype=np.int8, values="bipolar")
         probe = state_entry(state, "probe_state", shape=(n,), dtype=np.int8, values=net.coding, copy=True)
         initial = state_entry(state, "initial_probe", shape=(n,), dtype=np.int8, values=net.coding, copy=True)
@@ -400,7 +500,7 @@ class HopfieldModel(Model):
         since = state_int(state, "sweeps_since_probe", 0)
         to_fixed_point = state_int(state, "sweeps_to_fixed_point", -1)
         try:
-            net.set_memory(patterns, weights)
+            net.set_memory(patterns, weights, theta, report=report)
         except ValueError as exc:
             raise ValueError(f"state['weights']: {exc}") from None
         self.net = net
@@ -413,6 +513,11 @@ class HopfieldModel(Model):
         self._sweeps_to_fixed_point = to_fixed_point
         self._state_edited = False
         self._memory_changed()
+
+
+def _learning_settings(params) -> tuple:
+    """The Params that define the weights: the rule and the learning options."""
+    return (params.rule, *(getattr(params, k) for k in LEARNING_OPTIONS))
 
 
 def _to_bipolar_units(name: str, value: Any) -> np.ndarray:

@@ -16,7 +16,7 @@ symmetric weights with a zero diagonal.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -168,7 +168,7 @@ class Hopfield:
     def set_options(self, **options) -> None:
         """Change learning options (scale, self_connections, storkey_passes, margin, symmetric,
         max_epochs); all are checked first, and the patterns are re-stored once if any changed."""
-        new = LearningOptions.checked(**{**self._options.__dict__, **options})
+        new = LearningOptions.checked(**{**asdict(self._options), **options})
         if new != self._options:
             self._options = new
             self._learn()
@@ -289,9 +289,10 @@ class Hopfield:
         """Whether w_ii may be non-zero: self_connections under a rule that has them."""
         return self._options.self_connections and self._rule in ("hebbian", "pseudoinverse")
 
-    def set_memory(self, bipolar_patterns, weights, learned_thresholds=None) -> None:
+    def set_memory(self, bipolar_patterns, weights, learned_thresholds=None, *,
+                   report: LearningReport | None = None) -> None:
         """Install patterns (P, N) ±1, their weights and learned θ (None: 0) as given, without
-        re-learning (saved sessions).
+        re-learning (saved sessions); ``report``: what ``learning_report`` says (None: nothing learned).
 
         The weights must be (N, N) and finite; symmetric unless the perceptron rule with
         symmetric=False; with a zero diagonal unless self_connections (Hebbian, pseudo-inverse).
@@ -306,14 +307,22 @@ class Hopfield:
         if not self._keeps_diagonal and np.any(np.diag(w) != 0):
             raise ValueError(f"weights must have a zero diagonal (rule={self._rule!r}, "
                              f"self_connections={self._options.self_connections})")
+        if report is not None and not isinstance(report, LearningReport):
+            raise ValueError(f"report must be a LearningReport, got {report!r}")
         self._bipolar_patterns = np.ascontiguousarray(pats)
         self._install_weights(w, theta)
+        self._report = report if report is not None else LearningReport(self._rule, 0, True)
 
-    def _install_weights(self, weights: np.ndarray, theta: np.ndarray | None = None) -> None:
-        """Make ``weights`` (and learned θ, default 0) the network's, with what the kernels read."""
+    def _install_weights(self, weights: np.ndarray, theta: np.ndarray | None = None,
+                         symmetric: bool | None = None) -> None:
+        """Make ``weights`` (and learned θ, default 0) the network's, with what the kernels read.
+
+        ``symmetric``: whether W = Wᵀ, when the caller knows (None: compared, O(N²))."""
         self._weights = weights
+        if symmetric is None:
+            symmetric = np.array_equal(weights, weights.T)
         # The kernels read row j as the weights out of unit j (W itself when symmetric).
-        self._kernel_weights = weights if np.array_equal(weights, weights.T) else np.ascontiguousarray(weights.T)
+        self._kernel_weights = weights if symmetric else np.ascontiguousarray(weights.T)
         self._row_sums = np.empty(self._n, dtype=np.float64)
         K.compute_row_sums(self._kernel_weights, self._row_sums)
         self._theta = np.zeros(self._n, dtype=np.float64) if theta is None else theta
@@ -365,9 +374,10 @@ class Hopfield:
         """Hopfield–Feinstein–Palmer "dream sleep": ``n_dreams`` times, relax a random state with the
         async rule (at most ``max_sweeps`` sweeps, the network's tie convention) and subtract
         ``rate`` Hebbian imprints of the state reached: W −= rate·c·s sᵀ (bipolar s; c the factor of
-        one imprint — hebbian_factor at the network's scale, 1/N for the other rules). Deep spurious
-        minima are reached most often, so they are removed first. Deterministic per ``seed`` (None:
-        drawn from the network's generator). Returns the dreamed states (n_dreams, N) in the coding.
+        one imprint — hebbian_factor at the network's scale, 1/N for the other rules). Random starts
+        land in the attractors with the widest basins, so the spurious ones are flattened first and
+        the stored ones gain stability (HFP 1983). Deterministic per ``seed`` (None: drawn from the
+        network's generator). Returns the dreamed states (n_dreams, N) in the coding.
         """
         n_dreams = check_int("n_dreams", n_dreams, 0)
         rate = check_float("rate", rate, 0.0)
@@ -380,12 +390,14 @@ class Hopfield:
         starts = np.where(rng.random((n_dreams, n)) < 0.5, self.on_value, self.off_value).astype(np.int8)
         rng_states = R.seed_states(int(rng.integers(0, _MAX_SEED)), n_dreams)
         mode_code, _ = _check_dynamics("async", 0.0)
+        w = self._weights.copy()  # views handed out earlier keep showing the weights before the dreams
+        symmetric = self._kernel_weights is self._weights  # s sᵀ is symmetric: dreams keep it so
         for k in range(n_dreams):
             state = starts[k]
             self._dynamics(state, self._field_of(state), mode_code, 0.0, max_sweeps, True, rng_states[k], False)
             dreams[k] = state
-            L.dream_update(self._weights, self.to_bipolar(state), rate * c, self._keeps_diagonal)
-            self._install_weights(self._weights, self._theta)
+            L.dream_update(w, self.to_bipolar(state), rate * c, self._keeps_diagonal)
+            self._install_weights(w, self._theta, symmetric)
         return dreams.astype(self.state_dtype)
 
     # -- coding ------------------------------------------------------------------------

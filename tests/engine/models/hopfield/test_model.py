@@ -180,7 +180,7 @@ def test_paint_sets_units_and_fields():
 def test_actions_run():
     model = HopfieldModel(seed=0)
     names = [a[0] for a in HopfieldModel.actions()]
-    assert names == ["recall_probe", "corrupt_probe", "restore_probe"]
+    assert names == ["recall_probe", "corrupt_probe", "restore_probe", "forget_pattern", "dream"]
     model.recall_probe()
     assert model.snapshot().data["fixed_point"] == 1.0 and 1 <= model.t <= 100
     first = model.probe_state.copy()
@@ -396,3 +396,109 @@ def test_the_cli_summary_reports_the_last_finite_energy():
     from engine.model import Snapshot
     summary = _summary(Snapshot(t=3, data={"energy": np.array([-3.0, np.nan]), "gone": np.array([np.nan])}))
     assert summary == {"energy[-1]": -3.0}
+
+
+# --------------------------------------------------------------------------- issue 13: rules, forget, dreams
+def over_capacity_model(seed=0):
+    """A 7×7 model storing 12 random patterns (α ≈ 0.24: Hebbian keeps few as fixed points)."""
+    model = HopfieldModel(seed=seed)
+    rng = np.random.default_rng(5)
+    model.set_patterns(np.where(rng.random((12, 49)) < 0.5, 1, -1))
+    return model
+
+
+def test_memory_table_counts_the_fixed_points_and_the_perceptron_fills_it():
+    model = over_capacity_model()
+    data = model.snapshot().data
+    assert data["memory"].shape == (12, 2) and list(data["memory_labels"][:2]) == ["pattern 1", "pattern 2"]
+    hebbian_stable = data["stable_patterns"]
+    assert hebbian_stable < 12 and hebbian_stable == model.net.stable_patterns().sum()
+    assert np.array_equal(data["memory"][:, 0] == 1, data["memory"][:, 1] >= 0)  # stable ⇔ every ξ(h − U) ≥ 0
+    model.with_params(rule="perceptron", margin=0.5)
+    data = model.snapshot().data
+    assert data["stable_patterns"] == 12 and data["learning_converged"] == 1.0 and data["learning_epochs"] > 1
+    assert np.all(data["memory"][:, 1] > 0.5)
+    model.with_params(symmetric=False)
+    assert not np.array_equal(model.net.weights, model.net.weights.T)
+    assert model.snapshot().data["stable_patterns"] == 12
+    model.with_params(max_epochs=1)
+    assert model.snapshot().data["learning_converged"] == 0.0
+
+
+def test_forget_pattern_action_removes_the_nearest_stored_pattern():
+    model = HopfieldModel(seed=0)  # demo: T, U, C; the probe is a noisy T
+    letters = model.patterns
+    model.recall_probe()
+    nearest = int(np.argmax(model.net.overlap(model.probe_state)))
+    model.forget_pattern()
+    data = model.snapshot().data
+    assert data["n_patterns"] == 2 and data["patterns"].shape == (2, 7, 7)
+    assert np.array_equal(model.patterns, np.delete(letters, nearest, axis=0))
+    assert data["overlap"].shape[0] == 2 and data["memory"].shape == (2, 2)
+    assert not model.net.is_fixed_point(model.net.from_bipolar(letters[nearest]))
+    model.forget_pattern()
+    model.forget_pattern()
+    with pytest.raises(ValueError, match="nothing is stored"):
+        model.forget_pattern()
+
+
+def test_dream_action_unlearns_deterministically_and_breaks_the_energy_curve():
+    runs = []
+    for _ in range(2):
+        model = over_capacity_model(seed=4)
+        model.with_params(n_dreams=200, dream_rate=0.02)
+        before = model.snapshot().data
+        model.dream()
+        runs.append(model)
+    after = runs[0].snapshot().data
+    assert np.array_equal(runs[0].net.weights, runs[1].net.weights)
+    assert not np.array_equal(before["weights"], after["weights"])
+    assert np.isnan(after["energy"][-2])  # a new energy segment: E(s) changed
+    assert after["energy"][-1] == pytest.approx(runs[0].net.energy(runs[0].probe_state))
+    assert after["stable_patterns"] > before["stable_patterns"]  # measured: 3 → 12 of 12
+
+
+def test_new_options_reach_the_network_and_change_it():
+    model = HopfieldModel(seed=0)
+    model.with_params(self_connections=True, tie="plus", scale="1/NP")
+    net = model.net
+    assert net.self_connections and net.tie == "plus" and net.scale == "1/NP"
+    assert np.all(np.diag(net.weights) > 0)
+    model.with_params(rule="storkey", storkey_passes=3)
+    assert model.net.learning_report == ("storkey", 3, True) and np.all(np.diag(model.net.weights) == 0)
+
+
+@pytest.mark.parametrize("setup", ["perceptron-asymmetric", "dreams-diagonal-tie"])
+def test_save_load_round_trip_of_the_new_options_and_state(tmp_path, setup):
+    model = over_capacity_model(seed=2)
+    if setup == "perceptron-asymmetric":
+        model.with_params(rule="perceptron", symmetric=False, margin=0.3, threshold=0.2, coding="binary")
+        assert np.any(model.net.learned_thresholds != 0)
+    else:
+        model.with_params(self_connections=True, tie="plus", scale="1/P", n_dreams=30)
+        model.dream()
+    model.step(3)
+    loaded = io.load(io.save(model, tmp_path / "hop.npz"))
+    assert loaded.params == model.params
+    assert np.array_equal(loaded.net.weights, model.net.weights)
+    assert np.array_equal(loaded.net.learned_thresholds, model.net.learned_thresholds)
+    assert loaded.net.learning_report == model.net.learning_report
+    model.step(4)
+    loaded.step(4)
+    sa, sb = model.snapshot().data, loaded.snapshot().data
+    for key in sa:
+        assert np.array_equal(sa[key], sb[key], equal_nan=np.asarray(sa[key]).dtype.kind == "f"), key
+
+
+def test_load_state_checks_the_new_entries():
+    model = over_capacity_model()
+    model.with_params(rule="perceptron")
+    good = model.state()
+    for key, bad in {"learned_thresholds": np.zeros(3), "learning_epochs": np.array(-1),
+                     "learning_converged": np.array(2)}.items():
+        with pytest.raises(ValueError, match=key):
+            HopfieldModel(seed=0).with_params(rule="perceptron").load_state({**good, key: bad})
+    old = {k: v for k, v in good.items() if not k.startswith("learn")}  # a session from before issue 13
+    loaded = HopfieldModel(seed=0).with_params(rule="perceptron")
+    loaded.load_state(old)
+    assert np.all(loaded.net.learned_thresholds == 0) and loaded.net.learning_report.epochs == 0
