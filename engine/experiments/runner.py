@@ -80,7 +80,8 @@ class Study(Experiment):
         for name in ("check", "tasks", "run_task", "finish"):
             if not callable(getattr(self, name)):
                 raise ValueError(f"study {self.name!r} needs a callable {name}")
-        if self.run is None:
+        # None, or another Study's serial generator (dataclasses.replace copies it): this one's own
+        if self.run is None or getattr(self.run, "__func__", None) is Study._serial:
             object.__setattr__(self, "run", self._serial)
 
     def _serial(self, settings: Mapping[str, Any]):
