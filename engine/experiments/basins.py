@@ -267,18 +267,17 @@ def run_map_task(s: dict, task: dict, seed: int) -> list[dict]:
     net.store(patterns)
     rng = np.random.default_rng(seed)
     k = s["probes_per_point"]
-    rows = []
-    for b in range(half + 1):
-        probes = np.empty((k, n), dtype=np.int8)
-        for i in range(k):
-            flip = np.concatenate([rng.choice(first, a, replace=False), rng.choice(second, b, replace=False)])
-            probes[i] = x
-            probes[i, flip] = -x[flip]
+    probes = np.repeat(x[None, :], (half + 1) * k, axis=0)   # k probes for each b = 0…N/2, in order
+    for row, b in enumerate(np.repeat(np.arange(half + 1), k)):
+        flip = np.concatenate([rng.choice(first, a, replace=False), rng.choice(second, b, replace=False)])
+        probes[row, flip] = -x[flip]
+    if s["mode"] == "sync":   # seed 001's operator, every probe at once
+        out = sync_steps(net, probes, s["max_sweeps"])
+    else:
         out = net.recall(probes, mode=s["mode"], max_sweeps=s["max_sweeps"], seed=int(rng.integers(0, 2**62)))
-        to_x = np.all(out == x, axis=1).mean()
-        to_minus_x = np.all(out == -x, axis=1).mean()
-        rows.append({"n_stored": p, "a": a, "b": b, "basin": float(to_x - to_minus_x)})
-    return rows
+    to_x = np.all(out == x, axis=1).reshape(half + 1, k).mean(axis=1)
+    to_minus_x = np.all(out == -x, axis=1).reshape(half + 1, k).mean(axis=1)
+    return [{"n_stored": p, "a": a, "b": b, "basin": float(to_x[b] - to_minus_x[b])} for b in range(half + 1)]
 
 
 def finish_map(s: dict, table: dict) -> dict:
