@@ -159,8 +159,8 @@ for _name, _target, _title, _help in (
 for _name, _target, _title, _model in (
     ("hebb-mnist", "engine.experiments.hebb_mnist:EXPERIMENT",
      "Hebbian learning on MNIST: decay, prototypes, competing units", "hebb"),
-    ("hopfield-capacity", "engine.experiments.capacity:EXPERIMENT", "Hopfield capacity: retrieval vs load P/N",
-     "hopfield"),
+    # its first name, kept for scripts and the command line; the Lessons menu lists it once, as "capacity"
+    ("hopfield-capacity", "engine.experiments.capacity:EXPERIMENT", "Hopfield capacity: retrieval vs load P/N", ""),
     ("capacity", "engine.experiments.capacity:EXPERIMENT", "Capacity of every storage rule at several N",
      "hopfield"),
     ("basins", "engine.experiments.basins:EXPERIMENT", "Basins of attraction (seed 001's tables)", "hopfield"),
