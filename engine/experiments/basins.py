@@ -16,6 +16,7 @@ A point is +1 when the probe ends on x, −1 when it ends on −x, 0 otherwise (
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Any, Mapping
@@ -100,7 +101,7 @@ def probes_at_distance(x: np.ndarray, h: int, max_probes: int, rng: np.random.Ge
     units = np.arange(len(x)) if units is None else units
     count = math.comb(len(units), h)
     if count <= max_probes:
-        picks = np.array(list(itertools.combinations(units, h)), dtype=np.int64).reshape(count, h)
+        picks = units[_combinations(len(units), h)]
     else:
         picks = np.array([rng.choice(units, h, replace=False) for _ in range(max_probes)], dtype=np.int64)
     probes = np.repeat(x[None, :], len(picks), axis=0)
@@ -126,6 +127,12 @@ def sync_steps(net: Hopfield, states: np.ndarray, steps: int) -> np.ndarray:
         tie = np.ones_like(s) if net.tie == "plus" else s
         s = np.where(d > 0, 1.0, np.where(d < 0, -1.0, tie))
     return s.astype(np.int8)
+
+
+@functools.lru_cache(maxsize=64)
+def _combinations(n: int, h: int) -> np.ndarray:
+    """Every h-subset of range(n) as rows of a (C(n, h), h) array (kept: each task asks again)."""
+    return np.array(list(itertools.combinations(range(n), h)), dtype=np.int64).reshape(math.comb(n, h), h)
 
 
 def tasks(s: dict) -> list[dict]:
