@@ -339,9 +339,13 @@ def _run_tasks(exp: Study, s: dict, run_seed: int, tasks: list, backend, progres
         if 0 <= k < total:
             rows[k] = r
     todo = [k for k in range(total) if rows[k] is None]
+    # numba threads per task: all of them serially; a share of the cores per joblib process; one per task on
+    # Dask, whose workers already run a task on each of their threads
     threads = 0
     if isinstance(backend, _Joblib):
         threads = max(1, (os.cpu_count() or 1) // (backend.n_jobs if backend.n_jobs > 0 else (os.cpu_count() or 1)))
+    elif isinstance(backend, _Dask):
+        threads = 1
     jobs = [(exp.run_task, s, tasks[k], task_seed(run_seed, k), k, threads) for k in todo]
     t0 = time.perf_counter()
     done0 = total - len(todo)
