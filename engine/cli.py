@@ -96,12 +96,19 @@ def cmd_run(args) -> int:
                 bar.update(int(round(fraction * 1000)) - bar.n)
                 return True
             t0 = time.perf_counter()
-            result = runner.drive(exp, settings, progress)
+            res = runner.run(exp, settings, n_jobs=args.n_jobs, scheduler=args.scheduler, progress=progress,
+                             resume=args.resume)
+            result = res.data
         print(f"{exp.title}: done in {time.perf_counter() - t0:.1f} s")
         for k, v in result.items():
             a = np.asarray(v)
+            if not np.issubdtype(a.dtype, np.number):
+                continue  # labels for the plots
             print(f"  {k}: " + (np.array2string(a, precision=4, max_line_width=120, threshold=60)
                                 if a.ndim else f"{float(a):.6g}"))
+        if args.out:
+            (res.to_json if args.out.lower().endswith(".json") else res.to_csv)(args.out)
+            print(f"wrote {len(next(iter(res.table.values()), []))} rows to {args.out}")
         if args.save:
             from engine.io import atomic_write_bytes
             import io as _io
@@ -241,6 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=None)
     r.add_argument("--save", default=None, help="save the model (or experiment results) to this file")
     _progress_options(r)
+    r.add_argument("--n-jobs", type=int, default=1, help="experiments: local processes (-1: every core)")
+    r.add_argument("--scheduler", default=None, help="experiments: a Dask scheduler address, tcp://host:port")
+    r.add_argument("--out", default=None, help="experiments: write the result rows to this .csv (or .json)")
+    r.add_argument("--resume", default=None,
+                   help="experiments: keep finished tasks in this file; a run started again skips them")
     b = sub.add_parser("bench", help="run the benchmarks in tests/bench and print a table")
     b.add_argument("only", nargs="*", help="only bench files whose name contains one of these words")
     b.add_argument("--quick", action="store_true", help="shorter runs (noisier)")

@@ -123,8 +123,12 @@ class ViewSpec:
 
     Data each kind expects in ``snapshot.data[key]``:
       lattice     (h, w) values; "spin" colours ±1 (or 0/1), "gray" a 0..1 ramp.
-      heatmap     (n, m) matrix; "diverging" centres the colormap on 0 with a symmetric range.
-      curve       1-D y (x = 0..n-1, or snapshot[x_key]) or 2-D (series, n); ``series`` adds keys.
+      heatmap     (n, m) matrix; "diverging" centres the colormap on 0 with a symmetric range;
+                  extra {"x_values_key"/"y_values_key": k (m,)/(n,) cell values on labelled axes,
+                  "numbers": True (values written in the cells, "digits"), "levels": (lo, hi),
+                  "invert_y": bool, "overlay_key": k (2, p) [x; y] dashed curve in those values}.
+      curve       1-D y (x = 0..n-1, or snapshot[x_key]) or 2-D (series, n); ``series`` adds keys;
+                  extra {"labels_key": k} names the legend entries from the data.
       image_grid  (n, h, w) tiles; "diverging" scales each tile to its own symmetric range,
                   "gray" to its own min..max; extra {"columns": c} fixes the tiling.
       som_grid    (rows, cols) values on square or hexagonal cells (extra {"topology": …});

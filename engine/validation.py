@@ -407,3 +407,15 @@ def check_layer_sizes(name: str, value: Any, lo: int = 1, hi: int = 100_000) -> 
         raise ValueError(f"{name} must be a non-empty sequence of layer sizes (integers in [{lo}, {hi}]), "
                          f"got {value!r}")
     return tuple(check_int(f"{name}[{i}]", v, lo, hi) for i, v in enumerate(value))
+# --- added by experiments
+def check_values(name: str, value: Any, check, *, allow_scalar: bool = True, unique: bool = False) -> list:
+    """A non-empty list (or tuple) of values each passing ``check(f"{name}[i]", v)`` — an experiment's
+    grid of sizes, loads or temperatures; a single value counts as a list of one when ``allow_scalar``."""
+    if allow_scalar and not isinstance(value, (list, tuple, np.ndarray)):
+        value = [value]
+    if not isinstance(value, (list, tuple, np.ndarray)) or len(value) == 0:
+        raise ValueError(f"{name} must be a non-empty list, got {value!r}")
+    out = [check(f"{name}[{i}]", v) for i, v in enumerate(value)]
+    if unique and len(set(out)) != len(out):
+        raise ValueError(f"{name} must not repeat a value, got {list(value)!r}")
+    return out

@@ -8,7 +8,7 @@ budget and emits ``frame(Snapshot)`` only when the GUI has taken the last one: f
 dropped, never queued. Before a frame that follows a command it sends ``views_changed(list)``
 when the model's view list differs from the last one sent. An engine exception becomes
 ``failed(str)`` (through ``_report``) and the model's last good state is restored.
-Experiments run here by registry name, driven by ``engine.experiments.runner.drive``.
+Experiments run here by registry name through ``engine.experiments.runner.run`` (progress, cancel, partial results).
 A model left for another is kept, by name, while the app runs: ``create_model`` of that name brings
 it back as it was left. Only the ``MAX_KEPT_MODELS`` left most recently are kept (MNIST-sized models
 hold hundreds of MB; a laptop opening every model in turn must not run out of memory).
@@ -50,6 +50,7 @@ MAX_TICK_S = 0.1             # a playing tick yields to queued commands at least
 MAX_STEPS_PER_CALL = 10_000   # a step(n) that costs nothing (a fixed point) must not make n explode
 PROGRESS_INTERVAL_S = 0.05   # an experiment's progress reaches the GUI at most this often
 MAX_KEPT_MODELS = 4          # models left for another and kept to come back to (see the docstring)
+PARTIAL_INTERVAL_S = 0.25    # and its results so far (every plot redrawn) at most this often
 
 class EngineWorker(QObject):
     """Runs a model in the engine thread; see the module docstring."""
@@ -66,6 +67,8 @@ class EngineWorker(QObject):
     experiment_progress = Signal(float, str)
     # experiment name, result dict (None unless it finished), outcome: "finished", "cancelled" or "failed: …"
     experiment_finished = Signal(str, object, str)
+    # experiment name, engine.experiments.Result: the rows so far as tasks finish, then the whole result
+    experiment_partial = Signal(str, object)
 
     def __init__(self):
         super().__init__()
@@ -380,14 +383,15 @@ class EngineWorker(QObject):
         self._emit_frame(force=True)
 
     @command
-    def run_experiment(self, name: str, settings: dict | None = None) -> None:
-        """Run the registered experiment ``name`` here, with progress and cancel."""
+    def run_experiment(self, name: str, settings: dict | None = None, n_jobs: int = 1) -> None:
+        """Run the registered experiment ``name`` here, with progress and cancel; a study's tasks go to
+        ``n_jobs`` local processes, and its rows so far reach the GUI as they finish."""
         from engine import registry
-        from engine.experiments.runner import drive
+        from engine.experiments.runner import run
         self.pause()
         self._cancel_experiment.clear()
         title = registry.title(name)
-        last = [0.0]
+        last = [0.0, 0.0]
 
         def progress(fraction: float, message: str) -> bool:
             now = time.perf_counter()
@@ -396,9 +400,15 @@ class EngineWorker(QObject):
                 self.experiment_progress.emit(float(fraction), str(message))
             return not self._cancel_experiment.is_set()
 
+        def partial(result) -> None:
+            now = time.perf_counter()
+            if now - last[1] > PARTIAL_INTERVAL_S:  # a redraw of every plot: a few a second at most
+                last[1] = now
+                self.experiment_partial.emit(name, result)
+
         self.status.emit(f"running {title}…")
         try:
-            result = drive(registry.experiment(name), dict(settings or {}), progress)
+            result = run(name, dict(settings or {}), n_jobs=n_jobs, progress=progress, on_partial=partial)
         except Cancelled:
             self.status.emit(f"{title} cancelled")
             self.experiment_finished.emit(name, None, "cancelled")
@@ -408,7 +418,8 @@ class EngineWorker(QObject):
             self.experiment_finished.emit(name, None, f"failed: {detail}")
             return
         self.status.emit(f"{title} finished")
-        self.experiment_finished.emit(name, result, "finished")
+        self.experiment_partial.emit(name, result)
+        self.experiment_finished.emit(name, result.data, "finished")
 
     @command(run_while_stopping=True)
     def _shutdown(self) -> None:

@@ -1,19 +1,42 @@
-"""Run an experiment: drive its generator, report progress, cancel by closing it.
+"""Run experiments: ``drive`` steps one generator; ``run`` spreads a study's tasks over cores or a cluster.
 
 An experiment's ``run(settings)`` yields ``(fraction, message)`` and returns its result
-(engine/model.py, ``Experiment``). ``drive`` is the one loop every caller uses — the CLI with
-a progress bar, the GUI's engine thread with a cancel flag, a script with nothing at all.
+(engine/model.py, ``Experiment``). ``drive`` is the loop every caller of such a generator uses —
+the CLI, the GUI's engine thread with a cancel flag, a script with nothing at all.
+
+A ``Study`` is an Experiment made of independent tasks: ``check(settings)`` validates everything
+up front, ``tasks(settings)`` lists the tasks (small JSON-able dicts), ``run_task(settings, task,
+seed)`` turns one task into result rows and ``finish(settings, table)`` draws the views' data from
+the rows (from the rows so far too: the GUI redraws as tasks finish). ``run`` executes the tasks
+serially, on local processes (joblib, ``n_jobs``) or on a Dask cluster (``scheduler``). Task k draws
+its randomness from ``task_seed(seed, k)`` only, so every backend gives the same numbers, and the
+rows are kept in task order whatever order they finish in. With ``resume=path`` each finished
+task's rows are appended to a JSON-lines file; a cancelled or killed run started again with the
+same file skips what is there.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+import csv
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+import numpy as np
 
 from engine.model import Cancelled, Experiment
-from engine.validation import check_fraction
+from engine.validation import check_fraction, check_int, check_seed
+
+Progress = Callable[[float, str], "bool | None"]
+CLUSTER_HINT = "install the cluster extra: pip install 'hebbgui[cluster]' (dask[distributed])"
+CONNECT_TIMEOUT_S = 10
 
 
 def drive(experiment: Experiment, settings: Mapping[str, Any] | None = None,
-          progress: Callable[[float, str], bool | None] | None = None) -> dict:
+          progress: Progress | None = None) -> dict:
     """Run ``experiment`` to the end and return its result.
 
     ``progress(fraction, message)`` is called at every yield; when it returns False the
@@ -41,8 +64,326 @@ def drive(experiment: Experiment, settings: Mapping[str, Any] | None = None,
     return result
 
 
-def run(name: str, settings: Mapping[str, Any] | None = None,
-        progress: Callable[[float, str], bool | None] | None = None) -> dict:
-    """Run the registered experiment ``name`` (see ``drive``)."""
-    from engine import registry  # experiments sit above the registry's model entries
-    return drive(registry.experiment(name), settings, progress)
+# --------------------------------------------------------------------------- studies
+@dataclass(frozen=True)
+class Study(Experiment):
+    """An Experiment made of independent tasks (see the module docstring); ``run`` is filled in as the
+    serial generator, so ``drive`` and the GUI run a study like any other experiment."""
+    run: Callable[..., Any] | None = None
+    check: Callable[[Mapping[str, Any]], dict] | None = None
+    tasks: Callable[[dict], list] | None = None
+    run_task: Callable[[dict, dict, int], Any] | None = None
+    finish: Callable[[dict, dict], dict] | None = None
+    describe: Callable[[dict], str] = field(default=lambda task: ", ".join(f"{k} {v}" for k, v in task.items()))
+
+    def __post_init__(self):
+        for name in ("check", "tasks", "run_task", "finish"):
+            if not callable(getattr(self, name)):
+                raise ValueError(f"study {self.name!r} needs a callable {name}")
+        # None, or another Study's serial generator (dataclasses.replace copies it): this one's own
+        if self.run is None or getattr(self.run, "__func__", None) is Study._serial:
+            object.__setattr__(self, "run", self._serial)
+
+    def _serial(self, settings: Mapping[str, Any]):
+        """The generator ``drive`` runs: every task in order, then ``finish``."""
+        s = self.check(settings)
+        tasks = self.tasks(s)
+        rows: list[list[dict]] = []
+        for k, task in enumerate(tasks):
+            yield k / len(tasks), self.describe(task)
+            rows.append(_rows(self.run_task(s, task, task_seed(s.get("seed", 0), k))))
+        return self.finish(s, _table(rows))
+
+
+def task_seed(seed: int, index: int) -> int:
+    """The seed of task ``index`` of a run seeded ``seed``: a function of the two numbers only."""
+    words = np.random.SeedSequence([int(seed), int(index)]).generate_state(2, np.uint32)
+    return (int(words[0]) << 31) ^ int(words[1])
+
+
+def _rows(value) -> list[dict]:
+    """A task's output as a list of row dicts (a task may give one row or several)."""
+    rows = [value] if isinstance(value, Mapping) else list(value)
+    return [{k: _plain(v) for k, v in r.items()} for r in rows]
+
+
+def _plain(v):
+    """A JSON-able cell: numpy numbers become Python numbers."""
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _table(rows_by_task: list[list[dict] | None]) -> dict[str, np.ndarray]:
+    """Rows (task order; None for a task not done) → dict of equal-length 1-D arrays."""
+    flat = [r for rows in rows_by_task if rows for r in rows]
+    keys: list[str] = []
+    for r in flat:
+        keys += [k for k in r if k not in keys]
+    return {k: np.array([r.get(k, np.nan) for r in flat]) for k in keys}
+
+
+# --------------------------------------------------------------------------- the result
+@dataclass
+class Result:
+    """A run's rows (``table``: dict of equal-length 1-D arrays, one row per task result), the views'
+    data (``data``, from the study's ``finish``), the checked settings, the seed and the version."""
+    name: str
+    table: dict[str, np.ndarray]
+    data: dict[str, Any]
+    settings: dict[str, Any]
+    seed: int
+    version: str
+    elapsed_s: float = 0.0
+
+    def to_csv(self, path) -> Path:
+        """Write the table as CSV (a header row of column names); returns the path."""
+        path = Path(path)
+        keys = list(self.table)
+        n = len(next(iter(self.table.values()))) if keys else 0
+        with path.open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(keys)
+            for i in range(n):
+                w.writerow([_csv_cell(self.table[k][i]) for k in keys])
+        return path
+
+    def to_json(self, path) -> Path:
+        """Write name, version, seed, settings and the table (columns as lists) as JSON; returns the path."""
+        path = Path(path)
+        doc = {"experiment": self.name, "version": self.version, "seed": self.seed, "settings": self.settings,
+               "table": {k: [_plain(x) for x in v] for k, v in self.table.items()}}
+        path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+        return path
+
+
+def _csv_cell(x):
+    x = _plain(x)
+    return repr(x) if isinstance(x, float) else x  # repr: the shortest text that reads back exactly
+
+
+# --------------------------------------------------------------------------- the partial-results file
+class _Journal:
+    """The resume file: a header line (experiment, settings, seed, version, tasks), then one line per
+    finished task. A last line cut short by a kill is ignored."""
+
+    def __init__(self, path, header: dict):
+        self.path = Path(path)
+        self.header = header
+        self.done: dict[int, list[dict]] = {}
+        if self.path.exists() and self.path.stat().st_size:
+            self._read()
+        else:
+            self.path.write_text(json.dumps(header) + "\n", encoding="utf-8")
+
+    def _read(self) -> None:
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        try:
+            header = json.loads(lines[0])
+        except (json.JSONDecodeError, IndexError):
+            raise ValueError(f"resume file {self.path} is not a results file of this program") from None
+        if header != self.header:
+            diff = sorted(k for k in set(header) | set(self.header) if header.get(k) != self.header.get(k))
+            raise ValueError(f"resume file {self.path} belongs to another run (different {', '.join(diff)}); "
+                             "use a new file or the same experiment, settings and seed")
+        good = 1
+        for line in lines[1:]:
+            try:
+                entry = json.loads(line)
+                self.done[int(entry["task"])] = list(entry["rows"])
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                break  # the line a kill cut short, and nothing after it
+            good += 1
+        if good < len(lines):  # drop the broken tail so appended lines start clean
+            self.path.write_text("\n".join(lines[:good]) + "\n", encoding="utf-8")
+
+    def add(self, index: int, rows: list[dict]) -> None:
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"task": index, "rows": rows}) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+# --------------------------------------------------------------------------- backends
+def _execute(run_task, settings: dict, task: dict, seed: int, index: int, threads: int) -> tuple[int, list[dict]]:
+    """One task, in whatever process runs it: (index, rows)."""
+    if threads:
+        import numba  # a worker process shares the cores with its siblings: no oversubscription
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    return index, _rows(run_task(settings, task, seed))
+
+
+def _serial(jobs) -> Iterator[tuple[int, list[dict]]]:
+    for job in jobs:
+        yield _execute(*job)
+
+
+class _Joblib:
+    def __init__(self, n_jobs: int):
+        import joblib
+        self.n_jobs = n_jobs
+        self.parallel = joblib.Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered",
+                                        batch_size=1)
+        self.delayed = joblib.delayed
+
+    def __call__(self, jobs) -> Iterator[tuple[int, list[dict]]]:
+        gen = self.parallel(self.delayed(_execute)(*job) for job in jobs)
+        try:
+            yield from gen
+        finally:
+            gen.close()  # cancel: joblib drops the tasks not started
+
+
+class _Dask:
+    def __init__(self, scheduler):
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise ValueError(f"scheduler needs Dask: {CLUSTER_HINT}") from None
+        if isinstance(scheduler, str):
+            if not scheduler.strip():
+                raise ValueError("scheduler must be a 'tcp://host:port' address or a dask.distributed.Client")
+            try:
+                self.client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+            except (OSError, TimeoutError) as exc:
+                raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
+                                      "is it running, and is the address right?") from None
+            self.owned = True
+        elif isinstance(scheduler, Client):
+            self.client, self.owned = scheduler, False
+        else:
+            raise ValueError(f"scheduler must be None, a 'tcp://host:port' address or a dask.distributed.Client, "
+                             f"got {type(scheduler).__name__}")
+
+    def __call__(self, jobs) -> Iterator[tuple[int, list[dict]]]:
+        from dask.distributed import as_completed
+        jobs = list(jobs)
+        futures = [self.client.submit(_execute, *job, pure=False) for job in jobs]
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        finally:
+            self.client.cancel([f for f in futures if not f.done()])
+
+    def close(self) -> None:
+        if self.owned:
+            self.client.close()
+
+
+# --------------------------------------------------------------------------- run
+def names() -> list[str]:
+    """The registered experiment names, sorted."""
+    from engine import registry  # the registry lists experiments; it sits beside, not below, this package
+    return sorted(registry.experiment_names())
+
+
+def run(name: str | Experiment, settings: Mapping[str, Any] | None = None, seed: int | None = None, *,
+        n_jobs: int = 1, scheduler=None, progress: Progress | None = None,
+        on_partial: Callable[[Result], None] | None = None, resume=None) -> Result:
+    """Run experiment ``name`` (or an Experiment) and return its ``Result``.
+
+    settings: overrides of the experiment's defaults, all checked before any work (ValueError
+    names the setting). seed: the run's seed (default: the ``seed`` setting, else 0). n_jobs: local
+    processes (joblib/loky; −1 all cores). scheduler: None, "tcp://host:port" or a
+    ``dask.distributed.Client`` — the tasks run on that Dask cluster. progress(fraction, message):
+    returning False cancels (``Cancelled`` is raised; finished tasks stay in the resume file).
+    on_partial(result): called as tasks finish, with the rows so far (live plots). resume: a file
+    path; finished tasks are appended to it and skipped when the same run starts again.
+    An Experiment that is not a Study runs as one task (``drive``), serially.
+    """
+    from engine import __version__, registry
+    exp = registry.experiment(name) if isinstance(name, str) else name
+    if not isinstance(exp, Experiment):
+        raise ValueError(f"name must be an experiment name or an engine.model.Experiment, got {type(exp).__name__}")
+    settings = dict(settings or {})
+    if seed is not None:
+        settings["seed"] = check_seed(seed)
+    n_jobs = check_int("n_jobs", n_jobs, -1)
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a positive number of processes, or -1 for every core; got 0")
+    if not isinstance(exp, Study):
+        if n_jobs != 1 or scheduler is not None or resume is not None:
+            raise ValueError(f"{exp.name} is not made of tasks: it runs serially (n_jobs=1, no scheduler, "
+                             "no resume)")
+        t0 = time.perf_counter()
+        data = drive(exp, settings, progress)
+        table = {k: np.asarray(v) for k, v in data.items() if np.ndim(v) == 1}
+        lengths = {len(v) for v in table.values()}
+        if len(lengths) > 1:  # keep the columns of the most common length: a table's rows line up
+            common = max(lengths, key=lambda n: sum(len(v) == n for v in table.values()))
+            table = {k: v for k, v in table.items() if len(v) == common}
+        return Result(exp.name, table, data, settings, int(settings.get("seed", 0) or 0), __version__,
+                      time.perf_counter() - t0)
+    s = exp.check(settings)
+    run_seed = int(s.get("seed", 0) or 0)
+    tasks = exp.tasks(s)
+    if not tasks:
+        raise ValueError(f"{exp.name}: these settings give no tasks to run")
+    backend = _Dask(scheduler) if scheduler is not None else (_Joblib(n_jobs) if n_jobs != 1 else None)
+    try:
+        return _run_tasks(exp, s, run_seed, tasks, backend, progress, on_partial, resume, __version__)
+    finally:
+        if isinstance(backend, _Dask):
+            backend.close()
+
+
+def _run_tasks(exp: Study, s: dict, run_seed: int, tasks: list, backend, progress, on_partial, resume,
+               version: str) -> Result:
+    total = len(tasks)
+    journal = None
+    if resume is not None:
+        journal = _Journal(resume, {"experiment": exp.name, "settings": json.loads(json.dumps(s)),
+                                    "seed": run_seed, "version": version, "tasks": total})
+    rows: list[list[dict] | None] = [None] * total
+    for k, r in (journal.done.items() if journal else ()):
+        if 0 <= k < total:
+            rows[k] = r
+    todo = [k for k in range(total) if rows[k] is None]
+    # numba threads per task: all of them serially; a share of the cores per joblib process; one per task on
+    # Dask, whose workers already run a task on each of their threads
+    threads = 0
+    if isinstance(backend, _Joblib):
+        threads = max(1, (os.cpu_count() or 1) // (backend.n_jobs if backend.n_jobs > 0 else (os.cpu_count() or 1)))
+    elif isinstance(backend, _Dask):
+        threads = 1
+    jobs = [(exp.run_task, s, tasks[k], task_seed(run_seed, k), k, threads) for k in todo]
+    t0 = time.perf_counter()
+    done0 = total - len(todo)
+
+    def result() -> Result:
+        return Result(exp.name, _table(rows), exp.finish(s, _table(rows)), s, run_seed, version,
+                      time.perf_counter() - t0)
+
+    def report(done: int, message: str) -> None:
+        if progress is None:
+            return
+        ran = done - done0
+        left = (time.perf_counter() - t0) / ran * (total - done) if ran else math.nan
+        eta = f", {_duration(left)} left" if math.isfinite(left) and done < total else ""
+        if progress(done / total, f"{done}/{total} tasks{eta} · {message}") is False:
+            raise Cancelled(f"{exp.name} cancelled after {done} of {total} tasks"
+                            + (f"; resume from {journal.path}" if journal else ""))
+
+    report(done0, exp.describe(tasks[todo[0]]) if todo else "resumed")
+    gen = backend(jobs) if backend is not None else _serial(jobs)
+    try:
+        done = done0
+        for k, task_rows in gen:
+            rows[k] = task_rows
+            if journal:
+                journal.add(k, task_rows)
+            done += 1
+            if on_partial is not None and done < total:
+                on_partial(result())
+            report(done, exp.describe(tasks[k]))
+    finally:
+        gen.close()
+    return result()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,17 +1,21 @@
-"""The experiment dialog: settings, Run with a progress bar and Cancel, then the result's views."""
+"""The experiment dialog: settings, Run with a progress bar and Cancel, the result's views filled in as
+tasks finish, and export of the rows (CSV) and of the plots (PNG)."""
 from __future__ import annotations
 
 import ast
+import os
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QDialog, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
+                               QWidget)
 
+from engine.experiments.runner import Study
 from engine.model import Snapshot
 from hebbgui.views import make_view
 
 DIALOG_SIZE = (1200, 820)     # wanted; never more than 90 % of the screen
-MIN_RESULT_HEIGHT = 220       # px per result plot: the settings never squeeze a plot to a strip
+MIN_RESULT_HEIGHT = 240       # px per result plot: the settings never squeeze a plot to a strip
 SETTINGS_WIDTH = 280          # the settings form sits left of the results, not above them
 
 
@@ -23,7 +27,8 @@ class ExperimentDialog(QDialog):
         self.experiment = experiment
         self.name = name or experiment.name   # the registry name the engine runs it by
         self.controller = controller
-        self.result = None
+        self.result = None          # the finished result's data (what the views draw)
+        self.rows = None            # the engine.experiments.Result so far: its rows export as CSV
         self.running = False
         self.setWindowTitle(experiment.title)
         # Settings on the left, results on the right at the dialog's full height: with the settings
@@ -52,6 +57,13 @@ class ExperimentDialog(QDialog):
             w.setObjectName(f"setting-{key}")
             self.editors[key] = (w, value)
             form.addRow(key.replace("_", " "), w)
+        self.jobs = None
+        if isinstance(experiment, Study):   # made of tasks: they can run on several processes
+            self.jobs = QSpinBox()
+            self.jobs.setRange(1, max(1, os.cpu_count() or 1))
+            self.jobs.setObjectName("setting-n_jobs")
+            self.jobs.setToolTip("Local processes the tasks run on (same numbers whatever the count)")
+            form.addRow("processes", self.jobs)
         lay.addLayout(form)
         row = QHBoxLayout()
         self.run_button = QPushButton("Run")
@@ -68,6 +80,17 @@ class ExperimentDialog(QDialog):
         lay.addWidget(self.progress)
         self.message.setWordWrap(True)
         lay.addWidget(self.message)
+        exports = QHBoxLayout()
+        self.csv_button = QPushButton("Export CSV…")
+        self.csv_button.setToolTip("The result rows (one per task result) with a header of column names")
+        self.csv_button.clicked.connect(lambda: self._ask_path("CSV", "CSV files (*.csv)", self.export_csv))
+        self.png_button = QPushButton("Export PNG…")
+        self.png_button.setToolTip("Every plot of the result as one picture")
+        self.png_button.clicked.connect(lambda: self._ask_path("PNG", "PNG images (*.png)", self.export_png))
+        for b in (self.csv_button, self.png_button):
+            b.setEnabled(False)
+            exports.addWidget(b)
+        lay.addLayout(exports)
         lay.addStretch(1)
         outer.addWidget(left)
         self.results = QWidget()
@@ -89,6 +112,7 @@ class ExperimentDialog(QDialog):
         self._fit_to_screen(parent)
         w = controller.worker
         w.experiment_progress.connect(self.on_progress)
+        w.experiment_partial.connect(self.on_partial)
         w.experiment_finished.connect(self.on_finished)
 
     def _fit_to_screen(self, parent) -> None:
@@ -123,11 +147,14 @@ class ExperimentDialog(QDialog):
             return
         self.running = True
         self.result = None
+        self.rows = None
+        self.csv_button.setEnabled(False)
+        self.png_button.setEnabled(False)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
         self.message.setText("running…")
-        self.controller.run_experiment(self.name, settings)
+        self.controller.run_experiment(self.name, settings, self.jobs.value() if self.jobs else 1)
 
     def cancel(self) -> None:
         self.controller.cancel_experiment()
@@ -137,6 +164,39 @@ class ExperimentDialog(QDialog):
         self.progress.setValue(int(1000 * fraction))
         if message:
             self.message.setText(message)
+
+    def on_partial(self, name: str, result) -> None:
+        """Rows so far (or all of them): the plots redraw from them while the run goes on."""
+        if name != self.name:
+            return
+        self.rows = result
+        self.csv_button.setEnabled(bool(result.table))
+        self._draw(result.data)
+
+    def _draw(self, data) -> None:
+        snap = Snapshot(t=0, data=dict(data), unit="run")
+        for v in self.views:
+            v.update_view(snap)
+
+    def export_csv(self, path: str) -> None:
+        """Write the rows so far (all of them once finished) to ``path``."""
+        self.rows.to_csv(path)
+        self.message.setText(f"wrote {path}")
+
+    def export_png(self, path: str) -> None:
+        """Save the result plots, as they are on screen, to ``path``."""
+        if not self.results.grab().save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+        self.message.setText(f"wrote {path}")
+
+    def _ask_path(self, what: str, pattern: str, write) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {what}", f"{self.name}.{what.lower()}", pattern)
+        if not path:
+            return
+        try:
+            write(path)
+        except OSError as exc:
+            self.message.setText(f"could not write {path}: {exc.strerror or exc}")
 
     def on_finished(self, name: str, result, outcome: str) -> None:
         """The run ended: ``outcome`` is "finished", "cancelled" or "failed: …"; result None unless finished."""
@@ -150,15 +210,15 @@ class ExperimentDialog(QDialog):
             return
         self.result = result
         self.progress.setValue(1000)
-        snap = Snapshot(t=0, data=dict(result), unit="run")
-        for v in self.views:
-            v.update_view(snap)
+        self.png_button.setEnabled(True)
+        self._draw(result)
 
     def closeEvent(self, ev) -> None:
         if self.running:
             self.controller.cancel_experiment()
         w = self.controller.worker
-        for sig, slot in ((w.experiment_progress, self.on_progress), (w.experiment_finished, self.on_finished)):
+        for sig, slot in ((w.experiment_progress, self.on_progress), (w.experiment_partial, self.on_partial),
+                          (w.experiment_finished, self.on_finished)):
             try:
                 sig.disconnect(slot)
             except (RuntimeError, TypeError):

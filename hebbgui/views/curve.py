@@ -34,6 +34,9 @@ class CurveView(View):
         out = []
         keys = (self.spec.key,) + tuple(self.spec.series)
         labels = list(self.spec.labels)
+        labels_key = self.spec.extra.get("labels_key")   # legend names that depend on the data (sizes…)
+        if labels_key and labels_key in snapshot.data:
+            labels = [str(x) for x in np.asarray(snapshot.data[labels_key]).ravel()]
         x_all = None
         if self.spec.x_key and self.spec.x_key in snapshot.data:
             x_all = np.asarray(snapshot.data[self.spec.x_key], dtype=np.float64)

@@ -15,13 +15,14 @@ def tile(images: np.ndarray, columns: int | None = None, gap: int = 1, diverging
     imgs = np.asarray(images, dtype=np.float64)
     n, h, w = imgs.shape
     flat = imgs.reshape(n, -1)
+    known = np.where(np.isfinite(flat), flat, 0.0)   # NaN: not computed yet (an experiment running)
     if diverging:
-        m = np.max(np.abs(flat), axis=1)
+        m = np.max(np.abs(known), axis=1)
         m[m == 0] = 1.0
         norm = flat / m[:, None]              # −1..1, gaps at 0 = white
         bg = 0.0
     else:
-        lo, hi = flat.min(axis=1), flat.max(axis=1)
+        lo, hi = known.min(axis=1), known.max(axis=1)
         span = np.where(hi > lo, hi - lo, 1.0)
         norm = (flat - lo[:, None]) / span[:, None]
         bg = 0.0

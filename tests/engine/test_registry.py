@@ -33,7 +33,9 @@ def test_builtin_models_and_their_experiments():
     assert registry.experiment_names("ising") == ["ising-sweep"]
     exp = registry.experiment("ising-sweep")
     assert exp.name == "ising-sweep" and exp.model == "ising" and exp.views
-    assert [e.name for e in registry.experiments_for("hopfield")] == ["hopfield-capacity"]
+    assert registry.experiment_names("hopfield") == ["capacity", "basins", "basin-map", "spurious", "phase-diagram",
+                                                     "unlearning"]   # "hopfield-capacity": the same, by its old name
+    assert registry.experiment("hopfield-capacity") is registry.experiment("capacity")
     assert registry.help_text("som").startswith("Kohonen")
     with pytest.raises(ValueError, match=r"unknown experiment 'hopfield'; accepts \["):
         registry.experiment("hopfield")  # a model is not an experiment

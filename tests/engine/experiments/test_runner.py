@@ -64,8 +64,8 @@ def test_bad_experiments_are_value_errors():
 
 
 def test_run_by_registered_name():
-    result = runner.run("hopfield-capacity", {"n_neurons": 20, "p_max": 4, "p_step": 2, "n_seeds": 1})
-    assert result["load"].tolist() == [0.1, 0.2]
-    assert set(result) >= {"retrieval_hebbian", "retrieval_storkey", "retrieval_pseudoinverse", "theory"}
+    result = runner.run("hopfield-capacity", {"n_neurons": 20, "alpha_max": 0.2, "n_loads": 2, "n_seeds": 1})
+    assert result.data["load"].tolist() == [0.1, 0.2]
+    assert set(result.data) >= {"retrieval_hebbian", "retrieval_storkey", "retrieval_pseudoinverse", "theory_hebbian"}
     with pytest.raises(ValueError, match="unknown experiment 'nope'"):
         runner.run("nope")

@@ -1,0 +1,62 @@
+"""Experiment benchmarks: the capacity curve serially, on 2 joblib processes and on a 2-worker Dask
+LocalCluster (identical numbers checked); seed 001's basins table; the 2-D basin map at N = 100."""
+from __future__ import annotations
+
+import time
+
+import numba
+import numpy as np
+
+from common import row
+from engine import experiments
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def bench_capacity(quick: bool = False) -> list[dict]:
+    n_loads, n_seeds = (8, 4) if quick else (20, 20)
+    settings = {"n_neurons": 1000, "alpha_max": 0.2, "n_loads": n_loads, "n_seeds": n_seeds,
+                "rules": ["hebbian"], "max_sweeps": 30}
+    what = f"N=1000, {n_loads} loads × {n_seeds} seeds, hebbian"
+    experiments.run("capacity", {**settings, "n_loads": 1, "n_seeds": 1})   # compile the kernels once
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)   # the baseline: one core, one thread
+    try:
+        t_one, base = _timed(lambda: experiments.run("capacity", settings))
+    finally:
+        numba.set_num_threads(threads)
+    t_serial, serial = _timed(lambda: experiments.run("capacity", settings))
+    t_jobs, jobs = _timed(lambda: experiments.run("capacity", settings, n_jobs=2))
+    from dask.distributed import Client, LocalCluster
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        client.run(lambda: None)   # workers up before the clock starts: a cluster that already exists
+        t_dask, dask = _timed(lambda: experiments.run("capacity", settings, scheduler=client))
+    same = all(np.array_equal(base.table[k], other.table[k]) for other in (serial, jobs, dask) for k in base.table)
+    base_name = "serial, 1 numba thread"
+    return [row("capacity curve", f"{what}: serial, {threads} numba threads", t_serial, "s",
+                baseline=base_name, baseline_value=t_one, ratio=t_one / t_serial),
+            row("capacity curve", f"{what}: n_jobs=2 (joblib/loky, workers started inside)", t_jobs, "s",
+                baseline=base_name, baseline_value=t_one, ratio=t_one / t_jobs, target="≥ 1.7×"),
+            row("capacity curve", f"{what}: 2-worker LocalCluster (Dask)", t_dask, "s",
+                baseline=base_name, baseline_value=t_one, ratio=t_one / t_dask, target="≥ 1.7×"),
+            row("capacity curve", "identical rows on every backend", float(same), "", target="1")]
+
+
+def bench_basins(quick: bool = False) -> list[dict]:
+    experiments.run("basins", {"max_stored": 2})     # compile
+    t, res = _timed(lambda: experiments.run("basins", {"n_neurons": 10, "max_stored": 10}))
+    rows = [row("basins table", "dimension 10, stored 1…10, Hebbian and X⁺X, single and 5 iterations", t, "s",
+                target="seconds")]
+    settings = {"n_neurons": 100, "n_stored": [10]}
+    experiments.run("basin-map", {**settings, "n_neurons": 10})
+    t_map, _ = _timed(lambda: experiments.run("basin-map", settings))
+    rows.append(row("basin map", "N=100, 51×51 probes, 10 stored", t_map, "s"))
+    return rows
+
+
+BENCHES = [bench_capacity, bench_basins]
