@@ -24,12 +24,12 @@ import numpy as np
 
 from engine import registry
 from engine.model import Model, params_from_dict, validate_value
-from engine.validation import check_fraction, check_int, check_keys, check_seed, check_text
+from engine.validation import check_choice, check_fraction, check_int, check_keys, check_seed, check_text
 
 ENV_FOLDERS = "HEBBGUI_LESSONS"
 _FILE = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.json$")
 LESSON_KEYS = ("title", "model", "section", "text", "params", "seed", "patterns", "probe", "views", "steps")
-STEP_KINDS = ("params", "action", "probe", "patterns", "play", "reset")
+STEP_KINDS = ("params", "action", "probe", "patterns", "play", "reset", "experiment")
 PATTERN_KINDS = ("letters", "preset", "mnist", "random", "values")
 MAX_LESSON_BYTES = 1 << 20
 
@@ -43,6 +43,7 @@ class Step:
     label: str
     tooltip: str
     commands: tuple[Command, ...]
+    experiment: str = ""     # a registered experiment the button opens (the window's dialog), no command
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,8 @@ def _check(name: str, order: int, path: Path, raw: Any) -> Lesson:
         if not body:
             raise ValueError(f"steps[{i}] ({label!r}) does nothing; give one of {list(STEP_KINDS)}")
         cmds = _commands(cls, body, shape, seed, f"steps[{i}]", raw.get("patterns"))
-        steps.append(Step(label, check_text(f"steps[{i}].tooltip", s.get("tooltip", "")), tuple(cmds)))
+        steps.append(Step(label, check_text(f"steps[{i}].tooltip", s.get("tooltip", "")), tuple(cmds),
+                          body.get("experiment", "")))
     return Lesson(name, path, order, _text(raw["title"], "title"), model_name, _text(raw["section"], "section"),
                   _text(raw["text"], "text"), dict(params), seed, tuple(views), tuple(setup), tuple(steps))
 
@@ -213,6 +215,8 @@ def _commands(cls: type, body: dict, shape, seed: int, where: str, lesson_patter
             out.append(("step", (check_int(f"{where}.play", value, 1, 10**7),), {}))
         elif kind == "reset":
             out.append(("reset", (check_seed(value, f"{where}.reset"),), {}))
+        elif kind == "experiment":   # opened by the window; checked here, no engine command
+            check_choice(f"{where}.experiment", value, registry.experiment_names())
         else:
             if shape is None:
                 raise ValueError(f"{where}.{kind}: {cls.title} takes no patterns (they need a pattern-editor "

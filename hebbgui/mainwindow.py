@@ -430,6 +430,7 @@ class MainWindow(RecordingControls, QMainWindow):
             return None
         if self._experiment_dialog is not None:
             self._experiment_dialog.close()
+            self._experiment_dialog.deleteLater()   # one dialog at a time: the old one is not kept
         dlg = ExperimentDialog(exp, self.controller, self, name=name)
         self._experiment_dialog = dlg
         dlg.show()
@@ -449,6 +450,10 @@ class MainWindow(RecordingControls, QMainWindow):
     def run_lesson_step(self, name: str, index: int) -> None:
         """A lesson's step button: its commands go to the engine as the form's and buttons' do."""
         lesson = lessons.info(name)
+        step = lesson.steps[index]
+        if step.experiment:   # a study of the lesson's model: its dialog, whatever runs now
+            self.open_experiment(step.experiment)
+            return
         if self.model_cls is None or self.model_cls.name != lesson.model:
             self.on_failed(f"press Start first: this step is for the lesson's {registry.title(lesson.model)}")
             return

@@ -96,6 +96,7 @@ def test_a_lesson_file_added_to_a_folder_is_picked_up(tmp_path, monkeypatch):
     ({"steps": [{"label": "x", "action": "fly"}]}, "action must be one of"),
     ({"steps": [{"label": "x", "params": {"Q": 1}}]}, "unknown parameter 'Q'"),
     ({"steps": [{"label": "x"}]}, "does nothing"),
+    ({"steps": [{"label": "x", "experiment": "basinz"}]}, "experiment must be one of"),
     ({"patterns": {"random": 3}}, "takes no patterns"),
     ({"params": {}, "model": "hopfield", "patterns": {"preset": "letters", "names": "T"}}, "names must be"),
     ({"seed": None}, "seed must be a whole number"),
@@ -105,6 +106,12 @@ def test_a_bad_lesson_file_is_refused_naming_the_file(tmp_path, change, match):
     p.write_text(json.dumps({**GOOD, **change}))
     with pytest.raises(ValueError, match="lesson 300-broken.json: .*" + match):
         lessons.info(p)
+
+
+def test_a_step_can_open_an_experiment_and_gives_the_model_no_command():
+    steps = {s.label: s for s in lessons.info("basins-spurious").steps}
+    assert steps["Basins table"].experiment == "basins" and steps["Basins table"].commands == ()
+    assert steps["Recall"].experiment == "" and steps["Recall"].commands == (("call", ("recall_probe",), {}),)
 
 
 def test_unknown_views_and_bad_json_name_the_file(tmp_path):

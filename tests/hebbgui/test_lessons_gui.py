@@ -195,3 +195,18 @@ def test_a_model_opened_by_hand_shows_its_own_first_lesson(qtbot, bare_window):
     assert win.lesson_panel.lesson.name == lessons.for_model("bam")[0] == "bam"
     assert "Settle" in [b.text() for b in win.lesson_panel.step_buttons]
     assert lessons.for_model("no-such-model") == []
+
+
+def test_a_lesson_step_opens_its_experiment_dialog(qtbot, bare_window):
+    """The basins lesson's "Basins table" button opens seed 001's experiment (no Start needed); opening
+    another replaces the dialog rather than keeping both."""
+    win = bare_window()
+    panel = win.lesson_panel
+    panel.select("basins-spurious")
+    labels = [b.text() for b in panel.step_buttons]
+    panel.step_buttons[labels.index("Basins table")].click()
+    first = win._experiment_dialog
+    assert first is not None and first.isVisible() and first.experiment.name == "basins"
+    panel.step_buttons[labels.index("Spurious census")].click()
+    assert win._experiment_dialog is not first and win._experiment_dialog.experiment.name == "spurious"
+    assert not first.isVisible()
