@@ -71,6 +71,16 @@ def _summary(snapshot) -> dict:
     return out
 
 
+def _tell_epochs(model, told: int, bar) -> int:
+    """Print one line per epoch finished since ``told`` (the model's per-epoch arrays); the new count."""
+    data = model.snapshot().data
+    series = {k: np.asarray(data[k], dtype=float).ravel() for k in model.per_epoch if k in data}
+    n = min((a.size for a in series.values()), default=0)
+    for e in range(told, n):
+        bar.write(f"epoch {e + 1}: " + "  ".join(f"{k} {a[e]:.4f}" for k, a in series.items()), file=sys.stdout)
+    return max(told, n)
+
+
 def cmd_run(args) -> int:
     overrides = _parse_overrides(args.param)
     target = args.target
@@ -126,12 +136,15 @@ def cmd_run(args) -> int:
     chunk = max(1, steps // 100)
     t0 = time.perf_counter()
     done = 0
+    epochs_told = 0
     with _progress(args, steps, unit=" " + plural(cls.unit)) as bar:
         while done < steps:
             k = min(chunk, steps - done)
             model.step(k)
             done += k
             bar.update(k)
+            if cls.per_epoch:
+                epochs_told = _tell_epochs(model, epochs_told, bar)
     elapsed = time.perf_counter() - t0
     print(f"{cls.title}: {steps} {plural(cls.unit)} in {elapsed:.2f} s")
     for k, v in _summary(model.snapshot()).items():

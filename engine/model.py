@@ -256,6 +256,9 @@ class Model:
     unit: ClassVar[str] = "step"      # what one step is: "sweep", "minibatch", "epoch"…
     default_rate: ClassVar[float | None] = None   # steps/s the GUI starts at (None = as fast as frames allow)
     max_rate: ClassVar[float | None] = None       # steps/s the GUI's "max" speed means for this model
+    # Snapshot keys of 1-D arrays with one entry per training epoch (accuracy, errors): `hebbgui run`
+    # prints a line each time they grow, so a long headless run reports as it goes.
+    per_epoch: ClassVar[tuple[str, ...]] = ()
     Params: ClassVar[type]
     # True for models the pattern editor works with: they implement ``pattern_shape`` (rows, cols),
     # ``set_patterns(P)`` (P of 0/1 or ±1, (k, rows·cols)), ``set_probe(x)`` and put the stored set

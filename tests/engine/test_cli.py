@@ -72,3 +72,16 @@ def test_true_and_false_are_booleans_as_a_shell_user_types_them(capsys, tmp_path
                  "--steps", "1", "--quiet", "--save", str(path)]) == 0
     params = io.load(str(path)).params
     assert params.symmetric is False and params.self_connections is True
+
+
+@pytest.mark.parametrize("argv, keys", [
+    (["run", "chl", "n_train=1000", "n_test=200", "--steps", "200"], ["epoch_accuracy"]),
+    (["run", "dam", "n_train=1000", "n_test=200", "batch_size=500", "--steps", "4"], ["train_error", "test_error"]),
+])
+def test_a_headless_training_run_reports_each_epoch_as_it_goes(capsys, argv, keys):
+    """`hebbgui run chl|dam` prints one line per finished epoch (issue 11/12: per-epoch accuracy and errors)."""
+    assert main(argv + ["--quiet"]) == 0
+    out = capsys.readouterr().out
+    lines = [ln for ln in out.splitlines() if ln.startswith("epoch ") and ":" in ln]
+    assert [ln.split(":")[0] for ln in lines] == ["epoch 1", "epoch 2"]
+    assert all(k in lines[0] for k in keys)

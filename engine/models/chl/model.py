@@ -92,6 +92,7 @@ class CHLModel(Model):
     name = "chl"
     title = "CHL"
     unit = "minibatch"
+    per_epoch = ("epoch_accuracy",)
     Params = CHLParams
 
     def __init__(self, params=None, *, seed: int | None = None):
@@ -173,6 +174,8 @@ class CHLModel(Model):
             # from the start of this epoch rather than keep run-away ones
             self.net.set_state(self._last_good)
             raise
+        if self.batch_pos + bs > len(self.order):
+            self._end_epoch()   # now, not at the next step: the epoch's accuracy is there when it ends
         self._show_phases()
         self._advance_watch(by_clock=True)
 
@@ -189,7 +192,9 @@ class CHLModel(Model):
 
     def _end_epoch(self) -> None:
         self._last_good = self.net.get_state()
-        self._evaluate()
+        evaluated = self.accuracy_t.array()
+        if not evaluated.size or evaluated[-1] != self.t:   # not twice at one t (eval_every may divide the epoch)
+            self._evaluate()
         self.epoch_accuracy.append(self.accuracy.array()[-1])
         self.epoch += 1
         self.order = self.rng.permutation(len(self.data_u8))

@@ -68,6 +68,7 @@ class DAMModel(Model):
     name = "dam"
     title = "Dense memory"
     unit = "minibatch"
+    per_epoch = ("train_error", "test_error")
     Params = DAMParams
     pattern_editor = True
 

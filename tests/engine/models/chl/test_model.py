@@ -23,8 +23,8 @@ def test_model_constructs_without_compiling_and_trains_live():
     assert np.allclose(s.data["phases"][:8, :16].ravel(), free[0, :128])        # digit 0's hidden units
     assert np.allclose(s.data["difference"][:8, :16].ravel(), clamped[0, :128] - free[0, :128])
     assert set(np.unique(clamped[:, -10:])) == {0.0, 1.0}           # the target, clamped
-    m.step(1)                                     # the next epoch begins: its accuracy recorded
-    assert m.epoch == 1 and m.snapshot().data["epoch_accuracy"].shape == (1,)
+    assert m.epoch == 1 and s.data["epoch_accuracy"].shape == (1,)   # recorded as the epoch ends
+    assert s.data["epoch_accuracy"][0] == s.data["accuracy"][-1]      # its test accuracy, scored once
 
 
 def test_rule_gamma_dt_beta_change_live_and_bad_values_are_refused():
