@@ -165,10 +165,16 @@ def momentum_step(param, velocity, grad, momentum, decay):
     g = grad.reshape(-1)
     mom = p.dtype.type(momentum)
     dec = p.dtype.type(decay)
-    for i in range(p.size):
-        x = mom * v[i] + g[i] - dec * p[i]
-        v[i] = x
-        p[i] += x
+    if momentum == 0.0:  # the old velocity is not read: one stream less over the weights
+        for i in range(p.size):
+            x = g[i] - dec * p[i]
+            v[i] = x
+            p[i] += x
+    else:
+        for i in range(p.size):
+            x = mom * v[i] + g[i] - dec * p[i]
+            v[i] = x
+            p[i] += x
 
 
 # --------------------------------------------------------------------------- references (plain Python / numpy)

@@ -87,13 +87,14 @@ def test_samples_are_seeded_unbiased_and_exact_at_zero_and_one():
     np.testing.assert_array_equal(s, [[0, 1, 0, 1, 1]])
 
 
+@pytest.mark.parametrize("momentum", [0.9, 0.0])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_momentum_step_matches_reference(dtype):
+def test_momentum_step_matches_reference(dtype, momentum):
     rng = np.random.default_rng(1)
     param, vel, grad = (rng.standard_normal((5, 3)).astype(dtype) for _ in range(3))
     p2, v2 = param.copy(), vel.copy()
-    kernels.momentum_step(param, vel, grad, 0.9, 0.01)
-    kernels.momentum_step_reference(p2, v2, grad, 0.9, 0.01)
+    kernels.momentum_step(param, vel, grad, momentum, 0.01)
+    kernels.momentum_step_reference(p2, v2, grad, momentum, 0.01)
     tol = dict(rtol=1e-5 if dtype == np.float32 else 1e-14)
     np.testing.assert_allclose(vel, v2, **tol)
     np.testing.assert_allclose(param, p2, **tol)
