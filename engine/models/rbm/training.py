@@ -155,7 +155,10 @@ class TrainingMixin:
         W, b, c = self._params64()
         v = self._chain_v.astype(np.float64)
         h = self._chain_h.astype(np.float64)
-        energy = -np.einsum("tni,ij,tnj->tn", v, W, h) - v @ b - h @ c
+        # vᵀWh as one BLAS product: a three-operand einsum loops in C without BLAS (it made a PT epoch
+        # of 60k MNIST → 500 hidden, 5 temperatures, take 5 minutes instead of seconds)
+        vw = (v.reshape(-1, v.shape[-1]) @ W).reshape(h.shape)
+        energy = -np.einsum("tnj,tnj->tn", vw, h) - v @ b - h @ c
         for t in range(self.n_updates_ % 2, self.n_temperatures - 1, 2):
             log_accept = (betas[t] - betas[t + 1]) * (energy[t] - energy[t + 1])
             swap = np.log(self._rng.random(log_accept.shape) + 1e-300) < log_accept
