@@ -180,9 +180,10 @@ def cmd_bench(args) -> int:
     files = sorted(d.glob("bench_*.py"))
     if args.only:
         files = [f for f in files if any(o in f.stem for o in args.only)]
-    if args.busy:  # measure as the window runs on a student's laptop: the thread policy's GUI setting
-        from engine import threads
-        n = threads.apply(gui=True)
+    # with --busy, measure as the window runs on a student's laptop (the thread policy's GUI setting);
+    # without, the libraries' defaults unless HEBBGUI_THREADS sets the count
+    from engine import threads
+    n = threads.apply(gui=args.busy)
     with _busy_core() if args.busy else contextlib.nullcontext():
         rows = _run_benches(d, files, args)
     if args.busy:

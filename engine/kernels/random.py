@@ -11,7 +11,8 @@ place: the same seed gives the same stream, and saving the four words resumes it
 state is never all zero (a fixed point of the generator): ``seed_state`` cannot produce one and
 ``engine.validation.check_kernel_rng_state`` refuses one read from a file.
 
-Every kernel draws through ``next_u64`` / ``uniform`` / ``below`` / ``shuffle``; the
+Every kernel draws through ``next_u64`` / ``uniform`` / ``below`` / ``shuffle`` (or ``step`` on
+words it holds in locals); the
 ``*_reference`` functions are plain Python versions that the tests replay the streams with.
 """
 from __future__ import annotations
@@ -74,13 +75,13 @@ def _rotl(x, k):
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@njit(**JIT)
-def next_u64(state):
-    """The next 64-bit output; advances ``state`` (uint64[4]) in place."""
-    s0 = state[0]
-    s1 = state[1]
-    s2 = state[2]
-    s3 = state[3]
+@njit(inline="always")
+def step(s0, s1, s2, s3):
+    """One step on the four state words held in locals: (output, s0, s1, s2, s3).
+
+    A kernel drawing a long run of numbers keeps the words in registers and writes them back once
+    (``next_u64`` goes through the state array on every call, a store and load in the dependency
+    chain: measured 1.6× slower per draw in the RBM's sampling loop)."""
     result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
     t = s1 << np.uint64(17)
     s2 ^= s0
@@ -89,10 +90,13 @@ def next_u64(state):
     s0 ^= s3
     s2 ^= t
     s3 = _rotl(s3, 45)
-    state[0] = s0
-    state[1] = s1
-    state[2] = s2
-    state[3] = s3
+    return result, s0, s1, s2, s3
+
+
+@njit(**JIT)
+def next_u64(state):
+    """The next 64-bit output; advances ``state`` (uint64[4]) in place."""
+    result, state[0], state[1], state[2], state[3] = step(state[0], state[1], state[2], state[3])
     return result
 
 

@@ -10,7 +10,6 @@ and BLAS does float32 products twice as fast as float64 (measured: tests/bench/b
 from __future__ import annotations
 
 import contextlib
-import math
 from typing import Iterator
 
 import numpy as np
@@ -20,6 +19,7 @@ from engine.estimator import Estimator, choice, integer, real, seed
 from engine.model import rng_from_state_array, rng_state_array
 from engine.models.rbm import exact
 from engine.models.rbm.exact import sigmoid, softplus
+from engine.models.rbm.training import TrainingMixin
 from engine.validation import (check_array, check_bounded_state, check_data, check_float, check_int,
                                check_kernel_rng_state, check_memory,
                                check_seed, physical_memory_bytes, state_entry, state_ints)
@@ -31,12 +31,6 @@ DTYPES = ("float32", "float64")
 # (the bound of training's divergence check, after each epoch)
 DIVERGED_WEIGHT = 1e6
 _LEARNED = ("weights_", "visible_bias_", "hidden_bias_", "_velocity_w", "_velocity_b", "_velocity_c")
-
-
-def _kernels():
-    """The numba kernels, imported on first use so ``import engine.models.rbm`` loads no numba."""
-    from engine.kernels import rbm as k
-    return k
 
 
 def optional(check):
@@ -83,7 +77,7 @@ def largest_hidden(n_visible: int, dtype) -> str:
     return f" (n_hidden ≤ {int(0.5 * total / (3.0 * n_visible * np.dtype(dtype).itemsize))} for {n_visible} inputs here)"
 
 
-class RBM(TransformerMixin, Estimator):
+class RBM(TrainingMixin, TransformerMixin, Estimator):
     """Bernoulli–Bernoulli restricted Boltzmann machine trained by CD-k, PCD or parallel tempering.
 
     Learned state: ``weights_`` (n_visible, n_hidden), ``visible_bias_``, ``hidden_bias_``,
@@ -432,156 +426,12 @@ class RBM(TransformerMixin, Estimator):
         X = self._check_v("X", X, binary=True)
         return exact.gradient(X, *self._params64())
 
-    # -- training ------------------------------------------------------------------------------
-    def current_learning_rate(self) -> float:
-        """The learning rate at the current epoch under ``lr_schedule`` (ends at 1/10 of the start)."""
-        frac = min(self.epoch_ / self.n_epochs, 1.0) if self.is_fitted else 0.0
-        if self.lr_schedule == "linear":
-            return self.learning_rate * (1.0 - 0.9 * frac)
-        if self.lr_schedule == "exponential":
-            return self.learning_rate * 0.1 ** frac
-        return self.learning_rate
-
-    def _buf(self, n: int) -> dict:
-        """Work arrays for a minibatch of n rows plus the negative particles (allocated once per size)."""
-        buf = self._buffers.get(n)
-        if buf is None:
-            dt = np.dtype(self.dtype)
-            nv, nh = self.weights_.shape
-            m = n if self.method == "cd" else self._n_chains()
-            buf = dict(v_stack=np.empty((n + m, nv), dt), h_stack=np.empty((n + m, nh), dt),
-                       pre_h=np.empty((max(n, m), nh), dt), h_sample=np.empty((max(n, m), nh), dt),
-                       pre_v=np.empty((max(n, m), nv), dt), grad_w=np.empty((nv, nh), dt), n_neg=m)
-            self._buffers[n] = buf
-        return buf
-
-    def _gradient(self, v0: np.ndarray, want_error: bool) -> float:
-        """Fill the buffers' gradient (grad_w, and via attributes _grad_b/_grad_c) from minibatch v0.
-
-        Returns the minibatch reconstruction error (mean squared) or NaN when not computed.
-        """
-        k = _kernels()
-        st = self._kernel_state
-        W, b, c = self.weights_, self.visible_bias_, self.hidden_bias_
-        n = v0.shape[0]
-        buf = self._buf(n)
-        vs, hs, m = buf["v_stack"], buf["h_stack"], buf["n_neg"]
-        pre_h, h_sample, pre_v = buf["pre_h"], buf["h_sample"], buf["pre_v"]
-        vs[:n] = v0
-        # positive phase: p(h|v0), and a sample of it to start CD's chain
-        np.matmul(vs[:n], W, out=hs[:n])
-        k.sigmoid_inplace(hs[:n], c)
-        k.bernoulli(hs[:n], h_sample[:n], st)
-        error = math.nan
-        if self.method == "cd":
-            h = h_sample[:n]
-            for step in range(self.k):
-                np.matmul(h, W.T, out=pre_v[:n])
-                k.sigmoid_inplace(pre_v[:n], b)
-                k.bernoulli(pre_v[:n], vs[n:], st)
-                if step == 0 and want_error:
-                    np.subtract(v0, pre_v[:n], out=pre_v[:n])
-                    error = float(np.vdot(pre_v[:n], pre_v[:n])) / pre_v[:n].size
-                if step < self.k - 1:
-                    np.matmul(vs[n:], W, out=pre_h[:n])
-                    k.sigmoid_inplace(pre_h[:n], c)
-                    k.bernoulli(pre_h[:n], h_sample[:n], st)
-                else:
-                    np.matmul(vs[n:], W, out=hs[n:])
-                    k.sigmoid_inplace(hs[n:], c)
-        else:
-            if want_error:
-                np.matmul(h_sample[:n], W.T, out=pre_v[:n])
-                k.sigmoid_inplace(pre_v[:n], b)
-                np.subtract(v0, pre_v[:n], out=pre_v[:n])
-                error = float(np.vdot(pre_v[:n], pre_v[:n])) / pre_v[:n].size
-            if self.method == "pcd":
-                self._advance_chain(0, 1.0, self.k, buf)
-            else:
-                betas = self.betas()
-                for t in range(self.n_temperatures):
-                    self._advance_chain(t, betas[t], self.k, buf)
-                self.swap_temperatures()
-            vs[n:] = self._chain_v[0]
-            # negative statistics use p(h|v) of the β = 1 particles (exact given v, less noise)
-            if self.method == "pcd":  # the chain's last half-step left exactly these in pre_h: reuse
-                hs[n:] = pre_h[:m]
-            else:  # swaps may have moved other particles into β = 1
-                np.matmul(vs[n:], W, out=hs[n:])
-                k.sigmoid_inplace(hs[n:], c)
-        # scale so one product gives <v h>_data − <v h>_model
-        hs[:n] *= 1.0 / n
-        hs[n:] *= -1.0 / m
-        np.matmul(vs.T, hs, out=buf["grad_w"])
-        self._grad_b = vs[:n].mean(axis=0) - vs[n:].mean(axis=0)
-        self._grad_c = hs.sum(axis=0)
-        return error
-
-    def _advance_chain(self, t: int, beta: float, n_steps: int, buf: dict) -> None:
-        """n_steps of block Gibbs h → v → h on the persistent particles at temperature index t."""
-        k = _kernels()
-        st = self._kernel_state
-        W, b, c = self.weights_, self.visible_bias_, self.hidden_bias_
-        m = self._n_chains()
-        pre_h, pre_v = buf["pre_h"][:m], buf["pre_v"][:m]
-        chain_h, chain_v = self._chain_h[t], self._chain_v[t]
-        for _ in range(n_steps):
-            np.matmul(chain_h, W.T, out=pre_v)
-            k.sigmoid_inplace(pre_v, b, beta)
-            k.bernoulli(pre_v, chain_v, st)
-            np.matmul(chain_v, W, out=pre_h)
-            k.sigmoid_inplace(pre_h, c, beta)
-            k.bernoulli(pre_h, chain_h, st)
-
-    def swap_temperatures(self) -> None:
-        """One round of parallel tempering's Metropolis swaps between neighbouring temperatures: the
-        even pairs (0↔1, 2↔3, …) or the odd ones, in turn by update count; each particle pair swaps
-        with probability min(1, exp((β_t − β_t+1)(E_t − E_t+1)))."""
-        self._check_fitted()
-        if self.method != "pt":
-            raise ValueError(f"swap_temperatures needs method='pt', this RBM has method={self.method!r}")
-        betas = self.betas()
-        W, b, c = self._params64()
-        v = self._chain_v.astype(np.float64)
-        h = self._chain_h.astype(np.float64)
-        energy = -np.einsum("tni,ij,tnj->tn", v, W, h) - v @ b - h @ c
-        for t in range(self.n_updates_ % 2, self.n_temperatures - 1, 2):
-            log_accept = (betas[t] - betas[t + 1]) * (energy[t] - energy[t + 1])
-            swap = np.log(self._rng.random(log_accept.shape) + 1e-300) < log_accept
-            self.swaps_proposed_[t] += swap.size
-            self.swaps_accepted_[t] += int(swap.sum())
-            if np.any(swap):
-                for chain in (self._chain_v, self._chain_h):
-                    upper = chain[t, swap].copy()
-                    chain[t, swap] = chain[t + 1, swap]
-                    chain[t + 1, swap] = upper
-
-    def _apply_update(self, grad_w: np.ndarray) -> None:
-        lr = self.current_learning_rate()
-        mom, wd = self.momentum, self.weight_decay
-        dt = self.weights_.dtype
-        for param_, vel, grad in ((self.weights_, self._velocity_w, grad_w),
-                                  (self.visible_bias_, self._velocity_b, self._grad_b.astype(dt, copy=False)),
-                                  (self.hidden_bias_, self._velocity_c, self._grad_c.astype(dt, copy=False))):
-            if wd and param_ is self.weights_:
-                grad -= wd * param_  # L2 decay on the weights only (Hinton's guide)
-            grad *= lr
-            if mom:
-                vel *= mom
-                vel += grad
-            else:
-                vel[...] = grad
-            param_ += vel
-        self.n_updates_ += 1
-
+    # -- training (the minibatch step: engine.models.rbm.training) ---------------------------------
     def train_batch(self, v0, *, want_error: bool = True) -> float:
         """One update from minibatch v0 (rows in [0, 1]); returns its reconstruction error (NaN if not asked)."""
         if self._params_unchecked:  # set_params stored a bad value: name it (checking every call costs)
             self._params()
-        v0 = np.ascontiguousarray(self._check_v("v0", v0), dtype=self.dtype)
-        error = self._gradient(v0, want_error)
-        self._apply_update(self._buf(v0.shape[0])["grad_w"])
-        return error
+        return self._step(np.ascontiguousarray(self._check_v("v0", v0), dtype=self.dtype), want_error)
 
     def estimate_gradient(self, X):
         """(dW, db, dc): this RBM's stochastic gradient estimate (CD-k / PCD / PT) on X, without updating.
@@ -609,7 +459,6 @@ class RBM(TransformerMixin, Estimator):
         self.initialize(X.shape[1])
         n = X.shape[0]
         bs = min(self.batch_size, n)
-        batch = np.empty((bs, X.shape[1]), dtype=X.dtype)
         n_batches = -(-n // bs)
         report_every = max(1, n_batches // 20)
         for epoch in range(self.n_epochs):
@@ -619,12 +468,11 @@ class RBM(TransformerMixin, Estimator):
             with blas_threads(self.n_jobs):
                 for i in range(n_batches):
                     idx = order[i * bs:(i + 1) * bs]
-                    v0 = batch[:len(idx)]
+                    v0 = self._batch_rows(len(idx))
                     np.take(X, idx, axis=0, out=v0)
                     # CD gets the error for free; the chain methods pay one product for it, so sample it
                     want = self.method == "cd" or i % 20 == 0
-                    error = self._gradient(v0, want)
-                    self._apply_update(self._buf(v0.shape[0])["grad_w"])
+                    error = self._step(v0, want)
                     if want:
                         errors.append(error)
                     if (i + 1) % report_every == 0 and i + 1 < n_batches:
@@ -644,9 +492,7 @@ class RBM(TransformerMixin, Estimator):
         backup = self._learned_copy()
         with blas_threads(self.n_jobs):
             for start in range(0, X.shape[0], self.batch_size):
-                v0 = X[start:start + self.batch_size]
-                self._gradient(v0, False)
-                self._apply_update(self._buf(v0.shape[0])["grad_w"])
+                self._step(X[start:start + self.batch_size], False)
         self._check_diverged(backup)
         return self
 

@@ -1,23 +1,65 @@
-"""The RBM's Bernoulli kernel against its plain numpy reference, drawing through engine.kernels.random."""
+"""The RBM kernels (fused σ + Bernoulli pass, momentum step, fast exp) against their plain numpy
+references, drawing through engine.kernels.random."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from numba import njit
 
 from engine.kernels import rbm as kernels
 from engine.kernels.random import next_u64_reference, seed_state
 
+NONE = {np.float32: np.empty((0, 0), np.float32), np.float64: np.empty((0, 0), np.float64)}
 
-@pytest.mark.parametrize("dtype,shape", [(np.float32, (7, 13)), (np.float64, (4, 5)), (np.float32, (1, 1)),
-                                         (np.float64, (3,))])
-def test_bernoulli_kernel_matches_numpy_reference(dtype, shape):
-    prob = np.random.default_rng(0).random(shape).astype(dtype)
-    state = seed_state(42)
-    ref_state = state.copy()
-    sample = np.empty_like(prob)
-    kernels.bernoulli(prob, sample, state)
-    np.testing.assert_array_equal(sample, kernels.bernoulli_reference(prob, ref_state))
+
+@njit
+def _exp_all(x):
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = kernels.fast_exp(x[i])
+    return out
+
+
+@pytest.mark.parametrize("dtype,lo,hi,ulps", [(np.float32, -87.0, 88.0, 3), (np.float64, -708.0, 709.0, 2)])
+def test_fast_exp_is_within_a_few_ulp_of_numpy(dtype, lo, hi, ulps):
+    x = np.concatenate([np.linspace(lo, hi, 100001), np.linspace(-1, 1, 10001)]).astype(dtype)
+    got, want = _exp_all(x), np.exp(x)
+    assert got.dtype == dtype
+    assert np.max(np.abs(got - want) / np.spacing(want)) <= ulps
+    # past the clamp σ's argument is saturated: exp stays finite and positive, never inf / NaN
+    far = _exp_all(np.array([-1e4, 1e4], dtype))
+    assert np.all(np.isfinite(far)) and np.all(far > 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(7, 13), (4, 6), (1, 1), (3, 1)])
+def test_sigmoid_sample_matches_the_numpy_reference(dtype, shape):
+    rng = np.random.default_rng(0)
+    act = (4 * rng.standard_normal(shape)).astype(dtype)
+    bias = rng.standard_normal(shape[1]).astype(dtype)
+    target = rng.random(shape).astype(dtype)
+    state, ref_state = seed_state(42), seed_state(42)
+    got, sample, sq_err = act.copy(), np.empty_like(act), np.zeros(shape[1])
+    kernels.sigmoid_sample(got, bias, 0.7, sample, state, -0.25, target, sq_err)
+    want, want_sample, want_err = kernels.sigmoid_sample_reference(act, bias, 0.7, ref_state, -0.25, target)
+    ulp = np.spacing(np.abs(want).astype(dtype))
+    assert np.all(np.abs(got - want) <= 4 * ulp)
+    np.testing.assert_array_equal(sample, want_sample)  # odd widths: the spare code carries across rows
     np.testing.assert_array_equal(state, ref_state)  # both advanced the generator alike
+    np.testing.assert_allclose(sq_err, want_err, rtol=1e-5 if dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_sample_without_draw_or_target_leaves_the_stream_alone(dtype):
+    act = np.linspace(-5, 5, 12, dtype=dtype).reshape(3, 4)
+    state = seed_state(1)
+    before = state.copy()
+    sq_err = np.zeros(4)
+    got = act.copy()
+    kernels.sigmoid_sample(got, np.zeros(4, dtype), 1.0, NONE[dtype], state, 1.0, NONE[dtype], sq_err)
+    np.testing.assert_array_equal(state, before)
+    np.testing.assert_array_equal(sq_err, 0.0)
+    np.testing.assert_allclose(got, 1 / (1 + np.exp(-act)), rtol=4 * np.finfo(dtype).eps)
 
 
 def test_codes_are_two_24_bit_halves_of_each_house_generator_output():
@@ -28,26 +70,31 @@ def test_codes_are_two_24_bit_halves_of_each_house_generator_output():
     assert codes.max() < 2 ** 24
 
 
-def test_bernoulli_kernel_is_seeded_and_unbiased():
-    prob = np.full((200, 500), 0.3, np.float32)
+def test_samples_are_seeded_unbiased_and_exact_at_zero_and_one():
+    act = np.zeros((200, 500), np.float32)  # σ(logit 0.3) = 0.3
+    bias = np.full(500, np.log(0.3 / 0.7), np.float32)
     out = []
-    for _ in range(2):
-        s = np.empty_like(prob)
-        kernels.bernoulli(prob, s, seed_state(7))
+    for seed in (7, 7, 8):
+        s = np.empty_like(act)
+        kernels.sigmoid_sample(act.copy(), bias, 1.0, s, seed_state(seed), 1.0, NONE[np.float32], np.zeros(500))
         out.append(s)
     np.testing.assert_array_equal(out[0], out[1])
+    assert not np.array_equal(out[0], out[2])
     assert out[0].mean() == pytest.approx(0.3, abs=0.005)
-    s = np.empty_like(prob)
-    kernels.bernoulli(prob, s, seed_state(8))
-    assert not np.array_equal(s, out[0])
-    # in place (sample is prob) works too, and p = 0 / 1 give 0 / 1 exactly
-    edge = np.array([0.0, 1.0, 0.0, 1.0, 1.0], np.float32)
-    kernels.bernoulli(edge, edge, seed_state(1))
-    np.testing.assert_array_equal(edge, [0, 1, 0, 1, 1])
+    edge = np.array([[-200.0, 200.0, -200.0, 200.0, 200.0]], np.float32)  # σ = 0 or 1 to float32
+    s = np.empty_like(edge)
+    kernels.sigmoid_sample(edge, np.zeros(5, np.float32), 1.0, s, seed_state(1), 1.0, NONE[np.float32], np.zeros(5))
+    np.testing.assert_array_equal(s, [[0, 1, 0, 1, 1]])
 
 
-def test_sigmoid_inplace_matches_reference():
-    x = np.linspace(-30, 30, 60).reshape(3, 20)
-    bias = np.linspace(-1, 1, 20)
-    expected = 1 / (1 + np.exp(-0.7 * (x + bias)))
-    np.testing.assert_allclose(kernels.sigmoid_inplace(x.copy(), bias, 0.7), expected, rtol=1e-12)
+@pytest.mark.parametrize("momentum", [0.9, 0.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_momentum_step_matches_reference(dtype, momentum):
+    rng = np.random.default_rng(1)
+    param, vel, grad = (rng.standard_normal((5, 3)).astype(dtype) for _ in range(3))
+    p2, v2 = param.copy(), vel.copy()
+    kernels.momentum_step(param, vel, grad, momentum, 0.01)
+    kernels.momentum_step_reference(p2, v2, grad, momentum, 0.01)
+    tol = dict(rtol=1e-5 if dtype == np.float32 else 1e-14)
+    np.testing.assert_allclose(vel, v2, **tol)
+    np.testing.assert_allclose(param, p2, **tol)
