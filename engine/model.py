@@ -292,6 +292,11 @@ class Model:
     def snapshot(self) -> Snapshot:
         raise NotImplementedError
 
+    def resolved_params(self) -> dict[str, Any]:
+        """For parameters left at their 'preset' value (0 or "preset"), the value in force; the form
+        shows it beside the word. Models without presets return nothing."""
+        return {}
+
     def views(self) -> list[ViewSpec]:
         """The views THIS instance fills: its preset and parameters decide (a 2-layer DBN has no
         "Layer 3"). The window rebuilds its views when the list changes after a command."""

@@ -260,6 +260,7 @@ class MainWindow(RecordingControls, QMainWindow):
         w.views_changed.connect(self.on_views_changed)
         w.params_applied.connect(self.on_params)
         w.model_loaded.connect(self.on_params)
+        w.params_resolved.connect(self.on_params_resolved)
         w.playing_changed.connect(self.transport.set_playing)
         w.saved.connect(self.on_saved)
 
@@ -536,6 +537,10 @@ class MainWindow(RecordingControls, QMainWindow):
     def on_params(self, params) -> None:
         if self.params_form is not None and type(params) is self.params_form.params_cls:
             self.params_form.set_values(params)
+
+    def on_params_resolved(self, values: dict) -> None:
+        if self.params_form is not None:
+            self.params_form.show_resolved(values)
 
     def on_param_edited(self, name: str, value) -> None:
         self.controller.set_params(**{name: value})

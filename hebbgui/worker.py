@@ -63,6 +63,7 @@ class EngineWorker(QObject):
     views_changed = Signal(object)         # list[ViewSpec]: the model's views, when new or changed
     saved = Signal(str)                    # path written
     params_applied = Signal(object)        # params after a successful live change
+    params_resolved = Signal(dict)         # after either: the values in force for fields left at 'preset'
     playing_changed = Signal(bool)
     experiment_progress = Signal(float, str)
     # experiment name, result dict (None unless it finished), outcome: "finished", "cancelled" or "failed: …"
@@ -215,6 +216,7 @@ class EngineWorker(QObject):
         self._views_sent = None
         self.model_ready.emit(type(model), dict(session or {}))
         self.model_loaded.emit(model.params)
+        self.params_resolved.emit(dict(model.resolved_params()))
         self._emit_frame(force=True)
 
     def _keep(self, model: Model) -> None:
@@ -357,6 +359,7 @@ class EngineWorker(QObject):
             return
         self._guarded("reset failed", lambda: self._apply("reset", seed))
         self.model_loaded.emit(self.model.params)
+        self.params_resolved.emit(dict(self.model.resolved_params()))
         self._emit_frame(force=True)
 
     @command(edit=True)
@@ -367,6 +370,7 @@ class EngineWorker(QObject):
         if self._guarded("parameters not changed", lambda: self._apply("set_params", **changes)):
             self._sec_per_step = self._chunk_cost = None   # the cost of a step may have changed (size, algorithm)
         self.params_applied.emit(self.model.params)
+        self.params_resolved.emit(dict(self.model.resolved_params()))
         self._emit_frame(force=True)
 
     @command(edit=True)
@@ -380,6 +384,7 @@ class EngineWorker(QObject):
             return
         if self._guarded(f"{method} failed", lambda: self._apply("call", method, *args, **kwargs)):
             self.params_applied.emit(self.model.params)
+            self.params_resolved.emit(dict(self.model.resolved_params()))
         self._emit_frame(force=True)
 
     @command

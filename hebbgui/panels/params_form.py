@@ -258,6 +258,23 @@ class ParamsForm(QWidget):
             finally:
                 w.blockSignals(False)
 
+    def show_resolved(self, values: dict) -> None:
+        """Beside each parameter left at its 'preset' value, the value the model uses (e.g. the SOM's
+        grid "preset (50)"): the model resolves its presets, the form only shows them."""
+        for name, value in values.items():
+            w = self.editors.get(name)
+            if w is None:
+                continue
+            text = f"preset ({value:g})" if isinstance(value, float) else f"preset ({value})"
+            if isinstance(w, QComboBox):
+                i = w.findData("preset")
+                if i >= 0:
+                    w.setItemText(i, text)
+                continue
+            spin = getattr(w, "spin", w)
+            if hasattr(spin, "setSpecialValueText") and spin.specialValueText():
+                spin.setSpecialValueText(text)
+
     def editor_value(self, name: str):
         """What the form shows for one parameter (tests read it back)."""
         w = self.editors[name]

@@ -42,6 +42,20 @@ def test_som_bad_rate_is_refused_and_state_kept(qtbot, open_window):
     np.testing.assert_array_equal(win.last_snapshot.data["umatrix"], before)
 
 
+def test_som_form_shows_the_preset_values_in_force(qtbot, open_window):
+    """Fields left at 'preset' show the value the preset gives them (issue 14: the form said only
+    "preset"), and follow a change of preset."""
+    win = open_window("som")
+    form = win.params_form
+    qtbot.waitUntil(lambda: form.editors["rows"].specialValueText() == "preset (50)", timeout=10000)
+    sigma = getattr(form.editors["sigma"], "spin", form.editors["sigma"])
+    assert sigma.specialValueText() == "preset (20)" and sigma.text() == "preset (20)"
+    topology = form.editors["topology"]
+    assert topology.itemText(topology.findData("preset")) == "preset (rectangular)"
+    _choose(win, "preset", "mnist_100x100")
+    qtbot.waitUntil(lambda: form.editors["rows"].specialValueText() == "preset (100)", timeout=30000)
+
+
 def test_competitive_prototypes_move_live(qtbot, open_window):
     win = open_window("competitive")
     start = win.last_snapshot.data["prototypes"].copy()

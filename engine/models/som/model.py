@@ -122,6 +122,13 @@ class SOMModel(Model):
         SOM().update_params(**_som_params(cfg))
         return cfg
 
+    def resolved_params(self) -> dict[str, Any]:
+        """The preset's values for the fields left at 0 / 'preset' (see ``resolve``)."""
+        p = self.params
+        return {f.name: self.config[f.name] for f in dataclasses.fields(p)
+                if f.name != "preset" and f.name in self.config and not isinstance(getattr(p, f.name), bool)
+                and getattr(p, f.name) in (0, 0.0, "preset")}
+
     def _build(self) -> None:
         cfg = self.config
         self.X, self.y, self.image_shape = load_training_data(cfg["dataset"], cfg["n_data"], self.seed)
