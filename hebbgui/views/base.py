@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import html
+from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (QFileDialog, QFrame, QGraphicsItem, QHBoxLayout, QInputDialog, QLabel, QMenu,
                                QMessageBox, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 from PySide6.QtSvg import QSvgGenerator
@@ -235,7 +236,8 @@ class View(QFrame):
             # the exporter's height follows its width (aspect kept), set it after
             exporter.parameters()["width"] = max(w, 1)
             try:
-                exporter.export(str(path))
+                with export_scaled(self.body, max(w, 1) / max(size.width(), 1.0)):
+                    exporter.export(str(path))
                 ok = True
             except Exception:   # pyqtgraph raises plain Exceptions for a failed write
                 ok = False
@@ -308,17 +310,48 @@ def scale_plot_text(body: QWidget, scale: float) -> None:
                 if not (item.labelText or item.labelUnits):
                     item.showLabel(False)
             elif isinstance(item, pg.LegendItem):
-                item.setLabelTextSize(f"{LEGEND_POINT_SIZE * scale:g}pt")
-                # Entries already there keep their old text and row heights: add them again at the
-                # new size (relabelled in place, the rows kept the spacing of the larger text).
-                entries = [(sample.item, label.text) for sample, label in item.items]
-                item.clear()
-                for plotted, name in entries:
-                    item.addItem(plotted, name)
+                _set_legend_size(item, f"{LEGEND_POINT_SIZE * scale:g}pt")
     else:
         font = QFont(body.font())
         font.setPointSizeF(TEXT_POINT_SIZE * scale)
         body.setFont(font)
+
+
+def _set_legend_size(legend: pg.LegendItem, size: str) -> None:
+    legend.setLabelTextSize(size)
+    # Entries already there keep their old text and row heights: add them again at the new size
+    # (relabelled in place, the rows kept the spacing of the larger text).
+    entries = [(sample.item, label.text) for sample, label in legend.items]
+    legend.clear()
+    for plotted, name in entries:
+        legend.addItem(plotted, name)
+
+
+@contextmanager
+def export_scaled(body: QWidget, factor: float):
+    """Legends and curve widths scaled with the rest for the length of one export. The exporter
+    scales what it paints, but pyqtgraph's legends ignore transformations (they keep their pixel size
+    when the plot zooms) and a cosmetic pen stays one device pixel wide: a 2× PNG had tiny legends
+    and hairlines."""
+    if not isinstance(body, pg.GraphicsView) or factor <= 1.0:
+        yield
+        return
+    fixed = QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
+    legends = [it for it in body.scene().items() if isinstance(it, pg.LegendItem) and it.flags() & fixed]
+    curves = [(it, QPen(it.opts["pen"])) for it in body.scene().items() if isinstance(it, pg.PlotCurveItem)]
+    for legend in legends:
+        legend.setFlag(fixed, False)
+    for curve, pen in curves:
+        wide = QPen(pen)
+        wide.setWidthF(max(pen.widthF(), 1.0) * factor)
+        curve.setPen(wide)
+    try:
+        yield
+    finally:
+        for curve, pen in curves:
+            curve.setPen(pen)
+        for legend in legends:
+            legend.setFlag(fixed, True)
 
 
 def plot_widget() -> pg.PlotWidget:

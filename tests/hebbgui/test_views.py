@@ -157,3 +157,30 @@ def test_many_bars_draw_as_a_filled_step_curve(qtbot):
     view.update_view(Snapshot(1, {"p": many[:, :8]}))     # few again: bars, and the curves are cleared
     assert all(len(b.opts["height"]) == 8 for b in view.bars)
     assert all(s.getData()[1] is None or len(s.getData()[1]) == 0 for s in view.steps)
+
+
+def test_a_2x_png_scales_the_legend_and_the_lines_with_the_plot(qtbot, tmp_path, monkeypatch):
+    """The exporter scales what it paints, but a pyqtgraph legend ignores transformations and a
+    cosmetic pen stays one pixel: during an export both follow the 2×, afterwards they are as before."""
+    from PySide6.QtWidgets import QGraphicsItem
+    from pyqtgraph.exporters import ImageExporter
+    v = make_view(ViewSpec("m", "curve", "Overlap", labels=("pattern 1", "pattern 2")))
+    qtbot.addWidget(v)
+    v.resize(300, 240)
+    v.show()
+    v.update_view(Snapshot(t=3, data={"m": np.array([[0.1, 0.5, 1.0], [0.0, 0.2, 0.1]])}))
+    fixed = QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
+    widths = [item.curve.opts["pen"].widthF() for item in v.items]
+    seen = {}
+    real_export = ImageExporter.export
+
+    def spying_export(self, path):
+        seen["legend_fixed"] = bool(v.legend.flags() & fixed)
+        seen["widths"] = [item.curve.opts["pen"].widthF() for item in v.items]
+        return real_export(self, path)
+    monkeypatch.setattr(ImageExporter, "export", spying_export)
+    v.export_png(str(tmp_path / "m.png"))
+    assert seen["legend_fixed"] is False                                     # scaled with the plot
+    assert all(abs(w2 - 2 * max(w, 1.0)) < 0.05 for w, w2 in zip(widths, seen["widths"]))
+    assert bool(v.legend.flags() & fixed)                                    # the screen as before
+    assert [item.curve.opts["pen"].widthF() for item in v.items] == widths
