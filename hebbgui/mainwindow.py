@@ -1,6 +1,8 @@
 """The main window: wires model ↔ engine thread ↔ views and panels, all built from the model's contract."""
 from __future__ import annotations
 
+import os
+import sys
 import time
 
 import numpy as np
@@ -21,7 +23,7 @@ from hebbgui.panels.pattern_editor import PatternEditor
 from hebbgui.panels.shortcuts import shortcuts_dialog
 from hebbgui.panels.transport import TransportBar
 from hebbgui.panels.help import getting_started_dialog
-from hebbgui.panels.lessons import LessonPanel
+from hebbgui.panels.lessons import LessonControls, LessonPanel
 from hebbgui.recording_controls import RecordingControls
 from hebbgui.views import make_view
 from hebbgui.views.base import PRESENTATION_SCALE
@@ -30,9 +32,19 @@ from hebbgui.worker import EngineController, error_detail
 DEFAULT_MODEL = "hopfield"
 FPS_STALE_MS = 1000       # playing with no frame for this long: the fps readout shows 0
 FINISH_QUIETLY_MS = 150   # closing waits this long for the engine's step before it says "finishing…"
+FINISH_PATIENCE_S = 10.0  # and this long before it offers to quit without the step (one that never ends)
 
 
-class MainWindow(RecordingControls, QMainWindow):
+def _ask_quit_now(parent, text: str) -> bool:
+    """Quit without the running step? (a function, so a test can answer it)"""
+    box = QMessageBox(QMessageBox.Warning, "Still finishing a step", text, parent=parent)
+    quit_now = box.addButton("Quit now", QMessageBox.DestructiveRole)
+    box.addButton("Keep waiting", QMessageBox.RejectRole)
+    box.exec()
+    return box.clickedButton() is quit_now
+
+
+class MainWindow(RecordingControls, LessonControls, QMainWindow):
     """Model list | views | parameters, with the transport bar always at the bottom."""
 
     frame_drawn = Signal(object)   # emitted after a frame is drawn (tests and benchmarks count these)
@@ -437,43 +449,6 @@ class MainWindow(RecordingControls, QMainWindow):
         dlg.show()
         return dlg
 
-    # ---------------------------------------------------------------- lessons (engine/lessons.py)
-    def open_lesson(self, name: str) -> None:
-        """Show the lesson's text and start it: its model, set up exactly, in the engine thread."""
-        if not self.lesson_panel.show_lesson(name):
-            return
-        self.lesson_panel.select(name)
-        self.lessons_dock.show()
-        self.transport.set_playing(False)
-        settings.set_last_lesson(name)
-        self.controller.start_lesson(name)
-
-    def run_lesson_step(self, name: str, index: int) -> None:
-        """A lesson's step button: its commands go to the engine as the form's and buttons' do."""
-        lesson = lessons.info(name)
-        step = lesson.steps[index]
-        if step.experiment:   # a study of the lesson's model: its dialog, whatever runs now
-            self.open_experiment(step.experiment)
-            return
-        if self.model_cls is None or self.model_cls.name != lesson.model:
-            self.on_failed(f"press Start first: this step is for the lesson's {registry.title(lesson.model)}")
-            return
-        for op, args, kwargs in lesson.steps[index].commands:
-            getattr(self.controller, op)(*args, **kwargs)   # step, set_params, call, reset: worker commands
-
-    def _fill_help_lessons(self) -> None:
-        """Help → Lessons: every lesson in course order (read when the menu opens: a new file shows up)."""
-        menu = self.help_lessons_menu
-        menu.clear()
-        for k, name in enumerate(lessons.names()):
-            try:
-                title = lessons.title(name)
-            except ValueError as exc:
-                menu.addAction(f"{k}. {name} (cannot be read)").setToolTip(str(exc))
-                continue
-            a = menu.addAction(f"{k}. {title}", lambda n=name: self.open_lesson(n))
-            a.setObjectName(f"help-lesson-{name}")
-
     # ---------------------------------------------------------------- engine → GUI
     def on_frame(self, snapshot: Snapshot) -> None:
         try:
@@ -713,7 +688,26 @@ class MainWindow(RecordingControls, QMainWindow):
         poll = QTimer()
         poll.timeout.connect(lambda: c.is_finished() and loop.quit())
         poll.start(20)
+        patience = QTimer()
+        patience.setSingleShot(True)
+        patience.timeout.connect(self._offer_quit_now)
+        patience.start(int(FINISH_PATIENCE_S * 1000))
         if not c.is_finished():
             loop.exec()
         poll.stop()
+        patience.stop()
         c.stop()   # finished: returns at once
+
+    def _offer_quit_now(self) -> None:
+        """A step still running FINISH_PATIENCE_S after the close (one that may never end): offer to
+        quit without it. The thread cannot be stopped and Qt aborts on a running QThread at exit, so
+        quitting now ends the process at once; what is queued behind the step (a save) is lost."""
+        if self.controller.is_finished():
+            return
+        title = self.model_cls.title if self.model_cls is not None else "The"
+        if _ask_quit_now(self, f"{title} is still inside one step, {FINISH_PATIENCE_S:.0f} s after the window "
+                               "was closed; a step cannot be interrupted.\n\nQuit now: the step, and a save "
+                               "queued behind it, are lost.\nKeep waiting: the window closes when the step ends."):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget)
 
-from engine import lessons
+from engine import lessons, registry
+from hebbgui import settings
 
 
 class LessonPanel(QWidget):
@@ -94,3 +95,44 @@ class LessonPanel(QWidget):
             self.steps_layout.addWidget(b, k // 2, k % 2)
             self.step_buttons.append(b)
         return True
+
+
+class LessonControls:
+    """The window's part of the lessons (a mixin of MainWindow, as RecordingControls is): start one,
+    run its step buttons through the worker's command path, list the course in Help → Lessons."""
+
+    def open_lesson(self, name: str) -> None:
+        """Show the lesson's text and start it: its model, set up exactly, in the engine thread."""
+        if not self.lesson_panel.show_lesson(name):
+            return
+        self.lesson_panel.select(name)
+        self.lessons_dock.show()
+        self.transport.set_playing(False)
+        settings.set_last_lesson(name)
+        self.controller.start_lesson(name)
+
+    def run_lesson_step(self, name: str, index: int) -> None:
+        """A lesson's step button: its commands go to the engine as the form's and buttons' do."""
+        lesson = lessons.info(name)
+        step = lesson.steps[index]
+        if step.experiment:   # a study of the lesson's model: its dialog, whatever runs now
+            self.open_experiment(step.experiment)
+            return
+        if self.model_cls is None or self.model_cls.name != lesson.model:
+            self.on_failed(f"press Start first: this step is for the lesson's {registry.title(lesson.model)}")
+            return
+        for op, args, kwargs in lesson.steps[index].commands:
+            getattr(self.controller, op)(*args, **kwargs)   # step, set_params, call, reset: worker commands
+
+    def _fill_help_lessons(self) -> None:
+        """Help → Lessons: every lesson in course order (read when the menu opens: a new file shows up)."""
+        menu = self.help_lessons_menu
+        menu.clear()
+        for k, name in enumerate(lessons.names()):
+            try:
+                title = lessons.title(name)
+            except ValueError as exc:
+                menu.addAction(f"{k}. {name} (cannot be read)").setToolTip(str(exc))
+                continue
+            a = menu.addAction(f"{k}. {title}", lambda n=name: self.open_lesson(n))
+            a.setObjectName(f"help-lesson-{name}")

@@ -47,6 +47,26 @@ EXIT_WITHOUT_CLOSING = textwrap.dedent("""
 """)
 
 
+CLOSE_DURING_ENDLESS_STEP = textwrap.dedent("""
+    import time
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    import hebbgui.mainwindow as mw
+    from tests.hebbgui.toy_model import ToyModel
+
+    mw.FINISH_PATIENCE_S = 0.3
+    mw._ask_quit_now = lambda parent, text: print("asked:", text.split(",")[0], flush=True) or True  # "Quit now"
+    app = QApplication([])
+    win = mw.MainWindow(model_name=None, restore_layout=False)
+    win.show()
+    win.controller.set_model(ToyModel({"slow_ms": 2000.0}, seed=0))   # a step of 2 s stands for an endless one
+    win.controller.play()
+    QTimer.singleShot(300, win.close)
+    app.exec()
+    print("not reached", flush=True)
+""")
+
+
 def _run(script: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
@@ -130,3 +150,12 @@ def test_an_edit_queued_before_save_then_quit_is_in_the_file(qtbot, tmp_path, to
     assert c.stop()
     assert abs(io.load(str(path)).params.rate - 0.7) < 1e-12
     assert abs(model.params.rate - 0.7) < 1e-12
+
+
+def test_a_step_that_does_not_end_does_not_keep_the_window_from_closing():
+    """Closed during a step that goes on: after FINISH_PATIENCE_S the window offers to quit without it,
+    and "Quit now" ends the process at once, cleanly (no abort over a running QThread)."""
+    proc = _run(CLOSE_DURING_ENDLESS_STEP)
+    assert proc.returncode == 0, proc.stderr
+    assert "asked: Toy is still inside one step" in proc.stdout
+    assert "Destroyed while thread" not in proc.stderr and "not reached" not in proc.stdout
