@@ -8,7 +8,8 @@ budget and emits ``frame(Snapshot)`` only when the GUI has taken the last one: f
 dropped, never queued. Before a frame that follows a command it sends ``views_changed(list)``
 when the model's view list differs from the last one sent. An engine exception becomes
 ``failed(str)`` (through ``_report``) and the model's last good state is restored.
-Experiments run here by registry name through ``engine.experiments.runner.run`` (progress, cancel, partial results).
+Experiments run here by registry name through ``engine.experiments.runner.run`` (progress, cancel, partial
+results); that command and the lesson and recorded-run commands are in worker_commands.py.
 A model left for another is kept, by name, while the app runs: ``create_model`` of that name brings
 it back as it was left. Only the ``MAX_KEPT_MODELS`` left most recently are kept (MNIST-sized models
 hold hundreds of MB; a laptop opening every model in turn must not run out of memory).
@@ -33,9 +34,10 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from engine import replay
-from engine.model import Cancelled, Model
+from engine.model import Model
 from hebbgui.commands import (COMMANDS, EDITS, EXPECTED_ERRORS, RUN_WHILE_STOPPING, attach_commands, command,
                               error_detail)
+from hebbgui.worker_commands import LessonAndStudyCommands
 
 FRAME_BUDGET_S = 1.0 / 60.0
 # At full speed the engine steps for a frame's time less the measured cost of handing a frame
@@ -48,11 +50,9 @@ DEFAULT_SPEED = len(SPEED_STEPS_PER_S) - 1
 GIL_SWITCH_INTERVAL_S = 0.001
 MAX_TICK_S = 0.1             # a playing tick yields to queued commands at least this often
 MAX_STEPS_PER_CALL = 10_000   # a step(n) that costs nothing (a fixed point) must not make n explode
-PROGRESS_INTERVAL_S = 0.05   # an experiment's progress reaches the GUI at most this often
 MAX_KEPT_MODELS = 4          # models left for another and kept to come back to (see the docstring)
-PARTIAL_INTERVAL_S = 0.25    # and its results so far (every plot redrawn) at most this often
 
-class EngineWorker(QObject):
+class EngineWorker(LessonAndStudyCommands, QObject):
     """Runs a model in the engine thread; see the module docstring."""
 
     frame = Signal(object)                 # Snapshot
@@ -252,42 +252,6 @@ class EngineWorker(QObject):
         self.set_model(model)
         self.status.emit("ready" if type(model) in self._compiled else f"{model.title} loaded")
 
-    @command
-    def start_lesson(self, name: str) -> None:
-        """Build the lesson's model exactly as the lesson says (engine.lessons) and run it."""
-        from engine import lessons
-        try:
-            run = lessons.start_recorded(name)
-        except Exception as exc:
-            self._report(f"could not start lesson {name!r}", exc)
-            return
-        self.set_model(run.model, {"lesson": name}, run)
-        self.status.emit(f"lesson: {lessons.info(name).title}")
-
-    @command(run_while_stopping=True)
-    def save_run(self, path: str) -> None:
-        """Write the run recorded since the model was opened (engine/replay.py) to ``path``."""
-        if self.run is None:
-            self.failed.emit("could not save the run: nothing is recorded")
-            return
-        try:
-            written = self.run.save(path)
-        except Exception as exc:
-            self._report("could not save the run", exc)
-            return
-        self.saved.emit(str(written))
-
-    @command
-    def replay_run(self, path: str) -> None:
-        """Replay a saved run exactly and go on recording it; a bad file leaves the current model running."""
-        try:
-            run = replay.resume(path)
-        except Exception as exc:
-            self._report(f"could not replay {path}", exc)
-            return
-        self.set_model(run.model, None, run)
-        self.status.emit(f"replayed {run.model.title} to t = {run.model.t} ({len(run.log)} commands)")
-
     @command(run_while_stopping=True)
     def save_session(self, path: str, session: dict | None = None) -> None:
         """Save the model and the window's ``session`` dict to ``path`` (.npz); edits queued before
@@ -386,45 +350,6 @@ class EngineWorker(QObject):
             self.params_applied.emit(self.model.params)
             self.params_resolved.emit(dict(self.model.resolved_params()))
         self._emit_frame(force=True)
-
-    @command
-    def run_experiment(self, name: str, settings: dict | None = None, n_jobs: int = 1) -> None:
-        """Run the registered experiment ``name`` here, with progress and cancel; a study's tasks go to
-        ``n_jobs`` local processes, and its rows so far reach the GUI as they finish."""
-        from engine import registry
-        from engine.experiments.runner import run
-        self.pause()
-        self._cancel_experiment.clear()
-        title = registry.title(name)
-        last = [0.0, 0.0]
-
-        def progress(fraction: float, message: str) -> bool:
-            now = time.perf_counter()
-            if now - last[0] > PROGRESS_INTERVAL_S or fraction >= 1.0:  # do not flood the GUI
-                last[0] = now
-                self.experiment_progress.emit(float(fraction), str(message))
-            return not self._cancel_experiment.is_set()
-
-        def partial(result) -> None:
-            now = time.perf_counter()
-            if now - last[1] > PARTIAL_INTERVAL_S:  # a redraw of every plot: a few a second at most
-                last[1] = now
-                self.experiment_partial.emit(name, result)
-
-        self.status.emit(f"running {title}…")
-        try:
-            result = run(name, dict(settings or {}), n_jobs=n_jobs, progress=progress, on_partial=partial)
-        except Cancelled:
-            self.status.emit(f"{title} cancelled")
-            self.experiment_finished.emit(name, None, "cancelled")
-            return
-        except Exception as exc:
-            detail = self._report(f"{title} failed", exc)
-            self.experiment_finished.emit(name, None, f"failed: {detail}")
-            return
-        self.status.emit(f"{title} finished")
-        self.experiment_partial.emit(name, result)
-        self.experiment_finished.emit(name, result.data, "finished")
 
     @command(run_while_stopping=True)
     def _shutdown(self) -> None:
