@@ -7,7 +7,7 @@ from tests.hebbgui.conftest import play_then_pause, wait_for_snapshot
 
 def test_dam_trains_live_and_stops_mid_epoch(qtbot, open_window):
     win = open_window("dam")
-    win.controller.set_params(n_train=5000, batch_size=500)   # a reset: a smaller epoch, the same code
+    win.controller.set_params(n_train=20000, batch_size=500)   # a reset: a smaller epoch, the same code
     data = wait_for_snapshot(qtbot, win, lambda d: "memories" in d and d["epoch"] == 0.0)
     memories0 = np.array(data["memories"], copy=True)
     assert {"memories", "errors", "batch_error", "status"} <= set(win.views)   # ε and T in the "status" table
@@ -16,7 +16,7 @@ def test_dam_trains_live_and_stops_mid_epoch(qtbot, open_window):
     assert not np.allclose(snap.data["memories"], memories0)
     qtbot.wait(1500)   # the minibatch running as pause was pressed still ends and is drawn
     snap = win.last_snapshot
-    assert 0 < snap.t < 10   # stopped mid-epoch: an epoch is 10 minibatches here
+    assert 0 < snap.t < 40   # stopped mid-epoch: an epoch is 40 minibatches here (a quiet machine ran 10)
     assert snap.data["batch_error"].size == snap.t and 0 < snap.data["epoch"] < 1
     assert snap.data["learning_rate"] > 0 and snap.data["temperature"] == 540.0
     qtbot.wait(500)
