@@ -24,6 +24,9 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError  # a ValueError and an AttributeError, as sklearn's checks expect
 
+from sklearn.utils import column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
+
 from engine.validation import check_bool, check_choice, check_estimator_data, check_float, check_int, check_seed
 
 __all__ = ["Estimator", "EpochEstimator", "NotFittedError", "integer", "real", "choice", "boolean", "seed", "any_value"]
@@ -101,6 +104,28 @@ class Estimator(BaseEstimator):
     def _check_X(self, X, *, reset: bool, values=None, dtype=np.float64):
         """Data for fit (``reset=True`` records ``n_features_in_``) or for use after fit."""
         return check_estimator_data(self, X, reset=reset, values=values, dtype=dtype)
+
+    def _check_y(self, y: Any, n_samples: int) -> np.ndarray:
+        """Class labels for a classifier: 1-D (a column is raveled, as scikit-learn does), one per sample."""
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim != 1 or y.shape[0] != n_samples:
+            raise ValueError(f"y must be 1-D with one label per sample ({n_samples}), got shape {y.shape}")
+        check_classification_targets(y)
+        return y
+
+    def _class_indices(self, y: np.ndarray) -> np.ndarray:
+        """Indices of y's labels in ``classes_``; a label not among them is refused."""
+        idx = np.minimum(np.searchsorted(self.classes_, y), self.classes_.shape[0] - 1)
+        unseen = self.classes_[idx] != y
+        if np.any(unseen):
+            raise ValueError(f"y has labels {np.unique(y[unseen])[:6].tolist()} not seen in fit (not among "
+                             f"classes_ {self.classes_.tolist()}); pass every class with classes= on the first "
+                             "partial_fit")
+        return idx.astype(np.int64)
 
     def _params_changed(self, old: dict) -> None:
         """Called after a successful ``set_params`` with the previous values; drop state that no longer fits."""

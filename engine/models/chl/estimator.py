@@ -26,8 +26,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 
 from engine.estimator import Estimator, choice, integer, real, seed
 from engine.model import rng_from_state_array, rng_state_array
@@ -173,24 +171,9 @@ class CHL(ClassifierMixin, Estimator):
         return self._rng
 
     # ------------------------------------------------------------------ data
-    def _labels(self, y: Any, n_samples: int) -> np.ndarray:
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if y.ndim != 1 or y.shape[0] != n_samples:
-            raise ValueError(f"y must be 1-D with one label per sample ({n_samples}), got shape {y.shape}")
-        check_classification_targets(y)
-        return y
-
     def _targets(self, y: np.ndarray) -> np.ndarray:
         """One-hot targets (n, n_classes) in the weights' dtype; unknown labels are refused."""
-        idx = np.minimum(np.searchsorted(self.classes_, y), self.classes_.shape[0] - 1)
-        unseen = self.classes_[idx] != y
-        if np.any(unseen):
-            raise ValueError(f"y has labels {np.unique(y[unseen])[:6].tolist()} that are not among classes_ "
-                             f"{self.classes_.tolist()}; pass every class with classes= on the first partial_fit")
+        idx = self._class_indices(y)
         out = np.zeros((y.shape[0], self.classes_.shape[0]), dtype=self.weights_[0].dtype)
         out[np.arange(y.shape[0]), idx] = 1
         return out
@@ -264,7 +247,7 @@ class CHL(ClassifierMixin, Estimator):
         validation accuracy after each epoch goes into ``history_["val_accuracy"]``."""
         p = self._params()
         X = self._check_X(X, reset=True)
-        y = self._labels(y, X.shape[0])
+        y = self._check_y(y, X.shape[0])
         val = self._validation(X_val, y_val)
         self.initialize(X.shape[1], np.unique(y))
         X, T = self._rows(X), self._targets(y)
@@ -277,7 +260,7 @@ class CHL(ClassifierMixin, Estimator):
         p = self._params()
         first = not self.is_fitted
         X = self._check_X(X, reset=first)
-        y = self._labels(y, X.shape[0])
+        y = self._check_y(y, X.shape[0])
         val = self._validation(X_val, y_val)
         if first:
             self.initialize(X.shape[1], np.unique(y) if classes is None else classes)
@@ -293,7 +276,7 @@ class CHL(ClassifierMixin, Estimator):
         if X_val is None:
             return None
         X_val = check_data("X_val", X_val, n_features=getattr(self, "n_features_in_", None))
-        return X_val, self._labels(y_val, X_val.shape[0])
+        return X_val, self._check_y(y_val, X_val.shape[0])
 
     def _epoch(self, X: np.ndarray, T: np.ndarray, p: dict, val) -> None:
         backup = [a.copy() for a in self.weights_ + self.biases_]
@@ -381,7 +364,7 @@ class CHL(ClassifierMixin, Estimator):
         p = self._params()
         if y is None:
             return [Xc.astype(np.float64)] + [s.astype(np.float64) for s in self._free(Xc, p)]
-        free, second = self._phases(Xc, self._targets(self._labels(y, Xc.shape[0])), p)
+        free, second = self._phases(Xc, self._targets(self._check_y(y, Xc.shape[0])), p)
         return ([Xc.astype(np.float64)] + [s.astype(np.float64) for s in free],
                 [Xc.astype(np.float64)] + [s.astype(np.float64) for s in second])
 
@@ -401,7 +384,7 @@ class CHL(ClassifierMixin, Estimator):
         starts where the free one ends."""
         Xc = self._query(np.reshape(x, (1, -1)))
         p = self._params()
-        target = self._targets(self._labels(np.reshape(np.asarray(y), (1,)), 1))
+        target = self._targets(self._check_y(np.reshape(np.asarray(y), (1,)), 1))
         drive = self._drive(Xc)
         upper, feedback = self._feedback_t()
         n_steps = euler_steps(p["T"], p["dt"])

@@ -23,8 +23,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 
 from engine.estimator import Estimator, integer, real, seed
 from engine.kernels import dense as K
@@ -100,25 +98,13 @@ class DAMClassifier(ClassifierMixin, Estimator):
     # -- data ---------------------------------------------------------------------------------------
     def _labels(self, y: Any, n: int, *, fitting: bool) -> np.ndarray:
         """Class indices (n,) of labels y; ``fitting`` records ``classes_`` (at least 2)."""
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if y.ndim != 1 or y.shape[0] != n:
-            raise ValueError(f"y must be 1-D with one label per sample ({n}), got shape {y.shape}")
-        check_classification_targets(y)
+        y = self._check_y(y, n)
         if fitting:
             classes = np.unique(y)
             if classes.shape[0] < 2:
                 raise ValueError(f"y must hold at least 2 classes to classify, got 1 class {classes.tolist()}")
             self.classes_ = classes
-        idx = np.searchsorted(self.classes_, y)
-        bad = (idx >= len(self.classes_)) | (self.classes_[np.minimum(idx, len(self.classes_) - 1)] != y)
-        if bad.any():
-            raise ValueError(f"y holds labels not seen in fit: {np.unique(y[bad])[:6].tolist()}; "
-                             f"known classes {self.classes_.tolist()}")
-        return idx.astype(np.int64)
+        return self._class_indices(y)
 
     def _bipolar(self, name: str, X: Any) -> np.ndarray:
         """Pixels in [0, 1] → 2x − 1, float64 (n, n_features)."""

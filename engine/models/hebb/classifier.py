@@ -13,8 +13,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 
 from engine.estimator import Estimator, boolean, choice, integer, real, seed
 from engine.kernels import hebb as K
@@ -105,26 +103,6 @@ class HebbClassifier(ClassifierMixin, Estimator):
         self.unit_class_ = np.arange(n_units) // k if n_units > 1 else np.array([1])
         self._rng = np.random.default_rng(p["random_state"])
 
-    def _labels(self, y: Any, n_samples: int) -> np.ndarray:
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if y.ndim != 1 or y.shape[0] != n_samples:
-            raise ValueError(f"y must be 1-D with one label per sample ({n_samples}), got shape {y.shape}")
-        check_classification_targets(y)
-        return y
-
-    def _indices(self, y: np.ndarray) -> np.ndarray:
-        idx = np.searchsorted(self.classes_, y)
-        idx = np.minimum(idx, self.classes_.shape[0] - 1)
-        unseen = self.classes_[idx] != y
-        if np.any(unseen):
-            raise ValueError(f"y has labels {np.unique(y[unseen])[:6].tolist()} that are not among classes_ "
-                             f"{self.classes_.tolist()}; pass every class with classes= on the first partial_fit")
-        return idx.astype(np.int64)
-
     def _present(self, X: np.ndarray, idx: np.ndarray, order: np.ndarray, p: dict) -> None:
         order = np.ascontiguousarray(order, dtype=np.int64)
         backup = (self.coef_.copy(), self.intercept_.copy(), self.counts_.copy())   # kept if the weights diverge
@@ -153,9 +131,9 @@ class HebbClassifier(ClassifierMixin, Estimator):
         """Start from zero weights and present the samples ``n_epochs`` times, one at a time."""
         p = self._params()
         X = self._check_X(X, reset=True)
-        y = self._labels(y, X.shape[0])
+        y = self._check_y(y, X.shape[0])
         self._start(np.unique(y), X.shape[1], p)
-        idx = self._indices(y)
+        idx = self._class_indices(y)
         for _ in range(p["n_epochs"]):
             order = self._rng.permutation(X.shape[0]) if p["shuffle"] else np.arange(X.shape[0])
             self._present(X, idx, order, p)
@@ -166,7 +144,7 @@ class HebbClassifier(ClassifierMixin, Estimator):
         p = self._params()
         first = not hasattr(self, "coef_")
         X = self._check_X(X, reset=first)
-        y = self._labels(y, X.shape[0])
+        y = self._check_y(y, X.shape[0])
         if first:
             if classes is None:
                 classes = np.unique(y)
@@ -176,7 +154,7 @@ class HebbClassifier(ClassifierMixin, Estimator):
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(f"classes must be the classes of the first partial_fit {self.classes_.tolist()}, "
                              f"got {np.unique(classes).tolist()}")
-        idx = self._indices(y)
+        idx = self._class_indices(y)
         order = self._rng.permutation(X.shape[0]) if p["shuffle"] else np.arange(X.shape[0])
         self._present(X, idx, order, p)
         return self
