@@ -1,12 +1,10 @@
 """The main window: wires model ↔ engine thread ↔ views and panels, all built from the model's contract."""
 from __future__ import annotations
 
-import os
-import sys
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QDialog, QDockWidget, QFileDialog, QGridLayout,
                                QGroupBox, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
@@ -24,6 +22,7 @@ from hebbgui.panels.shortcuts import shortcuts_dialog
 from hebbgui.panels.transport import TransportBar
 from hebbgui.panels.help import getting_started_dialog
 from hebbgui.panels.lessons import LessonControls, LessonPanel
+from hebbgui.closing import EngineClosing
 from hebbgui.recording_controls import RecordingControls
 from hebbgui.views import make_view
 from hebbgui.views.base import PRESENTATION_SCALE
@@ -31,20 +30,7 @@ from hebbgui.worker import EngineController, error_detail
 
 DEFAULT_MODEL = "hopfield"
 FPS_STALE_MS = 1000       # playing with no frame for this long: the fps readout shows 0
-FINISH_QUIETLY_MS = 150   # closing waits this long for the engine's step before it says "finishing…"
-FINISH_PATIENCE_S = 10.0  # and this long before it offers to quit without the step (one that never ends)
-
-
-def _ask_quit_now(parent, text: str) -> bool:
-    """Quit without the running step? (a function, so a test can answer it)"""
-    box = QMessageBox(QMessageBox.Warning, "Still finishing a step", text, parent=parent)
-    quit_now = box.addButton("Quit now", QMessageBox.DestructiveRole)
-    box.addButton("Keep waiting", QMessageBox.RejectRole)
-    box.exec()
-    return box.clickedButton() is quit_now
-
-
-class MainWindow(RecordingControls, LessonControls, QMainWindow):
+class MainWindow(RecordingControls, LessonControls, EngineClosing, QMainWindow):
     """Model list | views | parameters, with the transport bar always at the bottom."""
 
     frame_drawn = Signal(object)   # emitted after a frame is drawn (tests and benchmarks count these)
@@ -654,60 +640,3 @@ class MainWindow(RecordingControls, LessonControls, QMainWindow):
         if focused is not None and self.isAncestorOf(focused):
             focused.clearFocus()
             self.setFocus(Qt.OtherFocusReason)
-
-    def closeEvent(self, ev) -> None:
-        if not self._closing:
-            self._closing = True
-            normal = getattr(self, "_normal_geometry", None) if self.presentation else None
-            # in presentation mode, the layout it came from (the next launch restores presentation itself)
-            settings.save_window(*(normal[:2] if normal else (self.saveGeometry(), self.saveState())))
-            if self._experiment_dialog is not None:
-                self.controller.cancel_experiment()
-                self._experiment_dialog.close()
-            if self.recorder is not None and self.recorder.busy:
-                self.recorder.close(5000)   # finishes the file (or discards it past 5 s); no thread left
-            self._finish_engine()
-        elif not self.controller.is_finished():
-            ev.ignore()   # closed again while _finish_engine waits: that close goes on when it may
-            return
-        super().closeEvent(ev)
-
-    def _finish_engine(self) -> None:
-        """Stop the engine thread and wait until it has finished: a step cannot be interrupted, and a
-        QThread destroyed while running aborts the process. Saves queued before the close are
-        written first (worker.py). A long wait says so in the status line and keeps the event loop
-        running, the rest of the window disabled, so it still paints."""
-        c = self.controller
-        if c.stop(FINISH_QUIETLY_MS):
-            return
-        self.statusBar().showMessage("finishing the current step…")
-        for part in (self.menuBar(), self.centralWidget(), self.transport.parentWidget(),
-                     self.models_dock, self.lessons_dock, self.params_dock, self.patterns_dock):
-            part.setEnabled(False)
-        loop = QEventLoop()
-        poll = QTimer()
-        poll.timeout.connect(lambda: c.is_finished() and loop.quit())
-        poll.start(20)
-        patience = QTimer()
-        patience.setSingleShot(True)
-        patience.timeout.connect(self._offer_quit_now)
-        patience.start(int(FINISH_PATIENCE_S * 1000))
-        if not c.is_finished():
-            loop.exec()
-        poll.stop()
-        patience.stop()
-        c.stop()   # finished: returns at once
-
-    def _offer_quit_now(self) -> None:
-        """A step still running FINISH_PATIENCE_S after the close (one that may never end): offer to
-        quit without it. The thread cannot be stopped and Qt aborts on a running QThread at exit, so
-        quitting now ends the process at once; what is queued behind the step (a save) is lost."""
-        if self.controller.is_finished():
-            return
-        title = self.model_cls.title if self.model_cls is not None else "The"
-        if _ask_quit_now(self, f"{title} is still inside one step, {FINISH_PATIENCE_S:.0f} s after the window "
-                               "was closed; a step cannot be interrupted.\n\nQuit now: the step, and a save "
-                               "queued behind it, are lost.\nKeep waiting: the window closes when the step ends."):
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(0)

@@ -51,11 +51,12 @@ CLOSE_DURING_ENDLESS_STEP = textwrap.dedent("""
     import time
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
+    import hebbgui.closing as closing
     import hebbgui.mainwindow as mw
     from tests.hebbgui.toy_model import ToyModel
 
-    mw.FINISH_PATIENCE_S = 0.3
-    mw._ask_quit_now = lambda parent, text: print("asked:", text.split(",")[0], flush=True) or True  # "Quit now"
+    closing.FINISH_PATIENCE_S = 0.3
+    closing._ask_quit_now = lambda parent, text: print("asked:", text.split(",")[0], flush=True) or True  # "Quit now"
     app = QApplication([])
     win = mw.MainWindow(model_name=None, restore_layout=False)
     win.show()
