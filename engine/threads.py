@@ -20,12 +20,14 @@ threadpoolctl.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
 ENV = "HEBBGUI_THREADS"
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _blas_limit = None  # the threadpoolctl limiter, kept alive while the limit holds
+_controller = None  # threadpoolctl's view of the loaded BLAS libraries, found once (finding them costs ms)
 
 
 def cores() -> int:
@@ -65,3 +67,20 @@ def apply(gui: bool) -> int | None:
     from threadpoolctl import threadpool_limits
     _blas_limit = threadpool_limits(limits=n, user_api="blas")
     return n
+
+
+def blas_threads(n: int | None):
+    """Context limiting BLAS to n threads around small products (None: leave as is).
+
+    On a busy 2-core machine two BLAS threads ran the RBM's products 3–4× SLOWER than one, and a
+    64×64 ``eigh`` took 4.6 ms instead of 0.5 ms (threads spin while the other core is taken).
+    A plain ``threadpool_limits`` looks the libraries up on every entry (~4 ms); the controller
+    kept here looks once.
+    """
+    global _controller
+    if n is None:
+        return contextlib.nullcontext()
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=n, user_api="blas")

@@ -176,6 +176,60 @@ def squared_norms(weights, out):
         out[u] = acc
 
 
+@njit(**JIT)
+def axis_terms(kind, r0, c0, sigma, rows, cols, hexagonal, toroidal, row_d2, row_g, col_d2, col_g):
+    """Squared grid offsets from unit (r0, c0) per row (``row_d2``) and per column (``col_d2[p]``, p the
+    row parity on a hex grid, 0 otherwise), and their Gaussian factors exp(−d²/2σ²).
+
+    Why: exp(−(dx²+dy²)/2σ²) = g(dx)·g(dy), so a sample costs rows + cols exponentials instead of
+    one per unit of its window — on a 20×20 map at σ=3 the per-unit exp was half the online epoch.
+    """
+    inv = 1.0 / (2.0 * sigma * sigma) if sigma > 0.0 else 0.0
+    for r in range(rows):
+        dy = float(abs(r - r0))
+        if hexagonal:
+            dy *= HEX_ROW_HEIGHT
+            if toroidal:
+                dy = min(dy, rows * HEX_ROW_HEIGHT - dy)
+        elif toroidal:
+            dy = min(dy, rows - dy)
+        row_d2[r] = dy * dy
+        if kind != BUBBLE:
+            row_g[r] = math.exp(-dy * dy * inv)
+    for p in range(2 if hexagonal else 1):
+        for c in range(cols):
+            if hexagonal:
+                dx = abs((c + 0.5 * p) - (c0 + 0.5 * (r0 & 1)))
+            else:
+                dx = float(abs(c - c0))
+            if toroidal:
+                dx = min(dx, cols - dx)
+            col_d2[p, c] = dx * dx
+            if kind != BUBBLE:
+                col_g[p, c] = math.exp(-dx * dx * inv)
+
+
+@njit(**JIT)
+def separable_weight(kind, sigma, hexagonal, dy2, dx2, gy, gx):
+    """neighborhood_weight from the per-axis terms of ``axis_terms`` (same cut-offs, same values up to rounding)."""
+    d2 = dx2 + dy2
+    if kind == BUBBLE:
+        if hexagonal:
+            return 1.0 if d2 <= sigma * sigma + 1e-9 else 0.0
+        reach2 = (sigma + 1e-9) * (sigma + 1e-9)
+        return 1.0 if dx2 <= reach2 and dy2 <= reach2 else 0.0
+    if sigma <= 0.0:
+        return 1.0 if d2 == 0.0 else 0.0
+    s2 = sigma * sigma
+    if kind == GAUSSIAN:
+        if d2 > GAUSSIAN_REACH * GAUSSIAN_REACH * s2:
+            return 0.0
+        return gy * gx
+    if d2 > MEXICAN_HAT_REACH * MEXICAN_HAT_REACH * s2:
+        return 0.0
+    return (1.0 - d2 / s2) * gy * gx
+
+
 @njit(fastmath=FAST, **JIT)
 def som_train_online(data, order, learning_rates, sigmas, weights, w_sq, rows, cols,
                      hexagonal, toroidal, kind, window, touched, out_bmu, out_second, out_dist):
@@ -187,6 +241,10 @@ def som_train_online(data, order, learning_rates, sigmas, weights, w_sq, rows, c
     and distance to the BMU measured before its update (the seeds' running error).
     """
     n_features = weights.shape[1]
+    row_d2 = np.empty(rows)
+    row_g = np.empty(rows)
+    col_d2 = np.empty((2, cols))
+    col_g = np.empty((2, cols))
     for s in range(order.shape[0]):
         x = data[order[s]]
         best, second = _best_two(weights, w_sq, x)
@@ -198,10 +256,13 @@ def som_train_online(data, order, learning_rates, sigmas, weights, w_sq, rows, c
         r0 = best // cols
         c0 = best % cols
         n = window_units(r0, c0, neighborhood_reach(kind, sigma), rows, cols, hexagonal, toroidal, window)
+        axis_terms(kind, r0, c0, sigma, rows, cols, hexagonal, toroidal, row_d2, row_g, col_d2, col_g)
         for k in range(n):
             v = window[k]
-            h = lr * neighborhood_weight(kind, r0, c0, v // cols, v % cols, sigma, rows, cols,
-                                         hexagonal, toroidal)
+            r = v // cols
+            c = v % cols
+            p = (r & 1) if hexagonal else 0
+            h = lr * separable_weight(kind, sigma, hexagonal, row_d2[r], col_d2[p, c], row_g[r], col_g[p, c])
             if h == 0.0:
                 continue
             acc = 0.0

@@ -67,3 +67,18 @@ def test_the_busy_core_of_the_benches_is_stopped_afterwards():
     with _busy_core() as hog:
         assert hog.poll() is None          # spinning while the benches run
     assert hog.poll() is not None          # and gone after
+
+
+def test_blas_threads_limits_inside_and_restores_after():
+    from threadpoolctl import threadpool_info
+
+    from engine.threads import blas_threads
+
+    def blas():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    before = blas()
+    with blas_threads(1):
+        assert blas() and set(blas()) == {1}
+    assert blas() == before
+    with blas_threads(None):       # None leaves the libraries as they are
+        assert blas() == before

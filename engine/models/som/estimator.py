@@ -17,6 +17,7 @@ from sklearn.base import TransformerMixin
 from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
 from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, PrototypeEstimator, schedule
+from engine.threads import blas_threads
 from engine.validation import (check_array, check_bool, check_bounded_state, check_choice, check_float, check_int,
                                check_memory, check_training_chunk, physical_memory_bytes)
 
@@ -179,6 +180,11 @@ class SOM(TransformerMixin, PrototypeEstimator):
         ``rng`` draws them (and later sample orders) instead of a generator seeded with ``random_state``.
         """
         p, X = self._start(X, rng)
+        self._initialize(p, X)
+        return self
+
+    def _initialize(self, p: dict[str, Any], X: np.ndarray) -> None:
+        """initialize with checked parameters and data."""
         n, f = X.shape
         check_som_memory(p["rows"], p["cols"], f)
         if p["init"] == "normal":
@@ -188,7 +194,6 @@ class SOM(TransformerMixin, PrototypeEstimator):
         else:
             w = self._pca_codebook(X)
         self.weights_ = w.reshape(self.rows, self.cols, f)
-        return self
 
     def _pca_codebook(self, X: np.ndarray) -> np.ndarray:
         # MiniSom's pca_weights_init: mean + c1·pc1 + c2·pc2 with c1, c2 on [-1, 1] along rows and cols
@@ -199,8 +204,11 @@ class SOM(TransformerMixin, PrototypeEstimator):
             ramp = np.linspace(-1, 1, self.n_units)[:, None]
             return mean + ramp * spread
         # covariance eigenvectors as MiniSom does (unit length, largest two); eigh of the
-        # f×f covariance is far cheaper than an SVD of the n×f data for MNIST-sized sets
-        eigvals, eigvecs = np.linalg.eigh(np.cov(X, rowvar=False))
+        # f×f covariance is far cheaper than an SVD of the n×f data for MNIST-sized sets.
+        # One BLAS thread: a 64×64 eigh took 4.6 ms with the default threads (they spin, worse on
+        # a busy machine), 0.5 ms with one — the PCA start was a tenth of a small fit.
+        with blas_threads(1):
+            eigvals, eigvecs = np.linalg.eigh(np.cov(X, rowvar=False))
         order = np.argsort(eigvals)[::-1]
         pc1 = eigvecs[:, order[0]]
         pc2 = eigvecs[:, order[1]]
@@ -228,12 +236,18 @@ class SOM(TransformerMixin, PrototypeEstimator):
         bmu = np.empty(n, dtype=np.int64)
         second = np.empty(n, dtype=np.int64)
         dist = np.empty(n)
+        self._train_online(X, order, lrs, sigmas, epoch, data_scale(X[order]), bmu, second, dist)
+        return bmu, second, dist
+
+    def _train_online(self, X: np.ndarray, order: np.ndarray, lrs: np.ndarray, sigmas: np.ndarray, epoch: int,
+                      scale: float, bmu: np.ndarray, second: np.ndarray, dist: np.ndarray) -> None:
+        """The online kernel over X[order] with checked arguments, then the divergence check
+        (``scale``: the presented data's largest magnitude, see data_scale)."""
         backup = self._epoch_backup(epoch)
         K.som_train_online(X, order, lrs, sigmas, self._codebook,
                            self._w_sq, self.rows, self.cols, self.topology == "hexagonal", self.toroidal,
                            self._kind(), np.empty(self.n_units, dtype=np.int64), self._touched, bmu, second, dist)
-        self._check_diverged(backup, X[order] if n else X[:0], epoch)
-        return bmu, second, dist
+        self._check_diverged(backup, scale, epoch)
 
     def _epoch_backup(self, epoch: int) -> np.ndarray:
         """The prototypes as the epoch began, what a diverged chunk falls back to: copied once per
@@ -250,10 +264,9 @@ class SOM(TransformerMixin, PrototypeEstimator):
                     f"or neighborhood='gaussian'")
         return f"learning_rate={self.learning_rate:g} is too large for this rule; try ≤ 1"
 
-    def _check_diverged(self, backup: np.ndarray, rows: np.ndarray, epoch: int) -> None:
-        """After a training chunk: prototypes non-finite or past 1e6 × the presented data's scale have
-        diverged — put back ``backup`` (the prototypes as the epoch began) and say why."""
-        scale = max(1.0, float(np.max(np.abs(rows)))) if rows.size else 1.0
+    def _check_diverged(self, backup: np.ndarray, scale: float, epoch: int) -> None:
+        """After a training chunk: prototypes non-finite or past 1e6 × the presented data's ``scale``
+        have diverged — put back ``backup`` (the prototypes as the epoch began) and say why."""
         try:
             check_bounded_state("weights", self._codebook, bound=DIVERGENCE_FACTOR * scale, at=f"at epoch {epoch + 1}",
                                 hint=self._divergence_hint())
@@ -278,7 +291,7 @@ class SOM(TransformerMixin, PrototypeEstimator):
                            self.topology == "hexagonal", self.toroidal, self._kind(), float(sigma[0]),
                            min(1.0, float(lr[0])), np.empty(self.n_units, dtype=np.int64),
                            np.empty_like(self._codebook), np.empty(self.n_units), self._touched)
-        self._check_diverged(backup, sums[counts > 0] / counts[counts > 0, None], epoch)
+        self._check_diverged(backup, data_scale(sums[counts > 0] / counts[counts > 0, None]), epoch)
 
     def _kind(self) -> int:
         return K.NEIGHBORHOOD_CODES[self.neighborhood]
@@ -289,11 +302,18 @@ class SOM(TransformerMixin, PrototypeEstimator):
         if not self.__sklearn_is_fitted__():
             self.initialize(X)
         X = self._check_X(X, reset=False)
+        self._epoch(p, X, data_scale(X))
+        return self
+
+    def _epoch(self, p: dict[str, Any], X: np.ndarray, scale: float) -> None:
+        """One pass over checked data X (``scale``: data_scale(X), computed once per fit)."""
         n = X.shape[0]
         epoch = self.epoch_
         if p["mode"] == "online":
             order = self._generator().permutation(n) if p["shuffle"] else np.arange(n)
-            self.train_online_samples(X, order, (epoch * n + np.arange(n)) / (p["n_epochs"] * n), epoch)
+            lrs, sigmas = self.rates((epoch * n + np.arange(n)) / (p["n_epochs"] * n), epoch)
+            self._train_online(X, order, lrs, sigmas, epoch, scale, np.empty(n, dtype=np.int64),
+                               np.empty(n, dtype=np.int64), np.empty(n))
         else:
             bmu, _, _ = self._bmus(X)
             sums = np.zeros_like(self._codebook)
@@ -301,19 +321,18 @@ class SOM(TransformerMixin, PrototypeEstimator):
             K.accumulate_hits(X, bmu, sums, counts)
             self.apply_batch(sums, counts, epoch / p["n_epochs"], epoch)
         self.epoch_ += 1
-        return self
 
     def fit(self, X: Any, y: Any = None, *, measure: bool = False) -> "SOM":
         """Initialise and train ``n_epochs`` passes; with ``measure``, record QE and TE after each.
 
         Measuring is off unless asked: on small data a full best-unit pass after every epoch cost
         more than the training (the 8×8 digits on 20×20 ran at 2–3× MiniSom instead of ≥ 10×)."""
-        p = self._params()
         measure = check_bool("measure", measure)
-        X = self._check_X(X, reset=True)
-        self.initialize(X)
+        p, X = self._start(X, None)      # checked once: the epochs below skip partial_fit's checks
+        self._initialize(p, X)
+        scale = data_scale(X)
         for _ in range(p["n_epochs"]):
-            self.partial_fit(X)
+            self._epoch(p, X, scale)
             if measure:
                 qe, te, _ = self.evaluate(X)
                 self.qe_history_.append(qe)
@@ -397,6 +416,11 @@ class SOM(TransformerMixin, PrototypeEstimator):
         radius = p["sigma"] if radius is None else check_float("radius", radius, 0.0)
         return K.neighbors_of(winner, p["rows"], p["cols"], p["topology"] == "hexagonal", p["toroidal"],
                               K.NEIGHBORHOOD_CODES[p["neighborhood"]], radius, np.empty(self.n_units, dtype=np.int64))
+
+
+def data_scale(rows: np.ndarray) -> float:
+    """The scale prototypes are judged against for divergence: the data's largest magnitude, at least 1."""
+    return max(1.0, float(np.max(np.abs(rows)))) if rows.size else 1.0
 
 
 def majority_labels(bmu: np.ndarray, labels: np.ndarray, rows: int, cols: int) -> np.ndarray:

@@ -296,3 +296,18 @@ def test_other_changes_keep_the_map(iris):
     assert not np.allclose(som.umatrix(), u)                  # hexagonal neighbours now
     som.partial_fit(X)
     assert som.epoch_ == 3
+
+
+def test_the_pca_start_runs_on_one_blas_thread(iris, monkeypatch):
+    """A small eigh with spinning BLAS threads took 10× longer than on one (a tenth of a small fit)."""
+    from threadpoolctl import threadpool_info
+    X, _ = iris
+    seen = []
+    eigh = np.linalg.eigh
+
+    def spy(a):
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        return eigh(a)
+    monkeypatch.setattr(np.linalg, "eigh", spy)
+    SOM(5, 5, init="pca", n_epochs=1, random_state=0).fit(X)
+    assert seen == [{1}]
