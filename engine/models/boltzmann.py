@@ -17,11 +17,13 @@ from engine.kernels.random import seed_state
 from engine.kernels.sampling import gibbs_sweeps
 from engine.model import History, Model, Snapshot, ViewSpec, param, rng_from_state_array, rng_state_array
 from engine.models.shared import EXACT_MAX_UNITS, all_binary_states
-from engine.validation import (check_array, check_choice, check_data, check_float, check_int,
+from engine.validation import (check_array, check_bounded_state, check_choice, check_data, check_float, check_int,
                                check_kernel_rng_state, check_seed, state_entry, state_int)
 
 METHODS = ("exact", "gibbs")
 PRESETS = ("letters_TULH", "seed_3unit")
+# |w| past this is a run-away rate, not learning: at T ≥ 0.05 a weight of 1e6 already fixes every unit
+DIVERGED_WEIGHT = 1e6
 TABLE_MAX_UNITS = 6  # a table of every state is read row by row: 64 rows at most
 
 # The seed's 3×3 letters (seed 000 `10.Boltzmann.py`) and their corrupted probes.
@@ -263,7 +265,13 @@ class BoltzmannMachine:
     # -- learning --------------------------------------------------------------
     def learn_step(self, data: Any, learning_rate: float = 0.1, method: str = "exact",
                    n_chains: int = 100, n_sweeps: int = 1) -> None:
-        """One gradient step w_ij += α(E_data − E_model) on ``data`` (k, n_visible) 0/1."""
+        """One gradient step w_ij += α(E_data − E_model) on ``data`` (k, n_visible) 0/1.
+
+        A step that would leave the weights non-finite or past ``DIVERGED_WEIGHT`` raises ValueError
+        and changes nothing."""
+        self._learn(data, learning_rate, method, n_chains, n_sweeps, at="")
+
+    def _learn(self, data: Any, learning_rate: float, method: str, n_chains: int, n_sweeps: int, at: str) -> None:
         lr = check_float("learning_rate", learning_rate, 0.0)
         check_choice("method", method, METHODS)
         ss_data, s_data = self.data_statistics(data)
@@ -280,15 +288,19 @@ class BoltzmannMachine:
             ss_model, s_model = s.T @ s / len(s), s.mean(axis=0)
         dW = lr * (ss_data - ss_model)
         np.fill_diagonal(dW, 0.0)
-        self._W += 0.5 * (dW + dW.T)
-        self._b -= lr * (s_data - s_model)
+        W = self._W + 0.5 * (dW + dW.T)
+        b = self._b - lr * (s_data - s_model)
+        check_bounded_state("weights", W, b, bound=DIVERGED_WEIGHT, at=at,
+                            hint=f"learning_rate={lr:g} is too large for this machine; try ≤ {lr / 10:g}")
+        self._W[...] = W
+        self._b[...] = b
 
     def fit(self, data: Any, epochs: int = 100, learning_rate: float = 0.1, method: str = "exact",
             n_chains: int = 100, n_sweeps: int = 1) -> "BoltzmannMachine":
         """``epochs`` full-batch gradient steps; returns self."""
         epochs = check_int("epochs", epochs, 0, 10 ** 7)
-        for _ in range(epochs):
-            self.learn_step(data, learning_rate, method, n_chains, n_sweeps)
+        for epoch in range(epochs):
+            self._learn(data, learning_rate, method, n_chains, n_sweeps, at=f"at epoch {epoch + 1}")
         return self
 
 

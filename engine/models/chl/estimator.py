@@ -290,15 +290,22 @@ class CHL(ClassifierMixin, Estimator):
     def train_batches(self, X, y):
         """One update per ``batch_size`` consecutive rows of (X, y), in order; returns per-minibatch
         (losses ½‖x̌_L − y‖² per sample, signals mean |x̂_1 − x̌_1|). The GUI's step: light checks (shape,
-        finiteness, known labels), hyper-parameters checked once per change, no divergence check
-        (call ``check_weights``)."""
+        finiteness, known labels), hyper-parameters checked once per change; weights that diverge stop
+        it with ValueError, put back as they were before the call."""
         p, X, T = self._batch_data(X, y)
-        return self._run(X, T, np.arange(X.shape[0]), p["batch_size"], p)
+        return self._guarded_run(X, T, p["batch_size"], p)
 
     def train_batch(self, X, y) -> float:
         """One update from the whole minibatch (X, y), whatever ``batch_size``; returns its free loss."""
         p, X, T = self._batch_data(X, y)
-        return float(self._run(X, T, np.arange(X.shape[0]), X.shape[0], p)[0][0])
+        return float(self._guarded_run(X, T, X.shape[0], p)[0][0])
+
+    def _guarded_run(self, X: np.ndarray, T: np.ndarray, batch_size: int, p: dict):
+        """``_run`` over the rows in order, then the divergence check (the weights from before put back)."""
+        backup = [a.copy() for a in self.weights_ + self.biases_]
+        out = self._run(X, T, np.arange(X.shape[0]), batch_size, p)
+        self._check_diverged(backup)
+        return out
 
     def _batch_data(self, X, y):
         """(params, X, one-hot targets) for train_batch(es): checked lightly, in the weights' dtype."""

@@ -123,7 +123,6 @@ class CHLModel(Model):
         self.loss = History(width=2)           # rows: free loss, mean |clamped − free| of the hidden units
         self.loss_t = History()
         self._sums = np.zeros(3)               # loss and signal summed, minibatches since the last point
-        self._last_good = None                 # the weights a diverged step falls back to (each epoch's start)
         self.accuracy = History()
         self.accuracy_t = History()
         self.epoch_accuracy = History()
@@ -151,8 +150,6 @@ class CHLModel(Model):
         """n minibatch updates (a fresh permutation each epoch, the test accuracy every eval_every),
         in as few kernel calls as the epoch end and the evaluations allow."""
         n = check_int("n", n, 1)
-        if self._last_good is None:
-            self._last_good = self.net.get_state()
         bs = min(self.params.batch_size, len(self.order))
         every = self.params.eval_every
         while n > 0:
@@ -167,13 +164,6 @@ class CHLModel(Model):
             self._record(losses, signals)
             if self.t % every == 0:
                 self._evaluate()
-        try:
-            self.net.check_weights()
-        except ValueError:
-            # the engine thread reports a failed step but restores nothing: go back to the weights
-            # from the start of this epoch rather than keep run-away ones
-            self.net.set_state(self._last_good)
-            raise
         if self.batch_pos + bs > len(self.order):
             self._end_epoch()   # now, not at the next step: the epoch's accuracy is there when it ends
         self._show_phases()
@@ -191,7 +181,6 @@ class CHLModel(Model):
                 self._sums[:] = 0.0
 
     def _end_epoch(self) -> None:
-        self._last_good = self.net.get_state()
         evaluated = self.accuracy_t.array()
         if not evaluated.size or evaluated[-1] != self.t:   # not twice at one t (eval_every may divide the epoch)
             self._evaluate()
@@ -374,4 +363,3 @@ class CHLModel(Model):
         self.confusion, self.phases, self.difference = confusion, phases, difference
         self.watch = watch
         self._watch_clock = time.monotonic()
-        self._last_good = None

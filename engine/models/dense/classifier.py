@@ -173,8 +173,7 @@ class DAMClassifier(ClassifierMixin, Estimator):
         """Close an epoch trained by ``train_batch`` calls: check the memories, record the epoch in
         ``history_`` (its training error, the test error on X_val/y_val, ε and T) and advance ε(t), T(t)."""
         self._check_fitted()
-        check_bounded_state("memories", self.memories_, self._velocity, at=f"at epoch {self.epoch_ + 1}",
-                            hint=f"temperature={self.temperature:g} is too low for power={self.power}")
+        self._check_memories()
         h = self.history_
         h["learning_rate"].append(self.current_learning_rate())
         h["temperature"].append(self.current_temperature())
@@ -183,10 +182,26 @@ class DAMClassifier(ClassifierMixin, Estimator):
         self.epoch_ += 1
 
     def train_batch(self, X, y) -> float:
-        """One minibatch update at the current epoch's ε and T; returns the fraction misclassified before it."""
+        """One minibatch update at the current epoch's ε and T; returns the fraction misclassified before it.
+
+        Stops with ValueError the first time the update leaves the memories non-finite, with the memories
+        from before it put back."""
         self._check_fitted()
         V = self._bipolar("X", X)
-        return self._update(V, self._labels(y, V.shape[0], fitting=False)) / V.shape[0]
+        labels = self._labels(y, V.shape[0], fitting=False)
+        backup = {name: getattr(self, name).copy() for name in _LEARNED}
+        wrong = self._update(V, labels)
+        try:
+            self._check_memories()
+        except ValueError:
+            for name, value in backup.items():
+                setattr(self, name, value)
+            raise
+        return wrong / V.shape[0]
+
+    def _check_memories(self) -> None:
+        check_bounded_state("memories", self.memories_, self._velocity, at=f"at epoch {self.epoch_ + 1}",
+                            hint=f"temperature={self.temperature:g} is too low for power={self.power}")
 
     def _forward(self, V: np.ndarray, temperature: float, store: bool):
         """(score (B, Nc), P or None): β times eq. (16)'s energy differences for bipolar images V."""

@@ -16,7 +16,7 @@ from sklearn.base import ClassifierMixin
 
 from engine.estimator import Estimator, boolean, choice, integer, real, seed
 from engine.kernels import hebb as K
-from engine.validation import check_array, check_int
+from engine.validation import check_array, check_bounded_state, check_int
 
 RULES = ("hebb", "instar", "outstar")
 CODINGS = ("bipolar", "binary")
@@ -103,7 +103,7 @@ class HebbClassifier(ClassifierMixin, Estimator):
         self.unit_class_ = np.arange(n_units) // k if n_units > 1 else np.array([1])
         self._rng = np.random.default_rng(p["random_state"])
 
-    def _present(self, X: np.ndarray, idx: np.ndarray, order: np.ndarray, p: dict) -> None:
+    def _present(self, X: np.ndarray, idx: np.ndarray, order: np.ndarray, p: dict, at: str = "") -> None:
         order = np.ascontiguousarray(order, dtype=np.int64)
         backup = (self.coef_.copy(), self.intercept_.copy(), self.counts_.copy())   # kept if the weights diverge
         if p["n_prototypes"] > 1:
@@ -113,10 +113,13 @@ class HebbClassifier(ClassifierMixin, Estimator):
             K.classifier_present(self.coef_, self.intercept_, X, idx, order, K.RULE_CODES[p["rule"]],
                                  p["learning_rate"], p["bias"], p["normalize"] and p["rule"] == "hebb",
                                  -1.0 if p["coding"] == "bipolar" else 0.0, self.counts_)
-        if not (np.all(np.isfinite(self.coef_)) and np.all(np.isfinite(self.intercept_))):
+        try:
+            check_bounded_state("weights", self.coef_, self.intercept_, at=at,
+                                hint=f"learning_rate={p['learning_rate']:g} is too large for these inputs; "
+                                     f"lower it or scale X")
+        except ValueError:
             self.coef_, self.intercept_, self.counts_ = backup
-            raise ValueError(f"the weights diverged (NaN or infinite values); lower learning_rate "
-                             f"(now {p['learning_rate']}) or scale X")
+            raise
 
     def initialize(self, n_features: int, classes: Any) -> "HebbClassifier":
         """Zero weights for ``classes`` and inputs of ``n_features``, before any sample (a live model's t = 0)."""
@@ -134,9 +137,9 @@ class HebbClassifier(ClassifierMixin, Estimator):
         y = self._check_y(y, X.shape[0])
         self._start(np.unique(y), X.shape[1], p)
         idx = self._class_indices(y)
-        for _ in range(p["n_epochs"]):
+        for epoch in range(p["n_epochs"]):
             order = self._rng.permutation(X.shape[0]) if p["shuffle"] else np.arange(X.shape[0])
-            self._present(X, idx, order, p)
+            self._present(X, idx, order, p, at=f"at epoch {epoch + 1}")
         return self
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "HebbClassifier":

@@ -16,7 +16,7 @@ from sklearn.base import TransformerMixin
 from engine.estimator import EpochEstimator, integer, real, seed
 from engine.kernels import hebb as K
 from engine.models.hebb.classifier import same_value
-from engine.validation import check_array, check_float, check_int, check_memory
+from engine.validation import check_array, check_bounded_state, check_float, check_int, check_memory
 
 
 class CompetingHebbian(TransformerMixin, EpochEstimator):
@@ -83,10 +83,13 @@ class CompetingHebbian(TransformerMixin, EpochEstimator):
             currents = self._lebedev @ Xb.T            # the one dense product: BLAS
             K.competing_update(self.weights_, self._lebedev, currents, Xb, p["k"], p["delta"], p["p"], rate,
                                rows, ds)
-        if not np.all(np.isfinite(self.weights_)):
+        try:
+            check_bounded_state("weights", self.weights_, at=f"at epoch {self.n_epochs_ + 1}",
+                                hint=f"learning_rate={rate:g} is too large for this rule; lower it or scale X "
+                                     f"to [0, 1]")
+        except ValueError:
             self.weights_, self._lebedev = backup
-            raise ValueError(f"the weights diverged (NaN or infinite values); lower learning_rate "
-                             f"(now {p['learning_rate']}) or scale X to [0, 1]")
+            raise
 
     def epoch_rate(self, epoch: int) -> float:
         """The rate of pass ``epoch``: learning_rate · (1 − epoch / n_epochs), at least learning_rate / n_epochs."""

@@ -14,7 +14,7 @@ from sklearn.base import TransformerMixin
 from engine.estimator import EpochEstimator, boolean, choice, integer, real, seed
 from engine.kernels import hebb as K
 from engine.models.hebb.classifier import same_value
-from engine.validation import check_array, check_float, check_int, check_memory, physical_memory_bytes
+from engine.validation import check_array, check_bounded_state, check_float, check_int, check_memory, physical_memory_bytes
 
 PCA_RULES = ("oja", "sanger")
 
@@ -99,10 +99,13 @@ class HebbianPCA(TransformerMixin, EpochEstimator):
         backup = self.components_.copy()   # kept if the components diverge
         K.gha_present(self.components_, np.ascontiguousarray(Xc), np.arange(Xc.shape[0], dtype=np.int64), rate,
                       p["rule"] == "sanger")
-        if not np.all(np.isfinite(self.components_)):
+        try:
+            check_bounded_state("components", self.components_, at=f"at epoch {self.n_epochs_ + 1}",
+                                hint=f"learning_rate={rate:g} is too large for these inputs; lower it or scale "
+                                     f"X — α·|x|² must stay well below 1")
+        except ValueError:
             self.components_ = backup
-            raise ValueError(f"the components diverged (NaN or infinite values); lower learning_rate "
-                             f"(now {p['learning_rate']}) or scale X — α·|x|² must stay well below 1")
+            raise
 
     def _variance(self, Xc: np.ndarray) -> np.ndarray:
         norms = np.linalg.norm(self.components_, axis=1)

@@ -410,10 +410,17 @@ class RBM(TrainingMixin, TransformerMixin, Estimator):
 
     # -- training (the minibatch step: engine.models.rbm.training) ---------------------------------
     def train_batch(self, v0, *, want_error: bool = True) -> float:
-        """One update from minibatch v0 (rows in [0, 1]); returns its reconstruction error (NaN if not asked)."""
+        """One update from minibatch v0 (rows in [0, 1]); returns its reconstruction error (NaN if not asked).
+
+        Stops with ValueError the first time the update leaves the parameters non-finite or run away,
+        with the parameters from before it put back (a copy and a scan: ~1 % of a 784×500 minibatch)."""
         if self._params_unchecked:  # set_params stored a bad value: name it (checking every call costs)
             self._params()
-        return self._step(np.ascontiguousarray(self._check_v("v0", v0), dtype=self.dtype), want_error)
+        v0 = np.ascontiguousarray(self._check_v("v0", v0), dtype=self.dtype)
+        backup = self._learned_copy()
+        error = self._step(v0, want_error)
+        self._check_diverged(backup)
+        return error
 
     def estimate_gradient(self, X):
         """(dW, db, dc): this RBM's stochastic gradient estimate (CD-k / PCD / PT) on X, without updating.

@@ -14,7 +14,7 @@ from engine.model import History, Model, Snapshot, ViewSpec, param
 from engine.models.rbm.dbn import DBN
 from engine.models.rbm.estimator import LR_SCHEDULES, METHODS, RBM, blas_threads
 from engine.models.rbm.exact import SEED_3X2_HIDDEN_BIAS, SEED_3X2_VISIBLE_BIAS, SEED_3X2_WEIGHTS, state_codes
-from engine.validation import check_finite_state, check_int, state_entry, state_ints
+from engine.validation import check_int, state_entry, state_ints
 
 BLAS_THREADS = 1  # leave a core to the GUI thread (see blas_threads)
 IMAGE_SHAPE = (28, 28)
@@ -103,7 +103,6 @@ class RBMModel(Model):
         """Fresh weights, data order, fantasy chains and curves (same seed → same run)."""
         super().reset(seed)
         p = self.params
-        self._last_good = None  # the RBM state a diverged update falls back to (set as training starts)
         self.recon_error = History()
         self.pseudo_ll = History()
         self.free_energy_gap = History(width=2)
@@ -147,8 +146,6 @@ class RBMModel(Model):
     def _train_step(self) -> None:
         p = self.params
         bs = min(p.batch_size, len(self.order))
-        if self.batch_pos + bs > len(self.order) or getattr(self, "_last_good", None) is None:
-            self._last_good = self.rbm.get_state()   # once per epoch: what a diverged update falls back to
         if self.batch_pos + bs > len(self.order):
             self.order = self.rng.permutation(len(self.data_u8))
             self.batch_pos = 0
@@ -163,14 +160,6 @@ class RBMModel(Model):
             self._advance_fantasy(p.fantasy_steps)
         if (self.t + 1) % p.eval_every == 0:
             self._evaluate(with_error=False)
-        try:
-            check_finite_state("training", self.rbm.weights_[:, 0],  # one column: cheap, and NaN spreads fast
-                               hint=f"lower learning_rate (now {p.learning_rate})")
-        except ValueError:
-            # the engine thread reports a failed step but restores nothing: keep the last finite
-            # weights (from the start of this epoch) rather than NaN
-            self.rbm.set_state(self._last_good)
-            raise
 
     def _evaluate(self, with_error: bool) -> None:
         """Pseudo-log-likelihood and mean free energy on fixed train / held-out subsets."""
@@ -274,7 +263,6 @@ class RBMModel(Model):
 
     def load_extra_state(self, state) -> None:
         """Every entry checked before anything changes (sessions of 0.1.0 hold a 'tiny_kl' too: ignored)."""
-        self._last_good = None  # a fallback from before the load is not this run's
         n = len(self.data_u8)
         epoch, batch_pos, occluded = state_ints(state, "counters", 3, 0)
         check_int("state['counters'][1] (batch_pos)", batch_pos, 0, n)
