@@ -24,6 +24,10 @@ CASES = [
     ("som mnist 100×100", "som", {"preset": "mnist_100x100"}, 1, 20),
     ("competitive 2-D", "competitive", {}, 1, 60),
     ("rbm mnist fields", "rbm", {}, 1, 10),
+    # issue 12: "all new views ≥ 30 frames/s while training" (a DAM frame is one 1000-image minibatch)
+    ("dam mnist training", "dam", {}, 1, 30),
+    ("modern-hopfield", "modern-hopfield", {}, 1, 30),
+    ("bam", "bam", {}, 1, 30),
 ]
 
 

@@ -32,6 +32,9 @@ from engine.validation import (check_bounded_state, check_data, check_int, state
 
 PRECISION = 1.0e-30  # seed 004's "prec": the floor of the update's normaliser, on the notebook's scale
 _LEARNED = ("memories_", "_velocity")
+# dam_batch_gradient's gcls partial sums: a fixed count, so the sum's order (and the memories, to the
+# last bit) does not depend on how many threads ran them
+GRADIENT_PARTS = 8
 
 
 class DAMClassifier(ClassifierMixin, Estimator):
@@ -203,37 +206,31 @@ class DAMClassifier(ClassifierMixin, Estimator):
         check_bounded_state("memories", self.memories_, self._velocity, at=f"at epoch {self.epoch_ + 1}",
                             hint=f"temperature={self.temperature:g} is too low for power={self.power}")
 
-    def _forward(self, V: np.ndarray, temperature: float, store: bool):
-        """(score (B, Nc), P or None): β times eq. (16)'s energy differences for bipolar images V."""
+    def _drives(self, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(h = ξ_vis·V (K, B), the class columns C (K, Nc)) for bipolar images V: the one BLAS product."""
         n_feat = self.n_features_in_
         mem = self.memories_
-        h = mem[:, :n_feat] @ V.T
-        C = np.ascontiguousarray(mem[:, n_feat:])
-        B, nc = V.shape[0], C.shape[1]
-        score = np.empty((B, nc))
-        P = np.empty((B, mem.shape[0], nc + 1) if store else (0, 0, 0))
-        K.dam_scores(h, C.sum(axis=1), C, temperature, self.power, score, P)
-        return score, (P if store else None)
+        return mem[:, :n_feat] @ V.T, np.ascontiguousarray(mem[:, n_feat:])
 
-    def _output_weights(self, score: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
-        """(w = 2m (c − t)^{2m−1} (1 − c²) per output, the loss of eq. (14)) for targets ±1."""
-        c = np.tanh(score)
-        t = -np.ones_like(c)
-        t[np.arange(len(labels)), labels] = 1.0
-        d = c - t
-        m = self.loss_power
-        return 2.0 * m * d ** (2 * m - 1) * (1.0 - c * c), float(np.sum(d ** (2 * m)))
+    def _forward(self, V: np.ndarray, temperature: float) -> np.ndarray:
+        """score (B, Nc): β times eq. (16)'s energy differences for bipolar images V."""
+        h, C = self._drives(V)
+        score = np.empty((V.shape[0], C.shape[1]))
+        K.dam_scores(h, C.sum(axis=1), C, temperature, self.power, score)
+        return score
 
-    def _gradient(self, V: np.ndarray, labels: np.ndarray, temperature: float):
-        """(∂C/∂ξ (K, N + Nc) of eq. (17), number misclassified, loss) on bipolar images V."""
-        score, P = self._forward(V, temperature, store=True)
-        w, loss = self._output_weights(score, labels)
-        n_mem, nc = self.memories_.shape[0], score.shape[1]
+    def _gradient(self, V: np.ndarray, labels: np.ndarray, temperature: float) -> tuple[np.ndarray, int]:
+        """(∂C/∂ξ (K, N + Nc) of eq. (17), number misclassified) on bipolar images V."""
+        h, C = self._drives(V)
+        n_mem, nc, n_feat = C.shape[0], C.shape[1], self.n_features_in_
+        score = np.empty((V.shape[0], nc))
         G = np.empty((n_mem, V.shape[0]))
-        gcls = np.empty((n_mem, nc))
-        K.dam_gradient(P, w, temperature, self.power, G, gcls)
-        grad = np.concatenate([G @ V, gcls], axis=1)
-        return grad, int(np.sum(np.argmax(score, axis=1) != labels)), loss
+        parts = np.empty((GRADIENT_PARTS, n_mem, nc))
+        K.dam_batch_gradient(h, C.sum(axis=1), C, labels, temperature, self.power, self.loss_power, score, G, parts)
+        grad = np.empty_like(self.memories_)
+        np.matmul(G, V, out=grad[:, :n_feat])
+        parts.sum(axis=0, out=grad[:, n_feat:])
+        return grad, int(np.sum(np.argmax(score, axis=1) != labels))
 
     def _update(self, V: np.ndarray, labels: np.ndarray) -> int:
         """Eq. (13) on one minibatch of bipolar images; returns how many it misclassified."""
@@ -241,7 +238,7 @@ class DAMClassifier(ClassifierMixin, Estimator):
         if T != self._velocity_temperature:  # the momentum holds gradients on the scale of the old T
             self._velocity *= (self._velocity_temperature / T) ** self.power
             self._velocity_temperature = T
-        grad, wrong, _ = self._gradient(V, labels, T)
+        grad, wrong = self._gradient(V, labels, T)
         vel = self._velocity
         vel *= self.momentum
         vel += grad
@@ -258,7 +255,7 @@ class DAMClassifier(ClassifierMixin, Estimator):
     def decision_function(self, X) -> np.ndarray:
         """β Σ_μ (F_n(ξ·V^α) − F_n(ξ·U)) per sample and class (n, n_classes): c_α = tanh of it (eq. 16)."""
         self._check_fitted()
-        return self._forward(self._bipolar("X", X), self.current_temperature(), store=False)[0]
+        return self._forward(self._bipolar("X", X), self.current_temperature())
 
     def outputs(self, X) -> np.ndarray:
         """The classification neurons' outputs c_α of eq. (16), in [−1, 1] (n, n_classes)."""
@@ -273,8 +270,10 @@ class DAMClassifier(ClassifierMixin, Estimator):
         """C of eq. (14) on (X, y) at the current temperature."""
         self._check_fitted()
         V = self._bipolar("X", X)
-        score, _ = self._forward(V, self.current_temperature(), store=False)
-        return self._output_weights(score, self._labels(y, V.shape[0], fitting=False))[1]
+        c = np.tanh(self._forward(V, self.current_temperature()))
+        t = -np.ones_like(c)
+        t[np.arange(V.shape[0]), self._labels(y, V.shape[0], fitting=False)] = 1.0
+        return float(np.sum((c - t) ** (2 * self.loss_power)))
 
     def loss_gradient(self, X, y) -> np.ndarray:
         """∂C/∂ξ of eq. (17) on (X, y) at the current temperature, (n_memories, n_features + n_classes)."""

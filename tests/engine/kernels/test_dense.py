@@ -21,21 +21,22 @@ def test_scores_and_gradient_match_numpy(power):
     h, S, C, rng = classifier_problem()
     T = 3.0
     B, nc = h.shape[1], C.shape[1]
-    score, P = np.empty((B, nc)), np.empty((B, h.shape[0], nc + 1))
-    K.dam_scores(h, S, C, T, power, score, P)
+    score = np.empty((B, nc))
+    K.dam_scores(h, S, C, T, power, score)
     ref_score, ref_P = K.dam_scores_reference(h, S, C, T, power)
     np.testing.assert_allclose(score, ref_score, rtol=1e-12, atol=1e-300)
-    np.testing.assert_allclose(P, ref_P, rtol=1e-12, atol=1e-300)
-    empty = np.empty((0, 0, 0))
-    score2 = np.empty_like(score)
-    K.dam_scores(h, S, C, T, power, score2, empty)  # prediction: no P, same scores
-    np.testing.assert_array_equal(score2, score)
-    w = rng.normal(size=(B, nc))
-    G, g = np.empty((h.shape[0], B)), np.empty((h.shape[0], nc))
-    K.dam_gradient(P, w, T, power, G, g)
-    ref_G, ref_g = K.dam_gradient_reference(P, w, T, power)
-    np.testing.assert_allclose(G, ref_G, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(g, ref_g, rtol=1e-10, atol=1e-12)
+    targets = rng.integers(0, nc, B)
+    m = 3
+    out = np.tanh(ref_score)
+    t = np.where(np.arange(nc)[None, :] == targets[:, None], 1.0, -1.0)
+    w = 2.0 * m * (out - t) ** (2 * m - 1) * (1.0 - out * out)
+    ref_G, ref_g = K.dam_gradient_reference(ref_P, w, T, power)
+    for parts in (1, 3, B + 2):    # any split of the samples (more parts than samples too)
+        score2, G, g = np.empty((B, nc)), np.empty((h.shape[0], B)), np.empty((parts, h.shape[0], nc))
+        K.dam_batch_gradient(h, S, C, targets, T, power, m, score2, G, g)
+        np.testing.assert_array_equal(score2, score)   # training sees the scores prediction gives
+        np.testing.assert_allclose(G, ref_G, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(g.sum(axis=0), ref_g, rtol=1e-10, atol=1e-12)
 
 
 def recall_reference(xi, state, power, kind, max_sweeps, rng_state):
