@@ -10,7 +10,6 @@ Conventions: each ``check_*`` returns the value coerced to what the caller works
 from __future__ import annotations
 
 import math
-import os
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -125,11 +124,15 @@ def check_grid_shape(name: str, shape: Any, hi: int | None = None) -> tuple[int,
 
 # --------------------------------------------------------------------------- memory
 def physical_memory_bytes() -> int | None:
-    """Installed RAM in bytes, or None where the OS does not say."""
+    """Installed RAM in bytes, or None where the OS does not say.
+
+    psutil asks each system its own way (sysconf, sysctl, GlobalMemoryStatusEx), which the
+    project did by hand before (sysconf and a ctypes structure for Windows)."""
+    import psutil   # here, not at import: validation is imported by everything, RAM asked rarely
     try:
-        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):   # Windows has no sysconf
-        return _windows_memory_bytes()
+        return int(psutil.virtual_memory().total) or None
+    except (OSError, RuntimeError, AttributeError):   # an unsupported or sandboxed system
+        return None
 
 
 def check_memory(what: str, n_bytes: float, *, fraction: float = 0.5, hint: str = "") -> None:
@@ -255,13 +258,6 @@ def check_estimator_data(estimator: Any, X: Any, *, reset: bool, values: str | t
     return np.ascontiguousarray(arr)
 
 
-def check_finite_state(what: str, *arrays: np.ndarray, hint: str = "") -> None:
-    """Raise when training has made the state non-finite ("weights diverged at epoch 3: …")."""
-    for a in arrays:
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"{what} diverged (NaN or infinite values){': ' + hint if hint else ''}")
-
-
 # --------------------------------------------------------------------------- saved state
 def state_entry(state: Mapping[str, Any], key: str, **checks) -> np.ndarray:
     """``state[key]`` checked with ``check_array`` options; a missing entry is named too."""
@@ -376,28 +372,6 @@ def check_training_chunk(X: Any, order: Any, progress: Any, n_features: int) -> 
     return np.ascontiguousarray(order, dtype=np.int64), progress
 
 
-# --- added by eco
-def _windows_memory_bytes() -> int | None:
-    """Installed RAM on Windows (kernel32.GlobalMemoryStatusEx); None elsewhere or when it fails,
-    so check_memory guards a student's Windows laptop too."""
-    import sys
-    if sys.platform != "win32":
-        return None
-    import ctypes
-
-    class MemoryStatusEx(ctypes.Structure):
-        _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong)] + \
-                   [(name, ctypes.c_ulonglong) for name in ("ullTotalPhys", "ullAvailPhys", "ullTotalPageFile",
-                                                            "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual",
-                                                            "ullAvailExtendedVirtual")]
-    status = MemoryStatusEx()
-    status.dwLength = ctypes.sizeof(status)
-    try:
-        if not ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
-            return None
-    except (AttributeError, OSError):
-        return None
-    return int(status.ullTotalPhys) or None
 # --- added by chl
 def check_layer_sizes(name: str, value: Any, lo: int = 1, hi: int = 100_000) -> tuple[int, ...]:
     """Layer sizes: one integer or a non-empty sequence of integers, each in [lo, hi] → a tuple."""

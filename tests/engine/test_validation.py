@@ -89,7 +89,7 @@ def test_check_data():
     with pytest.raises(ValueError, match=r"X must hold at least 1 sample\(s\) and one feature, got shape \(0, 2\)"):
         v.check_data("X", np.zeros((0, 2)))
     with pytest.raises(ValueError, match="weights diverged .*: learning_rate=5 is too large"):
-        v.check_finite_state("weights", np.ones(2), np.array([np.inf]), hint="learning_rate=5 is too large")
+        v.check_bounded_state("weights", np.ones(2), np.array([np.inf]), hint="learning_rate=5 is too large")
 
 
 def test_memory_check_names_what_does_not_fit():
@@ -136,24 +136,19 @@ def test_pcg64_words_are_checked_before_any_draw():
 
 # --- added by eco: cross-platform
 
-def test_physical_memory_on_windows(monkeypatch):
-    """Windows has no os.sysconf: check_memory still knows the RAM (GlobalMemoryStatusEx)."""
-    import ctypes
-    import os
-    import sys
+def test_physical_memory_comes_from_psutil_on_every_system(monkeypatch):
+    """Windows has no os.sysconf: check_memory still knows the RAM (psutil asks each system its own way)."""
     from types import SimpleNamespace
 
-    from engine import validation
+    import psutil
 
-    def status(ref):
-        ref._obj.ullTotalPhys = 8 * 2**30   # an 8 GiB laptop
-        return 1
-    monkeypatch.delattr(os, "sysconf")
-    monkeypatch.setattr(sys, "platform", "win32")
-    monkeypatch.setattr(ctypes, "windll", SimpleNamespace(kernel32=SimpleNamespace(GlobalMemoryStatusEx=status)),
-                        raising=False)
+    from engine import validation
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(total=8 * 2**30))   # an 8 GiB laptop
     assert validation.physical_memory_bytes() == 8 * 2**30
     with pytest.raises(ValueError, match="this machine has 8.6 GB of RAM"):
         validation.check_memory("n_hidden=10**9", 6 * 2**30)
-    monkeypatch.setattr(sys, "platform", "darwin")   # not Windows and no sysconf: unknown, no guard
+
+    def unsupported():
+        raise RuntimeError("can't read memory here")
+    monkeypatch.setattr(psutil, "virtual_memory", unsupported)   # a system psutil cannot read: no guard
     assert validation.physical_memory_bytes() is None
