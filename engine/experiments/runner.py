@@ -9,9 +9,9 @@ up front, ``tasks(settings)`` lists the tasks (small JSON-able dicts), ``run_tas
 seed)`` turns one task into result rows and ``finish(settings, table)`` draws the views' data from
 the rows (from the rows so far too: the GUI redraws as tasks finish). A long task (an MNIST
 training) may be a generator: it yields ``(fraction, message)`` within the task and returns its
-rows, so a serial run reports progress and can be cancelled inside it; other backends run it through. ``run`` executes the tasks
-serially, on local processes (joblib, ``n_jobs``) or on a Dask cluster (``scheduler``). Task k draws
-its randomness from ``task_seed(seed, k)`` only, so every backend gives the same numbers, and the
+rows, so a serial run reports progress and can be cancelled inside it; other backends run it through.
+``run`` executes the tasks serially, on local processes (joblib, ``n_jobs``) or on a Dask cluster
+(``scheduler``). Task k draws its randomness from ``task_seed(seed, k)`` only, so every backend gives the same numbers, and the
 rows are kept in task order whatever order they finish in. With ``resume=path`` each finished
 task's rows are appended to a JSON-lines file; a cancelled or killed run started again with the
 same file skips what is there.

@@ -76,7 +76,7 @@ def test_cli_runs_the_sweep(capsys):
     from engine.cli import main
     assert main(["run", "ising-sweep", "L=8", "n_T=2", "n_equilibrate=5", "n_measure=5", "seeds=1",
                  "--quiet"]) == 0
-    assert "onsager_M" in capsys.readouterr().out
+    assert "Onsager" in capsys.readouterr().out
 
 
 def test_the_ising_model_does_not_import_experiments():
