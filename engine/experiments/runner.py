@@ -326,7 +326,9 @@ class _Dask:
         futures = [self.client.submit(_execute_chunk, run_task, settings, chunk, threads, pure=False)
                    for chunk in _chunks(list(items), self.slots())]
         try:
-            for _, done in as_completed(futures, with_results=True):
+            # this client's loop: as_completed otherwise asks for a default client, and a Client made
+            # here from an address is not one ("No clients found": --scheduler failed that way)
+            for _, done in as_completed(futures, with_results=True, loop=self.client.loop):
                 yield from done
         finally:
             self.client.cancel([f for f in futures if not f.done()])
