@@ -132,3 +132,15 @@ def test_the_dense_memory_holds_loads_that_the_hebbian_network_loses():
     assert res.data["theory_dense"][0, 0] == pytest.approx(n ** 2 / (2 * 3 * math.log(n)) / n)
     with pytest.raises(ValueError, match="dense_power"):
         experiments.run("capacity", {"dense_power": 1})
+
+
+def test_a_hopfield_capacity_task_does_not_import_scikit_learn():
+    # every Dask or joblib worker imports what its first task needs: scikit-learn (the dense package's
+    # classifier) cost 5 s of a loaded worker's start
+    import subprocess
+    import sys
+    code = ("import sys; from engine import experiments; "
+            "experiments.run('capacity', {'n_neurons': 30, 'n_loads': 1, 'n_seeds': 1, 'rules': ['hebbian']}); "
+            "print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
