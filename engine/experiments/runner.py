@@ -119,13 +119,16 @@ def _steps(value, start: float, width: float):
 def _complete(value, inner: Callable[[float, str], None] | None = None):
     """A task's value, its steps (if any) passed to ``inner(fraction, message)``, which may raise to cancel."""
     steps = _steps(value, 0.0, 1.0)
-    while True:
-        try:
-            fraction, message = next(steps)
-        except StopIteration as stop:
-            return stop.value
-        if inner is not None:
-            inner(fraction, message)
+    try:
+        while True:
+            try:
+                fraction, message = next(steps)
+            except StopIteration as stop:
+                return stop.value
+            if inner is not None:
+                inner(fraction, message)
+    finally:
+        steps.close()   # a cancel raised by inner: the task's own finally blocks run now
 
 
 def task_seed(seed: int, index: int) -> int:

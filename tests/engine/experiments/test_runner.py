@@ -74,9 +74,12 @@ def test_run_by_registered_name():
 # --------------------------------------------------------------------------- tasks that are generators
 def _long_task(settings, task, seed):
     """A task with steps of its own (an MNIST training): yields within, returns its row."""
-    for i in range(4):
-        yield i / 4, f"epoch {i + 1}"
-    return {"k": task["k"], "seed": seed}
+    try:
+        for i in range(4):
+            yield i / 4, f"epoch {i + 1}"
+        return {"k": task["k"], "seed": seed}
+    finally:
+        closed.append(task["k"])
 
 
 LONG = runner.Study(name="long", title="Long tasks", defaults={"n": 3, "seed": 0},
@@ -92,8 +95,10 @@ def test_a_generator_task_reports_its_own_steps_and_cancels_inside():
     inside = [(f, m) for f, m in seen if "epoch" in m]
     assert len(inside) == 12 and inside[1][0] == pytest.approx(0.25 / 3) and "k 0: epoch 2" in inside[1][1]
     assert [f for f, _ in seen] == sorted(f for f, _ in seen)
+    closed.clear()
     with pytest.raises(Cancelled, match="after 1 of 3"):      # inside the second task, at its third epoch
         runner.run(LONG, {}, progress=lambda f, m: f < 1 / 3 + 0.5 / 3)
+    assert closed == [0, 1]                                   # the cancelled task's finally ran
     seen.clear()       # drive() (the study's serial generator) steps through the task too
     assert runner.drive(LONG, {}, lambda f, m: seen.append(f))["k"].tolist() == [0, 1, 2]
     assert len(seen) == 3 + 12 + 1 and seen == sorted(seen)
