@@ -17,6 +17,7 @@ import numpy as np
 
 from engine import registry
 from engine.experiments import runner
+from engine.experiments.text import format_result
 from engine.model import Cancelled, params_to_dict
 
 
@@ -109,13 +110,11 @@ def cmd_run(args) -> int:
             res = runner.run(exp, settings, n_jobs=args.n_jobs, scheduler=args.scheduler, progress=progress,
                              resume=args.resume)
             result = res.data
-        print(f"{exp.title}: done in {time.perf_counter() - t0:.1f} s")
-        for k, v in result.items():
-            a = np.asarray(v)
-            if not np.issubdtype(a.dtype, np.number):
-                continue  # labels for the plots
-            print(f"  {k}: " + (np.array2string(a, precision=4, max_line_width=120, threshold=60)
-                                if a.ndim else f"{float(a):.6g}"))
+        print(f"{exp.title}: done in {time.perf_counter() - t0:.1f} s\n")
+        print(format_result(exp, result))   # the views' numbers as tables; --out/--save keep every value
+        scalars = {k: v for k, v in result.items() if np.ndim(v) == 0 and np.issubdtype(np.asarray(v).dtype, np.number)}
+        if scalars:
+            print("\n" + "\n".join(f"  {k}: {float(v):.6g}" for k, v in scalars.items()))
         if args.out:
             (res.to_json if args.out.lower().endswith(".json") else res.to_csv)(args.out)
             print(f"wrote {len(next(iter(res.table.values()), []))} rows to {args.out}")

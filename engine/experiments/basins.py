@@ -189,6 +189,7 @@ def finish(s: dict, table: dict) -> dict:
             out[f"index_{rule}_{method}"] = attraction_index(grid)
     for key, seed_table in SEED_TABLES.items():
         out[f"seed_{key}"] = seed_table
+        out[f"seed_{key}_stored"] = np.arange(1, seed_table.shape[1] + 1, dtype=np.float64)  # its own columns
     index_keys = [k for k in out if k.startswith("index_")]
     out["index_labels"] = np.array([k[len("index_"):].replace("_", " ") for k in index_keys])
     out["attraction_index"] = np.array([out[k] for k in index_keys])
@@ -199,9 +200,11 @@ def _describe(task: dict) -> str:
     return f"set {task['set'] + 1}, {task['stored']} stored"
 
 
-def _table_view(key: str, title: str) -> ViewSpec:
+def _table_view(key: str, title: str, beside: str | None = None, x_values: str = "stored") -> ViewSpec:
+    """A % table as a heatmap with its numbers; ``beside``: the seed's table printed next to it (CLI)."""
+    extra = {"numbers": True, "x_values_key": x_values, "levels": (0.0, 100.0)}
     return ViewSpec(key, "heatmap", title, x_label="stored vectors", y_label="H", colormap="gray",
-                    extra={"numbers": True, "x_values_key": "stored", "levels": (0.0, 100.0)})
+                    extra={**extra, "beside": beside} if beside else extra)
 
 
 EXPERIMENT = Study(
@@ -211,12 +214,15 @@ EXPERIMENT = Study(
     model="hopfield",
     check=check_settings, tasks=tasks, run_task=run_task, finish=finish, describe=_describe,
     views=(
-        _table_view("table_hebbian_single", "Hebbian, single shot"),
-        _table_view("seed_hebbian_single", "Seed 001: Hebbian, single shot"),
-        _table_view("table_hebbian_iterated", "Hebbian, iterated"),
-        _table_view("seed_hebbian_iterated", "Seed 001: Hebbian, 5 iterations"),
-        _table_view("table_pseudoinverse_iterated", "X⁺X, iterated"),
-        _table_view("seed_pseudoinverse_iterated", "Seed 001: X⁺X, 5 iterations"),
+        _table_view("table_hebbian_single", "Hebbian, single shot", beside="seed_hebbian_single"),
+        _table_view("seed_hebbian_single", "Seed 001: Hebbian, single shot",
+                    x_values="seed_hebbian_single_stored"),
+        _table_view("table_hebbian_iterated", "Hebbian, iterated", beside="seed_hebbian_iterated"),
+        _table_view("seed_hebbian_iterated", "Seed 001: Hebbian, 5 iterations",
+                    x_values="seed_hebbian_iterated_stored"),
+        _table_view("table_pseudoinverse_iterated", "X⁺X, iterated", beside="seed_pseudoinverse_iterated"),
+        _table_view("seed_pseudoinverse_iterated", "Seed 001: X⁺X, 5 iterations",
+                    x_values="seed_pseudoinverse_iterated_stored"),
         ViewSpec("attraction_index", "curve", "Attraction index I = Σ h·p_h", x_key="stored",
                  x_label="stored vectors", y_label="I", extra={"labels_key": "index_labels"}),
     ),

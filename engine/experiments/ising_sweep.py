@@ -1,22 +1,24 @@
 """Temperature sweep of the 2-D Ising model against Onsager's exact curves ("ising-sweep").
 
-For each temperature and seed an independent lattice starts cold (all up: below T_c it
+One task per (seed, temperature): an independent lattice starts cold (all up: below T_c it
 is then already in the ordered phase and no domain walls get stuck; above T_c it melts in
 a few sweeps), equilibrates, and is measured over n_measure sweeps.
 """
 from __future__ import annotations
 
-from typing import Any, Generator, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
-from engine.model import Experiment, ViewSpec
+from engine.experiments.runner import Study
+from engine.model import ViewSpec
 from engine.models.ising import (ALGORITHMS, L_MAX, Ising, onsager_energy, onsager_magnetization,
                                  window_observables)
 from engine.validation import check_choice, check_float, check_int, check_keys, check_seed
 
 DEFAULTS = dict(L=64, T_min=1.5, T_max=3.5, n_T=30, n_equilibrate=1000, n_measure=2000,
                 seeds=3, algorithm="checkerboard", J=1.0, seed=0)
+KEYS = ("E", "C", "M", "absM", "chi", "binder")
 
 
 def check_settings(settings: Mapping[str, Any]) -> dict:
@@ -36,6 +38,8 @@ def check_settings(settings: Mapping[str, Any]) -> dict:
         seeds = [base * 1000 + k for k in range(check_int("seeds", seeds, 1, 1000))]
     elif isinstance(seeds, (list, tuple)) and seeds:
         seeds = [check_int(f"seeds[{i}]", x, 0) for i, x in enumerate(seeds)]
+        if len(set(seeds)) < len(seeds):   # the same lattices twice would count as two samples
+            raise ValueError(f"seeds must be different from each other, got {seeds!r}")
     else:
         raise ValueError(f"seeds must be a count or a non-empty list of non-negative integers, got {seeds!r}")
     check_choice("algorithm", s["algorithm"], ALGORITHMS)
@@ -44,49 +48,62 @@ def check_settings(settings: Mapping[str, Any]) -> dict:
     return out
 
 
-def run(settings: Mapping[str, Any] | None = None) -> Generator[tuple[float, str], None, dict]:
-    """Sweep T; returns T, E, C, M, absM, chi (+ *_std over seeds), binder, onsager_M, onsager_E.
+def tasks(s: dict) -> list[dict]:
+    """One task per (lattice seed, temperature): every lattice is independent."""
+    return [{"seed": seed, "T_index": b} for seed in s["seeds"] for b in range(s["n_T"])]
 
-    A generator: yields (fraction, message), returns the result (engine.experiments.runner.drive)."""
-    cfg = check_settings(settings or {})
-    temps = np.linspace(cfg["T_min"], cfg["T_max"], cfg["n_T"])
-    seeds = cfg["seeds"]
-    keys = ("E", "C", "M", "absM", "chi", "binder")
-    table = {k: np.empty((len(seeds), len(temps))) for k in keys}
-    total = len(seeds) * len(temps)
-    done = 0
-    n_sites = cfg["L"] ** 2
-    for a, seed in enumerate(seeds):
-        for b, T in enumerate(temps):
-            yield done / total, f"T = {T:.3f}, seed {seed}"
-            lat = Ising(L=cfg["L"], T=float(T), J=cfg["J"], algorithm=cfg["algorithm"], start="cold",
-                        seed=seed * 100003 + b, history_cap=cfg["n_measure"] + 2)
-            if cfg["n_equilibrate"]:
-                lat.step(cfg["n_equilibrate"])
-            lat.energy_history.clear()
-            lat.magnetization_history.clear()
-            lat.step(cfg["n_measure"])
-            obs = window_observables(lat.energy_history.array(), lat.magnetization_history.array(),
-                                     float(T), n_sites)
-            for k in keys:
-                table[k][a, b] = obs[k]
-            done += 1
+
+def temperatures(s: dict) -> np.ndarray:
+    """The temperature grid: n_T points from T_min to T_max."""
+    return np.linspace(s["T_min"], s["T_max"], s["n_T"])
+
+
+def run_task(s: dict, task: dict, seed: int) -> dict:
+    """Equilibrate one lattice and measure it; the row holds T and the window's observables.
+
+    The lattice's seed is ``seeds[a]·100003 + T_index`` (the explicit ``seeds`` setting), not the
+    runner's task seed, so a list of seeds names the same lattices whatever else the sweep holds."""
+    b = task["T_index"]
+    T = float(temperatures(s)[b])
+    lat = Ising(L=s["L"], T=T, J=s["J"], algorithm=s["algorithm"], start="cold",
+                seed=task["seed"] * 100003 + b, history_cap=s["n_measure"] + 2)
+    if s["n_equilibrate"]:
+        lat.step(s["n_equilibrate"])
+    lat.energy_history.clear()
+    lat.magnetization_history.clear()
+    lat.step(s["n_measure"])
+    obs = window_observables(lat.energy_history.array(), lat.magnetization_history.array(), T, s["L"] ** 2)
+    return {"T": T, "T_index": b, "seed": task["seed"], **{k: float(obs[k]) for k in KEYS}}
+
+
+def finish(s: dict, table: dict) -> dict:
+    """T, E, C, M, absM, chi, binder (+ *_std over seeds; NaN where no seed is done), onsager_M, onsager_E."""
+    temps = temperatures(s)
     out = {"T": temps}
-    for k in keys:
-        out[k] = table[k].mean(axis=0)
-        out[k + "_std"] = table[k].std(axis=0)
-    fine = np.linspace(cfg["T_min"], cfg["T_max"], 400)
-    out["onsager_M"] = np.vstack([fine, onsager_magnetization(fine, cfg["J"])])
-    out["onsager_E"] = np.vstack([fine, onsager_energy(fine, cfg["J"])])
+    for k in KEYS:
+        grid = np.full((len(s["seeds"]), len(temps)), np.nan)
+        if table:
+            rows = [s["seeds"].index(int(x)) for x in table["seed"]]
+            grid[rows, table["T_index"].astype(int)] = table[k]
+        done = np.isfinite(grid).sum(axis=0)
+        filled = np.where(np.isfinite(grid), grid, 0.0)
+        mean = np.divide(filled.sum(axis=0), done, out=np.full(len(temps), np.nan), where=done > 0)
+        var = np.divide(np.where(np.isfinite(grid), (grid - mean) ** 2, 0.0).sum(axis=0), done,
+                        out=np.full(len(temps), np.nan), where=done > 0)
+        out[k], out[k + "_std"] = mean, np.sqrt(var)
+    fine = np.linspace(s["T_min"], s["T_max"], 400)
+    out["onsager_M"] = np.vstack([fine, onsager_magnetization(fine, s["J"])])
+    out["onsager_E"] = np.vstack([fine, onsager_energy(fine, s["J"])])
     return out
 
 
-EXPERIMENT = Experiment(
+EXPERIMENT = Study(
     name="ising-sweep",
     title="Ising temperature sweep",
-    run=run,
     defaults=dict(DEFAULTS),
     model="ising",
+    check=check_settings, tasks=tasks, run_task=run_task, finish=finish,
+    describe=lambda task: f"seed {task['seed']}, temperature {task['T_index'] + 1}",
     views=(
         ViewSpec("absM", "curve", "|M| per spin against T", x_key="T", x_label="T", y_label="|M|/N",
                  theory="onsager_M", labels=("measured", "Onsager")),

@@ -167,7 +167,8 @@ EXPERIMENT = Study(
     views=(
         ViewSpec("spurious_before", "curve", "Spurious fixed points (mean over sets); seed 001 dashed",
                  series=("spurious_after",), labels=("before dreams", "after dreams"), x_key="stored",
-                 x_label="stored vectors", y_label="spurious fixed points", theory="seed_spurious"),
+                 x_label="stored vectors", y_label="spurious fixed points", theory="seed_spurious",
+                 extra={"theory_label": "seed 001"}),
         ViewSpec("counts_before", "curve", "Fixed points by kind", x_key="stored", x_label="stored vectors",
                  y_label="count", extra={"labels_key": "kind_labels"}),
     ),

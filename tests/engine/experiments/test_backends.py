@@ -68,6 +68,9 @@ def test_serial_joblib_and_dask_give_identical_numbers():
             Client(cluster) as client:
         _same(serial, experiments.run("phase-diagram", PHASE, seed=11, scheduler=client))
         _same(serial, experiments.run("phase-diagram", PHASE, seed=11, scheduler=cluster.scheduler_address))
+        # 80 tasks on 2 worker threads: 32 chunks of two or three tasks each, rows back in task order
+        ising = {"L": 8, "n_T": 40, "n_equilibrate": 5, "n_measure": 10, "seeds": 2}
+        _same(experiments.run("ising-sweep", ising), experiments.run("ising-sweep", ising, scheduler=client))
 
 
 @pytest.mark.parametrize("settings, name", [

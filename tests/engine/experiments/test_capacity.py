@@ -121,3 +121,26 @@ def test_perceptron_stores_as_many_patterns_as_units_and_its_margin_widens_the_b
     bare = experiments.run("capacity", settings).data["retrieval_perceptron"][0, 0]
     wide = experiments.run("capacity", {**settings, "margin": 0.5}).data["retrieval_perceptron"][0, 0]
     assert wide > bare + 0.3
+
+
+def test_the_dense_memory_holds_loads_that_the_hebbian_network_loses():
+    res = experiments.run("capacity", {"n_neurons": 100, "alpha_max": 0.3, "n_loads": 1, "n_seeds": 2,
+                                       "rules": ["hebbian", "dense"], "dense_power": 3})
+    assert res.data["retrieval_dense"][0, 0] == 1.0 and res.data["stable_dense"][0, 0] == 1.0   # 30 in 100
+    assert res.data["retrieval_hebbian"][0, 0] < 0.5
+    n = 100   # Krotov & Hopfield: N^(n−1) / (2 (2n−3)!! ln N) patterns, as a load
+    assert res.data["theory_dense"][0, 0] == pytest.approx(n ** 2 / (2 * 3 * math.log(n)) / n)
+    with pytest.raises(ValueError, match="dense_power"):
+        experiments.run("capacity", {"dense_power": 1})
+
+
+def test_a_hopfield_capacity_task_does_not_import_scikit_learn():
+    # every Dask or joblib worker imports what its first task needs: scikit-learn (the dense package's
+    # classifier) cost 5 s of a loaded worker's start
+    import subprocess
+    import sys
+    code = ("import sys; from engine import experiments; "
+            "experiments.run('capacity', {'n_neurons': 30, 'n_loads': 1, 'n_seeds': 1, 'rules': ['hebbian']}); "
+            "print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

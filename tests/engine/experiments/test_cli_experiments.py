@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from engine.cli import main
 from engine.experiments import runner
 
@@ -27,3 +29,14 @@ def test_an_unreachable_scheduler_is_one_line_naming_it(capsys, monkeypatch):
     assert "error: cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err and "Traceback" not in err
     assert main(ARGS + ["--n-jobs", "0"]) == 2
     assert "n_jobs must be" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_phase_diagram_on_a_dask_cluster_writes_the_laptops_csv(capsys, tmp_path):
+    from dask.distributed import LocalCluster
+    assert main(ARGS + ["--seed", "2", "--out", str(tmp_path / "laptop.csv")]) == 0
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        assert main(ARGS + ["--seed", "2", "--scheduler", cluster.scheduler_address,
+                            "--out", str(tmp_path / "cluster.csv")]) == 0
+    assert (tmp_path / "cluster.csv").read_bytes() == (tmp_path / "laptop.csv").read_bytes()
+    assert "temperature T \\ load α = P/N" in capsys.readouterr().out     # the overlap map, as a table

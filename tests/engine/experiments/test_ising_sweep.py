@@ -2,9 +2,10 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
-from engine import registry
+from engine import experiments, registry
 from engine.experiments import ising_sweep
 from engine.experiments.runner import drive
 from engine.model import Cancelled
@@ -29,6 +30,22 @@ def test_same_settings_same_result():
     assert all((a[k] == b[k]).all() for k in a)
 
 
+def test_one_task_per_lattice_the_same_rows_on_local_processes():
+    serial = experiments.run("ising-sweep", SMALL)
+    assert len(serial.table["T"]) == 6 and serial.table["seed"].tolist() == [0, 0, 0, 1, 1, 1]
+    parallel = experiments.run("ising-sweep", SMALL, n_jobs=2)
+    for k in serial.table:
+        np.testing.assert_array_equal(serial.table[k], parallel.table[k], err_msg=k)
+    np.testing.assert_array_equal(serial.data["absM"], parallel.data["absM"])
+
+
+def test_partial_rows_give_nan_where_no_lattice_is_done():
+    s = ising_sweep.check_settings(SMALL)
+    row = ising_sweep.run_task(s, {"seed": 1, "T_index": 2}, 0)
+    out = ising_sweep.finish(s, {k: np.array([v]) for k, v in row.items()})
+    assert np.isnan(out["absM"][:2]).all() and out["absM"][2] == row["absM"] and out["absM_std"][2] == 0.0
+
+
 def test_progress_returning_false_cancels():
     calls = []
 
@@ -43,6 +60,7 @@ def test_progress_returning_false_cancels():
 @pytest.mark.parametrize("settings, word", [
     (dict(T_min=-1.0), "T_min"), (dict(algorithm="x"), "algorithm"), (dict(bogus=1), "bogus"),
     (dict(J=0.0), "J"), (dict(seeds=0), "seeds"), (dict(seeds=[1, -2]), "seeds"), (dict(L=1), "L"),
+    (dict(seeds=[3, 3]), "seeds must be different"),
 ])
 def test_bad_settings_raise_naming_them(settings, word):
     with pytest.raises(ValueError, match=word):
@@ -58,7 +76,7 @@ def test_cli_runs_the_sweep(capsys):
     from engine.cli import main
     assert main(["run", "ising-sweep", "L=8", "n_T=2", "n_equilibrate=5", "n_measure=5", "seeds=1",
                  "--quiet"]) == 0
-    assert "onsager_M" in capsys.readouterr().out
+    assert "Onsager" in capsys.readouterr().out
 
 
 def test_the_ising_model_does_not_import_experiments():

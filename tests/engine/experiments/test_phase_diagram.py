@@ -25,15 +25,18 @@ def _median_overlap(res, alpha, temp):
 
 
 @pytest.mark.slow
-def test_retrieval_and_its_loss_at_2000_units():
-    # Near T_M(0.05) ≈ 0.55 a network of 1000 units escapes the retrieval state within 40 sweeps now and
-    # then; at 2000 rarely. The median over three pattern sets is compared with the AGS overlap (0.904 at
-    # T = 0.5: "above 0.9" is the theory's own value, so the test allows the finite-size spread below it).
-    res = experiments.run("phase-diagram", {"n_neurons": 2000, "alphas": [0.05, 0.12, 0.16],
-                                            "temperatures": [0.1, 0.5, 1.2], "n_seeds": 3, "n_sweeps": 40,
-                                            "n_measure": 10}, seed=0, n_jobs=2)
-    assert _median_overlap(res, 0.05, 0.5) > 0.85
-    assert _median_overlap(res, 0.05, 1.2) < 0.3           # paramagnetic
-    assert _median_overlap(res, 0.12, 0.1) > 0.9            # retrieval at T = 0.1 up to α = 0.12 …
-    assert _median_overlap(res, 0.16, 0.1) < 0.6            # … lost by α = 0.16 (α_c ≈ 0.138)
-    assert res.data["overlap"].shape == (3, 3) and res.data["ags"].shape[0] == 2
+def test_retrieval_at_the_ags_overlap_and_its_loss_at_2000_units():
+    # The "above 0.9 at α = 0.05, T = 0.5" is AGS's own value there (0.904, N → ∞). Finite networks
+    # scatter around it set by set (measured, 12–16 sets each: medians 0.894 and 0.909 at N = 2000, 0.892–0.909
+    # at N = 4000; pooled mean 0.900), so a one-sided "> 0.9" fails for about half the seeds. The test holds
+    # the median over 12 pattern sets to the theory from both sides instead: within 0.015 of m_AGS.
+    warm = experiments.run("phase-diagram", {"n_neurons": 2000, "alphas": [0.05], "temperatures": [0.5, 1.2],
+                                             "n_seeds": 12, "n_sweeps": 40, "n_measure": 20}, seed=0, n_jobs=2)
+    theory = float(ags_overlap(0.05, 0.5)[0])
+    assert abs(_median_overlap(warm, 0.05, 0.5) - theory) < 0.015
+    assert _median_overlap(warm, 0.05, 1.2) < 0.3           # paramagnetic
+    cold = experiments.run("phase-diagram", {"n_neurons": 2000, "alphas": [0.12, 0.16], "temperatures": [0.1],
+                                             "n_seeds": 3, "n_sweeps": 40, "n_measure": 10}, seed=0, n_jobs=2)
+    assert _median_overlap(cold, 0.12, 0.1) > 0.9            # retrieval at T = 0.1 up to α = 0.12 …
+    assert _median_overlap(cold, 0.16, 0.1) < 0.6            # … lost by α = 0.16 (α_c ≈ 0.138)
+    assert cold.data["overlap"].shape == (1, 2) and cold.data["ags"].shape[0] == 2

@@ -50,3 +50,18 @@ def test_dbn_experiment_runs_and_cancels():
 def test_bad_settings_are_refused_before_any_work(experiment, settings, name):
     with pytest.raises(ValueError, match=name):
         next(experiment.run(settings))
+
+
+def test_one_task_per_training_the_same_rows_on_local_processes():
+    from engine import experiments
+    settings = dict(n_hidden=16, n_epochs=2, n_train=500, learning_rate=0.1, n_seeds=2)
+    serial = experiments.run("rbm-mnist", settings, seed=3)
+    assert serial.table["rep"].tolist() == [0, 1] and {"error_epoch_1", "error_epoch_2"} <= set(serial.table)
+    assert serial.table["test_accuracy"][0] != serial.table["test_accuracy"][1]    # two seeds, two trainings
+    parallel = experiments.run("rbm-mnist", settings, seed=3, n_jobs=2)
+    for k in ("test_accuracy", "error_epoch_1", "error_epoch_2"):
+        np.testing.assert_array_equal(serial.table[k], parallel.table[k], err_msg=k)
+    assert serial.data["test_accuracy"] == pytest.approx(serial.table["test_accuracy"].mean())
+    assert serial.data["reconstruction_errors"].shape == (2,) and serial.data["test_accuracy_std"] > 0
+    dbn = experiments.run("dbn-mnist", dict(layers=(16, 8), n_epochs=2, n_train=500, learning_rate=0.1), seed=3)
+    assert dbn.data["reconstruction_errors"].shape == (2, 2) and "error_layer_2_epoch_2" in dbn.table
