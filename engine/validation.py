@@ -162,6 +162,8 @@ def check_array(name: str, value: Any, *, shape: tuple | None = None, ndim: int 
         raise ValueError(f"{name} must be an array, got {type(value).__name__}: {exc}") from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise ValueError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):  # casting would silently drop the imaginary parts
+        raise ValueError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:

@@ -157,3 +157,17 @@ def test_physical_memory_on_windows(monkeypatch):
         validation.check_memory("n_hidden=10**9", 6 * 2**30)
     monkeypatch.setattr(sys, "platform", "darwin")   # not Windows and no sysconf: unknown, no guard
     assert validation.physical_memory_bytes() is None
+
+
+# --- added by harness: issue 16's rerun
+
+def test_complex_arrays_are_refused_not_cast():
+    """A session edited to hold complex weights loaded with the imaginary parts silently dropped."""
+    with pytest.raises(ValueError, match=r"state\['weights'\] must hold real numbers, got dtype complex128"):
+        v.check_array("state['weights']", np.ones((2, 2), complex))
+
+
+def test_a_bad_generator_state_names_its_entry():
+    from engine.model import rng_from_state_array
+    with pytest.raises(ValueError, match=r"state\['numpy_rng'\] is not a valid PCG64 state"):
+        rng_from_state_array(np.zeros(6, np.uint64), "state['numpy_rng']")
