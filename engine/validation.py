@@ -251,7 +251,12 @@ def check_estimator_data(estimator: Any, X: Any, *, reset: bool, values: str | t
     own tools and users know: "X has 3 features, but RBM is expecting 784 features as input"), then the
     model's value range. ``reset=True`` (fit) records ``n_features_in_``."""
     from sklearn.utils.validation import validate_data  # scikit-learn only where an estimator is used
-    arr = validate_data(estimator, X, reset=reset, dtype=dtype, ensure_all_finite=True)
+    try:
+        arr = validate_data(estimator, X, reset=reset, dtype=dtype, ensure_all_finite=True)
+    except ValueError as exc:   # numpy's words for text data name no argument
+        if str(exc).startswith("could not convert"):
+            raise ValueError(f"X must be numeric: {exc}") from None
+        raise
     if values is not None:
         _check_values("X", arr, values)
     return np.ascontiguousarray(arr)

@@ -171,3 +171,10 @@ def test_a_bad_generator_state_names_its_entry():
     from engine.model import rng_from_state_array
     with pytest.raises(ValueError, match=r"state\['numpy_rng'\] is not a valid PCG64 state"):
         rng_from_state_array(np.zeros(6, np.uint64), "state['numpy_rng']")
+
+
+def test_estimator_data_of_words_is_refused_naming_X():
+    """numpy's "could not convert string to float: 'a'" named no argument."""
+    from engine import RBM
+    with pytest.raises(ValueError, match=r"^X must be numeric: could not convert string to float"):
+        RBM(n_hidden=2).fit(np.full((4, 3), "a"))
