@@ -233,7 +233,7 @@ def cases(quick: bool = False) -> list[Case]:
             {"x_train.npy": _npy(x), "y_train.npy": _npy(np.arange(5))})), "ok"),
         # --- .npy and pickles
         Case("npy declares (30000, 30000)", _load_file("x.npy", npy_header((30000, 30000))), "refuse", ("x.npy",)),
-        Case("npy valid array", _load_file("x.npy", _npy(x)), "either", ("x.npy",)),
+        Case("npy valid array", _load_file("x.npy", _npy(x)), "ok"),
         Case("pickle that runs code", _pickle_runs_code, "refuse", ("evil.pkl",)),
         Case("pickle truncated", _load_file("m.pkl", pickle.dumps((x, np.arange(5)))[:-20]), "refuse", ("m.pkl",)),
         Case("pickle of a dict without x", _load_file("m.pkl", pickle.dumps({"a": 1})), "refuse", ("m.pkl",)),
