@@ -131,10 +131,12 @@ FAMILIES = {"files": "files:cases", "sessions": "sessions:cases", "write-faults"
 
 
 def family_cases(family: str, quick: bool) -> list[Case]:
-    """The cases of one family (its module imported only now)."""
+    """The cases of one family (its module imported only now); a "package.module:function" spec
+    instead of a family name builds the cases of another module (the harness's own tests)."""
     import importlib
-    module, fn = FAMILIES[family].split(":")
-    return getattr(importlib.import_module(f"tools.reliability.{module}"), fn)(quick)
+    spec = family if ":" in family else "tools.reliability." + FAMILIES[family]
+    module, fn = spec.split(":")
+    return getattr(importlib.import_module(module), fn)(quick)
 
 
 def env_for_children() -> dict[str, str]:
