@@ -18,7 +18,7 @@ from tools.reliability.core import execute, family_cases
 def main(argv: list[str]) -> int:
     family, quick = argv[0], "--quick" in argv[1:]
     cases = family_cases(family, quick)
-    if family in ("files", "sessions", "write-faults", "api"):
+    if family == "sessions":
         # every model family imported first, as in a running app: a module's first import is not a
         # case's allocation
         from engine import registry
