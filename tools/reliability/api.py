@@ -102,8 +102,8 @@ def _use(est, X):
 def _huge_cases() -> list[Case]:
     return [
         _call("RBM(n_hidden=10**9).fit", lambda X, y: _estimator("RBM", n_hidden=10**9).fit(X), names=("n_hidden",)),
-        _call("CompetingHebbian(n_hidden=10**9).fit", lambda X, y: _estimator("CompetingHebbian", n_hidden=10**9).fit(X),
-              names=("n_hidden",)),
+        _call("CompetingHebbian(n_hidden=10**9).fit",
+              lambda X, y: _estimator("CompetingHebbian", n_hidden=10**9).fit(X), names=("n_hidden",)),
         _call("SOM(rows=10**5, cols=10**5).fit", lambda X, y: _estimator("SOM", rows=10**5, cols=10**5).fit(X),
               names=("rows", "cols", "units")),
         _call("CompetitiveLayer(n_units=10**9).fit", lambda X, y: _estimator("CompetitiveLayer", n_units=10**9).fit(X),

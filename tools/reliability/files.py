@@ -157,6 +157,10 @@ def cases(quick: bool = False) -> list[Case]:
     lab = np.array([0, 1, 2], dtype=np.uint8)
     x = np.random.default_rng(0).random((5, 6))
     f = "table.csv"
+
+    def npz(members: dict[str, bytes]):
+        return _load_file("d.npz", zip_bytes(members))
+    huge_idx = bytes([0, 0, 8, 3]) + struct.pack(">III", 2**31, 2**10, 2**10)   # declares 2⁵¹ bytes
     c = [
         # --- CSV (user_data.load → read_csv)
         Case("csv empty", _csv(""), "refuse", (f,)),
@@ -176,27 +180,28 @@ def cases(quick: bool = False) -> list[Case]:
              "ok"),
         Case("csv of one huge line", _csv(",".join(["1"] * 200_000) + "\n"), "either", (f,)),
         # --- IDX, plain
-        Case("idx wrong magic", _load_file("t-images-idx3-ubyte", b"\x01\x02\x08\x03" + bytes(40)), "refuse", ("idx3",)),
+        Case("idx wrong magic", _load_file("t-images-idx3-ubyte", b"\x01\x02\x08\x03" + bytes(40)), "refuse",
+             ("idx3",)),
         Case("idx unknown type code", _load_file("t-images-idx3-ubyte", bytes([0, 0, 0x07, 1, 0, 0, 0, 1, 5])),
              "refuse", ("idx3",)),
         Case("idx zero dimensions", _load_file("a.idx", bytes([0, 0, 8, 0]) + bytes(8)), "refuse", ("a.idx",)),
         Case("idx truncated header", _load_file("a.idx", bytes([0, 0, 8, 3, 0, 0])), "refuse", ("a.idx",)),
-        Case("idx declares 4e12 bytes", _load_file("a.idx", bytes([0, 0, 8, 3]) + struct.pack(">III", 2**31, 2**10, 2**10)
-                                                  + bytes(100)), "refuse", ("a.idx",)),
+        Case("idx declares 4e12 bytes", _load_file("a.idx", huge_idx + bytes(100)), "refuse", ("a.idx",)),
         Case("idx truncated payload", _load_file("a.idx", _idx(img)[:-5]), "refuse", ("a.idx",)),
         Case("idx longer than declared", _load_file("a.idx", _idx(img) + b"xyz"), "refuse", ("a.idx",)),
         Case("idx zero-size dimension", _load_file("a.idx", _idx(np.zeros((0, 4, 4), np.uint8))), "refuse", ("a.idx",)),
         Case("idx float NaN", _load_file("a.idx", _idx(np.full((2, 3), np.nan, ">f4"), 0x0D)), "refuse", ("a.idx",)),
         Case("idx labels only (1-D)", _load_file("a.idx", _idx(lab)), "refuse", ("a.idx",)),
         Case("idx labels beside disagree", _load_file("t-images-idx3-ubyte", _idx(img),
-                                                      beside={"t-labels-idx1-ubyte": _idx(lab[:2])}), "refuse", ("idx",)),
+                                                      beside={"t-labels-idx1-ubyte": _idx(lab[:2])}),
+             "refuse", ("idx",)),
         Case("idx valid with labels beside", _load_file("t-images-idx3-ubyte", _idx(img),
                                                         beside={"t-labels-idx1-ubyte": _idx(lab)}), "ok"),
         # --- IDX, gzipped
         Case("idx.gz bomb (8 MB of zeros past a small header)",
              _load_file("a-idx3-ubyte.gz", _zeros_gz(8 * MB, _idx(img))), "refuse", ("a-idx3-ubyte.gz",)),
-        Case("idx.gz declaring 4e12 bytes", _load_file("a-idx3-ubyte.gz", gzip.compress(
-            bytes([0, 0, 8, 3]) + struct.pack(">III", 2**31, 2**10, 2**10))), "refuse", ("a-idx3-ubyte.gz",)),
+        Case("idx.gz declaring 4e12 bytes", _load_file("a-idx3-ubyte.gz", gzip.compress(huge_idx)), "refuse",
+             ("a-idx3-ubyte.gz",)),
         Case("idx.gz truncated stream", _load_file("a-idx3-ubyte.gz", gzip.compress(_idx(img))[:-12]),
              "refuse", ("a-idx3-ubyte.gz",)),
         Case("gz of zeros only (no header)", _load_file("a.gz", _zeros_gz(8 * MB)), "refuse", ("a.gz",)),
@@ -212,10 +217,10 @@ def cases(quick: bool = False) -> list[Case]:
         Case("npz truncated", _load_file("d.npz", zip_bytes({"x.npy": _npy(x)})[:-30]), "refuse", ("d.npz",)),
         Case("npz no arrays", _load_file("d.npz", zip_bytes({"readme.txt": b"hi"})), "refuse", ("d.npz",)),
         Case("npz x 1-D", _load_file("d.npz", zip_bytes({"x.npy": _npy(np.arange(5.0))})), "refuse", ("d.npz",)),
-        Case("npz x of objects (a pickle)", _load_file("d.npz", zip_bytes({"x.npy": _npy(np.array([{}, []], object), True)})),
-             "refuse", ("d.npz",)),
-        Case("npz x with NaN", _load_file("d.npz", zip_bytes({"x.npy": _npy(np.full((2, 2), np.nan))})), "refuse", ("d.npz",)),
-        Case("npz x complex", _load_file("d.npz", zip_bytes({"x.npy": _npy(np.ones((2, 2), complex))})), "refuse", ("d.npz",)),
+        Case("npz x of objects (a pickle)", npz({"x.npy": _npy(np.array([{}, []], object), True)}), "refuse",
+             ("d.npz",)),
+        Case("npz x with NaN", npz({"x.npy": _npy(np.full((2, 2), np.nan))}), "refuse", ("d.npz",)),
+        Case("npz x complex", npz({"x.npy": _npy(np.ones((2, 2), complex))}), "refuse", ("d.npz",)),
         Case("npz x of strings", _load_file("d.npz", zip_bytes({"x.npy": _npy(np.array([["a", "b"]]))})), "refuse",
              ("d.npz",)),
         Case("npz x empty", _load_file("d.npz", zip_bytes({"x.npy": _npy(np.zeros((0, 4)))})), "refuse", ("d.npz",)),
@@ -243,8 +248,8 @@ def cases(quick: bool = False) -> list[Case]:
              ("drawings",)),
         Case("folder with a corrupt png", _user_load(_folder({"a.png": "png", "b.png": b"\x89PNG garbage"})),
              "refuse", ("b.png",)),
-        Case("folder with a png declaring 100000×100000", _user_load(_folder({"a.png": _png_declaring(100000, 100000)})),
-             "refuse", ("a.png",)),
+        Case("folder with a png declaring 100000×100000",
+             _user_load(_folder({"a.png": _png_declaring(100000, 100000)})), "refuse", ("a.png",)),
         Case("folder of sub-folders only", _user_load(_folder({"sub": "dir"})), "refuse", ("drawings",)),
         Case("path that does not exist", lambda tmp: __import__("engine.datasets").datasets.load_file(tmp / "nope.npz"),
              "refuse", ("nope.npz",)),
