@@ -370,6 +370,22 @@ def _load_npz(label: str, data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
     return _check_xy(label, arrays[chosen[0]], arrays.get(chosen[1]) if chosen[1] else None)
 
 
+def _load_npy(label: str, data: bytes) -> tuple[np.ndarray, None]:
+    """x of an .npy file: its header's shape checked against the bytes really there, never unpickled."""
+    try:
+        shape, fortran, dtype, head = archive.npy_layout(io.BytesIO(data))
+    except ValueError as exc:
+        raise ValueError(f"file {label} is not a readable .npy array ({exc})") from None
+    if dtype.hasobject:
+        raise ValueError(f"file {label} holds Python objects; refused (never unpickled)")
+    n_bytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if head + n_bytes != len(data):
+        raise ValueError(f"file {label} declares shape {shape} ({n_bytes:,} bytes) but holds {len(data) - head:,} "
+                         f"bytes (truncated or edited)")
+    x = np.frombuffer(data, dtype=dtype, offset=head).reshape(shape, order="F" if fortran else "C")
+    return _check_xy(label, x, None)
+
+
 def _numpy_attr(modules: tuple[str, ...], name: str):
     for m in modules:
         try:
@@ -433,7 +449,7 @@ def _load_pickle(label: str, data: bytes) -> tuple[np.ndarray, np.ndarray | None
 
 
 def load_file(path, *, labels=None) -> tuple[np.ndarray, np.ndarray | None]:
-    """A user data file as (x, y or None): IDX (optionally .gz), .npz or the seeds' (x, y) pickle.
+    """A user data file as (x, y or None): IDX (optionally .gz), .npz, .npy or the seeds' (x, y) pickle.
 
     x is (n, features) or (n, rows, cols), numeric and finite; y is (n,) or None. For an IDX
     images file, the labels come from ``labels`` (an IDX labels file) or the MNIST-named file
@@ -448,6 +464,8 @@ def load_file(path, *, labels=None) -> tuple[np.ndarray, np.ndarray | None]:
         raise ValueError(f"labels= is only for IDX image files, and {label} is not one")
     if data[:2] == b"PK":
         return _load_npz(label, data)
+    if data[:6] == b"\x93NUMPY":
+        return _load_npy(label, data)
     if data[:1] == b"\x80" or p.suffix.lower() in (".pkl", ".pickle"):
         return _load_pickle(label, data)
     if data[:2] == b"\x00\x00":
@@ -466,7 +484,7 @@ def load_file(path, *, labels=None) -> tuple[np.ndarray, np.ndarray | None]:
                                  f"{_file_label(labels_path)} has {y.shape[0]}")
         return _check_xy(label, x, y)
     raise ValueError(f"file {label} is not a recognised data file; accepts IDX (*-ubyte, optionally .gz), "
-                     f".npz and the seeds' (x, y) .pkl")
+                     f".npz, .npy and the seeds' (x, y) .pkl")
 
 
 # --------------------------------------------------------------------------- presets for the pattern editor

@@ -44,7 +44,10 @@ def temporary_beside(path: str | os.PathLike) -> Path:
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write a file so that a crash leaves either the old file or the new one, never half."""
     path = Path(path)
-    tmp = temporary_beside(path)
+    try:
+        tmp = temporary_beside(path)
+    except OSError as exc:  # name the file the user asked for, not the hidden temporary beside it
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(os.open(tmp, os.O_WRONLY | getattr(os, "O_BINARY", 0)), "wb") as f:
             f.write(data)

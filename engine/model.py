@@ -236,9 +236,9 @@ def rng_state_array(rng: np.random.Generator) -> np.ndarray:
                      st["has_uint32"], st["uinteger"]], dtype=np.uint64)
 
 
-def rng_from_state_array(words: np.ndarray) -> np.random.Generator:
-    """Inverse of rng_state_array."""
-    w = check_pcg64_words("state['rng']", words)
+def rng_from_state_array(words: np.ndarray, name: str = "state['rng']") -> np.random.Generator:
+    """Inverse of rng_state_array; ``name`` is the saved entry a refusal names."""
+    w = check_pcg64_words(name, words)
     rng = np.random.Generator(np.random.PCG64())
     rng.bit_generator.state = {
         "bit_generator": "PCG64",

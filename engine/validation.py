@@ -165,6 +165,8 @@ def check_array(name: str, value: Any, *, shape: tuple | None = None, ndim: int 
         raise ValueError(f"{name} must be an array, got {type(value).__name__}: {exc}") from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise ValueError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):  # casting would silently drop the imaginary parts
+        raise ValueError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
@@ -252,7 +254,12 @@ def check_estimator_data(estimator: Any, X: Any, *, reset: bool, values: str | t
     own tools and users know: "X has 3 features, but RBM is expecting 784 features as input"), then the
     model's value range. ``reset=True`` (fit) records ``n_features_in_``."""
     from sklearn.utils.validation import validate_data  # scikit-learn only where an estimator is used
-    arr = validate_data(estimator, X, reset=reset, dtype=dtype, ensure_all_finite=True)
+    try:
+        arr = validate_data(estimator, X, reset=reset, dtype=dtype, ensure_all_finite=True)
+    except ValueError as exc:   # numpy's words for text data name no argument
+        if str(exc).startswith("could not convert"):
+            raise ValueError(f"X must be numeric: {exc}") from None
+        raise
     if values is not None:
         _check_values("X", arr, values)
     return np.ascontiguousarray(arr)

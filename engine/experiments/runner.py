@@ -213,11 +213,13 @@ class _Journal:
             self.path.write_text(json.dumps(header) + "\n", encoding="utf-8")
 
     def _read(self) -> None:
-        lines = self.path.read_text(encoding="utf-8").splitlines()
         try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
             header = json.loads(lines[0])
-        except (json.JSONDecodeError, IndexError):
-            raise ValueError(f"resume file {self.path} is not a results file of this program") from None
+        except (UnicodeDecodeError, json.JSONDecodeError, IndexError):
+            header = None
+        if not isinstance(header, dict):   # binary junk, or JSON that is not a header (a number, a list)
+            raise ValueError(f"resume file {self.path} is not a results file of this program")
         if header != self.header:
             diff = sorted(k for k in set(header) | set(self.header) if header.get(k) != self.header.get(k))
             raise ValueError(f"resume file {self.path} belongs to another run (different {', '.join(diff)}); "

@@ -110,7 +110,7 @@ class BoltzmannMachine:
         words = check_kernel_rng_state("kernel_rng", kernel_rng)
         if chains is not None:
             chains = self._states("chains", chains, min_rows=1).copy()
-        rng = rng_from_state_array(numpy_rng) if numpy_rng is not None else self.rng
+        rng = rng_from_state_array(numpy_rng, "state['numpy_rng']") if numpy_rng is not None else self.rng
         self._kernel_state = words
         self._chains = chains
         self.rng = rng

@@ -47,7 +47,7 @@ class ImportDialog(QDialog):
         lay = QVBoxLayout(self)
         pick = QHBoxLayout()
         self.path_edit = QLineEdit()
-        self.path_edit.setPlaceholderText("a CSV, IDX or .npz file, or a folder of PNG/JPEG images")
+        self.path_edit.setPlaceholderText("a CSV, IDX, .npz or .npy file, or a folder of PNG/JPEG images")
         self.path_edit.editingFinished.connect(self.reload)
         file_button = QPushButton("File…")
         file_button.clicked.connect(self._choose_file)
@@ -123,7 +123,7 @@ class ImportDialog(QDialog):
     # ---------------------------------------------------------------- choosing
     def _choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import data file", "",
-                                              "Data (*.csv *.tsv *.txt *.npz *ubyte *ubyte.gz *.idx *.gz *.pkl);;"
+                                              "Data (*.csv *.tsv *.txt *.npz *.npy *ubyte *ubyte.gz *.idx *.gz *.pkl);;"
                                               "All files (*)")
         if path:
             self.set_path(path)

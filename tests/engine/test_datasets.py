@@ -507,3 +507,19 @@ def test_preset_mnist_is_binarised_like_the_seeds():
 def test_preset_bad_arguments(name, shape, msg):
     with pytest.raises(ValueError, match=msg):
         ds.preset_patterns(name, shape)
+
+
+# --- added by harness: .npy files (issue 16's rerun: a valid .npy was refused as "not a recognised data file")
+
+def test_load_file_reads_an_npy_and_refuses_a_lying_or_pickled_one(tmp_path):
+    x = np.arange(12.0).reshape(3, 4)
+    np.save(tmp_path / "x.npy", x)
+    got, y = ds.load_file(tmp_path / "x.npy")
+    assert np.array_equal(got, x) and y is None
+    head = (tmp_path / "x.npy").read_bytes()[:128]   # the header alone: declares (3, 4), holds nothing
+    (tmp_path / "cut.npy").write_bytes(head)
+    with pytest.raises(ValueError, match=r"'cut.npy' declares shape \(3, 4\) \(96 bytes\) but holds 0 bytes"):
+        ds.load_file(tmp_path / "cut.npy")
+    np.save(tmp_path / "obj.npy", np.array([{}, []], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="'obj.npy' holds Python objects; refused"):
+        ds.load_file(tmp_path / "obj.npy")

@@ -202,6 +202,21 @@ def test_atomic_write_to_a_new_path_leaves_nothing_on_failure(tmp_path, monkeypa
     assert [p.name for p in tmp_path.iterdir()] == ["new.bin"]
 
 
+def test_a_folder_that_refuses_new_files_is_reported_with_the_path_asked_for(tmp_path, monkeypatch):
+    """`hebbgui run … --save /proc/s.npz` said "No such file or directory: /proc/.s.59f61787.part.npz",
+    the hidden temporary file, not the file the user named (issue 16's rerun)."""
+    real_open = eio.os.open
+
+    def denied(path, flags, *mode):
+        if flags & os.O_CREAT:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *mode)
+    monkeypatch.setattr(eio.os, "open", denied)
+    with pytest.raises(PermissionError) as info:
+        eio.atomic_write_bytes(tmp_path / "s.npz", b"payload")
+    assert info.value.filename == str(tmp_path / "s.npz")
+
+
 def test_saved_file_is_a_plain_npz_without_pickles(registered, tmp_path):
     _, path = _saved(registered, tmp_path)
     with np.load(path, allow_pickle=False) as z:

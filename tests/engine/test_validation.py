@@ -152,3 +152,24 @@ def test_physical_memory_comes_from_psutil_on_every_system(monkeypatch):
         raise RuntimeError("can't read memory here")
     monkeypatch.setattr(psutil, "virtual_memory", unsupported)   # a system psutil cannot read: no guard
     assert validation.physical_memory_bytes() is None
+
+
+# --- added by harness: issue 16's rerun
+
+def test_complex_arrays_are_refused_not_cast():
+    """A session edited to hold complex weights loaded with the imaginary parts silently dropped."""
+    with pytest.raises(ValueError, match=r"state\['weights'\] must hold real numbers, got dtype complex128"):
+        v.check_array("state['weights']", np.ones((2, 2), complex))
+
+
+def test_a_bad_generator_state_names_its_entry():
+    from engine.model import rng_from_state_array
+    with pytest.raises(ValueError, match=r"state\['numpy_rng'\] is not a valid PCG64 state"):
+        rng_from_state_array(np.zeros(6, np.uint64), "state['numpy_rng']")
+
+
+def test_estimator_data_of_words_is_refused_naming_X():
+    """numpy's "could not convert string to float: 'a'" named no argument."""
+    from engine import RBM
+    with pytest.raises(ValueError, match=r"^X must be numeric: could not convert string to float"):
+        RBM(n_hidden=2).fit(np.full((4, 3), "a"))

@@ -442,7 +442,7 @@ class CHL(ClassifierMixin, Estimator):
                      for k in range(len(sizes) - 2)] if prefix + "f0" in state else [])
         if prefix + "rng" not in state:
             raise ValueError(f"state is missing {prefix + 'rng'!r}")
-        rng = rng_from_state_array(state[prefix + "rng"])
+        rng = rng_from_state_array(state[prefix + "rng"], f"state[{prefix + 'rng'!r}]")
         (n_updates,) = state_ints(state, prefix + "counters", 1, 0)
         self.weights_, self.biases_, self.feedback_ = weights, biases, feedback
         self.classes_ = np.array(classes)

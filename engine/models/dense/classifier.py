@@ -308,7 +308,7 @@ class DAMClassifier(ClassifierMixin, Estimator):
         history = state_entry(state, prefix + "history", shape=(4, epoch), finite=False)
         if prefix + "rng" not in state:
             raise ValueError(f"state is missing {prefix + 'rng'!r}")
-        rng = rng_from_state_array(state[prefix + "rng"])
+        rng = rng_from_state_array(state[prefix + "rng"], f"state[{prefix + 'rng'!r}]")
         self.classes_ = np.array(classes, copy=True)
         self.memories_, self._velocity, self._velocity_temperature, self._rng = mem, vel, vel_t, rng
         self.epoch_, self.n_updates_, self.n_features_in_ = epoch, n_updates, n_feat

@@ -232,7 +232,7 @@ class RBM(TrainingMixin, TransformerMixin, Estimator):
         kernel_state = check_kernel_rng_state(f"state[{prefix + 'kernel_state'!r}]", state[prefix + "kernel_state"])
         if prefix + "rng" not in state:
             raise ValueError(f"state is missing {prefix + 'rng'!r}")
-        rng = rng_from_state_array(state[prefix + "rng"])
+        rng = rng_from_state_array(state[prefix + "rng"], f"state[{prefix + 'rng'!r}]")
         n_updates, epoch = state_ints(state, prefix + "counters", 2, 0)
         for name, value in arrays.items():
             setattr(self, name, value)

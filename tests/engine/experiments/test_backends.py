@@ -149,3 +149,13 @@ def test_a_killed_run_resumes_from_its_file(tmp_path):
     assert seen[0] == kept / 40
     _same(experiments.run("phase-diagram", settings, seed=6), again)
     assert len(path.read_text().splitlines()) == 41
+
+
+@pytest.mark.parametrize("junk", [b"\x00\xffnot a resume file", b"5\n", b"[1, 2]\n"])
+def test_a_resume_file_that_is_not_one_is_refused_by_name(tmp_path, junk):
+    """Binary junk gave "'utf-8' codec can't decode byte 0xff" (not naming the file) and a JSON
+    number as the header a TypeError (issue 16's rerun)."""
+    path = tmp_path / "r.bin"
+    path.write_bytes(junk)
+    with pytest.raises(ValueError, match=r"resume file .*r\.bin is not a results file of this program"):
+        experiments.run("phase-diagram", PHASE, seed=4, resume=path)

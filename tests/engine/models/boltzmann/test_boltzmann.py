@@ -296,3 +296,12 @@ def test_lr_decay_zero_is_the_constant_rate_and_old_sessions_get_the_default():
     assert BoltzmannModel.Params().lr_decay == 200.0
     old = io.load(Path(__file__).resolve().parents[3] / "data" / "sessions_0.1.0" / "boltzmann.npz")
     assert old.params.lr_decay == 200.0
+
+
+def test_an_all_zero_numpy_rng_is_refused_by_its_own_name():
+    """The refusal named state['rng'] (another entry, which was fine) for a damaged numpy_rng."""
+    m = BoltzmannModel(seed=0)
+    state = m.state()
+    state["numpy_rng"] = np.zeros(6, np.uint64)
+    with pytest.raises(ValueError, match=r"state\['numpy_rng'\] is not a valid PCG64 state"):
+        m.load_state(state)

@@ -1,0 +1,1 @@
+"""Developer tools run from a source checkout (not installed with the wheel)."""
