@@ -20,6 +20,7 @@ threadpoolctl.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -65,3 +66,34 @@ def apply(gui: bool) -> int | None:
     from threadpoolctl import threadpool_limits
     _blas_limit = threadpool_limits(limits=n, user_api="blas")
     return n
+
+
+# threadpoolctl's controller, kept: building one scans the loaded libraries (7 ms, too slow per frame).
+# It only sees the BLAS libraries loaded when it was built (scipy brings its own OpenBLAS), and a
+# library only loads with a module import, so it is rebuilt when the count of imported modules moved.
+_controller = None
+_controller_modules = -1
+
+
+def blas_threads(n: int | None):
+    """Context limiting BLAS to n threads (None: leave as is).
+
+    On a busy 2-core machine two BLAS threads ran the RBM's products 3–4× SLOWER than one
+    (measured: threads spin while the other core is taken), and the GUI thread needs a core.
+    """
+    global _controller, _controller_modules
+    if n is None:
+        return contextlib.nullcontext()
+    if _controller is None or _controller_modules != len(sys.modules):
+        from threadpoolctl import ThreadpoolController
+        _controller = ThreadpoolController()
+        _controller_modules = len(sys.modules)
+    return _controller.limit(limits=n, user_api="blas")
+
+
+def small_linalg():
+    """Context for the engine's small dense linear algebra (a PCA's covariance and ``eigh``, a
+    pseudo-inverse): one BLAS thread, in the window and in scripts alike. Measured at load 3 on 2
+    cores: the 784×784 ``eigh`` of an MNIST PCA start took 4.6–5.8 s on two OpenBLAS threads and
+    0.2 s on one — LAPACK's many small synchronised steps stall whenever a thread loses its core."""
+    return blas_threads(1)

@@ -18,6 +18,7 @@ from engine.kernels import som as K
 from engine.model import History, Model, Snapshot, ViewSpec, param
 from engine.models.shared import (DATA_SIZES, LR_DECAYS, PrototypeEstimator, is_image_shape, load_training_data,
                                   schedule)
+from engine.threads import small_linalg
 from engine.validation import (check_array, check_bounded_state, check_choice, check_float, check_int, check_memory,
                                check_training_chunk, physical_memory_bytes, state_entry, state_float, state_indices, state_int)
 
@@ -265,7 +266,8 @@ class CompetitiveModel(Model):
         if self.X.shape[1] == 2:
             self.projection = np.eye(2)
         else:
-            _, vecs = np.linalg.eigh(np.cov(self.X, rowvar=False))
+            with small_linalg():
+                _, vecs = np.linalg.eigh(np.cov(self.X, rowvar=False))
             self.projection = np.ascontiguousarray(vecs[:, ::-1][:, :2])
         self.center = mean if self.X.shape[1] != 2 else np.zeros(2)
         self.points = (self.X - self.center) @ self.projection

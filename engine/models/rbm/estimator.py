@@ -9,7 +9,6 @@ and BLAS does float32 products twice as fast as float64 (measured: tests/bench/b
 """
 from __future__ import annotations
 
-import contextlib
 from typing import Iterator
 
 import numpy as np
@@ -20,6 +19,7 @@ from engine.model import rng_from_state_array, rng_state_array
 from engine.models.rbm import exact
 from engine.models.rbm.exact import sigmoid, softplus
 from engine.models.rbm.training import TrainingMixin
+from engine.threads import blas_threads
 from engine.validation import (check_array, check_bounded_state, check_data, check_float, check_int,
                                check_kernel_rng_state, check_memory,
                                check_seed, physical_memory_bytes, state_entry, state_ints)
@@ -42,24 +42,6 @@ def forget(estimator) -> None:
     """Drop every learned attribute (``…_``): the estimator is unfitted again."""
     for name in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("__")]:
         delattr(estimator, name)
-
-
-_THREADPOOL = None
-
-
-def blas_threads(n: int | None):
-    """Context limiting BLAS to n threads (None: leave as is).
-
-    On a busy 2-core machine two BLAS threads ran the RBM's products 3–4× SLOWER than one
-    (measured: threads spin while the other core is taken), and the GUI thread needs a core.
-    """
-    global _THREADPOOL
-    if n is None:
-        return contextlib.nullcontext()
-    if _THREADPOOL is None:
-        from threadpoolctl import ThreadpoolController
-        _THREADPOOL = ThreadpoolController()
-    return _THREADPOOL.limit(limits=n, user_api="blas")
 
 
 def weight_bytes(n_visible: int, n_hidden: int, dtype) -> float:

@@ -17,6 +17,7 @@ from sklearn.base import TransformerMixin
 from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
 from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, PrototypeEstimator, schedule
+from engine.threads import small_linalg
 from engine.validation import (check_array, check_bool, check_bounded_state, check_choice, check_float, check_int,
                                check_memory, check_training_chunk, physical_memory_bytes)
 
@@ -200,7 +201,8 @@ class SOM(TransformerMixin, PrototypeEstimator):
             return mean + ramp * spread
         # covariance eigenvectors as MiniSom does (unit length, largest two); eigh of the
         # f×f covariance is far cheaper than an SVD of the n×f data for MNIST-sized sets
-        eigvals, eigvecs = np.linalg.eigh(np.cov(X, rowvar=False))
+        with small_linalg():
+            eigvals, eigvecs = np.linalg.eigh(np.cov(X, rowvar=False))
         order = np.argsort(eigvals)[::-1]
         pc1 = eigvecs[:, order[0]]
         pc2 = eigvecs[:, order[1]]
