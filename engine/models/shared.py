@@ -90,6 +90,24 @@ def load_training_data(dataset: str, n_samples: int, seed: int | None = 0) -> tu
     return x, np.asarray(y, dtype=np.int64)[:n_samples], shape
 
 
+def imported_training_data(model, n_samples: int) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """(X, y, image_shape) of a model's imported training set (``Model.set_training_data``), as
+    load_training_data gives a preset's: the first ``n_samples`` examples (0: all) as float64 rows,
+    labels 0 where it has none, image_shape (h, w) for images — given as (n, h, w), or a square
+    number ≥ 64 of features — else (1, n_features). ValueError before anything changes when there
+    is no set or ``n_samples`` is more than it holds."""
+    x, y = model.imported_data()
+    n = x.shape[0]
+    k = check_int("n_data", n_samples, 0, n) or n
+    if x.ndim == 3:
+        shape = x.shape[1:]
+    else:
+        side = math.isqrt(x.shape[1])
+        shape = (side, side) if side * side == x.shape[1] and side >= 8 else (1, x.shape[1])
+    X = np.ascontiguousarray(x.reshape(n, -1)[:k], dtype=np.float64)
+    return X, (np.zeros(k, dtype=np.int64) if y is None else y[:k].copy()), tuple(shape)
+
+
 def is_image_shape(image_shape: tuple) -> bool:
     """Whether load_training_data's image_shape is a picture ((h, w)) and not (1, n_features)."""
     return image_shape[0] > 1
