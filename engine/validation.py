@@ -426,7 +426,8 @@ def check_training_set(x: Any, y: Any = None, *, labels: bool = False,
     at least ``min_samples`` examples; y None or (n,) whole-number labels ≥ 0 (``labels``: required)."""
     arr = check_array("x", x, ndim=(2, 3))
     if arr.shape[0] < min_samples or arr[0].size == 0:
-        raise ValueError(f"x must hold at least {min_samples} examples of at least one value each, got shape {arr.shape}")
+        raise ValueError(f"x must hold at least {min_samples} examples of at least one value each, "
+                         f"got shape {arr.shape}")
     if y is None or (isinstance(y, np.ndarray) and y.size == 0):
         if labels:
             raise ValueError("y: this model learns classes and needs labels (a CSV label column, or an IDX/.npz "

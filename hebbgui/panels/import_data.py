@@ -1,6 +1,6 @@
 """File → Import data: a CSV table, a folder of images, an IDX or .npz file as the current model's
 stored patterns (with a threshold slider and a live preview of the binarised patterns), or as the
-training set of a model with a data choice (SOM, competitive learning: ``dataset = imported``).
+training set of a model with a data choice (SOM, competitive learning, RBM, DBN: "imported").
 
 The file is read and checked here (engine.user_data) before anything reaches the engine: a bad file
 shows its message in the dialog and the model keeps what it had. Patterns go through the same
@@ -235,7 +235,8 @@ class ImportDialog(QDialog):
         if images is not None:
             for k, img in enumerate(images[:PREVIEW_MAX]):
                 name = self.data.names[k] if k < len(self.data.names) else str(k + 1)
-                self.preview.addItem(QListWidgetItem(grey_thumbnail(img), name if y is None else f"{name}: {int(y[k])}"))
+                label = name if y is None else f"{name}: {int(y[k])}"
+                self.preview.addItem(QListWidgetItem(grey_thumbnail(img), label))
         what = "×".join(str(d) for d in x.shape[1:])
         labels = "no labels" if y is None else f"labels of {len(np.unique(y))} class(es)"
         more = f" (the first {PREVIEW_MAX} shown)" if images is not None and len(x) > PREVIEW_MAX else ""
@@ -272,8 +273,8 @@ def open_import_dialog(win, path: str | None = None, *, modal: bool = True) -> I
     if cls is None or (win.pattern_editor is None and not cls.data_param):
         title = cls.title if cls is not None else "This model"
         win.statusBar().showMessage(f"{title} takes no pattern set and no training set of yours: import works "
-                                    f"for models with a Patterns panel (Hopfield, Hebb) or a Data choice with "
-                                    f"'imported' (SOM, competitive learning)", 10000)
+                                    f"for models with a Patterns panel (Hopfield, Hebb) or a data choice with "
+                                    f"'imported' (SOM, competitive learning, RBM, DBN)", 10000)
         return None
     if win.pattern_editor is None:
         dlg = ImportDialog(TRAINING_SIZE, TRAINING_SIZE_LIMITS, win, training=True)

@@ -120,3 +120,26 @@ def test_a_failed_rebuild_restores_the_model_exactly(monkeypatch):
 def test_models_without_a_data_choice_say_so():
     with pytest.raises(ValueError, match="trains on no data set of yours"):
         registry.create("hopfield", seed=0).set_training_data(np.ones((3, 4)))
+
+
+IMAGE_MODELS = {"rbm": {"n_hidden": 16, "n_train": 100, "batch_size": 10},
+                "dbn": {"n_hidden_1": 16, "n_hidden_2": 8, "n_train": 100, "batch_size": 10}}
+
+
+@pytest.mark.parametrize("name", IMAGE_MODELS)
+def test_the_rbm_and_dbn_learn_imported_28x28_images_and_a_session_keeps_them(name, tmp_path):
+    """The RBM and the DBN take a set of 28×28 images (e.g. a folder of drawings read at 28×28),
+    scaled to MNIST's 0…255, every example used; another size is refused with the size they need."""
+    x = np.random.default_rng(0).random((30, 28, 28))
+    model = registry.create(name, IMAGE_MODELS[name], seed=2)
+    model.set_training_data(x)
+    assert model.params.data == IMPORTED and model.data_u8.shape == (30, 784)
+    assert model.data_u8.min() == 0 and model.data_u8.max() == 255
+    model.step(4)
+    io.save(model, tmp_path / "s.npz")
+    again = io.load(tmp_path / "s.npz")
+    assert again.params.data == IMPORTED and replay.state_digest(again.state()) == replay.state_digest(model.state())
+    before = replay.state_digest(model.state())
+    with pytest.raises(ValueError, match=r"learns 28×28 images \(784 values an example\).* has 5×5"):
+        model.set_training_data(np.ones((6, 5, 5)))
+    assert replay.state_digest(model.state()) == before and model.params.data == IMPORTED

@@ -56,8 +56,8 @@ class SOMParams:
                              "the fields below left at 0 / 'preset' take the preset's value")
     dataset: str = param("preset", label="Data", choices=("preset", "iris", "mnist", "mnist_pm1", "digits", "blobs",
                                                           IMPORTED), live=False,
-                         help="iris (standardised), mnist in [0,1], mnist_pm1 in [−1,1] (the seeds'), digits 8×8, blobs; "
-                              "imported: your own (File → Import data)")
+                         help="iris (standardised), mnist in [0,1], mnist_pm1 in [−1,1] (the seeds'), digits 8×8, "
+                              "blobs; imported: your own (File → Import data)")
     n_data: int = param(0, label="Samples in data", min=0, max=60000, live=False, help="0 = preset", special="preset")
     rows: int = param(0, label="Rows", min=0, max=200, live=False, help="grid rows; 0 = preset", special="preset")
     cols: int = param(0, label="Columns", min=0, max=200, live=False, help="grid columns; 0 = preset", special="preset")
