@@ -391,6 +391,7 @@ class Model:
             raise ValueError(f"{self.title or type(self).__name__} trains on no data set of yours "
                              "(it stores patterns, or trains on its built-in data only)")
         data = check_training_set(x, y, labels=self.data_labels)
+        self.check_training_data(*data)
         old, params, saved = getattr(self, "_imported", None), self.params, self.state()
         self._imported = data
         try:
@@ -398,12 +399,19 @@ class Model:
                 self.reset()
             else:
                 self.with_params(**{self.data_param: IMPORTED})
-        except Exception:
-            # a rebuild may fail halfway (the data do not suit the settings): the model as it was
+        except Exception as exc:
+            # a rebuild may still fail halfway (the data do not suit the settings): the model as it was
             self._imported = old
-            type(self).__init__(self, params, seed=self.seed)
-            self.load_state(saved)
+            try:
+                type(self).__init__(self, params, seed=self.seed)
+                self.load_state(saved)
+            except Exception:
+                raise exc from None   # the reason the set was refused, not the restore's
             raise
+
+    def check_training_data(self, x: np.ndarray, y: np.ndarray | None) -> None:
+        """A family's own checks of an imported set (its size, the labels it can learn), before
+        anything changes; ValueError saying what the model needs."""
 
     def paint(self, key: str, index: np.ndarray, value: float) -> None:
         """Set units of a paintable lattice view (flat indices) to value (+1 on, −1 off)."""

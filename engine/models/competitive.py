@@ -253,6 +253,10 @@ class CompetitiveModel(Model):
         super().__init__(params, seed=seed)
         self._build()
 
+    def check_training_data(self, x: np.ndarray, y: np.ndarray | None) -> None:
+        """Samples asked for (n_data; 0: all) must be in the imported set."""
+        check_int("n_data", self.params.n_data, 0, len(x))
+
     def _build(self) -> None:
         p = self.params
         if p.dataset == IMPORTED:   # one unit per class when it has labels, else 10 (at most one per example)

@@ -108,6 +108,31 @@ def imported_training_data(model, n_samples: int) -> tuple[np.ndarray, np.ndarra
     return X, (np.zeros(k, dtype=np.int64) if y is None else y[:k].copy()), tuple(shape)
 
 
+MNIST_PIXELS = 784
+
+
+def check_digit_set(model, x: np.ndarray, y: np.ndarray | None) -> None:
+    """What a family that learns 28×28 digits needs of an imported set (its check_training_data)."""
+    if x[0].size != MNIST_PIXELS:
+        raise ValueError(f"{model.title} learns 28×28 images (784 values an example); the imported set has "
+                         f"{'×'.join(str(d) for d in x.shape[1:])} — import the images at 28×28")
+    if model.data_labels and y is not None and y.max() > 9:
+        raise ValueError(f"{model.title} classifies into the ten digits: labels must be 0…9, got up to {int(y.max())}")
+
+
+def imported_digit_images(model) -> tuple[np.ndarray, np.ndarray | None]:
+    """A model's imported set in MNIST's form, for the families that learn 28×28 digits (RBM, DBN,
+    CHL, dense memory): (n, 784) uint8 rows scaled to 0…255 by the set's range (bright is ink, as in
+    MNIST) and the labels — which a classifier (``model.data_labels``) needs as 0…9, its ten outputs.
+    ValueError naming what is needed otherwise."""
+    x, y = model.imported_data()
+    check_digit_set(model, x, y)
+    x = x.reshape(len(x), MNIST_PIXELS)
+    lo, hi = float(x.min()), float(x.max())
+    scaled = np.round((x - lo) * (255.0 / (hi - lo))) if hi > lo else np.zeros(x.shape)
+    return scaled.astype(np.uint8), y
+
+
 def is_image_shape(image_shape: tuple) -> bool:
     """Whether load_training_data's image_shape is a picture ((h, w)) and not (1, n_features)."""
     return image_shape[0] > 1

@@ -1,6 +1,6 @@
 """File → Import data: a CSV table, a folder of images, an IDX or .npz file as the current model's
 stored patterns (with a threshold slider and a live preview of the binarised patterns), or as the
-training set of a model with a data choice (SOM, competitive learning, RBM, DBN: "imported").
+training set of a model with a data choice (SOM, competitive learning, RBM, DBN, CHL: "imported").
 
 The file is read and checked here (engine.user_data) before anything reaches the engine: a bad file
 shows its message in the dialog and the model keeps what it had. Patterns go through the same
@@ -274,7 +274,7 @@ def open_import_dialog(win, path: str | None = None, *, modal: bool = True) -> I
         title = cls.title if cls is not None else "This model"
         win.statusBar().showMessage(f"{title} takes no pattern set and no training set of yours: import works "
                                     f"for models with a Patterns panel (Hopfield, Hebb) or a data choice with "
-                                    f"'imported' (SOM, competitive learning, RBM, DBN)", 10000)
+                                    f"'imported' (SOM, competitive learning, RBM, DBN, CHL)", 10000)
         return None
     if win.pattern_editor is None:
         dlg = ImportDialog(TRAINING_SIZE, TRAINING_SIZE_LIMITS, win, training=True)

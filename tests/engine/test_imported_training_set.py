@@ -143,3 +143,29 @@ def test_the_rbm_and_dbn_learn_imported_28x28_images_and_a_session_keeps_them(na
     with pytest.raises(ValueError, match=r"learns 28×28 images \(784 values an example\).* has 5×5"):
         model.set_training_data(np.ones((6, 5, 5)))
     assert replay.state_digest(model.state()) == before and model.params.data == IMPORTED
+
+
+CLASSIFIERS = {"chl": {"n_hidden": 16, "n_test": 100, "batch_size": 10},
+               "dam": {"n_memories": 10, "n_test": 100, "batch_size": 10}}
+
+
+@pytest.mark.parametrize("name", CLASSIFIERS)
+def test_the_digit_classifiers_need_labels_0_to_9_and_learn_an_imported_set(name, tmp_path):
+    """CHL and the dense memory classify into ten digits: an imported set needs labels 0…9 (none,
+    or a label 12, is refused saying so, the model kept); a good one is trained on, saved and replayed."""
+    rng = np.random.default_rng(0)
+    model = registry.create(name, CLASSIFIERS[name], seed=1)
+    before = replay.state_digest(model.state())
+    with pytest.raises(ValueError, match="needs labels"):
+        model.set_training_data(rng.random((30, 28, 28)))
+    with pytest.raises(ValueError, match="labels must be 0…9, got up to 11"):
+        model.set_training_data(rng.random((30, 28, 28)), np.arange(30) % 12)
+    assert replay.state_digest(model.state()) == before and model.params.data == "mnist"
+    model.set_training_data(rng.random((30, 28, 28)), rng.integers(0, 10, 30))
+    model.step(4)
+    io.save(model, tmp_path / "s.npz")
+    again = io.load(tmp_path / "s.npz")
+    assert again.params.data == IMPORTED and replay.state_digest(again.state()) == replay.state_digest(model.state())
+    model.step(2)
+    again.step(2)
+    assert replay.state_digest(again.state()) == replay.state_digest(model.state())

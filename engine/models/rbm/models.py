@@ -14,6 +14,7 @@ from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.rbm.dbn import DBN
 from engine.models.rbm.estimator import LR_SCHEDULES, METHODS, RBM, blas_threads
 from engine.models.rbm.exact import SEED_3X2_HIDDEN_BIAS, SEED_3X2_VISIBLE_BIAS, SEED_3X2_WEIGHTS, state_codes
+from engine.models.shared import check_digit_set, imported_digit_images
 from engine.validation import check_finite_state, check_int, state_entry, state_ints
 
 BLAS_THREADS = 1  # leave a core to the GUI thread (see blas_threads)
@@ -29,17 +30,8 @@ def _mnist_images(split: str, n: int | None = None) -> np.ndarray:
 
 def _training_images(model: Model, n: int) -> np.ndarray:
     """The training images as (n, 784) uint8 rows: MNIST's first n, or the model's imported set
-    (``data = imported``: every example, 28×28 images or 784 values each, scaled to 0…255 by the
-    set's range, bright as ink as in MNIST)."""
-    if not model.uses_imported_data():
-        return _mnist_images("train", n)
-    x, _ = model.imported_data()
-    if x[0].size != N_PIXELS:
-        raise ValueError(f"{model.title} learns 28×28 images (784 values an example); the imported set has "
-                         f"{'×'.join(str(d) for d in x.shape[1:])} — import the images at 28×28")
-    x = x.reshape(len(x), N_PIXELS)
-    lo, hi = float(x.min()), float(x.max())
-    return np.round((x - lo) * (255.0 / (hi - lo))).astype(np.uint8) if hi > lo else np.zeros(x.shape, np.uint8)
+    (``data = imported``: every example, see models.shared.imported_digit_images)."""
+    return imported_digit_images(model)[0] if model.uses_imported_data() else _mnist_images("train", n)
 
 
 def _as_tiles(columns: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -110,6 +102,7 @@ class RBMModel(Model):
     unit = "minibatch"
     Params = RBMParams
     data_param = "data"
+    check_training_data = check_digit_set
     N_RECON = 10
     N_EVAL = 256
     LIVE = ("method", "k", "learning_rate", "momentum", "weight_decay", "batch_size", "lr_schedule", "n_epochs")
@@ -433,6 +426,7 @@ class DBNModel(Model):
     unit = "minibatch"
     Params = DBNParams
     data_param = "data"
+    check_training_data = check_digit_set
     MAX_LAYERS = 3
     N_FANTASY = 16
 

@@ -107,6 +107,10 @@ class SOMModel(Model):
         self.config = self.resolve(self.params)
         self._build()
 
+    def check_training_data(self, x: np.ndarray, y: np.ndarray | None) -> None:
+        """Samples asked for (n_data; 0: all) must be in the imported set."""
+        check_int("n_data", self.params.n_data, 0, len(x))
+
     # -- configuration -----------------------------------------------------------
     @staticmethod
     def resolve(params: SOMParams) -> dict[str, Any]:
