@@ -146,12 +146,13 @@ def test_the_rbm_and_dbn_learn_imported_28x28_images_and_a_session_keeps_them(na
 
 
 CLASSIFIERS = {"chl": {"n_hidden": 16, "n_test": 100, "batch_size": 10},
-               "dam": {"n_memories": 10, "n_test": 100, "batch_size": 10}}
+               "dam": {"n_memories": 10, "n_test": 100, "batch_size": 10},
+               "hebb": {"preset": "mnist", "n_data": 100, "eval_every": 10}}
 
 
 @pytest.mark.parametrize("name", CLASSIFIERS)
 def test_the_digit_classifiers_need_labels_0_to_9_and_learn_an_imported_set(name, tmp_path):
-    """CHL and the dense memory classify into ten digits: an imported set needs labels 0…9 (none,
+    """CHL, the dense memory and Hebb's MNIST example classify into ten digits: an imported set needs labels 0…9 (none,
     or a label 12, is refused saying so, the model kept); a good one is trained on, saved and replayed."""
     rng = np.random.default_rng(0)
     model = registry.create(name, CLASSIFIERS[name], seed=1)
@@ -169,3 +170,10 @@ def test_the_digit_classifiers_need_labels_0_to_9_and_learn_an_imported_set(name
     model.step(2)
     again.step(2)
     assert replay.state_digest(again.state()) == replay.state_digest(model.state())
+
+
+def test_hebbs_letter_examples_take_no_training_set():
+    model = registry.create("hebb", seed=0)
+    with pytest.raises(ValueError, match="set preset='mnist' first"):
+        model.set_training_data(np.ones((4, 784)), np.arange(4))
+    assert model.params.data == "mnist" and model.params.preset == "tu"
