@@ -409,6 +409,12 @@ class Model:
                 raise exc from None   # the reason the set was refused, not the restore's
             raise
 
+    @classmethod
+    def trains_on_data(cls, values: Mapping[str, Any]) -> bool:
+        """Whether, with these parameter values, an import is the model's training set (File → Import
+        data asks this; a pattern-editor model's import is its patterns unless it says otherwise)."""
+        return bool(cls.data_param) and not cls.pattern_editor
+
     def check_training_data(self, x: np.ndarray, y: np.ndarray | None) -> None:
         """A family's own checks of an imported set (its size, the labels it can learn), before
         anything changes; ValueError saying what the model needs."""

@@ -1,6 +1,7 @@
 """File → Import data: a CSV table, a folder of images, an IDX or .npz file as the current model's
 stored patterns (with a threshold slider and a live preview of the binarised patterns), or as the
-training set of a model with a data choice (SOM, competitive learning, RBM, DBN, CHL: "imported").
+training set of a model with a data choice (SOM, competitive learning, RBM, DBN, CHL, the dense memory
+in train mode, Hebb's MNIST example: "imported").
 
 The file is read and checked here (engine.user_data) before anything reaches the engine: a bad file
 shows its message in the dialog and the model keeps what it had. Patterns go through the same
@@ -270,13 +271,16 @@ def open_import_dialog(win, path: str | None = None, *, modal: bool = True) -> I
     """File → Import data for the main window ``win``: the result becomes the current model's stored
     patterns, or the training set of a model with a data choice; other models get a message."""
     cls = win.model_cls
-    if cls is None or (win.pattern_editor is None and not cls.data_param):
+    form = win.params_form
+    values = {} if form is None else {name: form.editor_value(name) for name in form.editors}
+    training = cls is not None and cls.trains_on_data(values)
+    if cls is None or (win.pattern_editor is None and not training):
         title = cls.title if cls is not None else "This model"
         win.statusBar().showMessage(f"{title} takes no pattern set and no training set of yours: import works "
                                     f"for models with a Patterns panel (Hopfield, Hebb) or a data choice with "
                                     f"'imported' (SOM, competitive learning, RBM, DBN, CHL)", 10000)
         return None
-    if win.pattern_editor is None:
+    if training:
         dlg = ImportDialog(TRAINING_SIZE, TRAINING_SIZE_LIMITS, win, training=True)
         dlg.accepted.connect(lambda: apply_training_import(win, dlg))
     else:

@@ -142,3 +142,17 @@ def test_a_bad_training_file_shows_its_message_and_keeps_the_model(qtbot, open_w
     dlg.accept()
     qtbot.wait(200)
     assert win.controller.worker.model.params.dataset == "blobs"
+
+
+def test_hebbs_mnist_example_imports_a_training_set_its_letters_patterns(qtbot, open_window, tmp_path):
+    """A model with a pattern editor and a data choice: the import is a training set where its
+    settings train on data (Hebb's MNIST example), its patterns otherwise (the letters)."""
+    win = open_window("hebb")
+    dlg = open_import_dialog(win, modal=False)
+    qtbot.addWidget(dlg)
+    assert not dlg.training
+    win.controller.set_params(preset="mnist", n_data=100)
+    qtbot.waitUntil(lambda: win.params_form.editor_value("preset") == "mnist", timeout=30000)
+    dlg = open_import_dialog(win, modal=False)
+    qtbot.addWidget(dlg)
+    assert dlg.training and dlg.shape() == (28, 28)

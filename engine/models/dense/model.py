@@ -83,6 +83,10 @@ class DAMModel(Model):
         super().__init__(params, seed=seed)
         self.reset()
 
+    @classmethod
+    def trains_on_data(cls, values) -> bool:
+        return values.get("mode") == "train"   # in recall mode an import is the stored patterns
+
     @property
     def training(self) -> bool:
         return self.params.mode == "train"

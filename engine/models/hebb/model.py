@@ -152,6 +152,10 @@ class HebbModel(Model):
         if self.mnist:
             self._evaluate()
 
+    @classmethod
+    def trains_on_data(cls, values) -> bool:
+        return values.get("preset") == "mnist"   # the letter examples' import is their patterns
+
     def check_training_data(self, x: np.ndarray, y: np.ndarray | None) -> None:
         """The MNIST example's data can be yours: 28×28 digits with labels 0…9 (the letter examples' cannot)."""
         if not self.mnist:
