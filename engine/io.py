@@ -6,6 +6,7 @@ step count and an optional ``session`` dict for the GUI. Writes are atomic.
 """
 from __future__ import annotations
 
+import dataclasses
 import io as _io
 import json
 import os
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from engine import __version__, archive, registry
-from engine.model import Model, params_from_dict, params_to_dict
+from engine.model import IMPORTED, Model, params_from_dict, params_to_dict
 from engine.validation import physical_memory_bytes
 
 FORMAT = "hebbgui-model"
@@ -203,7 +204,12 @@ def load_session(path: str | os.PathLike) -> tuple[Model, dict]:
     cls = registry.get(name)
     params = params_from_dict(cls.Params, {k: (tuple(v) if isinstance(v, list) else v)
                                            for k, v in saved_params.items()})
+    imported = bool(cls.data_param) and getattr(params, cls.data_param) == IMPORTED
+    if imported:   # built on its default data; load_state brings back the training set the file holds
+        default = next(f.default for f in dataclasses.fields(cls.Params) if f.name == cls.data_param)
+        params = dataclasses.replace(params, **{cls.data_param: default})
     model = cls(params, seed=header.get("seed"))
-    _, arrays = read(path, expected=model.state())
+    # an imported set's size is the user's: its entries are bounded by the machine's memory only
+    _, arrays = read(path, expected=None if imported else model.state())
     model.load_state(arrays)
     return model, dict(header["session"])

@@ -29,7 +29,7 @@ from engine.validation import check_choice, check_fraction, check_int, check_key
 ENV_FOLDERS = "HEBBGUI_LESSONS"
 _FILE = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.json$")
 LESSON_KEYS = ("title", "model", "section", "text", "params", "seed", "patterns", "probe", "views", "steps")
-STEP_KINDS = ("params", "action", "probe", "patterns", "play", "reset", "experiment")
+STEP_KINDS = ("params", "action", "probe", "patterns", "update_units", "play", "reset", "experiment")
 PATTERN_KINDS = ("letters", "preset", "mnist", "random", "values")
 MAX_LESSON_BYTES = 1 << 20
 
@@ -217,6 +217,15 @@ def _commands(cls: type, body: dict, shape, seed: int, where: str, lesson_patter
             out.append(("reset", (check_seed(value, f"{where}.reset"),), {}))
         elif kind == "experiment":   # opened by the window; checked here, no engine command
             check_choice(f"{where}.experiment", value, registry.experiment_names())
+        elif kind == "update_units":   # units updated one by one in a given order (a hand-worked recall)
+            if shape is None or not callable(getattr(cls, "update_units", None)):
+                raise ValueError(f"{where}.update_units: {cls.title} cannot update chosen units (hopfield can)")
+            n = shape[0] * shape[1]
+            if not isinstance(value, list) or not value or not all(
+                    isinstance(v, int) and not isinstance(v, bool) and 0 <= v < n for v in value):
+                raise ValueError(f"{where}.update_units must be a non-empty list of unit indices 0…{n - 1} "
+                                 f"(from 0: the seeds' unit 1 is 0), got {value!r}")
+            out.append(("call", ("update_units", list(value)), {}))
         else:
             if shape is None:
                 raise ValueError(f"{where}.{kind}: {cls.title} takes no patterns (they need a pattern-editor "

@@ -15,7 +15,11 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
-from engine.validation import check_bool, check_choice, check_pcg64_words, check_seed, check_text, state_int
+from engine.validation import (check_bool, check_choice, check_pcg64_words, check_seed, check_text, check_training_set,
+                               state_int)
+
+# The value of a model's data choice (``Model.data_param``) that selects the user's own training set.
+IMPORTED = "imported"
 
 VIEW_KINDS = ("lattice", "heatmap", "curve", "image_grid", "som_grid", "bars", "scatter", "table")
 
@@ -265,6 +269,10 @@ class Model:
     # in their snapshot under ``patterns_key`` as (k, rows, cols).
     pattern_editor: ClassVar[bool] = False
     patterns_key: ClassVar[str] = "patterns"
+    # Models that can train on the user's own data (File → Import data, ``set_training_data``) name
+    # the Params choice whose value IMPORTED selects it; ``data_labels``: they need labels.
+    data_param: ClassVar[str] = ""
+    data_labels: ClassVar[bool] = False
 
     def __init__(self, params: Any = None, *, seed: int | None = None):
         if params is None:
@@ -343,6 +351,10 @@ class Model:
 
     def state(self) -> dict[str, np.ndarray]:
         st = {"t": np.array(self.t, dtype=np.int64), "rng": rng_state_array(self.rng)}
+        if self.uses_imported_data():   # the user's training set travels with the session
+            x, y = self.imported_data()
+            st["imported_x"] = x.copy()
+            st["imported_y"] = np.zeros(0, dtype=np.int64) if y is None else y.copy()
         st.update({k: np.array(v, copy=True) for k, v in self.extra_state().items()})
         return st
 
@@ -352,9 +364,60 @@ class Model:
                 raise ValueError(f"state is missing {key!r}")
         t = state_int(state, "t", 0)
         rng = rng_from_state_array(state["rng"])
-        self.load_extra_state({k: v for k, v in state.items() if k not in ("t", "rng")})
+        if "imported_x" in state:   # rebuilt on the saved training set first; the state then fits it
+            self.set_training_data(state["imported_x"], state.get("imported_y"))
+        self.load_extra_state({k: v for k, v in state.items() if k not in ("t", "rng", "imported_x", "imported_y")})
         self.t = int(t)
         self.rng = rng
+
+    # -- the user's own training set ------------------------------------------
+    def uses_imported_data(self) -> bool:
+        """Whether the model trains on an imported set now (its data choice is IMPORTED)."""
+        return bool(self.data_param) and getattr(self.params, self.data_param) == IMPORTED
+
+    def imported_data(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The imported training set (x, y or None); ValueError when there is none yet."""
+        data = getattr(self, "_imported", None)
+        if data is None:
+            raise ValueError(f"{self.data_param}={IMPORTED!r} needs a data set: import one first (File → Import "
+                             "data, or model.set_training_data(x, y))")
+        return data
+
+    def set_training_data(self, x: Any, y: Any = None) -> None:
+        """Train on the user's own data from now on: x (n, features) or (n, rows, cols), y (n,) labels
+        or None. The data choice becomes IMPORTED and the model is rebuilt on it (t = 0). A set the
+        model cannot use is a ValueError saying what it needs, and the model is kept as it was."""
+        if not self.data_param:
+            raise ValueError(f"{self.title or type(self).__name__} trains on no data set of yours "
+                             "(it stores patterns, or trains on its built-in data only)")
+        data = check_training_set(x, y, labels=self.data_labels)
+        self.check_training_data(*data)
+        old, params, saved = getattr(self, "_imported", None), self.params, self.state()
+        self._imported = data
+        try:
+            if self.uses_imported_data():
+                self.reset()
+            else:
+                self.with_params(**{self.data_param: IMPORTED})
+        except Exception as exc:
+            # a rebuild may still fail halfway (the data do not suit the settings): the model as it was
+            self._imported = old
+            try:
+                type(self).__init__(self, params, seed=self.seed)
+                self.load_state(saved)
+            except Exception:
+                raise exc from None   # the reason the set was refused, not the restore's
+            raise
+
+    @classmethod
+    def trains_on_data(cls, values: Mapping[str, Any]) -> bool:
+        """Whether, with these parameter values, an import is the model's training set (File → Import
+        data asks this; a pattern-editor model's import is its patterns unless it says otherwise)."""
+        return bool(cls.data_param) and not cls.pattern_editor
+
+    def check_training_data(self, x: np.ndarray, y: np.ndarray | None) -> None:
+        """A family's own checks of an imported set (its size, the labels it can learn), before
+        anything changes; ValueError saying what the model needs."""
 
     def paint(self, key: str, index: np.ndarray, value: float) -> None:
         """Set units of a paintable lattice view (flat indices) to value (+1 on, −1 off)."""

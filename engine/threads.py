@@ -27,7 +27,6 @@ import sys
 ENV = "HEBBGUI_THREADS"
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _blas_limit = None  # the threadpoolctl limiter, kept alive while the limit holds
-_controller = None  # threadpoolctl's view of the loaded BLAS libraries, found once (finding them costs ms)
 
 
 def cores() -> int:
@@ -69,18 +68,34 @@ def apply(gui: bool) -> int | None:
     return n
 
 
+# threadpoolctl's controller, kept: building one scans the loaded libraries (7 ms, too slow per frame).
+# It only sees the BLAS libraries loaded when it was built (scipy brings its own OpenBLAS), and a
+# library only loads with a module import, so it is rebuilt when the count of imported modules moved.
+_controller = None
+_controller_modules = -1
+
+
 def blas_threads(n: int | None):
-    """Context limiting BLAS to n threads around small products (None: leave as is).
+    """Context limiting BLAS to n threads (None: leave as is).
 
     On a busy 2-core machine two BLAS threads ran the RBM's products 3–4× SLOWER than one, and a
-    64×64 ``eigh`` took 4.6 ms instead of 0.5 ms (threads spin while the other core is taken).
-    A plain ``threadpool_limits`` looks the libraries up on every entry (~4 ms); the controller
-    kept here looks once.
+    64×64 ``eigh`` took 4.6 ms instead of 0.5 ms (threads spin while the other core is taken); the
+    GUI thread needs a core. A plain ``threadpool_limits`` looks the libraries up on every entry
+    (~4 ms); the controller kept here looks again only after new imports.
     """
-    global _controller
+    global _controller, _controller_modules
     if n is None:
         return contextlib.nullcontext()
-    if _controller is None:
+    if _controller is None or _controller_modules != len(sys.modules):
         from threadpoolctl import ThreadpoolController
         _controller = ThreadpoolController()
+        _controller_modules = len(sys.modules)
     return _controller.limit(limits=n, user_api="blas")
+
+
+def small_linalg():
+    """Context for the engine's small dense linear algebra (a PCA's covariance and ``eigh``, a
+    pseudo-inverse): one BLAS thread, in the window and in scripts alike. Measured at load 3 on 2
+    cores: the 784×784 ``eigh`` of an MNIST PCA start took 4.6–5.8 s on two OpenBLAS threads and
+    0.2 s on one — LAPACK's many small synchronised steps stall whenever a thread loses its core."""
+    return blas_threads(1)

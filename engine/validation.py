@@ -400,3 +400,26 @@ def check_values(name: str, value: Any, check, *, allow_scalar: bool = True, uni
     if unique and len(set(out)) != len(out):
         raise ValueError(f"{name} must not repeat a value, got {list(value)!r}")
     return out
+# --- added by lessons
+def check_training_set(x: Any, y: Any = None, *, labels: bool = False,
+                       min_samples: int = 2) -> tuple[np.ndarray, np.ndarray | None]:
+    """A user's training set (File → Import data): x (n, features) or (n, rows, cols) images, finite,
+    at least ``min_samples`` examples; y None or (n,) whole-number labels ≥ 0 (``labels``: required)."""
+    arr = check_array("x", x, ndim=(2, 3))
+    if arr.shape[0] < min_samples or arr[0].size == 0:
+        raise ValueError(f"x must hold at least {min_samples} examples of at least one value each, "
+                         f"got shape {arr.shape}")
+    if y is None or (isinstance(y, np.ndarray) and y.size == 0):
+        if labels:
+            raise ValueError("y: this model learns classes and needs labels (a CSV label column, or an IDX/.npz "
+                             "file with y), got none")
+        return arr, None
+    lab = check_array("y", y, ndim=1, dtype=None)
+    if lab.shape[0] != arr.shape[0]:
+        raise ValueError(f"y must hold one label per example ({arr.shape[0]}), got {lab.shape[0]}")
+    if lab.dtype.kind not in "iub" and not np.array_equal(lab, np.round(lab)):
+        raise ValueError(f"y must hold whole-number labels, got dtype {lab.dtype} with fractions")
+    lab = lab.astype(np.int64)
+    if lab.min() < 0:
+        raise ValueError(f"y must hold labels ≥ 0, got {int(lab.min())}")
+    return arr, lab

@@ -7,7 +7,11 @@ ships inside the ``imageio-ffmpeg`` wheel (so MP4 works on a student's laptop an
 with no system ffmpeg). A recording is either the window's own size (capped) or a fixed 720p /
 1080p frame, so a projector recording looks the same from every screen; scaling to the fixed
 size and the letterbox bars are done outside the GUI thread (by ffmpeg for an MP4, by Pillow in
-the encoder thread for a GIF), because a smooth 1080p scale costs the GUI ~10 ms a frame. So stopping only
+the encoder thread for a GIF), because a smooth 1080p scale costs the GUI ~10 ms a frame. The frames are
+read from the window's backing store (the pixels it last drew: 0.2 ms a frame) where the platform
+gives them and they match the widget, else the widget is rendered again (``widget.grab()``: every
+view repainted, 14 ms a frame for the Hopfield window, 40 % of the GUI thread at 30 fps — the cost
+the engine felt through the GIL). So stopping only
 finishes the file and never freezes the window, and memory stays bounded: at most a couple of
 seconds of frames wait for the encoder (a frame that finds the queue full is dropped and the
 one before it shown longer, so the time in the file stays true), and a recording stops by
@@ -28,8 +32,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPainter, QPalette
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QWidget
 
 from engine.io import temporary_beside
@@ -47,6 +51,11 @@ DEFAULT_MAX_SECONDS = 60.0
 LIMIT_MAX_SECONDS = 600.0
 QUEUE_SECONDS = 2.0           # frames waiting for the encoder, at most this much recording…
 MAX_QUEUED_BYTES = 256 * 2**20   # …and at most this many bytes of them
+GRABS = ("auto", "screen", "widget")   # where frames come from, see Recorder
+# platforms whose window grab reads the window's own pixels (Wayland gives none; macOS asks for a
+# screen-recording permission and may give the desktop behind): elsewhere "auto" renders the widget
+SCREEN_GRAB_PLATFORMS = ("offscreen", "xcb", "windows")
+SCREEN_GRAB_AGREEMENT = 0.9   # share of pixels a screen grab must share with the widget's own at the start
 FFMPEG_MISSING = ("MP4 recording needs ffmpeg, which comes with the imageio-ffmpeg package and was not "
                   "found; reinstall hebbgui (pip install imageio-ffmpeg) or record a .gif instead")
 
@@ -236,7 +245,9 @@ class Mp4Writer:
         except (OSError, subprocess.SubprocessError):
             encoders = ""
         if "libx264" in encoders or not encoders:
-            return ("-c:v", "libx264", "-preset", "veryfast", "-crf", "18")
+            # ultrafast: 8.5 ms of CPU a 1080p frame where veryfast took 24 ms (0.26 of a core at 30 fps,
+            # not 0.73 — on a 2-core laptop the engine's core), for files about 4× larger (~6 Mbit/s)
+            return ("-c:v", "libx264", "-preset", "ultrafast", "-crf", "18")
         return ("-c:v", "mpeg4", "-q:v", "2")   # an ffmpeg built without x264
 
     def _error(self, what: str) -> OSError:
@@ -340,10 +351,21 @@ def _create_temporary(path: Path) -> Path:
 
 
 # ------------------------------------------------------------------------------------ the recorder (GUI thread)
+def _rgb(img: QImage) -> np.ndarray:
+    """A QImage as an (H, W, 3) uint8 RGB array (a copy)."""
+    img = img.convertToFormat(QImage.Format_RGB888)
+    w, h = img.width(), img.height()
+    rows = np.frombuffer(img.constBits(), np.uint8, count=img.bytesPerLine() * h).reshape(h, img.bytesPerLine())
+    return rows[:, :w * 3].reshape(h, w, 3).copy()
+
+
 class Recorder(QObject):
     """Records a widget to path (.gif or .mp4) at fps until stop() or max_seconds, at size ("window":
     the widget's own, capped at max_size; "720p"/"1080p": that frame, letterboxed); see the module docstring.
 
+    ``grab``: "screen" reads the window's backing store (what it last drew; no repaint), "widget"
+    renders the widget again (exact even when another window covers it), "auto" the screen where
+    the platform gives it and it agrees with the widget's own rendering at the start, else the widget.
     ``check_recording`` runs in the constructor: bad arguments raise ValueError and nothing starts.
     """
 
@@ -354,9 +376,11 @@ class Recorder(QObject):
 
     def __init__(self, widget: QWidget, path, fps: float = DEFAULT_FPS, *,
                  max_seconds: float = DEFAULT_MAX_SECONDS, max_size: tuple[int, int] = (MAX_WIDTH, MAX_HEIGHT),
-                 size: str = "window", parent: QObject | None = None):
+                 size: str = "window", grab: str = "auto", parent: QObject | None = None):
         super().__init__(parent)
         self.path, self.fps, self.max_seconds = check_recording(path, fps, max_seconds, size)
+        self.grab = check_choice("grab", grab, GRABS)
+        self.grab_source = ""          # "screen" or "widget", decided at start
         self.widget = widget
         self.fixed_size = SIZES[size]
         self.max_size = self.fixed_size or max_size   # never grab more pixels than the file has
@@ -391,6 +415,7 @@ class Recorder(QObject):
         if self.state != "idle":
             raise RuntimeError("a Recorder records once")
         self.capture_size = recording_size(self.widget.width(), self.widget.height(), *self.max_size)
+        self.grab_source = self._choose_grab()
         self.size = self.fixed_size or self.capture_size
         w, h = self.capture_size
         self._max_queued = max(2, min(int(QUEUE_SECONDS * self.fps), MAX_QUEUED_BYTES // (w * h * 3)))
@@ -477,11 +502,32 @@ class Recorder(QObject):
         self.elapsed = elapsed
         self.progress.emit(elapsed)
 
+    def _screen_grab(self):
+        """The widget's pixels as its window last drew them (a QPixmap; null when the platform has none)."""
+        top = self.widget.window()
+        pos = self.widget.mapTo(top, QPoint(0, 0)) if top is not self.widget else QPoint(0, 0)
+        screen = top.screen() or QGuiApplication.primaryScreen()
+        return screen.grabWindow(top.winId(), pos.x(), pos.y(), self.widget.width(), self.widget.height())
+
+    def _choose_grab(self) -> str:
+        if self.grab == "widget" or (self.grab == "auto"
+                                     and QGuiApplication.platformName() not in SCREEN_GRAB_PLATFORMS):
+            return "widget"
+        if not self.widget.isVisible():
+            return "widget"
+        screen = self._screen_grab().toImage()
+        own = self.widget.grab().toImage()
+        if screen.isNull() or screen.size() != own.size():
+            return "widget"
+        a, b = _rgb(screen), _rgb(own)
+        return "screen" if self.grab == "screen" or np.mean(np.all(a == b, axis=2)) >= SCREEN_GRAB_AGREEMENT \
+            else "widget"
+
     def grab_frame(self) -> np.ndarray | None:
         """The widget as an (H, W, 3) uint8 RGB array of the capture size (letterboxed if the
         widget's shape changed since the start); None if it has nothing to show."""
         w, h = self.capture_size
-        img = self.widget.grab().toImage()
+        img = (self._screen_grab() if self.grab_source == "screen" else self.widget.grab()).toImage()
         if img.isNull() or img.width() < 1 or img.height() < 1:
             return None
         img.setDevicePixelRatio(1.0)
@@ -498,9 +544,7 @@ class Recorder(QObject):
                     painter.drawImage((w - img.width()) // 2, (h - img.height()) // 2, img)
                     painter.end()
                     img = canvas
-        img = img.convertToFormat(QImage.Format_RGB888)
-        rows = np.frombuffer(img.constBits(), np.uint8, count=img.bytesPerLine() * h).reshape(h, img.bytesPerLine())
-        return rows[:, :w * 3].reshape(h, w, 3).copy()
+        return _rgb(img)
 
     # ---------------------------------------------------------------- results (GUI thread)
     def _finish_capture(self) -> None:

@@ -113,14 +113,14 @@ class RecordingControls:
         return self.recorder is not None and self.recorder.recording
 
     def start_recording(self, path, fps: float = DEFAULT_FPS, *, max_seconds: float = DEFAULT_MAX_SECONDS,
-                        size: str = "window") -> bool:
+                        size: str = "window", grab: str = "auto") -> bool:
         """Record the central area (the views) to path (.gif or .mp4) at fps and size ("window",
-        "720p", "1080p") until stop_recording() or max_seconds. Bad input or a busy recorder: a
-        status message, False."""
+        "720p", "1080p") until stop_recording() or max_seconds; ``grab`` as in Recorder. Bad input or
+        a busy recorder: a status message, False."""
         if self._refuse_busy_recorder():
             return False
         try:
-            rec = Recorder(self.central, path, fps, max_seconds=max_seconds, size=size, parent=self)
+            rec = Recorder(self.central, path, fps, max_seconds=max_seconds, size=size, grab=grab, parent=self)
             rec.start()
         except ValueError as exc:
             self.on_failed(f"cannot record: {exc}")

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.threads import small_linalg
 from engine.validation import check_array, check_bool, check_choice, check_float, check_int, state_entry
 
 RULES = ("hebbian", "pseudoinverse")
@@ -71,7 +72,11 @@ class LinearAssociator:
         """Learn the pairs: keys X (m, n), values Y (m, k) (any finite values). Returns self."""
         x, y = _pairs(X, Y)
         self.keys_, self.values_ = x, y
-        self._k = x if self.rule == "hebbian" else np.ascontiguousarray(np.linalg.pinv(x).T)
+        if self.rule == "hebbian":
+            self._k = x
+        else:
+            with small_linalg():
+                self._k = np.ascontiguousarray(np.linalg.pinv(x).T)
         self.weights_ = np.ascontiguousarray(y.T @ self._k)
         # Each stored key's own recall, less its own term: what the other pairs add (seed 001's crosstalk).
         own = np.einsum("mn,mn->m", self._k, x)

@@ -90,6 +90,49 @@ def load_training_data(dataset: str, n_samples: int, seed: int | None = 0) -> tu
     return x, np.asarray(y, dtype=np.int64)[:n_samples], shape
 
 
+def imported_training_data(model, n_samples: int) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """(X, y, image_shape) of a model's imported training set (``Model.set_training_data``), as
+    load_training_data gives a preset's: the first ``n_samples`` examples (0: all) as float64 rows,
+    labels 0 where it has none, image_shape (h, w) for images — given as (n, h, w), or a square
+    number ≥ 64 of features — else (1, n_features). ValueError before anything changes when there
+    is no set or ``n_samples`` is more than it holds."""
+    x, y = model.imported_data()
+    n = x.shape[0]
+    k = check_int("n_data", n_samples, 0, n) or n
+    if x.ndim == 3:
+        shape = x.shape[1:]
+    else:
+        side = math.isqrt(x.shape[1])
+        shape = (side, side) if side * side == x.shape[1] and side >= 8 else (1, x.shape[1])
+    X = np.ascontiguousarray(x.reshape(n, -1)[:k], dtype=np.float64)
+    return X, (np.zeros(k, dtype=np.int64) if y is None else y[:k].copy()), tuple(shape)
+
+
+MNIST_PIXELS = 784
+
+
+def check_digit_set(model, x: np.ndarray, y: np.ndarray | None) -> None:
+    """What a family that learns 28×28 digits needs of an imported set (its check_training_data)."""
+    if x[0].size != MNIST_PIXELS:
+        raise ValueError(f"{model.title} learns 28×28 images (784 values an example); the imported set has "
+                         f"{'×'.join(str(d) for d in x.shape[1:])} — import the images at 28×28")
+    if model.data_labels and y is not None and y.max() > 9:
+        raise ValueError(f"{model.title} classifies into the ten digits: labels must be 0…9, got up to {int(y.max())}")
+
+
+def imported_digit_images(model) -> tuple[np.ndarray, np.ndarray | None]:
+    """A model's imported set in MNIST's form, for the families that learn 28×28 digits (RBM, DBN,
+    CHL, dense memory): (n, 784) uint8 rows scaled to 0…255 by the set's range (bright is ink, as in
+    MNIST) and the labels — which a classifier (``model.data_labels``) needs as 0…9, its ten outputs.
+    ValueError naming what is needed otherwise."""
+    x, y = model.imported_data()
+    check_digit_set(model, x, y)
+    x = x.reshape(len(x), MNIST_PIXELS)
+    lo, hi = float(x.min()), float(x.max())
+    scaled = np.round((x - lo) * (255.0 / (hi - lo))) if hi > lo else np.zeros(x.shape)
+    return scaled.astype(np.uint8), y
+
+
 def is_image_shape(image_shape: tuple) -> bool:
     """Whether load_training_data's image_shape is a picture ((h, w)) and not (1, n_features)."""
     return image_shape[0] > 1

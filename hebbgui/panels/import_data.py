@@ -1,9 +1,12 @@
 """File → Import data: a CSV table, a folder of images, an IDX or .npz file as the current model's
-stored patterns, with a threshold slider and a live preview of the binarised patterns.
+stored patterns (with a threshold slider and a live preview of the binarised patterns), or as the
+training set of a model with a data choice (SOM, competitive learning, RBM, DBN, CHL, the dense memory
+in train mode, Hebb's MNIST example: "imported").
 
 The file is read and checked here (engine.user_data) before anything reaches the engine: a bad file
-shows its message in the dialog and the model keeps what it had. What is imported goes through the
-same ``set_patterns`` command as the pattern editor's stored set.
+shows its message in the dialog and the model keeps what it had. Patterns go through the same
+``set_patterns`` command as the pattern editor's stored set; a training set through
+``set_training_data`` (engine/model.py), which refuses a set the model cannot use and keeps the model.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSlider, QSpinBox,
                                QVBoxLayout, QWidget)
@@ -20,6 +24,8 @@ from engine import user_data
 from hebbgui.panels.pattern_editor import thumbnail
 
 PREVIEW_MAX = 48          # patterns shown in the preview (all are imported)
+TRAINING_SIZE = (28, 28)  # images of a training set are read at this size unless changed (MNIST's)
+TRAINING_SIZE_LIMITS = (2, 128)
 POLARITIES = (("auto (drawings: dark ink is on)", None), ("bright is on", False), ("dark is on", True))
 
 
@@ -33,12 +39,25 @@ def _size_limits(params_cls) -> tuple[int, int] | None:
     return lo, hi
 
 
-class ImportDialog(QDialog):
-    """Pick a file or folder, a size and a threshold; ``patterns()`` is the (n, rows, cols) 0/1 result."""
+def grey_thumbnail(img: np.ndarray, size: int = 56) -> QIcon:
+    """An icon of a grey-level image scaled to its own range (a training example, not binarised)."""
+    img = np.asarray(img, dtype=np.float64)
+    lo, hi = float(img.min()), float(img.max())
+    grey = np.ascontiguousarray(((img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)) * 255).astype(np.uint8)
+    h, w = grey.shape
+    qimg = QImage(grey.data, w, h, w, QImage.Format_Grayscale8).copy()
+    return QIcon(QPixmap.fromImage(qimg).scaled(size, size, Qt.KeepAspectRatio, Qt.FastTransformation))
 
-    def __init__(self, shape: tuple[int, int], size_limits: tuple[int, int] | None = None, parent=None):
+
+class ImportDialog(QDialog):
+    """Pick a file or folder, a size and a threshold; ``patterns()`` is the (n, rows, cols) 0/1 result.
+    ``training``: the data are a training set, used as read (no threshold); ``training_set()``."""
+
+    def __init__(self, shape: tuple[int, int], size_limits: tuple[int, int] | None = None, parent=None, *,
+                 training: bool = False):
         super().__init__(parent)
-        self.setWindowTitle("Import data")
+        self.training = training
+        self.setWindowTitle("Import a training set" if training else "Import data")
         self.setObjectName("import-dialog")
         self.data: user_data.UserData | None = None
         self._read_key = None      # (path, label column, size for images) the data were read with
@@ -111,7 +130,9 @@ class ImportDialog(QDialog):
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        self.buttons.button(QDialogButtonBox.Ok).setText("Import as patterns")
+        self.buttons.button(QDialogButtonBox.Ok).setText("Use as training set" if training else "Import as patterns")
+        for w in (self.threshold, self.polarity):   # a training set is used as read: grey levels, not 0/1
+            w.setEnabled(not training)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
@@ -177,8 +198,12 @@ class ImportDialog(QDialog):
 
     # ---------------------------------------------------------------- preview
     def update_preview(self) -> None:
-        """Binarise the data read at the current threshold and polarity and show the patterns."""
+        """Binarise the data read at the current threshold and polarity and show the patterns (a
+        training set: show its examples as they are)."""
         if self.data is None:
+            return
+        if self.training:
+            self._preview_training()
             return
         try:
             self._patterns = user_data.to_patterns(self.data, self.shape(), self.threshold_value(),
@@ -202,6 +227,30 @@ class ImportDialog(QDialog):
                             f"{on:.0%} of the units on")
         self._set_ok(True)
 
+    def _preview_training(self) -> None:
+        x, y = self.data.x, self.data.y
+        self.error = ""
+        self.preview.clear()
+        side = int(np.sqrt(x.shape[1])) if x.ndim == 2 else 0
+        images = x if x.ndim == 3 else x.reshape(-1, side, side) if side * side == x.shape[1] and side >= 8 else None
+        if images is not None:
+            for k, img in enumerate(images[:PREVIEW_MAX]):
+                name = self.data.names[k] if k < len(self.data.names) else str(k + 1)
+                label = name if y is None else f"{name}: {int(y[k])}"
+                self.preview.addItem(QListWidgetItem(grey_thumbnail(img), label))
+        what = "×".join(str(d) for d in x.shape[1:])
+        labels = "no labels" if y is None else f"labels of {len(np.unique(y))} class(es)"
+        more = f" (the first {PREVIEW_MAX} shown)" if images is not None and len(x) > PREVIEW_MAX else ""
+        self.status.setStyleSheet("")
+        self.status.setText(f"{self.data.source}: {len(x)} example(s) of {what} values, {labels}{more}")
+        self._set_ok(True)
+
+    def training_set(self) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """The data read, (x, y or None), as the model's training set; None when nothing good was read."""
+        if not self.training or self.data is None or self.error:
+            return None
+        return self.data.x.copy(), None if self.data.y is None else self.data.y.copy()
+
     def _show_error(self, message: str) -> None:
         self.error = message
         self._patterns = None
@@ -220,15 +269,23 @@ class ImportDialog(QDialog):
 
 def open_import_dialog(win, path: str | None = None, *, modal: bool = True) -> ImportDialog | None:
     """File → Import data for the main window ``win``: the result becomes the current model's stored
-    patterns. Models without a pattern editor (those that train on their own data sets) get a message."""
+    patterns, or the training set of a model with a data choice; other models get a message."""
     cls = win.model_cls
-    if cls is None or win.pattern_editor is None:
+    form = win.params_form
+    values = {} if form is None else {name: form.editor_value(name) for name in form.editors}
+    training = cls is not None and cls.trains_on_data(values)
+    if cls is None or (win.pattern_editor is None and not training):
         title = cls.title if cls is not None else "This model"
-        win.statusBar().showMessage(f"{title} takes no pattern set: import works for models with a "
-                                    f"Patterns panel (Hopfield, Hebb)", 10000)
+        win.statusBar().showMessage(f"{title} takes no pattern set and no training set of yours: import works "
+                                    f"for models with a Patterns panel (Hopfield, Hebb) or a data choice with "
+                                    f"'imported' (SOM, competitive learning, RBM, DBN, CHL)", 10000)
         return None
-    dlg = ImportDialog(win.pattern_editor.shape, _size_limits(cls.Params), win)
-    dlg.accepted.connect(lambda: apply_import(win, dlg))
+    if training:
+        dlg = ImportDialog(TRAINING_SIZE, TRAINING_SIZE_LIMITS, win, training=True)
+        dlg.accepted.connect(lambda: apply_training_import(win, dlg))
+    else:
+        dlg = ImportDialog(win.pattern_editor.shape, _size_limits(cls.Params), win)
+        dlg.accepted.connect(lambda: apply_import(win, dlg))
     if path:
         dlg.set_path(path)
     if modal:
@@ -247,3 +304,13 @@ def apply_import(win, dlg: ImportDialog) -> None:
         win.controller.set_params(rows=dlg.shape()[0], cols=dlg.shape()[1])
     win.controller.call("set_patterns", patterns)
     win.statusBar().showMessage(f"imported {len(patterns)} pattern(s) from {dlg.data.source}", 8000)
+
+
+def apply_training_import(win, dlg: ImportDialog) -> None:
+    """Send the dialog's data to the model as its training set (``dataset = imported``); the engine
+    refuses a set the model cannot use (the window shows why) and the model keeps what it had."""
+    data = dlg.training_set()
+    if data is None:
+        return
+    win.controller.call("set_training_data", *data)
+    win.statusBar().showMessage(f"training on {len(data[0])} example(s) from {dlg.data.source}", 8000)

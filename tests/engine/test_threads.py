@@ -82,3 +82,36 @@ def test_blas_threads_limits_inside_and_restores_after():
     assert blas() == before
     with blas_threads(None):       # None leaves the libraries as they are
         assert blas() == before
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_small_linalg_runs_on_one_blas_thread_and_gives_the_rest_back():
+    from engine import threads
+    before = _blas_threads()
+    with threads.small_linalg():
+        assert set(_blas_threads()) == {1}
+    assert _blas_threads() == before
+
+
+@pytest.mark.parametrize("start", ["som", "competitive", "hebbian-pca"])
+def test_pca_starts_decompose_on_one_blas_thread(start, monkeypatch):
+    """The MNIST PCA start's eigh took 5 s on two busy BLAS threads and 0.2 s on one (engine.threads)."""
+    import numpy as np
+
+    from engine import registry
+    seen = []
+    eigh = np.linalg.eigh
+
+    def spy(a, *args, **kwargs):
+        seen.append(set(_blas_threads()))
+        return eigh(a, *args, **kwargs)
+
+    monkeypatch.setattr(np.linalg, "eigh", spy)
+    params = {"som": {"preset": "blobs", "init": "pca", "dataset": "digits", "n_data": 300},
+              "competitive": {"dataset": "digits", "n_data": 300}, "hebbian-pca": {}}[start]
+    registry.create(start, params, seed=0)
+    assert seen and all(s == {1} for s in seen)

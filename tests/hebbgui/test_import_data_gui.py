@@ -95,4 +95,64 @@ def test_bad_file_shows_message_and_keeps_state(qtbot, hopfield, tmp_path, bad):
 
 def test_model_without_patterns_says_so(window):
     assert open_import_dialog(window) is None
-    assert "takes no pattern set" in window.statusBar().currentMessage()
+    assert "takes no pattern set and no training set" in window.statusBar().currentMessage()
+
+
+def _labelled_csv(path, n=40):
+    rng = np.random.default_rng(0)
+    lines = ["x,y,label"] + [f"{a:.3f},{b:.3f},{int(a > 0.5)}" for a, b in rng.random((n, 2))]
+    path.write_text("\n".join(lines))
+    return path
+
+
+@pytest.mark.parametrize("name", ["som", "competitive"])
+def test_a_csv_becomes_the_training_set_and_a_session_keeps_it(qtbot, open_window, tmp_path, name):
+    win = open_window(name)
+    dlg = open_import_dialog(win, str(_labelled_csv(tmp_path / "points.csv")), modal=False)
+    qtbot.addWidget(dlg)
+    assert dlg.training and not dlg.threshold.isEnabled()
+    dlg.label_column.setText("label")
+    dlg.reload()
+    assert "40 example(s) of 2 values, labels of 2 class(es)" in dlg.status.text()
+    assert dlg.buttons.button(QDialogButtonBox.Ok).text() == "Use as training set"
+    dlg.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: win.params_form.editor_value("dataset") == "imported", timeout=10000)
+    win.controller.step(3)
+    wait_for_snapshot(qtbot, win, lambda d: win.last_snapshot.t >= 3)
+    model = win.controller.worker.model
+    assert model.X.shape == (40, 2) and model.params.dataset == "imported"
+    # the session keeps the set: saved, replaced by a preset, opened again
+    win.save_session(str(tmp_path / "s.npz"))
+    qtbot.waitUntil(lambda: (tmp_path / "s.npz").exists(), timeout=10000)
+    win.controller.set_params(dataset="blobs" if name == "competitive" else "iris")
+    qtbot.waitUntil(lambda: win.params_form.editor_value("dataset") != "imported", timeout=10000)
+    win.open_session(str(tmp_path / "s.npz"))
+    qtbot.waitUntil(lambda: win.params_form.editor_value("dataset") == "imported", timeout=10000)
+    qtbot.waitUntil(lambda: win.controller.worker.model.X.shape == (40, 2), timeout=10000)
+
+
+def test_a_bad_training_file_shows_its_message_and_keeps_the_model(qtbot, open_window, tmp_path):
+    win = open_window("competitive")
+    path = tmp_path / "mine.csv"
+    path.write_text("1,0,1\n0,1\n")
+    dlg = open_import_dialog(win, str(path), modal=False)
+    qtbot.addWidget(dlg)
+    assert "ragged" in dlg.status.text() and dlg.training_set() is None
+    assert not dlg.buttons.button(QDialogButtonBox.Ok).isEnabled()
+    dlg.accept()
+    qtbot.wait(200)
+    assert win.controller.worker.model.params.dataset == "blobs"
+
+
+def test_hebbs_mnist_example_imports_a_training_set_its_letters_patterns(qtbot, open_window, tmp_path):
+    """A model with a pattern editor and a data choice: the import is a training set where its
+    settings train on data (Hebb's MNIST example), its patterns otherwise (the letters)."""
+    win = open_window("hebb")
+    dlg = open_import_dialog(win, modal=False)
+    qtbot.addWidget(dlg)
+    assert not dlg.training
+    win.controller.set_params(preset="mnist", n_data=100)
+    qtbot.waitUntil(lambda: win.params_form.editor_value("preset") == "mnist", timeout=30000)
+    dlg = open_import_dialog(win, modal=False)
+    qtbot.addWidget(dlg)
+    assert dlg.training and dlg.shape() == (28, 28)

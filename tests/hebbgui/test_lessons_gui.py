@@ -95,6 +95,20 @@ def test_dock_start_and_a_step_button_drive_the_app(qtbot, bare_window):
     assert np.array_equal(data["state"], data["patterns"][0])
 
 
+def test_the_five_neuron_lesson_on_a_one_row_grid(qtbot, bare_window, tmp_path):
+    """Seed 000's 5-neuron recall in the window: a 1×5 state and pattern editor, and the unit buttons
+    in the seed's order turn [0,1,0,1,0] into s1 = [0,1,0,1,1]."""
+    win = bare_window(model=None, lesson="hopfield-5-neuron")
+    _wait_lesson(qtbot, win, "hopfield-5-neuron")
+    assert win.last_snapshot.data["state"].shape == (1, 5) and tuple(win.pattern_editor.shape) == (1, 5)
+    buttons = {b.text(): b for b in win.lesson_panel.step_buttons}
+    for unit in (1, 3, 5, 2, 4):
+        buttons[f"Unit {unit}"].click()
+    data = wait_for_snapshot(qtbot, win, lambda d: d["state"].tolist() == [[0, 1, 0, 1, 1]])
+    assert data["fixed_point"] == 1.0
+    win.grab().save(str(tmp_path / "five-neuron.png"))
+
+
 def test_a_lesson_shows_only_the_views_it_names(qtbot, bare_window):
     win = bare_window()
     win.open_lesson("hopfield-storkey-mnist")

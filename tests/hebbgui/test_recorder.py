@@ -392,3 +392,39 @@ def test_the_mp4_encoder_yields_to_the_engine(tmp_path, no_system_ffmpeg):
     finally:
         writer.kill()
     assert mp4_frames(tmp_path / "n.mp4")[0][0].shape == (48, 64, 3)
+
+
+def test_frames_come_from_the_backing_store_and_match_the_widget(qtbot, window, tmp_path):
+    """The window's own pixels (no repaint of every view, issue 15's recording cost) where the platform
+    gives them — the same picture the widget renders; "widget" forces the rendering; a bad choice is refused."""
+    qtbot.wait(200)
+    auto = Recorder(window.central, tmp_path / "a.gif", 10, grab="auto")
+    auto.start()
+    widget = Recorder(window.central, tmp_path / "w.gif", 10, grab="widget")
+    widget.start()
+    try:
+        assert auto.grab_source == "screen" and widget.grab_source == "widget"
+        np.testing.assert_array_equal(auto.grab_frame(), widget.grab_frame())
+    finally:
+        assert auto.close(10000) and widget.close(10000)
+    with pytest.raises(ValueError, match="grab"):
+        Recorder(window.central, tmp_path / "x.gif", 10, grab="camera")
+
+
+def test_a_screen_grab_that_disagrees_falls_back_to_the_widget(qtbot, window, tmp_path, monkeypatch):
+    """Where the platform's window grab is not the window (macOS without the permission gives the
+    desktop): "auto" renders the widget instead."""
+    from PySide6.QtGui import QPixmap
+    qtbot.wait(200)
+
+    def desktop(self):
+        pm = QPixmap(self.widget.width(), self.widget.height())
+        pm.fill()
+        return pm
+    monkeypatch.setattr(Recorder, "_screen_grab", desktop)
+    rec = Recorder(window.central, tmp_path / "d.gif", 10)
+    rec.start()
+    try:
+        assert rec.grab_source == "widget"
+    finally:
+        assert rec.close(10000)

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from engine.datasets import load_mnist
-from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.chl.estimator import CHL
+from engine.models.shared import check_digit_set, imported_digit_images
 from engine.validation import check_int, state_entry, state_indices, state_int, state_ints
 
 RULES = {  # the rule picker → the estimator's (method, feedback)
@@ -76,6 +77,9 @@ class CHLParams:
                           help="hidden layers of n_hidden units each (the seed: one of 128)")
     dtype: str = param("float32", label="Precision", choices=("float32", "float64"), live=False,
                        help="float32 learns as float64 does (tested) and runs faster")
+    data: str = param("mnist", label="Training data", choices=("mnist", IMPORTED), live=False,
+                      help="MNIST's training digits, or yours (File → Import data: 28×28 images with labels 0…9, "
+                           "all of them used; the test accuracy stays on MNIST's test digits)")
     n_train: int = param(60000, label="Training images", min=100, max=60000, live=False)
     n_test: int = param(2000, label="Test images", min=100, max=10000, live=False,
                         help="held-out digits of the accuracy curve and the confusion matrix")
@@ -94,6 +98,9 @@ class CHLModel(Model):
     unit = "minibatch"
     per_epoch = ("epoch_accuracy",)
     Params = CHLParams
+    data_param = "data"
+    check_training_data = check_digit_set
+    data_labels = True
 
     def __init__(self, params=None, *, seed: int | None = None):
         super().__init__(params, seed=seed)
@@ -110,7 +117,10 @@ class CHLModel(Model):
         """Fresh weights (the seed's N(0, 0.01²)), data order, curves; nothing compiled yet."""
         super().reset(seed)
         p = self.params
-        x, y = load_mnist("train", p.n_train)
+        if self.uses_imported_data():
+            x, y = imported_digit_images(self)
+        else:
+            x, y = load_mnist("train", p.n_train)
         self.data_u8, self.labels = x.reshape(len(x), N_PIXELS), y.astype(np.int64)
         xt, yt = load_mnist("test", p.n_test)
         self.test_u8, self.test_labels = xt.reshape(len(xt), N_PIXELS), yt.astype(np.int64)
@@ -136,7 +146,8 @@ class CHLModel(Model):
 
     def apply_params(self, old: CHLParams, new: CHLParams) -> None:
         """The rule, γ, dt, T, β, η and the minibatch apply live; sizes and data reset."""
-        if any(getattr(old, f) != getattr(new, f) for f in ("n_hidden", "n_layers", "dtype", "n_train", "n_test")):
+        if any(getattr(old, f) != getattr(new, f) for f in ("n_hidden", "n_layers", "dtype", "data", "n_train",
+                                                            "n_test")):
             self.reset()
             return
         self.net.update_params(**self._estimator_params(new))

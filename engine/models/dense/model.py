@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from engine.datasets import load_mnist
-from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.dense.classifier import DAMClassifier
 from engine.models.dense.memory import ENERGIES, DenseAssociativeMemory, krotov_capacity
+from engine.models.shared import check_digit_set, imported_digit_images
 from engine.validation import check_array, check_int, state_entry, state_ints
 
 MODES = ("train", "recall")
@@ -48,6 +49,9 @@ class DAMParams:
                                      help="T ramps linearly to this over the ramp's epochs")
     ramp_epochs: int = param(200, label="Ramp epochs", min=0, max=1000)
     batch_size: int = param(1000, label="Minibatch", min=10, max=5000)
+    data: str = param("mnist", label="Training data (train mode)", choices=("mnist", IMPORTED), live=False,
+                      help="MNIST's training digits, or yours (File → Import data: 28×28 images with labels 0…9, "
+                           "all of them used; the test accuracy stays on MNIST's test digits)")
     n_train: int = param(60000, label="Training images", min=1000, max=60000, live=False)
     n_test: int = param(10000, label="Test images", min=100, max=10000, live=False,
                         help="test images scored at the end of every epoch")
@@ -70,11 +74,18 @@ class DAMModel(Model):
     unit = "minibatch"
     per_epoch = ("train_error", "test_error")
     Params = DAMParams
+    data_param = "data"
+    check_training_data = check_digit_set
+    data_labels = True
     pattern_editor = True
 
     def __init__(self, params=None, *, seed: int | None = None):
         super().__init__(params, seed=seed)
         self.reset()
+
+    @classmethod
+    def trains_on_data(cls, values) -> bool:
+        return values.get("mode") == "train"   # in recall mode an import is the stored patterns
 
     @property
     def training(self) -> bool:
@@ -90,7 +101,9 @@ class DAMModel(Model):
             self.clf = DAMClassifier(p.n_memories, **{k: getattr(p, k) for k in _TRAIN_LIVE}, batch_size=p.batch_size,
                                      random_state=int(self.rng.integers(0, 2 ** 31)))
             self.clf.initialize(N_PIXELS, DIGITS)
-            self.order = self.rng.permutation(p.n_train)
+            # an imported set is checked (784 values, labels 0…9) and scaled once, here
+            self._imported_digits = imported_digit_images(self) if self.uses_imported_data() else None
+            self.order = self.rng.permutation(self._n_train())
             self.batch_pos = 0
             self.epoch_wrong = 0          # misclassified so far this epoch (the epoch's train error)
             self.batch_error = History()  # per minibatch
@@ -100,17 +113,20 @@ class DAMModel(Model):
             self.memory.store(np.where(self.rng.random((p.n_random, p.rows * p.cols)) < 0.5, 1, -1))
             self._new_probe()
 
+    def _n_train(self) -> int:
+        return self.params.n_train if self._imported_digits is None else len(self._imported_digits[0])
+
     def _data(self):
         """(train images, labels, test images, labels) as the model uses them: loaded on first use."""
         p = self.params
-        x, y = load_mnist("train", p.n_train)
+        x, y = self._imported_digits if self._imported_digits is not None else load_mnist("train", p.n_train)
         xt, yt = load_mnist("test", p.n_test)
         return x.reshape(len(x), N_PIXELS), y, xt.reshape(len(xt), N_PIXELS), yt
 
     def apply_params(self, old, new) -> None:
         """Training hyper-parameters and the recall's n and F apply live; sizes and the mode reset."""
-        if any(getattr(old, f) != getattr(new, f) for f in ("mode", "n_memories", "n_train", "n_test", "rows",
-                                                            "cols", "n_random")):
+        if any(getattr(old, f) != getattr(new, f) for f in ("mode", "data", "n_memories", "n_train", "n_test",
+                                                            "rows", "cols", "n_random")):
             self.reset()
             return
         if self.training:
@@ -315,7 +331,7 @@ class DAMModel(Model):
     def load_extra_state(self, state) -> None:
         """Every entry checked before anything changes."""
         if self.training:
-            n = self.params.n_train
+            n = self._n_train()
             batch_pos, wrong = state_ints(state, "counters", 2, 0)
             check_int("state['counters'][0] (batch_pos)", batch_pos, 0, n)
             order = state_entry(state, "order", shape=(n,), dtype=np.int64, values=(0, n - 1), copy=True)

@@ -13,8 +13,9 @@ from typing import Any, Mapping
 import numpy as np
 
 from engine import datasets
-from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.hebb.classifier import RULES, HebbClassifier
+from engine.models.shared import check_digit_set, imported_digit_images
 from engine.validation import check_array, check_choice, check_int, state_entry, state_int
 
 # name: (hyper-parameters, what the preset is)
@@ -61,6 +62,9 @@ class HebbParams:
                         help="bipolar: y = ±1 (one tanh unit for two classes); binary: one-hot 0/1, softmax")
     n_prototypes: int = param(0, label="Prototypes per class", min=0, max=50, live=False, special="preset",
                               help="k > 1: k instar prototypes per class, the nearest of the true class learns")
+    data: str = param("mnist", label="MNIST example's data", choices=("mnist", IMPORTED), live=False,
+                      help="the MNIST example trains on MNIST's digits, or yours (File → Import data / "
+                           "set_training_data: 28×28 images, labels 0…9, all used; tested on MNIST's test digits)")
     n_data: int = param(10000, label="MNIST samples", min=100, max=60000, live=False,
                         help="training images of the MNIST example (the first n of the 60 000)")
     eval_every: int = param(1000, label="Evaluate every", min=10, max=60000,
@@ -80,6 +84,8 @@ class HebbModel(Model):
     max_rate = 3000.0
     Params = HebbParams
     pattern_editor = True
+    data_param = "data"
+    data_labels = True
 
     def __init__(self, params: Any = None, *, seed: int | None = None):
         super().__init__(params, seed=seed)
@@ -111,7 +117,7 @@ class HebbModel(Model):
     def _build(self) -> None:
         p = self.params
         if self.mnist:
-            x, y = datasets.load_mnist("train", p.n_data)
+            x, y = imported_digit_images(self) if self.uses_imported_data() else datasets.load_mnist("train", p.n_data)
             xt, yt = datasets.load_mnist("test", MNIST_TEST)
             self.X = x.reshape(len(x), -1) / 255.0
             self.labels = y.astype(np.int64)
@@ -146,6 +152,17 @@ class HebbModel(Model):
         if self.mnist:
             self._evaluate()
 
+    @classmethod
+    def trains_on_data(cls, values) -> bool:
+        return values.get("preset") == "mnist"   # the letter examples' import is their patterns
+
+    def check_training_data(self, x: np.ndarray, y: np.ndarray | None) -> None:
+        """The MNIST example's data can be yours: 28×28 digits with labels 0…9 (the letter examples' cannot)."""
+        if not self.mnist:
+            raise ValueError(f"Hebb trains on your data in its MNIST example: set preset='mnist' first "
+                             f"(now {self.params.preset!r}, whose patterns are the letters)")
+        check_digit_set(self, x, y)
+
     def _new_order(self) -> np.ndarray:
         n = self.X.shape[0]
         return self.rng.permutation(n).astype(np.int64) if self.mnist else np.arange(n, dtype=np.int64)
@@ -157,7 +174,8 @@ class HebbModel(Model):
     def apply_params(self, old: HebbParams, new: HebbParams) -> None:
         if old.preset != new.preset:
             self._custom = None
-        if any(getattr(old, k) != getattr(new, k) for k in ("preset", "bias", "coding", "n_prototypes", "n_data")):
+        if any(getattr(old, k) != getattr(new, k) for k in ("preset", "bias", "coding", "n_prototypes", "data",
+                                                            "n_data")):
             self.reset()
             return
         hp = self.hyper_parameters()

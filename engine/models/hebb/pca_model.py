@@ -13,6 +13,7 @@ import numpy as np
 from engine import datasets
 from engine.model import History, Model, Snapshot, ViewSpec, param
 from engine.models.hebb.pca import PCA_RULES, HebbianPCA, angles_degrees, pass_rate
+from engine.threads import small_linalg
 from engine.validation import check_int, state_entry, state_int
 
 PCA_DATA = {  # name: (default components, default learning rate)
@@ -24,7 +25,8 @@ _ARROW_DOTS = 12       # dots drawn along each weight vector in the scatter view
 
 def _exact_components(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The first k principal axes (rows) of X and their variances, by eigen-decomposition."""
-    vals, vecs = np.linalg.eigh(np.cov(X, rowvar=False))
+    with small_linalg():
+        vals, vecs = np.linalg.eigh(np.cov(X, rowvar=False))
     order = np.argsort(vals)[::-1][:k]
     return vecs[:, order].T.copy(), vals[order]
 

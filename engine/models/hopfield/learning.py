@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from engine.kernels import hopfield as K
+from engine.threads import small_linalg
 from engine.validation import check_bool, check_choice, check_float, check_int
 
 RULES = ("hebbian", "pseudoinverse", "storkey", "perceptron")
@@ -108,7 +109,8 @@ def learn(rule: str, bipolar: np.ndarray, inputs: np.ndarray, thresholds: np.nda
         else:
             # X⁺X = Xᵀ(XXᵀ)⁺X, the orthogonal projection onto the span of the patterns;
             # averaging with the transpose makes the rounding symmetric too.
-            w = np.linalg.pinv(xf) @ xf
+            with small_linalg():
+                w = np.linalg.pinv(xf) @ xf
             w = 0.5 * (w + w.T)
         w = np.ascontiguousarray(w)
         if not options.self_connections:

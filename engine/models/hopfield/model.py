@@ -18,6 +18,8 @@ def demo_letters(rows: int, cols: int, text: str = "TUC") -> np.ndarray:
     """``text`` as 0/1 letter images (len, rows, cols): the largest letter size that fits, centred."""
     from engine import datasets  # lazy: the data module is only needed to build a demo
     side = min(rows, cols)
+    if side < 3:   # no letter fits a grid of one or two rows (the seed's 5-neuron example is 1×5)
+        return np.zeros((0, rows, cols), dtype=np.uint8)
     size = 3 if side < 7 else 7 * min(side // 7, 9)
     glyphs = datasets.letters(text, size=size)
     out = np.zeros((len(text), rows, cols), dtype=np.uint8)
@@ -52,10 +54,10 @@ class HopfieldModel(Model):
 
     @dataclass(frozen=True)
     class Params:
-        rows: int = param(7, label="Rows", min=3, max=64, step=1, live=False,
+        rows: int = param(7, label="Rows", min=1, max=64, step=1, live=False,
                           help="Pattern image height (N = rows·cols units). Changing the size drops the "
                                "stored patterns (they no longer fit) and re-makes the demo letters T, U, C.")
-        cols: int = param(7, label="Columns", min=3, max=64, step=1, live=False,
+        cols: int = param(7, label="Columns", min=1, max=64, step=1, live=False,
                           help="Pattern image width (N = rows·cols units). Changing the size drops the "
                                "stored patterns (they no longer fit) and re-makes the demo letters T, U, C.")
         rule: str = param("hebbian", label="Learning rule", choices=RULES, group="rule",
@@ -128,7 +130,9 @@ class HopfieldModel(Model):
         """A network of the current size storing the demo letters T, U, C."""
         rows, cols = self.pattern_shape
         net = self._new_net(rows * cols)
-        net.store(net.from_bipolar(2 * demo_letters(rows, cols).reshape(-1, rows * cols).astype(np.int8) - 1))
+        letters = demo_letters(rows, cols)
+        if len(letters):
+            net.store(net.from_bipolar(2 * letters.reshape(-1, rows * cols).astype(np.int8) - 1))
         return net
 
     # -- state helpers ---------------------------------------------------------------
@@ -278,6 +282,29 @@ class HopfieldModel(Model):
         """Sweep until a fixed point, at most max_sweeps sweeps (glauber at T > 0: exactly max_sweeps)."""
         self._advance(self.params.max_sweeps, stop_at_fixed_point=True)
 
+    def update_units(self, order) -> None:
+        """Update the units ``order`` (flat indices from 0) one after another by the threshold rule —
+        on if h_i > U_i, off if h_i < U_i, a tie as the "On a tie" setting says — as seed 000 §2-2
+        works its 5-neuron recall by hand in a given order (the snapshot's ``field`` is h − U, the seed's
+        "activation"). The energy and overlap curves get one point; ``t`` counts sweeps, so it stays."""
+        n = self.net.n_neurons
+        idx = check_array("order", order, dtype=None)
+        if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer) \
+                or idx.min() < 0 or idx.max() >= n:
+            raise ValueError(f"order must be a non-empty list of unit indices in [0, {n - 1}], got {order!r}")
+        thresholds = self.net.thresholds + self.net.learned_thresholds
+        weights = self.net.weights
+        on, off = self.net.on_value, self.net.off_value
+        for i in idx.astype(np.int64):
+            h = float(self._field[i] - thresholds[i])
+            new = on if h > 0 or (h == 0 and self.params.tie == "plus") else off if h < 0 else self._state[i]
+            if new != self._state[i]:
+                self._field += float(new - self._state[i]) * weights[i]
+                self._state[i] = new
+        self._record_now()
+        if self._is_stable() and self._sweeps_to_fixed_point < 0:
+            self._sweeps_to_fixed_point = self._sweeps_since_probe
+
     def forget_pattern(self) -> None:
         """Forget the stored pattern nearest the current state (largest overlap); histories restart."""
         if self.net.n_patterns == 0:
@@ -379,6 +406,7 @@ class HopfieldModel(Model):
             "energy": self._energy.array(),
             "overlap": self._overlap.array(),
             self.patterns_key: self._patterns_copy,
+            "field": self._field - (self.net.thresholds + self.net.learned_thresholds),   # h − U per unit
             "energy_now": self._energy_now(),
             "fixed_point": float(self._is_stable()),
             "n_patterns": float(self.net.n_patterns),

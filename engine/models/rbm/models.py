@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 
 from engine.datasets import load_mnist
-from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.rbm.dbn import DBN
 from engine.models.rbm.estimator import LR_SCHEDULES, METHODS, RBM, blas_threads
 from engine.models.rbm.exact import SEED_3X2_HIDDEN_BIAS, SEED_3X2_VISIBLE_BIAS, SEED_3X2_WEIGHTS, state_codes
+from engine.models.shared import check_digit_set, imported_digit_images
 from engine.validation import check_int, state_entry, state_ints
 
 BLAS_THREADS = 1  # leave a core to the GUI thread (see blas_threads)
@@ -25,6 +26,12 @@ def _mnist_images(split: str, n: int | None = None) -> np.ndarray:
     """MNIST images of a split as (n, 784) uint8 rows (read-only, shared by every model)."""
     x, _ = load_mnist(split, n)
     return x.reshape(len(x), N_PIXELS)
+
+
+def _training_images(model: Model, n: int) -> np.ndarray:
+    """The training images as (n, 784) uint8 rows: MNIST's first n, or the model's imported set
+    (``data = imported``: every example, see models.shared.imported_digit_images)."""
+    return imported_digit_images(model)[0] if model.uses_imported_data() else _mnist_images("train", n)
 
 
 def _as_tiles(columns: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -73,6 +80,9 @@ class RBMParams:
     n_temperatures: int = param(5, label="Temperatures (PT)", min=2, max=20, live=False)
     binarize: bool = param(False, label="Binarize digits", live=False,
                            help="pixels > 0.2 become 1, others 0 (as in seed 000 11.RBM.py)")
+    data: str = param("mnist", label="Training data", choices=("mnist", IMPORTED), live=False,
+                      help="MNIST's training digits, or yours (File → Import data: 28×28 images, all of them "
+                           "used; the held-out numbers stay on MNIST's test digits)")
     n_train: int = param(60000, label="Training images", min=100, max=60000, live=False)
     n_shown: int = param(100, label="Fields shown", min=1, max=400)
     n_fantasy: int = param(20, label="Fantasy particles", min=1, max=100, live=False)
@@ -91,6 +101,8 @@ class RBMModel(Model):
     title = "RBM"
     unit = "minibatch"
     Params = RBMParams
+    data_param = "data"
+    check_training_data = check_digit_set
     N_RECON = 10
     N_EVAL = 256
     LIVE = ("method", "k", "learning_rate", "momentum", "weight_decay", "batch_size", "lr_schedule", "n_epochs")
@@ -109,7 +121,7 @@ class RBMModel(Model):
         self.epoch = 0
         self.batch_pos = 0
         self.occluded = False
-        self.data_u8 = _mnist_images("train", p.n_train)
+        self.data_u8 = _training_images(self, p.n_train)
         test = _mnist_images("test")
         self.rbm = RBM(p.n_hidden, method=p.method, k=p.k, learning_rate=p.learning_rate, batch_size=p.batch_size,
                        n_epochs=p.n_epochs, momentum=p.momentum, weight_decay=p.weight_decay,
@@ -387,6 +399,9 @@ class DBNParams:
     epochs_per_layer: float = param(1.0, label="Epochs per layer", min=0.05, max=100.0,
                                     help="passes over the data each layer trains before the next one starts")
     binarize: bool = param(False, label="Binarize digits", live=False)
+    data: str = param("mnist", label="Training data", choices=("mnist", IMPORTED), live=False,
+                      help="MNIST's training digits, or yours (File → Import data: 28×28 images, all of them "
+                           "used; the held-out numbers stay on MNIST's test digits)")
     n_train: int = param(60000, label="Training images", min=100, max=60000, live=False)
     n_shown: int = param(64, label="Fields shown per layer", min=1, max=400)
 
@@ -398,6 +413,8 @@ class DBNModel(Model):
     title = "DBN"
     unit = "minibatch"
     Params = DBNParams
+    data_param = "data"
+    check_training_data = check_digit_set
     MAX_LAYERS = 3
     N_FANTASY = 16
 
@@ -414,7 +431,7 @@ class DBNModel(Model):
         """Fresh layers (all untrained), data order and curve."""
         super().reset(seed)
         p = self.params
-        self.data_u8 = _mnist_images("train", p.n_train)
+        self.data_u8 = _training_images(self, p.n_train)
         self.dbn = DBN(self.hidden_sizes(), method=p.method, k=p.k, learning_rate=p.learning_rate,
                        momentum=p.momentum, batch_size=p.batch_size, n_chains=100,
                        random_state=int(self.rng.integers(0, 2 ** 31)))

@@ -17,7 +17,7 @@ from sklearn.base import TransformerMixin
 from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
 from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, PrototypeEstimator, schedule
-from engine.threads import blas_threads
+from engine.threads import small_linalg
 from engine.validation import (check_array, check_bool, check_bounded_state, check_choice, check_float, check_int,
                                check_memory, check_training_chunk, physical_memory_bytes)
 
@@ -207,7 +207,7 @@ class SOM(TransformerMixin, PrototypeEstimator):
         # f×f covariance is far cheaper than an SVD of the n×f data for MNIST-sized sets.
         # One BLAS thread: a 64×64 eigh took 4.6 ms with the default threads (they spin, worse on
         # a busy machine), 0.5 ms with one — the PCA start was a tenth of a small fit.
-        with blas_threads(1):
+        with small_linalg():
             eigvals, eigvecs = np.linalg.eigh(np.cov(X, rowvar=False))
         order = np.argsort(eigvals)[::-1]
         pc1 = eigvecs[:, order[0]]

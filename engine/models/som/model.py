@@ -12,8 +12,9 @@ from typing import Any, Mapping
 import numpy as np
 
 from engine.kernels import som as K
-from engine.model import History, Model, Snapshot, ViewSpec, param
-from engine.models.shared import DATA_SIZES, LR_DECAYS, SIGMA_DECAYS, is_image_shape, load_training_data
+from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
+from engine.models.shared import (DATA_SIZES, LR_DECAYS, SIGMA_DECAYS, imported_training_data, is_image_shape,
+                                  load_training_data)
 from engine.models.som.estimator import INITS, MODES, NEIGHBORHOODS, SOM, TOPOLOGIES, majority_labels
 from engine.validation import check_int, state_entry, state_float, state_indices, state_int
 
@@ -53,8 +54,10 @@ class SOMParams:
     preset: str = param("iris_50x50", label="Preset", choices=tuple(PRESETS), live=False,
                         help="the seeds' Iris 50×50 and MNIST 100×100 maps, a fast MNIST 30×30, digits, blobs; "
                              "the fields below left at 0 / 'preset' take the preset's value")
-    dataset: str = param("preset", label="Data", choices=("preset", "iris", "mnist", "mnist_pm1", "digits", "blobs"),
-                         live=False, help="iris (standardised), mnist in [0,1], mnist_pm1 in [−1,1] (the seeds'), digits 8×8, blobs")
+    dataset: str = param("preset", label="Data", choices=("preset", "iris", "mnist", "mnist_pm1", "digits", "blobs",
+                                                          IMPORTED), live=False,
+                         help="iris (standardised), mnist in [0,1], mnist_pm1 in [−1,1] (the seeds'), digits 8×8, "
+                              "blobs; imported: your own (File → Import data)")
     n_data: int = param(0, label="Samples in data", min=0, max=60000, live=False, help="0 = preset", special="preset")
     rows: int = param(0, label="Rows", min=0, max=200, live=False, help="grid rows; 0 = preset", special="preset")
     cols: int = param(0, label="Columns", min=0, max=200, live=False, help="grid columns; 0 = preset", special="preset")
@@ -97,11 +100,16 @@ class SOMModel(Model):
     # unfold, where the "max" speed ran it in 1–2 s (digits 14 s, blobs 12 s, MNIST 30×30 100 s).
     default_rate = 50.0
     Params = SOMParams
+    data_param = "dataset"
 
     def __init__(self, params: Any = None, *, seed: int | None = None):
         super().__init__(params, seed=seed)
         self.config = self.resolve(self.params)
         self._build()
+
+    def check_training_data(self, x: np.ndarray, y: np.ndarray | None) -> None:
+        """Samples asked for (n_data; 0: all) must be in the imported set."""
+        check_int("n_data", self.params.n_data, 0, len(x))
 
     # -- configuration -----------------------------------------------------------
     @staticmethod
@@ -118,7 +126,10 @@ class SOMModel(Model):
                 cfg[f.name] = value
         # checked before a rebuild, so a bad value keeps the model; the estimator checks the grid,
         # radius, rate and choices (ValueError naming the field)
-        check_int("n_data", cfg["n_data"], 1, DATA_SIZES[cfg["dataset"]])
+        if cfg["dataset"] == IMPORTED:
+            cfg["n_data"] = params.n_data   # 0: every example (checked against the set by the model)
+        else:
+            check_int("n_data", cfg["n_data"], 1, DATA_SIZES[cfg["dataset"]])
         SOM().update_params(**_som_params(cfg))
         return cfg
 
@@ -131,7 +142,10 @@ class SOMModel(Model):
 
     def _build(self) -> None:
         cfg = self.config
-        self.X, self.y, self.image_shape = load_training_data(cfg["dataset"], cfg["n_data"], self.seed)
+        if cfg["dataset"] == IMPORTED:
+            self.X, self.y, self.image_shape = imported_training_data(self, cfg["n_data"])
+        else:
+            self.X, self.y, self.image_shape = load_training_data(cfg["dataset"], cfg["n_data"], self.seed)
         self.som = SOM().update_params(**_som_params(cfg))
         self.som.initialize(self.X, rng=self.rng)  # initial weights from the model's (saved) generator
         n = self.X.shape[0]
@@ -159,6 +173,8 @@ class SOMModel(Model):
 
     def apply_params(self, old: SOMParams, new: SOMParams) -> None:
         cfg = self.resolve(new)
+        if cfg["dataset"] == IMPORTED:   # before a rebuild: no set, or too few examples, keeps the model
+            imported_training_data(self, cfg["n_data"])
         rebuild = old.preset != new.preset or any(cfg[k] != self.config[k] for k in _REBUILD_KEYS)
         self.config = cfg
         if rebuild:

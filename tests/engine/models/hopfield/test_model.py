@@ -245,7 +245,7 @@ def test_load_state_rejects_bad_entries():
 
 def test_bad_params_and_step():
     model = HopfieldModel(seed=0)
-    for change in ({"rows": 2}, {"cols": 65}, {"rule": "oja"}, {"mode": "fast"}, {"temperature": -1.0},
+    for change in ({"rows": 0}, {"cols": 65}, {"rule": "oja"}, {"mode": "fast"}, {"temperature": -1.0},
                    {"coding": "ternary"}, {"threshold": float("nan")}, {"max_sweeps": 0}):
         with pytest.raises(ValueError, match=next(iter(change))):
             model.with_params(**change)
@@ -502,3 +502,17 @@ def test_load_state_checks_the_new_entries():
     loaded = HopfieldModel(seed=0).with_params(rule="perceptron")
     loaded.load_state(old)
     assert np.all(loaded.net.learned_thresholds == 0) and loaded.net.learning_report.epochs == 0
+
+
+def test_a_one_row_grid_holds_no_demo_letters_and_runs():
+    """Grids down to 1×N (the seed's 5-neuron example is 1×5): no letter fits, so nothing is stored
+    at first and the probe is random; patterns set there are stored and recalled as on any grid."""
+    model = HopfieldModel({"rows": 1, "cols": 5, "coding": "binary"}, seed=0)
+    assert model.net.n_patterns == 0
+    model.step(2)
+    model.set_patterns(np.array([[0, 1, 0, 1, 1], [1, 0, 1, 1, 0]]))
+    model.set_probe(np.array([0, 1, 0, 1, 0]))
+    model.recall_probe()
+    np.testing.assert_array_equal(model.snapshot().data["state"], [[0, 1, 0, 1, 1]])
+    with pytest.raises(ValueError, match="order"):
+        model.update_units([5])
