@@ -41,7 +41,7 @@ class DAMClassifier(ClassifierMixin, Estimator):
     """Dense Associative Memory classifier (Krotov & Hopfield 2016, seed 004's configuration by default).
 
     X holds pixels in [0, 1] (mapped to ±1 inside: 2x − 1); y any labels (``classes_``). Learned state:
-    ``memories_`` (n_memories, n_features + n_classes) in [−1, 1], ``epoch_`` (epochs trained) and
+    ``memories_`` (n_memories, n_features + n_classes; in [−1, 1] after the first update), ``epoch_`` (epochs trained) and
     ``history_`` — per epoch: "train_error" (counted during the pass, as the notebook does),
     "test_error" (on X_val, y_val; NaN without them), "learning_rate", "temperature".
     """
@@ -302,7 +302,8 @@ class DAMClassifier(ClassifierMixin, Estimator):
         if classes.shape[0] < 2:
             raise ValueError(f"state[{prefix + 'classes'!r}] must hold at least 2 classes, got {classes.tolist()}")
         shape = (p["n_memories"], n_feat + classes.shape[0])
-        mem = state_entry(state, prefix + "memories", shape=shape, values=(-1, 1), copy=True)
+        # every update clips to [−1, 1]; the seed's Gaussian start (mean −0.3, sd 0.3) is not clipped
+        mem = state_entry(state, prefix + "memories", shape=shape, values=(-1, 1) if n_updates else None, copy=True)
         vel = state_entry(state, prefix + "velocity", shape=shape, copy=True)
         vel_t = state_float(state, prefix + "velocity_temperature", 0.0)
         history = state_entry(state, prefix + "history", shape=(4, epoch), finite=False)

@@ -45,6 +45,19 @@ def test_save_load_resumes_identically(small_train, tmp_path):
     np.testing.assert_array_equal(back.snapshot().data["errors"], m.snapshot().data["errors"])
 
 
+def test_a_fresh_session_saves_and_reopens(small_train, tmp_path):
+    """Before the first update the memories are the seed's unclipped Gaussian start (values below −1):
+    a session saved then must reopen, and a trained one holding values outside [−1, 1] is refused."""
+    m = small_train
+    assert m.clf.memories_.min() < -1.0
+    io.save(m, tmp_path / "fresh.npz")
+    np.testing.assert_array_equal(io.load(tmp_path / "fresh.npz").clf.memories_, m.clf.memories_)
+    state = m.clf.get_state()
+    state["counters"][1] = 1   # one update done: every update clips to [−1, 1]
+    with pytest.raises(ValueError, match=r"memories.*\[-1, 1\]"):
+        m.clf.set_state(state)
+
+
 def test_recall_mode_changes_n_live_and_holds_more_than_hopfield(tmp_path):
     m = DAMModel({"mode": "recall", "n_random": 40}, seed=1)  # 40 random patterns, N = 100: 3× Hopfield's 0.14 N
     assert m.unit == "sweep" and m.pattern_shape == (10, 10)
