@@ -42,16 +42,27 @@ def measure(name: str, *, delay: float = 0.2, full: bool = False) -> dict:
     """Build ``name`` at its heavy settings and step it once with a stop request ``delay`` s in:
     ``stopped_after`` is how long the step ran past the request (the longest uninterruptible stretch
     it met). With ``full``, one whole step is timed first (``one_step``)."""
-    from engine import interrupt, registry
+    from engine import registry
     out: dict = {"name": name, "settings": HEAVY.get(name, {})}
     t0 = time.perf_counter()
     model = registry.create(name, HEAVY.get(name, {}), seed=1)
     out["build"] = time.perf_counter() - t0
-    model.step(1)  # compiles (numba caches) and leaves the warm-up out of the timings below
+    _step_stopped_after(model, 3.0)  # compiles (numba caches): the warm-up is left out of the timings
     if full:
         t0 = time.perf_counter()
         model.step(1)
         out["one_step"] = time.perf_counter() - t0
+    out["stopped_after"], out["interrupted"] = _step_stopped_after(model, delay)
+    model.with_params()  # what an interrupted step leaves is whole: it saves, loads and steps
+    model.load_state(model.state())
+    _step_stopped_after(model, delay)
+    return out
+
+
+def _step_stopped_after(model, delay: float) -> tuple[float, bool]:
+    """``model.step(1)`` with a stop request ``delay`` s in: (seconds it ran past the request, whether
+    it was interrupted)."""
+    from engine import interrupt
     flag = threading.Event()
     timer = threading.Timer(delay, flag.set)
     t0 = time.perf_counter()
@@ -59,15 +70,12 @@ def measure(name: str, *, delay: float = 0.2, full: bool = False) -> dict:
     try:
         with interrupt.watching(flag):
             model.step(1)
-        out["interrupted"] = False
+        interrupted = False
     except interrupt.StepInterrupted:
-        out["interrupted"] = True
+        interrupted = True
     took = time.perf_counter() - t0
     timer.cancel()
-    out["flagged_step"] = took
-    out["stopped_after"] = max(0.0, took - delay) if flag.is_set() else 0.0
-    model.step(1)  # what an interrupted step leaves still steps
-    return out
+    return (max(0.0, took - delay) if flag.is_set() else 0.0), interrupted
 
 
 def main(argv: list[str]) -> None:
