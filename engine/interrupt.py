@@ -19,6 +19,8 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator, Protocol
 
+import numpy as np
+
 
 class StepInterrupted(Exception):
     """A step stopped early at a stop request; the model's state is whole (see the module docstring)."""
@@ -54,3 +56,22 @@ def check() -> None:
     flag = getattr(_local, "flag", None)
     if flag is not None and flag.is_set():
         raise StepInterrupted("step interrupted by a stop request")
+
+
+# ~10⁸ multiply-adds: tens of ms in one BLAS thread on a loaded machine, so a product this big is
+# one chunk between checks
+PRODUCT_CHUNK = 10 ** 8
+
+
+def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` (2-D) in blocks of a's rows of about PRODUCT_CHUNK multiply-adds each, with
+    ``check()`` before every block: a product too big for one uninterruptible call (a minibatch of
+    10 000 MNIST rows against 2000 units). Each block is its own BLAS call on the same operands, so
+    the entries are those of the one product."""
+    rows = max(1, PRODUCT_CHUNK // max(1, a.shape[1] * b.shape[1]))
+    if out is None:
+        out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+    for start in range(0, a.shape[0], rows):
+        check()
+        np.matmul(a[start:start + rows], b, out=out[start:start + rows])
+    return out

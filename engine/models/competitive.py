@@ -13,6 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 from sklearn.base import ClusterMixin, TransformerMixin
 
+from engine import interrupt
 from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
 from engine.model import History, Model, Snapshot, ViewSpec, param
@@ -305,10 +306,17 @@ class CompetitiveModel(Model):
             # (which, at full speed, would hold the GIL the GUI thread needs to draw).
             chunks = min(remaining, -(-(n_samples - self.position) // per_chunk))
             stop = min(n_samples, self.position + chunks * per_chunk)
-            progress = (self.epoch * n_samples + np.arange(self.position, stop)) / (self.layer.n_epochs * n_samples)
-            _, dist = self.layer.train_samples(self.X, self.order[self.position:stop], progress)
-            self.running_error += float(dist.sum())
-            self.position = stop
+            # ... in calls of a bounded amount of work, with a stop check before each: online
+            # training is sample by sample, so the split changes nothing; an interrupted step keeps
+            # the samples presented (position) and counts no chunk
+            block = max(1, interrupt.PRODUCT_CHUNK // 5 // max(1, self.layer._weights.size))
+            for start in range(self.position, stop, block):
+                interrupt.check()
+                end = min(stop, start + block)
+                progress = (self.epoch * n_samples + np.arange(start, end)) / (self.layer.n_epochs * n_samples)
+                _, dist = self.layer.train_samples(self.X, self.order[start:end], progress)
+                self.running_error += float(dist.sum())
+                self.position = end
             self.t += chunks
             remaining -= chunks
             self._assignment = None
