@@ -25,6 +25,7 @@ WOLFF_MAX_VISITS = 4  # a Wolff sweep stops after 4·L² visited sites even if i
 # Site updates per kernel call (tens of ms): a step of many sweeps, or a Wolff sweep of a 2048² lattice,
 # is cut into calls of about this much work, with a stop check between them (engine/interrupt.py)
 SITES_PER_CALL = 1 << 22
+WOLFF_VISITS_PER_CALL = 1 << 20   # Wolff visits cost more (a draw per bond): a part of a sweep is a quarter
 STARTS = ("hot", "cold", "pattern")
 T_CRITICAL = 2.0 / math.log(1.0 + math.sqrt(2.0))  # for J = 1
 L_MIN, L_MAX = 2, 2048
@@ -293,26 +294,23 @@ class Ising:
             self.magnetization_history.append(y)
 
     def _wolff_in_parts(self) -> bool:
-        return self._algorithm == "wolff" and WOLFF_MAX_VISITS * self._L ** 2 > SITES_PER_CALL
+        return self._algorithm == "wolff" and WOLFF_MAX_VISITS * self._L ** 2 > WOLFF_VISITS_PER_CALL
 
     def _wolff_sweep_in_parts(self, per_sweep: int, add: int, beta: float, e: np.ndarray,
                               m: np.ndarray) -> tuple[int, int]:
-        """One Wolff sweep in kernel calls of about SITES_PER_CALL visits (a few clusters each), a stop
-        check between them: the same clusters, draws and visit cap as one call (the cap is passed on
-        as what is left of it). Returns (visited, clusters) as wolff_sweeps does."""
+        """One Wolff sweep in kernel calls that each stop starting clusters past WOLFF_VISITS_PER_CALL
+        visits, a stop check between them: the same clusters, draws and visit cap as one call (a
+        cluster starts while the sweep's visits are under the cap, in whichever call). One cluster
+        is never split: near T = 1 it is most of the lattice. Returns (visited, clusters)."""
         cap = WOLFF_MAX_VISITS * self._L ** 2
-        part = max(1, per_sweep * SITES_PER_CALL // self._L ** 2)
         visited = clusters = 0
         while clusters < per_sweep and visited < cap:
             if clusters:
                 interrupt.check()
-            want = min(part, per_sweep - clusters)
-            v, c = K.wolff_sweeps(self._spins, 1, want, add, beta, self._h, self._rng_state, self._queue,
-                                  self._mark, self._J, e, m, cap - visited)
+            v, c = K.wolff_sweeps(self._spins, 1, per_sweep - clusters, add, beta, self._h, self._rng_state,
+                                  self._queue, self._mark, self._J, e, m, min(WOLFF_VISITS_PER_CALL, cap - visited))
             visited += v
             clusters += c
-            if c < want:   # the visit cap ended the sweep
-                break
         return visited, clusters
 
     def _recalibrate_wolff(self, visited: int, clusters: int, n_sweeps: int) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import ClassifierMixin
 
+from engine import interrupt
 from engine.estimator import Estimator, integer, real, seed
 from engine.kernels import dense as K
 from engine.model import rng_from_state_array, rng_state_array
@@ -192,12 +193,19 @@ class DAMClassifier(ClassifierMixin, Estimator):
         """(score (B, Nc), P or None): β times eq. (16)'s energy differences for bipolar images V."""
         n_feat = self.n_features_in_
         mem = self.memories_
-        h = mem[:, :n_feat] @ V.T
         C = np.ascontiguousarray(mem[:, n_feat:])
         B, nc = V.shape[0], C.shape[1]
         score = np.empty((B, nc))
         P = np.empty((B, mem.shape[0], nc + 1) if store else (0, 0, 0))
-        K.dam_scores(h, C.sum(axis=1), C, temperature, self.power, score, P)
+        S = C.sum(axis=1)
+        # images in blocks of bounded work, a stop check before each (engine/interrupt.py): every
+        # image's scores are its own, so the blocks give the same numbers as one call
+        block = max(1, interrupt.PRODUCT_CHUNK // max(1, mem.size))
+        for at in range(0, B, block):
+            interrupt.check()
+            end = min(B, at + block)
+            h = mem[:, :n_feat] @ V[at:end].T
+            K.dam_scores(h, S, C, temperature, self.power, score[at:end], P[at:end] if store else P)
         return score, (P if store else None)
 
     def _output_weights(self, score: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
@@ -217,7 +225,7 @@ class DAMClassifier(ClassifierMixin, Estimator):
         G = np.empty((n_mem, V.shape[0]))
         gcls = np.empty((n_mem, nc))
         K.dam_gradient(P, w, temperature, self.power, G, gcls)
-        grad = np.concatenate([G @ V, gcls], axis=1)
+        grad = np.concatenate([interrupt.matmul(G, V), gcls], axis=1)
         return grad, int(np.sum(np.argmax(score, axis=1) != labels)), loss
 
     def _update(self, V: np.ndarray, labels: np.ndarray) -> int:
