@@ -24,7 +24,6 @@ recording, for one) and reports ``finished(result)`` / ``failed(str)`` in the GU
 from __future__ import annotations
 
 import atexit
-import gc
 import sys
 import threading
 import time
@@ -37,6 +36,7 @@ from engine import interrupt, replay
 from engine.model import Model
 from hebbgui.commands import (COMMANDS, EDITS, EXPECTED_ERRORS, RUN_WHILE_STOPPING, attach_commands, command,
                               error_detail)
+from hebbgui.heap import heap_freezer as _heap_freezer
 from hebbgui.worker_commands import LessonAndStudyCommands
 
 FRAME_BUDGET_S = 1.0 / 60.0
@@ -469,36 +469,6 @@ class EngineWorker(LessonAndStudyCommands, QObject):
 class _Commands(QObject):
     """The GUI side of the one command signal; connected to the worker it is delivered queued."""
     command = Signal(str, object)   # command name, (args, kwargs)
-
-
-class _StartupHeapFreezer:
-    """Keeps Python's full garbage collections short while an engine thread runs.
-
-    A full collection walks every object alive; with Qt, pyqtgraph, numba and scipy loaded that
-    is 50-80 ms, a dropped frame or more each time one comes. Everything alive when the first
-    engine starts (modules, the window) lives as long as the app, so it is frozen out of the
-    collector's sight (gc.freeze) and a full collection takes about a millisecond; it is let back
-    when the last engine stops, so closed windows' cycles are still collected. (Collecting only
-    from a GUI-thread timer, as pyqtgraph's GarbageCollector does, was measured here: it lumps
-    the work into 5-40 ms pauses, worse than the collector's own small steps.)
-    """
-
-    def __init__(self):
-        self.users = 0
-
-    def acquire(self) -> None:
-        self.users += 1
-        if self.users == 1:
-            gc.collect()
-            gc.freeze()
-
-    def release(self) -> None:
-        self.users = max(0, self.users - 1)
-        if self.users == 0:
-            gc.unfreeze()
-
-
-_heap_freezer = _StartupHeapFreezer()
 
 
 class EngineController(QObject):
