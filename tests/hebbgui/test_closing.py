@@ -24,7 +24,7 @@ CLOSE_DURING_LONG_STEP = textwrap.dedent("""
     app = QApplication([])
     win = MainWindow(model_name=None, restore_layout=False)
     win.show()
-    win.controller.set_model(ToyModel({"slow_ms": 8000.0}, seed=0))   # one step: 8 s
+    win.controller.set_model(ToyModel({"slow_ms": 10000.0}, seed=0))   # one step: 10 s
     win.controller.play()
 
     def close():
@@ -83,17 +83,17 @@ def _run(script: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def _assert_closed_at_once(proc: subprocess.CompletedProcess, ended: float) -> None:
-    """The window closed within 1 s of the close (it waited out the 8 s step before), and the process
-    ended soon after: the interpreter's own teardown takes 0.3–1.5 s on a loaded machine, so its
-    bound is looser, yet well below the step."""
+    """The window closed within 1 s of the close (it waited out the 10 s step before), and the process
+    ended before the step would have: the interpreter's own teardown takes 0.3 s on a quiet machine
+    but seconds on a loaded one, so that bound is loose."""
     at = {line.split()[0]: float(line.split()[-1]) for line in proc.stdout.splitlines() if " at " in line}
     assert "closing" in at and "closed" in at, proc.stdout + proc.stderr
     assert at["closed"] - at["closing"] < 1.0
-    assert ended - at["closing"] < 4.0
+    assert ended - at["closing"] < 9.0
 
 
 def test_closing_during_a_long_step_interrupts_it_and_exits_within_a_second():
-    """The window closes 0.4 s into a step of 8 s: the step is interrupted at its next chunk, the
+    """The window closes 0.4 s into a step of 10 s: the step is interrupted at its next chunk, the
     window closes within 1 s and the process exits 0 (it used to abort with "QThread: Destroyed while thread
     'hebbgui-engine' is still running", then to wait out the step)."""
     proc = _run(CLOSE_DURING_LONG_STEP)
@@ -104,7 +104,7 @@ def test_closing_during_a_long_step_interrupts_it_and_exits_within_a_second():
 
 
 def test_save_queued_behind_a_long_step_is_written_when_closing_interrupts_it(tmp_path, toy_registered):
-    """File → Save then close, 0.4 s into a step of 8 s: the step is interrupted, the queued save
+    """File → Save then close, 0.4 s into a step of 10 s: the step is interrupted, the queued save
     still runs (the model as its last whole step left it), the window closes within 1 s and the
     process exits 0."""
     from engine import io
