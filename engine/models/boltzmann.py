@@ -138,13 +138,8 @@ class BoltzmannMachine:
     def exact_distribution(self, T: float | None = None) -> tuple[np.ndarray, np.ndarray, float]:
         """(states (2**n, n) uint8, p(s) (2**n,), Z) by enumeration; n ≤ 20 units."""
         self._check_enumerable()
-        T = self._temperature(T)
         states = all_binary_states(self.n_units)
-        log_w = -self.energy(states) / T
-        top = log_w.max()
-        w = np.exp(log_w - top)
-        z_scaled = w.sum()
-        return states, w / z_scaled, float(np.exp(top) * z_scaled)
+        return (states, *_boltzmann_distribution(self.energy(states), self._temperature(T)))
 
     def log_partition(self, T: float | None = None) -> float:
         """log Z (stable for large weights)."""
@@ -288,6 +283,15 @@ class BoltzmannMachine:
         return self
 
 
+def _boltzmann_distribution(energies: np.ndarray, T: float) -> tuple[np.ndarray, float]:
+    """(p(s) ∝ exp(−E(s)/T), Z), stable for large energies."""
+    log_w = -energies / T
+    top = log_w.max()
+    w = np.exp(log_w - top)
+    z_scaled = w.sum()
+    return w / z_scaled, float(np.exp(top) * z_scaled)
+
+
 def _kl(pd: np.ndarray, pm: np.ndarray) -> float:
     """KL(pd ‖ pm) in nats over the states where pd > 0."""
     on = pd > 0
@@ -371,8 +375,10 @@ class BoltzmannModel(Model):
     def _refresh(self) -> None:
         # Exact quantities are computed once per step (not in snapshot), for nets this small.
         m = self.machine
-        states, p, Z = m.exact_distribution()
-        self._energies = m.energy(states)
+        m._check_enumerable()
+        states = all_binary_states(m.n_units)
+        self._energies = m.energy(states)   # once: the distribution below is made from them
+        p, Z = _boltzmann_distribution(self._energies, m.T)
         self._boltzmann = np.exp(-self._energies / m.T)
         self._p = p
         self._Z = Z

@@ -176,11 +176,13 @@ class DAMClassifier(ClassifierMixin, Estimator):
         self._check_fitted()
         check_bounded_state("memories", self.memories_, self._velocity, at=f"at epoch {self.epoch_ + 1}",
                             hint=f"temperature={self.temperature:g} is too low for power={self.power}")
+        # the test first: a stop request (engine/interrupt.py) may end it, and the history stays whole
+        test_error = math.nan if X_val is None else 1.0 - self.score(X_val, y_val)
         h = self.history_
         h["learning_rate"].append(self.current_learning_rate())
         h["temperature"].append(self.current_temperature())
         h["train_error"].append(float(train_error))
-        h["test_error"].append(math.nan if X_val is None else 1.0 - self.score(X_val, y_val))
+        h["test_error"].append(test_error)
         self.epoch_ += 1
 
     def train_batch(self, X, y) -> float:
