@@ -30,13 +30,17 @@ class Flag(Protocol):
     def is_set(self) -> bool: ...
 
 
-_local = threading.local()
+class _Watched(threading.local):
+    flag: Flag | None = None   # a class default: a thread that watches nothing reads it without an exception
+
+
+_local = _Watched()
 
 
 @contextmanager
 def watching(flag: Flag) -> Iterator[None]:
     """Within the block, ``check()`` in this thread raises ``StepInterrupted`` once ``flag`` is set."""
-    previous = getattr(_local, "flag", None)
+    previous = _local.flag
     _local.flag = flag
     try:
         yield
@@ -46,14 +50,14 @@ def watching(flag: Flag) -> Iterator[None]:
 
 def requested() -> bool:
     """Whether the flag this thread watches is set (False when it watches none)."""
-    flag = getattr(_local, "flag", None)
+    flag = _local.flag
     return flag is not None and flag.is_set()
 
 
 def check() -> None:
     """Raise ``StepInterrupted`` when a stop was requested; call it between chunks of a step, where
     the state is whole. Costs an attribute read and a method call."""
-    flag = getattr(_local, "flag", None)
+    flag = _local.flag
     if flag is not None and flag.is_set():
         raise StepInterrupted("step interrupted by a stop request")
 
