@@ -1,5 +1,7 @@
-"""Closing the window: wait for the engine's step (it cannot be interrupted, and Qt aborts on a
-running QThread at exit), keep painting meanwhile, and offer to quit without a step that goes on.
+"""Closing the window: interrupt the engine's step (engine/interrupt.py: built-in models stop within
+~100 ms), let the saves queued behind it write their files, wait for the engine thread to end (Qt
+aborts on a QThread destroyed running), keep painting meanwhile, and, as a last resort, offer to
+quit without a step that does not stop (a plug-in model that never looks at stop requests).
 A mixin of MainWindow, as RecordingControls is."""
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from hebbgui import settings
 
-FINISH_QUIETLY_MS = 150   # closing waits this long for the engine's step before it says "finishing…"
-FINISH_PATIENCE_S = 10.0  # and this long before it offers to quit without the step (one that never ends)
+FINISH_QUIETLY_MS = 150   # closing waits this long for the engine before it says "finishing…" (a long save)
+FINISH_PATIENCE_S = 10.0  # and this long before it offers to quit without a step that does not stop
 
 
 def _ask_quit_now(parent, text: str) -> bool:
@@ -45,10 +47,10 @@ class EngineClosing:
         super().closeEvent(ev)
 
     def _finish_engine(self) -> None:
-        """Stop the engine thread and wait until it has finished: a step cannot be interrupted, and a
-        QThread destroyed while running aborts the process. Saves queued before the close are
-        written first (worker.py). A long wait says so in the status line and keeps the event loop
-        running, the rest of the window disabled, so it still paints."""
+        """Stop the engine thread and wait until it has finished (a QThread destroyed while running
+        aborts the process): the running step is interrupted at its next chunk, and saves queued
+        before the close are written first (worker.py). A long wait (a big save) says so in the status
+        line and keeps the event loop running, the rest of the window disabled, so it still paints."""
         c = self.controller
         if c.stop(FINISH_QUIETLY_MS):
             return
@@ -71,14 +73,16 @@ class EngineClosing:
         c.stop()   # finished: returns at once
 
     def _offer_quit_now(self) -> None:
-        """A step still running FINISH_PATIENCE_S after the close (one that may never end): offer to
-        quit without it. The thread cannot be stopped and Qt aborts on a running QThread at exit, so
-        quitting now ends the process at once; what is queued behind the step (a save) is lost."""
+        """The engine still busy FINISH_PATIENCE_S after the close: only a step that never looks at the
+        stop request (engine/interrupt.py; every built-in model does, within ~100 ms) or a save that
+        will not end. Offer to quit without it: the thread cannot be stopped and Qt aborts on a
+        running QThread at exit, so quitting now ends the process at once; what is queued behind
+        the step (a save) is lost."""
         if self.controller.is_finished():
             return
         title = self.model_cls.title if self.model_cls is not None else "The"
         if _ask_quit_now(self, f"{title} is still inside one step, {FINISH_PATIENCE_S:.0f} s after the window "
-                               "was closed; a step cannot be interrupted.\n\nQuit now: the step, and a save "
+                               "was closed; it does not stop when asked.\n\nQuit now: the step, and a save "
                                "queued behind it, are lost.\nKeep waiting: the window closes when the step ends."):
             sys.stdout.flush()
             sys.stderr.flush()

@@ -13,10 +13,10 @@ results); that command and the lesson and recorded-run commands are in worker_co
 A model left for another is kept, by name, while the app runs: ``create_model`` of that name brings
 it back as it was left. Only the ``MAX_KEPT_MODELS`` left most recently are kept (MNIST-sized models
 hold hundreds of MB; a laptop opening every model in turn must not run out of memory).
-Stopping (closing the window) is asked, then waited for: play stops between chunks of steps,
-commands that write a file (a save) still run, after the edits queued before them (parameters,
-patterns), the others are dropped, and the thread is never
-destroyed while it runs (a step cannot be interrupted; Qt would abort the process).
+Stopping (closing the window) is asked, then waited for: the running step is interrupted at its
+next chunk (engine/interrupt.py: the worker's stop flag is what its steps watch), commands that write
+a file (a save) still run, after the edits queued before them (parameters, patterns), the others are
+dropped, and the thread is never destroyed while it runs (Qt would abort the process).
 
 ``BackgroundJob`` runs one plain function once in its own ``QThread`` (encoding a
 recording, for one) and reports ``finished(result)`` / ``failed(str)`` in the GUI thread.
@@ -24,7 +24,6 @@ recording, for one) and reports ``finished(result)`` / ``failed(str)`` in the GU
 from __future__ import annotations
 
 import atexit
-import gc
 import sys
 import threading
 import time
@@ -33,10 +32,11 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from engine import replay
+from engine import interrupt, replay
 from engine.model import Model
 from hebbgui.commands import (COMMANDS, EDITS, EXPECTED_ERRORS, RUN_WHILE_STOPPING, attach_commands, command,
                               error_detail)
+from hebbgui.heap import heap_freezer as _heap_freezer
 from hebbgui.worker_commands import LessonAndStudyCommands
 
 FRAME_BUDGET_S = 1.0 / 60.0
@@ -312,7 +312,7 @@ class EngineWorker(LessonAndStudyCommands, QObject):
         if self.model is None:
             return
         self._first_step_status()
-        if self._guarded("step failed", lambda: self._apply("step", max(1, int(n))), restore=False):
+        if self._guarded("step failed", lambda: self._step(max(1, int(n))), restore=False):
             self._mark_compiled()
         self._emit_frame(force=True)
 
@@ -427,6 +427,18 @@ class EngineWorker(LessonAndStudyCommands, QObject):
         if self._playing and self._timer is not None:
             self._timer.start(delay_ms)
 
+    def _step(self, n: int) -> bool:
+        """``step(n)`` (recorded), interruptible by a stop request; False when it was interrupted. The
+        model then keeps its last whole chunk; the recorded run no longer replays to it, and says so."""
+        try:
+            with interrupt.watching(self._stopping):
+                self._apply("step", n)
+        except interrupt.StepInterrupted:
+            if self.run is not None and self.run.model is self.model:
+                self.run.problem = self.run.problem or f"a step was interrupted at t = {self.model.t} (closing)"
+            return False
+        return True
+
     def _do_steps(self, n: int) -> bool:
         """Take n steps, in chunks of at most about MAX_TICK_S (sized from their measured cost)
         so that a stop request (closing) is seen between chunks, not only after all n; False
@@ -439,7 +451,8 @@ class EngineWorker(LessonAndStudyCommands, QObject):
                 cost = self._chunk_cost
                 chunk = 1 if cost is None else max(1, min(n - done, int(MAX_TICK_S / max(cost, 1e-9))))
                 ts = time.perf_counter()
-                self._apply("step", chunk)
+                if not self._step(chunk):
+                    return False
                 per = (time.perf_counter() - ts) / chunk
                 self._chunk_cost = per if cost is None else 0.7 * cost + 0.3 * per
                 done += chunk
@@ -456,36 +469,6 @@ class EngineWorker(LessonAndStudyCommands, QObject):
 class _Commands(QObject):
     """The GUI side of the one command signal; connected to the worker it is delivered queued."""
     command = Signal(str, object)   # command name, (args, kwargs)
-
-
-class _StartupHeapFreezer:
-    """Keeps Python's full garbage collections short while an engine thread runs.
-
-    A full collection walks every object alive; with Qt, pyqtgraph, numba and scipy loaded that
-    is 50-80 ms, a dropped frame or more each time one comes. Everything alive when the first
-    engine starts (modules, the window) lives as long as the app, so it is frozen out of the
-    collector's sight (gc.freeze) and a full collection takes about a millisecond; it is let back
-    when the last engine stops, so closed windows' cycles are still collected. (Collecting only
-    from a GUI-thread timer, as pyqtgraph's GarbageCollector does, was measured here: it lumps
-    the work into 5-40 ms pauses, worse than the collector's own small steps.)
-    """
-
-    def __init__(self):
-        self.users = 0
-
-    def acquire(self) -> None:
-        self.users += 1
-        if self.users == 1:
-            gc.collect()
-            gc.freeze()
-
-    def release(self) -> None:
-        self.users = max(0, self.users - 1)
-        if self.users == 0:
-            gc.unfreeze()
-
-
-_heap_freezer = _StartupHeapFreezer()
 
 
 class EngineController(QObject):

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 from sklearn.base import ClusterMixin, TransformerMixin
 
+from engine import interrupt
 from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
 from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
@@ -180,12 +181,13 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, PrototypeEstimator):
             raise ValueError(f"X must be a checked (n_samples, {self.n_features_in_}) array (predict checks any "
                              f"data), got {getattr(X, 'shape', type(X).__name__)}")
         if self.winner == "activation":
-            return (X @ self._weights.T).argmax(axis=1)
+            return interrupt.matmul(X, self._weights.T).argmax(axis=1)
         return self._distances(X).argmin(axis=1)
 
     def _distances(self, X: np.ndarray) -> np.ndarray:
         w = self._weights
-        d2 = (X * X).sum(axis=1)[:, None] - 2.0 * X @ w.T + (w ** 2).sum(axis=1)[None, :]
+        # the product in blocks with stop checks between (all 60 000 digits at each epoch's end)
+        d2 = (X * X).sum(axis=1)[:, None] - interrupt.matmul(2.0 * X, w.T) + (w ** 2).sum(axis=1)[None, :]
         return np.sqrt(np.maximum(d2, 0.0))
 
     def error(self, X: Any) -> float:
@@ -324,10 +326,23 @@ class CompetitiveModel(Model):
             # (which, at full speed, would hold the GIL the GUI thread needs to draw).
             chunks = min(remaining, -(-(n_samples - self.position) // per_chunk))
             stop = min(n_samples, self.position + chunks * per_chunk)
-            progress = (self.epoch * n_samples + np.arange(self.position, stop)) / (self.layer.n_epochs * n_samples)
-            _, dist = self.layer.train_samples(self.X, self.order[self.position:stop], progress)
-            self.running_error += float(dist.sum())
-            self.position = stop
+            # ... in calls of a bounded amount of work, with a stop check before each: online
+            # training is sample by sample, so the split changes nothing; an interrupted step keeps
+            # the samples presented (position) and counts no chunk
+            block = max(1, interrupt.PRODUCT_CHUNK // 5 // max(1, self.layer._weights.size))
+            first, dist = self.position, np.zeros(stop - self.position)
+            try:
+                for start in range(first, stop, block):
+                    interrupt.check()
+                    end = min(stop, start + block)
+                    progress = (self.epoch * n_samples + np.arange(start, end)) / (self.layer.n_epochs * n_samples)
+                    dist[start - first:end - first] = self.layer.train_samples(self.X, self.order[start:end],
+                                                                               progress)[1]
+                    self.position = end
+            except interrupt.StepInterrupted:
+                self.running_error += float(dist.sum())   # the samples presented so far
+                raise
+            self.running_error += float(dist.sum())   # one sum over the call's samples, as before the split
             self.t += chunks
             remaining -= chunks
             self._assignment = None

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from engine import interrupt
 from engine.kernels import lattice as K
 from engine.kernels.random import seed_state
 from engine.model import History, Model, Snapshot, ViewSpec, param
@@ -21,6 +22,10 @@ from engine.validation import (check_array, check_choice, check_float, check_int
 
 ALGORITHMS = ("metropolis", "checkerboard", "heatbath", "wolff")
 WOLFF_MAX_VISITS = 4  # a Wolff sweep stops after 4·L² visited sites even if its clusters are not done
+# Site updates per kernel call (tens of ms): a step of many sweeps, or a Wolff sweep of a 2048² lattice,
+# is cut into calls of about this much work, with a stop check between them (engine/interrupt.py)
+SITES_PER_CALL = 1 << 22
+WOLFF_VISITS_PER_CALL = 1 << 20   # Wolff visits cost more (a draw per bond): a part of a sweep is a quarter
 STARTS = ("hot", "cold", "pattern")
 T_CRITICAL = 2.0 / math.log(1.0 + math.sqrt(2.0))  # for J = 1
 L_MIN, L_MAX = 2, 2048
@@ -250,10 +255,16 @@ class Ising:
 
     # -- dynamics ----------------------------------------------------------
     def step(self, n_sweeps: int = 1) -> None:
-        """Run ``n_sweeps`` sweeps of the current algorithm; record E and M after each."""
+        """Run ``n_sweeps`` sweeps of the current algorithm; record E and M after each. The sweeps go
+        in kernel calls of about SITES_PER_CALL site updates, a stop check before each: an interrupted
+        step keeps the sweeps done (a Wolff sweep split into parts keeps its clusters, uncounted)."""
         n = check_int("n_sweeps", n_sweeps, 0)
-        if n == 0:
-            return
+        chunk = 1 if self._wolff_in_parts() else max(1, SITES_PER_CALL // self._L ** 2)
+        for start in range(0, n, chunk):
+            interrupt.check()
+            self._sweeps(min(chunk, n - start))
+
+    def _sweeps(self, n: int) -> None:
         e = np.empty(n)
         m = np.empty(n)
         beta = 1.0 / self._T
@@ -261,9 +272,12 @@ class Ising:
         if alg == "wolff":
             add = K.wolff_add_threshold(beta, self._J)
             per_sweep = self._wolff_clusters_per_sweep(add, beta)
-            visited, clusters = K.wolff_sweeps(self._spins, n, per_sweep, add, beta, self._h, self._rng_state,
-                                               self._queue, self._mark, self._J, e, m,
-                                               WOLFF_MAX_VISITS * self._L ** 2)
+            if self._wolff_in_parts():   # n is 1 (step's chunk)
+                visited, clusters = self._wolff_sweep_in_parts(per_sweep, add, beta, e, m)
+            else:
+                visited, clusters = K.wolff_sweeps(self._spins, n, per_sweep, add, beta, self._h, self._rng_state,
+                                                   self._queue, self._mark, self._J, e, m,
+                                                   WOLFF_MAX_VISITS * self._L ** 2)
             self._recalibrate_wolff(visited, clusters, n)
         else:
             thr = K.flip_thresholds(beta, self._J, self._h, "heatbath" if alg == "heatbath" else "metropolis")
@@ -278,6 +292,26 @@ class Ising:
         for x, y in zip(e.tolist(), m.tolist()):
             self.energy_history.append(x)
             self.magnetization_history.append(y)
+
+    def _wolff_in_parts(self) -> bool:
+        return self._algorithm == "wolff" and WOLFF_MAX_VISITS * self._L ** 2 > WOLFF_VISITS_PER_CALL
+
+    def _wolff_sweep_in_parts(self, per_sweep: int, add: int, beta: float, e: np.ndarray,
+                              m: np.ndarray) -> tuple[int, int]:
+        """One Wolff sweep in kernel calls that each stop starting clusters past WOLFF_VISITS_PER_CALL
+        visits, a stop check between them: the same clusters, draws and visit cap as one call (a
+        cluster starts while the sweep's visits are under the cap, in whichever call). One cluster
+        is never split: near T = 1 it is most of the lattice. Returns (visited, clusters)."""
+        cap = WOLFF_MAX_VISITS * self._L ** 2
+        visited = clusters = 0
+        while clusters < per_sweep and visited < cap:
+            if clusters:
+                interrupt.check()
+            v, c = K.wolff_sweeps(self._spins, 1, per_sweep - clusters, add, beta, self._h, self._rng_state,
+                                  self._queue, self._mark, self._J, e, m, min(WOLFF_VISITS_PER_CALL, cap - visited))
+            visited += v
+            clusters += c
+        return visited, clusters
 
     def _recalibrate_wolff(self, visited: int, clusters: int, n_sweeps: int) -> None:
         # The mean cluster size changes as the lattice orders or melts (a count measured on a hot

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine import interrupt
 from engine.model import Experiment, History, Model, Snapshot, ViewSpec, param
 from engine.validation import check_array
 
@@ -16,7 +17,9 @@ class ToyParams:
     size: int = param(16, label="size", min=2, max=64, live=False, help="lattice side")
     rate: float = param(0.1, label="flip rate", min=0.0, max=1.0, help="fraction flipped per step")
     mode: str = param("a", label="mode", choices=("a", "b"), group="rule", help="a rule choice")
-    slow_ms: float = param(0.0, label="step cost ms", min=0.0, max=2000.0, help="sleep per step")
+    slow_ms: float = param(0.0, label="step cost ms", min=0.0, max=10000.0,
+                           help="sleep per step, in 10 ms chunks that look at stop requests (engine/interrupt.py)")
+    deaf: bool = param(False, label="ignores stop", help="the sleep never looks at stop requests (a plug-in that does not)")
     busy_us: float = param(0.0, label="Python work µs", min=0.0, max=100000.0,
                            help="pure-Python work per step, holding the GIL (a model with cheap kernel calls)")
     weights_view: bool = param(True, label="weights view",
@@ -46,7 +49,7 @@ class ToyModel(Model):
     def step(self, n=1):
         for _ in range(n):
             if self.params.slow_ms:
-                time.sleep(self.params.slow_ms / 1000)
+                self._sleep(self.params.slow_ms / 1000)
             if self.params.busy_us:
                 end = time.perf_counter() + self.params.busy_us / 1e6
                 while time.perf_counter() < end:
@@ -55,6 +58,16 @@ class ToyModel(Model):
             self.spins[flip] *= -1
             self.t += 1
             self.magnet.append(float(self.spins.mean()))
+
+    def _sleep(self, seconds: float) -> None:
+        """The step's cost; the state changes after it, so an interrupted step leaves the last whole one."""
+        if self.params.deaf:
+            time.sleep(seconds)
+            return
+        end = time.perf_counter() + seconds
+        while (left := end - time.perf_counter()) > 0:
+            interrupt.check()
+            time.sleep(min(left, 0.01))
 
     def snapshot(self):
         return Snapshot(self.t, {"spins": self.spins.copy(), "weights": self.weights.copy() + self.params.rate,

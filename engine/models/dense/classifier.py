@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import ClassifierMixin
 
+from engine import interrupt
 from engine.estimator import Estimator, integer, real, seed
 from engine.kernels import dense as K
 from engine.model import rng_from_state_array, rng_state_array
@@ -177,11 +178,13 @@ class DAMClassifier(ClassifierMixin, Estimator):
         ``history_`` (its training error, the test error on X_val/y_val, ε and T) and advance ε(t), T(t)."""
         self._check_fitted()
         self._check_memories()
+        # the test first: a stop request (engine/interrupt.py) may end it, and the history stays whole
+        test_error = math.nan if X_val is None else 1.0 - self.score(X_val, y_val)
         h = self.history_
         h["learning_rate"].append(self.current_learning_rate())
         h["temperature"].append(self.current_temperature())
         h["train_error"].append(float(train_error))
-        h["test_error"].append(math.nan if X_val is None else 1.0 - self.score(X_val, y_val))
+        h["test_error"].append(test_error)
         self.epoch_ += 1
 
     def train_batch(self, X, y) -> float:
@@ -210,7 +213,8 @@ class DAMClassifier(ClassifierMixin, Estimator):
         """(h = ξ_vis·V (K, B), the class columns C (K, Nc)) for bipolar images V: the one BLAS product."""
         n_feat = self.n_features_in_
         mem = self.memories_
-        return mem[:, :n_feat] @ V.T, np.ascontiguousarray(mem[:, n_feat:])
+        # a stop check between blocks of rows (engine/interrupt.py): one block at the seed's sizes
+        return interrupt.matmul(mem[:, :n_feat], V.T), np.ascontiguousarray(mem[:, n_feat:])
 
     def _forward(self, V: np.ndarray, temperature: float) -> np.ndarray:
         """score (B, Nc): β times eq. (16)'s energy differences for bipolar images V."""
@@ -228,7 +232,7 @@ class DAMClassifier(ClassifierMixin, Estimator):
         parts = np.empty((GRADIENT_PARTS, n_mem, nc))
         K.dam_batch_gradient(h, C.sum(axis=1), C, labels, temperature, self.power, self.loss_power, score, G, parts)
         grad = np.empty_like(self.memories_)
-        np.matmul(G, V, out=grad[:, :n_feat])
+        interrupt.matmul(G, V, out=grad[:, :n_feat])
         parts.sum(axis=0, out=grad[:, n_feat:])
         return grad, int(np.sum(np.argmax(score, axis=1) != labels))
 

@@ -145,27 +145,34 @@ class DAMModel(Model):
         n = check_int("n", n, 1)
         for _ in range(n):
             self._train_step() if self.training else self._sweep()
-            self.t += 1
 
     def _train_step(self) -> None:
+        if self.batch_pos >= len(self.order):
+            self._end_epoch()   # one a stop request interrupted (engine/interrupt.py): closed now
         X, y, Xt, yt = self._data()
         bs = min(self.params.batch_size, len(self.order))
         idx = self.order[self.batch_pos:self.batch_pos + bs]
-        error = self.clf.train_batch(X[idx] / 255.0, y[idx])
+        error = self.clf.train_batch(X[idx] / 255.0, y[idx])   # a stop request ends it before the update
         self.batch_error.append(error)
         self.epoch_wrong += int(round(error * len(idx)))
         self.batch_pos += len(idx)
+        self.t += 1   # the update is in: counted before the epoch's test (which a stop may interrupt)
         if self.batch_pos >= len(self.order):
-            self.clf.end_epoch(self.epoch_wrong / len(self.order), Xt / 255.0, yt)
-            self.order = self.rng.permutation(len(self.order))
-            self.batch_pos = 0
-            self.epoch_wrong = 0
+            self._end_epoch()
+
+    def _end_epoch(self) -> None:
+        _, _, Xt, yt = self._data()
+        self.clf.end_epoch(self.epoch_wrong / len(self.order), Xt / 255.0, yt)
+        self.order = self.rng.permutation(len(self.order))
+        self.batch_pos = 0
+        self.epoch_wrong = 0
 
     def _sweep(self) -> None:
         states = self.recall_state[None, :].copy()
         self.memory.run_batch(states, 1, seed=self.kernel_seed())
         self.recall_state = states[0]
         self._energy.append(self.memory.energy(self.recall_state))
+        self.t += 1
 
     # -- recall: the pattern editor --------------------------------------------------------------------
     @property

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import TransformerMixin
 
+from engine import interrupt
 from engine.estimator import EpochEstimator, integer, real, seed
 from engine.kernels import hebb as K
 from engine.models.hebb.classifier import same_value
@@ -80,7 +81,7 @@ class CompetingHebbian(TransformerMixin, EpochEstimator):
         ds = np.empty((2 * bs, X.shape[1]))
         for start in range(0, order.shape[0], bs):
             Xb = np.ascontiguousarray(X[order[start:start + bs]])
-            currents = self._lebedev @ Xb.T            # the one dense product: BLAS
+            currents = interrupt.matmul(self._lebedev, Xb.T)   # the one dense product: BLAS, in chunks
             K.competing_update(self.weights_, self._lebedev, currents, Xb, p["k"], p["delta"], p["p"], rate,
                                rows, ds)
         try:

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from engine import datasets
+from engine import datasets, interrupt
 from engine.model import History, Model, Snapshot, ViewSpec, param
 from engine.models.hebb.pca import PCA_RULES, HebbianPCA, angles_degrees, pass_rate
 from engine.threads import small_linalg
@@ -105,7 +105,12 @@ class HebbianPCAModel(Model):
                 self.order = self.rng.permutation(self.X.shape[0]).astype(np.int64)
                 self.position = 0
                 self.epoch += 1
-            chunk = min(remaining, self.X.shape[0] - self.position)
+            # samples are presented one by one: in calls of bounded work with a stop check before each
+            # (engine/interrupt.py), the same run; an interrupted step keeps the samples presented
+            w = self.pca.components_
+            block = max(1, interrupt.PRODUCT_CHUNK // max(1, w.size * (w.shape[0] + 1)))
+            chunk = min(remaining, self.X.shape[0] - self.position, block)
+            interrupt.check()
             idx = self.order[self.position:self.position + chunk]
             self.pca.present(self.X[idx], pass_rate(self.rate, self.epoch))
             self.position += chunk

@@ -14,6 +14,7 @@ from typing import Iterator
 import numpy as np
 from sklearn.base import TransformerMixin
 
+from engine import interrupt
 from engine.estimator import Estimator, choice, integer, real, seed
 from engine.model import rng_from_state_array, rng_state_array
 from engine.models.rbm import exact
@@ -353,6 +354,7 @@ class RBM(TrainingMixin, TransformerMixin, Estimator):
         h = (rng.random((v.shape[0], self.n_hidden), dtype=dt) < sigmoid(beta * (v @ W + c))).astype(dt)
         v_new = v
         for _ in range(n_steps):
+            interrupt.check()   # the caller's v is untouched: an interrupted call changes nothing but rng
             v_new = (rng.random(v.shape, dtype=dt) < sigmoid(beta * (h @ W.T + b))).astype(dt)
             h = (rng.random(h.shape, dtype=dt) < sigmoid(beta * (v_new @ W + c))).astype(dt)
         v_new, h = v_new.astype(np.float64), h.astype(np.float64)

@@ -152,8 +152,7 @@ class RBMModel(Model):
         n = check_int("n", n, 1)
         with blas_threads(BLAS_THREADS):
             for _ in range(n):
-                self._train_step()
-                self.t += 1
+                self._train_step()   # counts the minibatch in t
 
     def _train_step(self) -> None:
         p = self.params
@@ -165,13 +164,16 @@ class RBMModel(Model):
             self.rbm.epoch_ = self.epoch  # the learning-rate schedule's clock
         idx = self.order[self.batch_pos:self.batch_pos + bs]
         self.batch_pos += bs
+        # a stop request (engine/interrupt.py) ends train_batch before the weights change; once they
+        # have, the minibatch is counted first, and the fantasy (interruptible) is assigned only whole
         err = self.rbm.train_batch(_scaled(self.data_u8[idx], p.binarize), want_error=True)
         if np.isfinite(err):
             self.recon_error.append(err)
+        self.t += 1
+        if self.t % p.eval_every == 0:
+            self._evaluate(with_error=False)
         if p.fantasy_steps:
             self._advance_fantasy(p.fantasy_steps)
-        if (self.t + 1) % p.eval_every == 0:
-            self._evaluate(with_error=False)
 
     def _evaluate(self, with_error: bool) -> None:
         """Pseudo-log-likelihood and mean free energy on fixed train / held-out subsets."""

@@ -22,6 +22,11 @@ the rest (error, scaling, means, copies) 7–9 %; now the products take 86 / 84 
 3 / 5 %, the update 4 %. PCD-1 drew a hidden sample of the data it never used; CD-1 paid a
 subtract + BLAS dot for its error on every minibatch — both gone.
 
+Interrupting (engine/interrupt.py): ``check()`` before every Gibbs step and every temperature's
+swap energies, so a stop request ends a step within one Gibbs step (two products). The weights
+change only in ``_apply_update``, after every check: an interrupted minibatch leaves them as the last
+whole one did (the persistent chains keep the Gibbs steps they took, a valid chain state).
+
 Random draws: the kernels' one generator (``_kernel_state``), in the order of the steps above;
 the temperature swaps use the numpy generator ``_rng``. ``reference_train`` in
 tests/engine/models/rbm/reference.py is the same algorithm in plain numpy, for the tests.
@@ -29,6 +34,8 @@ tests/engine/models/rbm/reference.py is the same algorithm in plain numpy, for t
 from __future__ import annotations
 
 import numpy as np
+
+from engine import interrupt
 
 
 def _kernels():
@@ -94,6 +101,7 @@ class TrainingMixin:
             np.matmul(v0, W, out=hs[:n])
             k.sigmoid_sample(hs[:n], c, 1.0, h_smp[:n], st, lr / n, none, sq_err)
             for step in range(self.k):
+                interrupt.check()
                 np.matmul(h_smp[:n], W.T, out=pre_v[:n])
                 k.sigmoid_sample(pre_v[:n], b, 1.0, vs[n:], st, 1.0, v0 if want_error and step == 0 else none,
                                  sq_err)
@@ -138,6 +146,7 @@ class TrainingMixin:
         pre_v, pre_h, none, sq_err = buf["pre_v"][:m], buf["h_sample"][:m], buf["none"], buf["sq_err"]
         chain_h, chain_v = self._chain_h[t], self._chain_v[t]
         for step in range(n_steps):
+            interrupt.check()
             np.matmul(chain_h, W.T, out=pre_v)
             k.sigmoid_sample(pre_v, b, beta, chain_v, st, 1.0, none, sq_err)
             if step < n_steps - 1 or last_half:
@@ -155,9 +164,13 @@ class TrainingMixin:
         W, b, c = self._params64()
         v = self._chain_v.astype(np.float64)
         h = self._chain_h.astype(np.float64)
-        # vᵀWh as one BLAS product: a three-operand einsum loops in C without BLAS (it made a PT epoch
-        # of 60k MNIST → 500 hidden, 5 temperatures, take 5 minutes instead of seconds)
-        vw = (v.reshape(-1, v.shape[-1]) @ W).reshape(h.shape)
+        # vᵀWh as BLAS products, one per temperature (each a bounded chunk between stop checks): a
+        # three-operand einsum loops in C without BLAS (it made a PT epoch of 60k MNIST → 500 hidden,
+        # 5 temperatures, take 5 minutes instead of seconds)
+        vw = np.empty(h.shape)
+        for t in range(v.shape[0]):
+            interrupt.check()
+            np.matmul(v[t], W, out=vw[t])
         energy = -np.einsum("tnj,tnj->tn", vw, h) - v @ b - h @ c
         for t in range(self.n_updates_ % 2, self.n_temperatures - 1, 2):
             log_accept = (betas[t] - betas[t + 1]) * (energy[t] - energy[t + 1])

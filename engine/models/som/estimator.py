@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import TransformerMixin
 
+from engine import interrupt
 from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
 from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, PrototypeEstimator, schedule
@@ -345,7 +346,13 @@ class SOM(TransformerMixin, PrototypeEstimator):
         bmu = np.empty(n, dtype=np.int64)
         second = np.empty(n, dtype=np.int64)
         dist = np.empty(n)
-        K.find_bmus(X, self._codebook, self._w_sq, bmu, second, dist)
+        # rows in blocks of bounded work, a stop check before each (engine/interrupt.py): searching
+        # 60 000 digits in a 200×200 map is minutes of work
+        block = max(1, interrupt.PRODUCT_CHUNK // max(1, self._codebook.size))
+        for at in range(0, n, block):
+            interrupt.check()
+            end = min(n, at + block)
+            K.find_bmus(X[at:end], self._codebook, self._w_sq, bmu[at:end], second[at:end], dist[at:end])
         return bmu, second, dist
 
     def _checked(self, X: Any) -> np.ndarray:

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from engine import interrupt
 from engine.kernels import som as K
 from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.shared import (DATA_SIZES, LR_DECAYS, SIGMA_DECAYS, imported_training_data, is_image_shape,
@@ -208,17 +209,30 @@ class SOMModel(Model):
             if self.position == 0 or self.position >= self.order.shape[0]:
                 self._new_epoch_order()
             stop = min(self.order.shape[0], self.position + cfg["samples_per_step"])
-            chunk = self.order[self.position:stop]
             total = self.som.n_epochs * self.order.shape[0]
-            if cfg["mode"] == "online":
-                progress = (self.epoch * self.order.shape[0] + np.arange(self.position, stop)) / total
-                _, _, dist = self.som.train_online_samples(self.X, chunk, progress, self.epoch)
-            else:
-                rows = np.ascontiguousarray(self.X[chunk])
-                bmu, _, dist = self.som.best_matching_units(rows)
-                K.accumulate_hits(rows, bmu, self.batch_sums, self.batch_counts)
-            self.running_error += float(dist.sum())
-            self.position = stop
+            # in calls of a bounded amount of work, a stop check before each (engine/interrupt.py):
+            # samples are presented (or counted) one by one, so the split changes nothing; an
+            # interrupted step keeps the samples done (position, their error) and counts no step
+            block = max(1, interrupt.PRODUCT_CHUNK // max(1, self.som.n_units * self.X.shape[1]))
+            start, dist = self.position, np.zeros(stop - self.position)
+            try:
+                for at in range(start, stop, block):
+                    interrupt.check()
+                    end = min(stop, at + block)
+                    chunk = self.order[at:end]
+                    if cfg["mode"] == "online":
+                        progress = (self.epoch * self.order.shape[0] + np.arange(at, end)) / total
+                        dist[at - start:end - start] = self.som.train_online_samples(self.X, chunk, progress,
+                                                                                     self.epoch)[2]
+                    else:
+                        rows = np.ascontiguousarray(self.X[chunk])
+                        bmu, _, dist[at - start:end - start] = self.som.best_matching_units(rows)
+                        K.accumulate_hits(rows, bmu, self.batch_sums, self.batch_counts)
+                    self.position = end
+            except interrupt.StepInterrupted:
+                self.running_error += float(dist.sum())   # the samples presented so far
+                raise
+            self.running_error += float(dist.sum())   # one sum over the step, as one call made it
             self.t += 1
             self._umatrix_cache = None
             if self.position >= self.order.shape[0]:
