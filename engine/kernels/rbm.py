@@ -177,6 +177,79 @@ def momentum_step(param, velocity, grad, momentum, decay):
             p[i] += x
 
 
+# --------------------------------------------------------------------------- products over the nonzeros
+# MNIST rows are ~19 % nonzero and the sampled visible states ~13 % (measured over CD-1 / PCD-1 epochs
+# of 60k → 500 hidden): v·W and the gradient [v0; v]ᵀ·[h0; h] cost nnz·n_hidden over v's nonzeros
+# instead of rows·n_visible·n_hidden. The hidden samples are ~30–45 % on, where a sparse h·Wᵀ
+# (which also needs Wᵀ kept in step) measured no faster than BLAS: that product stays dense.
+@njit(**JIT)
+def nonzero_rows(v, row0, idx, ptr, vals):
+    """Compressed rows (CSR) of the C-contiguous 2-D ``v``, written as rows row0, row0+1, … of
+    (idx, ptr, vals): row r's nonzeros are vals[ptr[r]:ptr[r+1]] in columns idx[ptr[r]:ptr[r+1]],
+    ascending. ptr[row0] must already be set (0 for row0 = 0). Returns the nonzeros of ``v``."""
+    n, d = v.shape
+    start = ptr[row0]
+    k = start
+    for r in range(n):
+        row = v[r]
+        for i in range(d):
+            x = row[i]
+            if x != 0:
+                idx[k] = i
+                vals[k] = x
+                k += 1
+        ptr[row0 + r + 1] = k
+    return k - start
+
+
+@njit(**JIT)
+def transpose_rows(idx, ptr, vals, n_rows, n_cols, idx_t, ptr_t, vals_t):
+    """The first n_rows compressed rows as n_cols compressed columns (counting sort; within a
+    column the rows ascend), so a product with vᵀ can run over v's nonzeros too."""
+    for j in range(n_cols + 1):
+        ptr_t[j] = 0
+    for k in range(ptr[n_rows]):
+        ptr_t[idx[k] + 1] += 1
+    for j in range(n_cols):
+        ptr_t[j + 1] += ptr_t[j]
+    for r in range(n_rows):
+        for k in range(ptr[r], ptr[r + 1]):
+            j = idx[k]
+            dest = ptr_t[j]
+            idx_t[dest] = r
+            vals_t[dest] = vals[k]
+            ptr_t[j] = dest + 1
+    for j in range(n_cols, 0, -1):  # the fill moved each start to the next one's: shift back
+        ptr_t[j] = ptr_t[j - 1]
+    ptr_t[0] = 0
+
+
+@njit(**JIT)
+def sparse_rows_dot(idx, ptr, vals, row0, B, out):
+    """out[r] = Σ_k vals[k]·B[idx[k]] over the compressed row row0 + r, for each row of ``out``:
+    (a sparse matrix)·B in nnz·B.shape[1] multiply-adds. B's rows are contiguous; four of them go
+    into one pass over the output row (measured 2.6× fewer loads and stores than one at a time)."""
+    m = B.shape[1]
+    for r in range(out.shape[0]):
+        o = out[r]
+        for j in range(m):
+            o[j] = 0
+        k = ptr[row0 + r]
+        end = ptr[row0 + r + 1]
+        while k + 4 <= end:
+            x0, x1, x2, x3 = vals[k], vals[k + 1], vals[k + 2], vals[k + 3]
+            b0, b1, b2, b3 = B[idx[k]], B[idx[k + 1]], B[idx[k + 2]], B[idx[k + 3]]
+            for j in range(m):
+                o[j] += (x0 * b0[j] + x1 * b1[j]) + (x2 * b2[j] + x3 * b3[j])
+            k += 4
+        while k < end:
+            x0 = vals[k]
+            b0 = B[idx[k]]
+            for j in range(m):
+                o[j] += x0 * b0[j]
+            k += 1
+
+
 # --------------------------------------------------------------------------- references (plain Python / numpy)
 def uniform_codes_reference(state: np.ndarray, n: int) -> np.ndarray:
     """The n 24-bit codes ``sigmoid_sample`` draws from ``state`` (advanced in place), in plain Python."""
@@ -212,3 +285,4 @@ def sigmoid_sample_reference(act, bias, beta, state, scale=1.0, target=None, dra
     sample = bernoulli_reference(p, state) if draw else None
     err = None if target is None else ((target - p).astype(np.float64) ** 2).sum(axis=0)
     return (scale * p).astype(act.dtype), sample, err
+

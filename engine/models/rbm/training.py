@@ -30,6 +30,11 @@ from __future__ import annotations
 
 import numpy as np
 
+# Above this fraction of nonzeros a product over the nonzeros (v·W, [v0; v]ᵀ·[h0; h]) is no faster
+# than BLAS's dense one (measured crossing ≈ 0.35–0.4 for v·W, ≈ 0.3 for the gradient, float32, one
+# thread, 100 × 784 → 500); MNIST rows are ~19 % nonzero, sampled visible states ~13 %.
+SPARSE_DENSITY = 0.3
+
 
 def _kernels():
     """The numba kernels, imported on first use so ``import engine.models.rbm`` loads no numba."""
@@ -65,7 +70,10 @@ class TrainingMixin:
             buf = dict(v_stack=np.empty((n + m, nv), dt), h_stack=np.empty((n + m, nh), dt),
                        h_sample=np.empty((max(n, m), nh), dt), pre_v=np.empty((max(n, m), nv), dt),
                        grad_w=np.empty((nv, nh), dt), grad_b=np.empty(nv, dt), grad_c=np.empty(nh, dt),
-                       coef=np.empty(n + m, dt), sq_err=np.zeros(nv), none=np.empty((0, 0), dt), n_neg=m)
+                       coef=np.empty(n + m, dt), sq_err=np.zeros(nv), none=np.empty((0, 0), dt), n_neg=m,
+                       idx=np.empty((n + m) * nv, np.int32), ptr=np.zeros(n + m + 1, np.int64),
+                       vals=np.empty((n + m) * nv, dt), idx_t=np.empty((n + m) * nv, np.int32),
+                       ptr_t=np.empty(nv + 1, np.int64), vals_t=np.empty((n + m) * nv, dt))
             self._buffers[n] = buf
         return buf
 
@@ -91,13 +99,13 @@ class TrainingMixin:
         v0 = vs[:n]
         sq_err[:] = 0.0
         if self.method == "cd":
-            np.matmul(v0, W, out=hs[:n])
+            self._times_w(v0, 0, hs[:n], buf)
             k.sigmoid_sample(hs[:n], c, 1.0, h_smp[:n], st, lr / n, none, sq_err)
             for step in range(self.k):
                 np.matmul(h_smp[:n], W.T, out=pre_v[:n])
                 k.sigmoid_sample(pre_v[:n], b, 1.0, vs[n:], st, 1.0, v0 if want_error and step == 0 else none,
                                  sq_err)
-                np.matmul(vs[n:], W, out=hs[n:])
+                self._times_w(vs[n:], n, hs[n:], buf)
                 last = step == self.k - 1
                 k.sigmoid_sample(hs[n:], c, 1.0, none if last else h_smp[:n], st, -lr / m if last else 1.0,
                                  none, sq_err)
@@ -110,7 +118,7 @@ class TrainingMixin:
                     self._advance_chain(t, betas[t], self.k, buf, last_half=True)
                 self.swap_temperatures()
             vs[n:] = self._chain_v[0]
-            np.matmul(vs, W, out=hs)
+            self._times_w(vs, 0, hs, buf)
             k.sigmoid_sample(hs[:n], c, 1.0, h_smp[:n] if want_error else none, st, lr / n, none, sq_err)
             if self.method == "pcd":  # the chains' hidden sample, and p(h|v) for the negative statistics
                 k.sigmoid_sample(hs[n:], c, 1.0, self._chain_h[0], st, -lr / m, none, sq_err)
@@ -119,7 +127,12 @@ class TrainingMixin:
             if want_error:
                 np.matmul(h_smp[:n], W.T, out=pre_v[:n])
                 k.sigmoid_sample(pre_v[:n], b, 1.0, none, st, 1.0, v0, sq_err)
-        np.matmul(vs.T, hs, out=buf["grad_w"])
+        if buf["ptr"][n + m] <= SPARSE_DENSITY * vs.size:  # [v0; v]ᵀ·[h0; h] over the nonzeros of [v0; v]
+            k.transpose_rows(buf["idx"], buf["ptr"], buf["vals"], n + m, vs.shape[1], buf["idx_t"], buf["ptr_t"],
+                             buf["vals_t"])
+            k.sparse_rows_dot(buf["idx_t"], buf["ptr_t"], buf["vals_t"], 0, hs, buf["grad_w"])
+        else:
+            np.matmul(vs.T, hs, out=buf["grad_w"])
         coef = buf["coef"]
         coef[:n] = lr / n
         coef[n:] = -lr / m
@@ -127,6 +140,17 @@ class TrainingMixin:
         np.sum(hs, axis=0, out=buf["grad_c"])
         self._grad_b, self._grad_c = buf["grad_b"], buf["grad_c"]
         return float(sq_err.sum()) / v0.size if want_error else float("nan")
+
+    def _times_w(self, v: np.ndarray, row0: int, out: np.ndarray, buf: dict) -> None:
+        """out ← v·W, over v's nonzeros (``sparse_rows_dot``) when at most ``SPARSE_DENSITY`` of v is
+        nonzero, else in BLAS. v's compressed rows go to rows row0, row0+1, … of the buffers' index
+        lists, where the gradient finds them."""
+        k = _kernels()
+        nnz = k.nonzero_rows(v, row0, buf["idx"], buf["ptr"], buf["vals"])
+        if nnz <= SPARSE_DENSITY * v.size:
+            k.sparse_rows_dot(buf["idx"], buf["ptr"], buf["vals"], row0, self.weights_, out)
+        else:
+            np.matmul(v, self.weights_, out=out)
 
     def _advance_chain(self, t: int, beta: float, n_steps: int, buf: dict, last_half: bool = True) -> None:
         """Block Gibbs h → v → h on the persistent particles at temperature index t: n_steps full
@@ -141,7 +165,7 @@ class TrainingMixin:
             np.matmul(chain_h, W.T, out=pre_v)
             k.sigmoid_sample(pre_v, b, beta, chain_v, st, 1.0, none, sq_err)
             if step < n_steps - 1 or last_half:
-                np.matmul(chain_v, W, out=pre_h)
+                self._times_w(chain_v, 0, pre_h, buf)
                 k.sigmoid_sample(pre_h, c, beta, chain_h, st, 1.0, none, sq_err)
 
     def swap_temperatures(self) -> None:
