@@ -1,10 +1,15 @@
 """One training step of the RBM (CD-k, PCD-k, parallel tempering): the minibatch machinery behind
 ``RBM.train_batch`` / ``fit`` / ``partial_fit``, kept apart from the estimator's public API.
 
-The cost is the dense products, which stay in BLAS (numpy's matmul with ``out=``). Between two
-products there is one numba pass (engine.kernels.rbm.sigmoid_sample: bias, σ, the Bernoulli draw,
-the error, the gradient's scale), every array is a buffer allocated once per minibatch size, and
-the update is one more pass. Per Gibbs step CD-k and PCD-k do the same work:
+The cost is the products. v·W and the gradient [v0; v]ᵀ·[h0; h] run over the nonzeros of the
+visible rows (engine.kernels.rbm: compressed rows built by one scan, nnz·n_hidden multiply-adds
+instead of rows·n_visible·n_hidden) when at most ``SPARSE_DENSITY`` of them is nonzero, else in
+BLAS; h·Wᵀ stays in BLAS (numpy's matmul with ``out=``): the hidden samples are 30–45 % on, where
+a product over them (with a transposed copy of W kept in step) measured no faster. Same algorithm,
+same draws: only the order of the sums changes. Between two products there is one numba pass
+(engine.kernels.rbm.sigmoid_sample: bias, σ, the Bernoulli draw, the error, the gradient's scale),
+every array is a buffer allocated once per minibatch size, and the update is one more pass. Per
+Gibbs step CD-k and PCD-k do the same work:
 
   CD-k   v0·W → h0 (sample);  k × [h·Wᵀ → v (sample);  v·W → h];            [v0; v]ᵀ·[h0; h]
   PCD-k  (k−1) × [h·Wᵀ → v;  v·W → h] on the chains;  h·Wᵀ → v;  [v0; v]·W;  [v0; v]ᵀ·[h0; h]
@@ -15,12 +20,13 @@ already scaled by lr/n (data) and −lr/m (particles), so [v0; v]ᵀ·[h0; h] is
 ⟨vh⟩_model) with no further pass. (scipy's gemm could add it into the momentum in place, but it
 links a second OpenBLAS whose idle threads spin against numpy's on a 2-core machine.)
 
-Profile of one epoch (60k MNIST → 500 hidden, minibatch 100, float32, one BLAS thread, same run,
-load ≈ 11 on 2 cores): before this layout the products took 78 % (CD-1) / 76 % (PCD-1) of the time,
-numpy's five-ufunc sigmoid 5 / 3 %, the Bernoulli pass 4 / 6 %, the update's four numpy passes 6 %,
-the rest (error, scaling, means, copies) 7–9 %; now the products take 86 / 84 %, the fused pass
-3 / 5 %, the update 4 %. PCD-1 drew a hidden sample of the data it never used; CD-1 paid a
-subtract + BLAS dot for its error on every minibatch — both gone.
+Profile of one epoch (60k MNIST → 500 hidden, minibatch 100, float32, one BLAS / numba thread;
+shares of the epoch, CD-1 / PCD-1). With every product dense in BLAS (same run, load ≈ 10 on 2
+cores): v·W 30 / 30 %, the gradient 30 / 29 %, h·Wᵀ 20 / 21 %, the fused pass 5 / 5 %, the update
+4 / 5 %, the rest (minibatch copy, bias gradients, Python) 11 / 10 %. Over the nonzeros: h·Wᵀ
+27 / 27 %, v·W 21 / 18 %, the gradient 19 / 23 %, building the index lists 8 / 9 % (scan 5 / 7,
+transpose 3 / 2), the fused pass 6 / 5 %, the update 6 / 6 %, the rest 13 / 12 %; the epoch
+took 0.57 / 0.82 of the dense one's time at that load (≈ 0.5 on a quieter machine, bench_rbm).
 
 Random draws: the kernels' one generator (``_kernel_state``), in the order of the steps above;
 the temperature swaps use the numpy generator ``_rng``. ``reference_train`` in
