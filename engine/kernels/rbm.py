@@ -189,15 +189,24 @@ def momentum_step(param, velocity, grad, momentum, decay):
 def nonzero_rows(v, row0, idx, ptr, vals):
     """Compressed rows (CSR) of the C-contiguous 2-D ``v``, written as rows row0, row0+1, … of
     (idx, ptr, vals): row r's nonzeros are vals[ptr[r]:ptr[r+1]] in columns idx[ptr[r]:ptr[r+1]],
-    ascending. ptr[row0] must already be set (0 for row0 = 0). Returns the nonzeros of ``v``."""
+    ascending. ptr[row0] must already be set (0 for row0 = 0). Returns the nonzeros of ``v``, or
+    −1 when they do not fit in idx: then ptr[row0 + len(v)] is idx.size + 1, so rows appended
+    after these stop at once too (the caller sizes idx for the densities it would use)."""
     n, d = v.shape
+    cap = idx.size
     start = ptr[row0]
+    if start > cap:
+        ptr[row0 + n] = cap + 1
+        return -1
     k = start
     for r in range(n):
         row = v[r]
         for i in range(d):
             x = row[i]
             if x != 0:
+                if k == cap:
+                    ptr[row0 + n] = cap + 1
+                    return -1
                 idx[k] = i
                 vals[k] = x
                 k += 1

@@ -73,13 +73,15 @@ class TrainingMixin:
             dt = np.dtype(self.dtype)
             nv, nh = self.weights_.shape
             m = n if self.method == "cd" else self._n_chains()
+            # the index lists hold what the products over the nonzeros use, no more (a full-batch
+            # fit of the 60k would otherwise hold four more arrays of the minibatch's size)
+            nnz = max(int(SPARSE_DENSITY * (n + m) * nv), 0)
             buf = dict(v_stack=np.empty((n + m, nv), dt), h_stack=np.empty((n + m, nh), dt),
                        h_sample=np.empty((max(n, m), nh), dt), pre_v=np.empty((max(n, m), nv), dt),
                        grad_w=np.empty((nv, nh), dt), grad_b=np.empty(nv, dt), grad_c=np.empty(nh, dt),
                        coef=np.empty(n + m, dt), sq_err=np.zeros(nv), none=np.empty((0, 0), dt), n_neg=m,
-                       idx=np.empty((n + m) * nv, np.int32), ptr=np.zeros(n + m + 1, np.int64),
-                       vals=np.empty((n + m) * nv, dt), idx_t=np.empty((n + m) * nv, np.int32),
-                       ptr_t=np.empty(nv + 1, np.int64), vals_t=np.empty((n + m) * nv, dt))
+                       idx=np.empty(nnz, np.int32), ptr=np.zeros(n + m + 1, np.int64), vals=np.empty(nnz, dt),
+                       idx_t=np.empty(nnz, np.int32), ptr_t=np.empty(nv + 1, np.int64), vals_t=np.empty(nnz, dt))
             self._buffers[n] = buf
         return buf
 
@@ -133,7 +135,8 @@ class TrainingMixin:
             if want_error:
                 np.matmul(h_smp[:n], W.T, out=pre_v[:n])
                 k.sigmoid_sample(pre_v[:n], b, 1.0, none, st, 1.0, v0, sq_err)
-        if buf["ptr"][n + m] <= SPARSE_DENSITY * vs.size:  # [v0; v]ᵀ·[h0; h] over the nonzeros of [v0; v]
+        # [v0; v]ᵀ·[h0; h] over the nonzeros of [v0; v] (ptr[n + m] is past the lists' size if they overflowed)
+        if buf["ptr"][n + m] <= SPARSE_DENSITY * vs.size:
             k.transpose_rows(buf["idx"], buf["ptr"], buf["vals"], n + m, vs.shape[1], buf["idx_t"], buf["ptr_t"],
                              buf["vals_t"])
             k.sparse_rows_dot(buf["idx_t"], buf["ptr_t"], buf["vals_t"], 0, hs, buf["grad_w"])
@@ -152,8 +155,8 @@ class TrainingMixin:
         nonzero, else in BLAS. v's compressed rows go to rows row0, row0+1, … of the buffers' index
         lists, where the gradient finds them."""
         k = _kernels()
-        nnz = k.nonzero_rows(v, row0, buf["idx"], buf["ptr"], buf["vals"])
-        if nnz <= SPARSE_DENSITY * v.size:
+        nnz = k.nonzero_rows(v, row0, buf["idx"], buf["ptr"], buf["vals"])  # −1: too many to list
+        if 0 <= nnz <= SPARSE_DENSITY * v.size:
             k.sparse_rows_dot(buf["idx"], buf["ptr"], buf["vals"], row0, self.weights_, out)
         else:
             np.matmul(v, self.weights_, out=out)

@@ -148,3 +148,14 @@ def test_compressed_rows_list_each_rows_columns_in_order():
     np.testing.assert_array_equal(ptr_t, [0, 1, 3, 4, 6])  # column j's rows, ascending
     np.testing.assert_array_equal(idx_t[:6], [2, 0, 2, 2, 0, 2])
     np.testing.assert_array_equal(vals_t[:6], [1, 0.5, 1, 1, 1, 1])
+
+
+def test_compressed_rows_that_do_not_fit_say_so_and_so_do_rows_appended_after_them():
+    v = np.ones((2, 4), np.float32)
+    idx, ptr, vals = np.empty(5, np.int32), np.zeros(5, np.int64), np.empty(5, np.float32)
+    assert kernels.nonzero_rows(v, 0, idx, ptr, vals) == -1  # 8 nonzeros, room for 5
+    assert ptr[2] == 6  # past any real count: the caller's density check then takes BLAS
+    assert kernels.nonzero_rows(np.zeros((2, 4), np.float32), 2, idx, ptr, vals) == -1
+    assert ptr[4] == 6
+    assert kernels.nonzero_rows(v[:1], 0, idx, ptr, vals) == 4  # a fresh start fits again
+    np.testing.assert_array_equal(ptr[:2], [0, 4])
