@@ -66,7 +66,8 @@ class TrainingMixin:
         v_stack (n+m, nv): the minibatch, then the negative visible samples; h_stack (n+m, nh): their
         scaled hidden probabilities; pre_v / h_sample: a Gibbs step's visible activations and hidden
         sample; grad_w (nv, nh), grad_b, grad_c: the lr-scaled gradient; coef: the rows' weights in
-        grad_b; sq_err: the reconstruction error per visible unit.
+        grad_b; sq_err: the reconstruction error per visible unit; idx, ptr, vals: the compressed rows
+        of v_stack (or of the chains while they advance), idx_t, ptr_t, vals_t: its columns.
         """
         buf = self._buffers.get(n)
         if buf is None:
