@@ -21,12 +21,15 @@ already scaled by lr/n (data) and −lr/m (particles), so [v0; v]ᵀ·[h0; h] is
 links a second OpenBLAS whose idle threads spin against numpy's on a 2-core machine.)
 
 Profile of one epoch (60k MNIST → 500 hidden, minibatch 100, float32, one BLAS / numba thread;
-shares of the epoch, CD-1 / PCD-1). With every product dense in BLAS (same run, load ≈ 10 on 2
-cores): v·W 30 / 30 %, the gradient 30 / 29 %, h·Wᵀ 20 / 21 %, the fused pass 5 / 5 %, the update
-4 / 5 %, the rest (minibatch copy, bias gradients, Python) 11 / 10 %. Over the nonzeros: h·Wᵀ
-27 / 27 %, v·W 21 / 18 %, the gradient 19 / 23 %, building the index lists 8 / 9 % (scan 5 / 7,
-transpose 3 / 2), the fused pass 6 / 5 %, the update 6 / 6 %, the rest 13 / 12 %; the epoch
-took 0.57 / 0.82 of the dense one's time at that load (≈ 0.5 on a quieter machine, bench_rbm).
+shares of the epoch, CD-1 / PCD-1, load ≈ 6 on 2 cores). Every product dense in BLAS: v·W 31 / 32 %,
+the gradient 32 / 26 %, h·Wᵀ 18 / 23 %, the fused pass 6 / 4 %, the update 3 / 4 %, the rest
+(minibatch copy, bias gradients, Python) 10 / 10 %. Over the nonzeros: h·Wᵀ 27 / 31 %, v·W 21 / 16 %,
+the gradient 19 / 18 %, the index lists 9 / 7 % (scan 5 / 5, transpose 4 / 3), the fused pass
+5 / 6 %, the update 8 / 8 %, the rest 10 / 14 %. Against BernoulliRBM float32 in one run
+(bench_rbm, one thread) this took CD-1 from 1.51× to 2.0× and PCD-1 from 1.67× to 1.9× at load 11,
+2.45× / 2.05× with a core busy at load 7. (The products over the nonzeros stream W's rows from the
+L3 cache, which other programs share: a likely reason load costs them more than BLAS's blocked
+products; not measured apart.)
 
 Random draws: the kernels' one generator (``_kernel_state``), in the order of the steps above;
 the temperature swaps use the numpy generator ``_rng``. ``reference_train`` in
