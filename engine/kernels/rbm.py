@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import njit, types
 from numba.extending import intrinsic, overload
 
 from engine.kernels import JIT
@@ -236,15 +236,16 @@ def transpose_rows(idx, ptr, vals, n_rows, n_cols, idx_t, ptr_t, vals_t):
     ptr_t[0] = 0
 
 
-@njit(parallel=True, **JIT)
+@njit(**JIT)
 def sparse_rows_dot(idx, ptr, vals, row0, B, out):
     """out[r] = Σ_k vals[k]·B[idx[k]] over the compressed row row0 + r, for each row of ``out``:
     (a sparse matrix)·B in nnz·B.shape[1] multiply-adds. B's rows are contiguous; eight of them go
     into one pass over the output row (measured: four 2.6× faster than one at a time, eight 8 %
-    faster than four; blocking B's columns to stay in L2 lost the vectorization). Rows split over
-    numba's threads (engine/threads.py)."""
+    faster than four; blocking B's columns to stay in L2 lost the vectorization). One thread: split
+    over numba's threads beside BLAS's it ran a 2-thread epoch 3.5× slower (their idle threads spin
+    against each other on 2 cores); serial beside 2-thread BLAS it keeps the one-thread speed."""
     m = B.shape[1]
-    for r in prange(out.shape[0]):
+    for r in range(out.shape[0]):
         o = out[r]
         for j in range(m):
             o[j] = 0

@@ -48,12 +48,10 @@ _THREADPOOL = None
 
 
 def blas_threads(n: int | None):
-    """Context limiting BLAS, and numba's threads (which run the products over the nonzeros,
-    engine.kernels.rbm.sparse_rows_dot), to n threads (None: leave as is).
+    """Context limiting BLAS to n threads (None: leave as is).
 
     On a busy 2-core machine two BLAS threads ran the RBM's products 3–4× SLOWER than one
-    (measured: threads spin while the other core is taken; two numba threads the sparse ones up
-    to 9× slower), and the GUI thread needs a core.
+    (measured: threads spin while the other core is taken), and the GUI thread needs a core.
     """
     global _THREADPOOL
     if n is None:
@@ -61,22 +59,7 @@ def blas_threads(n: int | None):
     if _THREADPOOL is None:
         from threadpoolctl import ThreadpoolController
         _THREADPOOL = ThreadpoolController()
-    stack = contextlib.ExitStack()
-    stack.enter_context(_THREADPOOL.limit(limits=n, user_api="blas"))
-    stack.enter_context(_numba_threads(n))
-    return stack
-
-
-@contextlib.contextmanager
-def _numba_threads(n: int):
-    """numba's parallel kernels on at most n threads (of this calling thread) while the context holds."""
-    import numba
-    before = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
+    return _THREADPOOL.limit(limits=n, user_api="blas")
 
 
 def weight_bytes(n_visible: int, n_hidden: int, dtype) -> float:

@@ -80,16 +80,3 @@ def test_train_batch_and_estimate_gradient_are_one_step_of_the_reference():
     np.testing.assert_allclose(0.2 * db, b, rtol=0, atol=1e-12)
     np.testing.assert_allclose(0.2 * dc, c, rtol=0, atol=1e-12)
 
-
-def test_n_jobs_limits_numba_threads_as_well_as_blas():
-    # the products over the nonzeros run on numba's threads: n_jobs (and the live step's one
-    # thread) must hold them too, and give the count back after
-    import numba
-    from threadpoolctl import threadpool_info
-
-    from engine.models.rbm import blas_threads
-    before = numba.get_num_threads()
-    with blas_threads(1):
-        assert numba.get_num_threads() == 1
-        assert all(lib["num_threads"] == 1 for lib in threadpool_info() if lib["user_api"] == "blas")
-    assert numba.get_num_threads() == before
