@@ -28,9 +28,9 @@ the gradient 19 / 18 %, the index lists 9 / 7 % (scan 5 / 5, transpose 4 / 3), t
 5 / 6 %, the update 8 / 8 %, the rest 10 / 14 %. Against BernoulliRBM float32 in one run
 (bench_rbm, one thread) this took CD-1 from 1.51× to 2.0× and PCD-1 from 1.67× to 1.9× at load 11,
 2.45× / 2.05× with a core busy at load 7, 1.94× / 1.96× on a quiet machine (load 0.3, 20k images;
-the epoch itself 1.5× shorter than with every product dense). (The products over the nonzeros stream W's rows from the
-L3 cache, which other programs share: a likely reason load costs them more than BLAS's blocked
-products; not measured apart.)
+the epoch itself 1.5× shorter than with every product dense). (The products over the nonzeros
+stream W's rows from the L3 cache, which other programs share: a likely reason load costs them
+more than BLAS's blocked products; not measured apart.)
 
 Random draws: the kernels' one generator (``_kernel_state``), in the order of the steps above;
 the temperature swaps use the numpy generator ``_rng``. ``reference_train`` in
