@@ -17,7 +17,8 @@ from engine.models.rbm import DBN, RBM, RBMModel, blas_threads
 
 # The live GUI step runs its small products on one BLAS thread (engine.models.rbm.models); the
 # epoch benches run under the thread policy (engine/threads.py): every core, or cores − 1 with
-# ``--busy`` / HEBBGUI_THREADS — the same count on both sides, stated in each row.
+# ``--busy`` / HEBBGUI_THREADS — the same count on both sides, stated in each row (our products
+# over the nonzeros run on one thread: engine.kernels.rbm.sparse_rows_dot says why).
 LIVE_BLAS_THREADS = 1
 N_HIDDEN = 500
 BATCH = 100
@@ -56,10 +57,13 @@ def _bench_epoch_speed(quick: bool, threads: int) -> list[dict]:
 
     Same settings on both sides: learning rate 0.05, no momentum (BernoulliRBM has none), no weight
     decay, the same BLAS threads. BernoulliRBM trains by PCD-1 in the dtype of its input, so it is
-    given float32 rows against our float32 and float64 rows against our float64. The runs are
+    given float32 rows against our float32 and float64 rows against our float64, and once more the
+    same float32 rows as a CSR matrix: its products then go through scipy's sparse path
+    (safe_sparse_dot), the counterpart of our products over the nonzeros. The runs are
     interleaved and repeated in one process; each ratio is the median of the paired ratios of one
     round (the machine's load moves between rounds, less within one), and the best round is stated.
     """
+    from scipy.sparse import csr_matrix
     from sklearn.neural_network import BernoulliRBM
     n = 10000 if quick else 60000
     X64 = _mnist(n)[0]
@@ -76,7 +80,7 @@ def _bench_epoch_speed(quick: bool, threads: int) -> list[dict]:
                                     random_state=0).fit(X)
     runs = {"cd32": ours("cd", X32), "pcd32": ours("pcd", X32), "skl32": sklearn(X32),
             "pt32": ours("pt", X32, n_temperatures=5), "cd64": ours("cd", X64), "pcd64": ours("pcd", X64),
-            "skl64": sklearn(X64)}
+            "skl64": sklearn(X64), "skl32csr": sklearn(csr_matrix(X32))}
     ours("pcd", X32[:200])()  # compile the kernels outside the timings
     times: dict[str, list[float]] = {k: [] for k in runs}
     for _ in range(1 if quick else 3):
@@ -95,6 +99,10 @@ def _bench_epoch_speed(quick: bool, threads: int) -> list[dict]:
             rows.append(row("rbm_epoch", f"{label} float{dtype} s/epoch ({load}; best round {best:.2f}×)",
                             med[method + dtype], "s", baseline=f"BernoulliRBM float{dtype}",
                             baseline_value=med["skl" + dtype], ratio=ratio, target=target))
+    ratio, best = paired("pcd32", "skl32csr")
+    rows.append(row("rbm_epoch", f"PCD-1 float32 s/epoch, BernoulliRBM given the rows as CSR ({load}; best round "
+                                 f"{best:.2f}×)", med["pcd32"], "s", baseline="BernoulliRBM float32 CSR",
+                    baseline_value=med["skl32csr"], ratio=ratio))
     ratio, best = paired("cd32", "pcd32")
     rows.append(row("rbm_epoch", f"CD-1 against PCD-1 float32, same products ({load})", med["cd32"], "s",
                     baseline="our PCD-1", baseline_value=med["pcd32"], ratio=ratio, target="≥ 0.91 (within 10 %)"))

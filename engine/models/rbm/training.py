@@ -1,10 +1,15 @@
 """One training step of the RBM (CD-k, PCD-k, parallel tempering): the minibatch machinery behind
 ``RBM.train_batch`` / ``fit`` / ``partial_fit``, kept apart from the estimator's public API.
 
-The cost is the dense products, which stay in BLAS (numpy's matmul with ``out=``). Between two
-products there is one numba pass (engine.kernels.rbm.sigmoid_sample: bias, σ, the Bernoulli draw,
-the error, the gradient's scale), every array is a buffer allocated once per minibatch size, and
-the update is one more pass. Per Gibbs step CD-k and PCD-k do the same work:
+The cost is the products. v·W and the gradient [v0; v]ᵀ·[h0; h] run over the nonzeros of the
+visible rows (engine.kernels.rbm: compressed rows built by one scan, nnz·n_hidden multiply-adds
+instead of rows·n_visible·n_hidden) when at most ``SPARSE_DENSITY`` of them is nonzero, else in
+BLAS; h·Wᵀ stays in BLAS (numpy's matmul with ``out=``): the hidden samples are 30–45 % on, where
+a product over them (with a transposed copy of W kept in step) measured no faster. Same algorithm,
+same draws: only the order of the sums changes. Between two products there is one numba pass
+(engine.kernels.rbm.sigmoid_sample: bias, σ, the Bernoulli draw, the error, the gradient's scale),
+every array is a buffer allocated once per minibatch size, and the update is one more pass. Per
+Gibbs step CD-k and PCD-k do the same work:
 
   CD-k   v0·W → h0 (sample);  k × [h·Wᵀ → v (sample);  v·W → h];            [v0; v]ᵀ·[h0; h]
   PCD-k  (k−1) × [h·Wᵀ → v;  v·W → h] on the chains;  h·Wᵀ → v;  [v0; v]·W;  [v0; v]ᵀ·[h0; h]
@@ -15,12 +20,17 @@ already scaled by lr/n (data) and −lr/m (particles), so [v0; v]ᵀ·[h0; h] is
 ⟨vh⟩_model) with no further pass. (scipy's gemm could add it into the momentum in place, but it
 links a second OpenBLAS whose idle threads spin against numpy's on a 2-core machine.)
 
-Profile of one epoch (60k MNIST → 500 hidden, minibatch 100, float32, one BLAS thread, same run,
-load ≈ 11 on 2 cores): before this layout the products took 78 % (CD-1) / 76 % (PCD-1) of the time,
-numpy's five-ufunc sigmoid 5 / 3 %, the Bernoulli pass 4 / 6 %, the update's four numpy passes 6 %,
-the rest (error, scaling, means, copies) 7–9 %; now the products take 86 / 84 %, the fused pass
-3 / 5 %, the update 4 %. PCD-1 drew a hidden sample of the data it never used; CD-1 paid a
-subtract + BLAS dot for its error on every minibatch — both gone.
+Profile of one epoch (60k MNIST → 500 hidden, minibatch 100, float32, one BLAS / numba thread;
+shares of the epoch, CD-1 / PCD-1, load ≈ 6 on 2 cores). Every product dense in BLAS: v·W 31 / 32 %,
+the gradient 32 / 26 %, h·Wᵀ 18 / 23 %, the fused pass 6 / 4 %, the update 3 / 4 %, the rest
+(minibatch copy, bias gradients, Python) 10 / 10 %. Over the nonzeros: h·Wᵀ 27 / 31 %, v·W 21 / 16 %,
+the gradient 19 / 18 %, the index lists 9 / 7 % (scan 5 / 5, transpose 4 / 3), the fused pass
+5 / 6 %, the update 8 / 8 %, the rest 10 / 14 %. Against BernoulliRBM float32 in one run
+(bench_rbm, one thread) this took CD-1 from 1.51× to 2.0× and PCD-1 from 1.67× to 1.9× at load 11,
+2.45× / 2.05× with a core busy at load 7, 1.94× / 1.96× on a quiet machine (load 0.3, 20k images;
+the epoch itself 1.5× shorter than with every product dense). (The products over the nonzeros
+stream W's rows from the L3 cache, which other programs share: a likely reason load costs them
+more than BLAS's blocked products; not measured apart.)
 
 Interrupting (engine/interrupt.py): ``check()`` before every Gibbs step and every temperature's
 swap energies, so a stop request ends a step within one Gibbs step (two products). The weights
@@ -36,6 +46,11 @@ from __future__ import annotations
 import numpy as np
 
 from engine import interrupt
+
+# Above this fraction of nonzeros a product over the nonzeros (v·W, [v0; v]ᵀ·[h0; h]) is no faster
+# than BLAS's dense one (measured crossing ≈ 0.35–0.4 for v·W, ≈ 0.3 for the gradient, float32, one
+# thread, 100 × 784 → 500); MNIST rows are ~19 % nonzero, sampled visible states ~13 %.
+SPARSE_DENSITY = 0.3
 
 
 def _kernels():
@@ -62,17 +77,23 @@ class TrainingMixin:
         v_stack (n+m, nv): the minibatch, then the negative visible samples; h_stack (n+m, nh): their
         scaled hidden probabilities; pre_v / h_sample: a Gibbs step's visible activations and hidden
         sample; grad_w (nv, nh), grad_b, grad_c: the lr-scaled gradient; coef: the rows' weights in
-        grad_b; sq_err: the reconstruction error per visible unit.
+        grad_b; sq_err: the reconstruction error per visible unit; idx, ptr, vals: the compressed rows
+        of v_stack (or of the chains while they advance), idx_t, ptr_t, vals_t: its columns.
         """
         buf = self._buffers.get(n)
         if buf is None:
             dt = np.dtype(self.dtype)
             nv, nh = self.weights_.shape
             m = n if self.method == "cd" else self._n_chains()
+            # the index lists hold what the products over the nonzeros use, no more (a full-batch
+            # fit of the 60k would otherwise hold four more arrays of the minibatch's size)
+            nnz = max(int(SPARSE_DENSITY * (n + m) * nv), 0)
             buf = dict(v_stack=np.empty((n + m, nv), dt), h_stack=np.empty((n + m, nh), dt),
                        h_sample=np.empty((max(n, m), nh), dt), pre_v=np.empty((max(n, m), nv), dt),
                        grad_w=np.empty((nv, nh), dt), grad_b=np.empty(nv, dt), grad_c=np.empty(nh, dt),
-                       coef=np.empty(n + m, dt), sq_err=np.zeros(nv), none=np.empty((0, 0), dt), n_neg=m)
+                       coef=np.empty(n + m, dt), sq_err=np.zeros(nv), none=np.empty((0, 0), dt), n_neg=m,
+                       idx=np.empty(nnz, np.int32), ptr=np.zeros(n + m + 1, np.int64), vals=np.empty(nnz, dt),
+                       idx_t=np.empty(nnz, np.int32), ptr_t=np.empty(nv + 1, np.int64), vals_t=np.empty(nnz, dt))
             self._buffers[n] = buf
         return buf
 
@@ -98,14 +119,14 @@ class TrainingMixin:
         v0 = vs[:n]
         sq_err[:] = 0.0
         if self.method == "cd":
-            np.matmul(v0, W, out=hs[:n])
+            self._times_w(v0, 0, hs[:n], buf)
             k.sigmoid_sample(hs[:n], c, 1.0, h_smp[:n], st, lr / n, none, sq_err)
             for step in range(self.k):
                 interrupt.check()
                 np.matmul(h_smp[:n], W.T, out=pre_v[:n])
                 k.sigmoid_sample(pre_v[:n], b, 1.0, vs[n:], st, 1.0, v0 if want_error and step == 0 else none,
                                  sq_err)
-                np.matmul(vs[n:], W, out=hs[n:])
+                self._times_w(vs[n:], n, hs[n:], buf)
                 last = step == self.k - 1
                 k.sigmoid_sample(hs[n:], c, 1.0, none if last else h_smp[:n], st, -lr / m if last else 1.0,
                                  none, sq_err)
@@ -118,7 +139,7 @@ class TrainingMixin:
                     self._advance_chain(t, betas[t], self.k, buf, last_half=True)
                 self.swap_temperatures()
             vs[n:] = self._chain_v[0]
-            np.matmul(vs, W, out=hs)
+            self._times_w(vs, 0, hs, buf)
             k.sigmoid_sample(hs[:n], c, 1.0, h_smp[:n] if want_error else none, st, lr / n, none, sq_err)
             if self.method == "pcd":  # the chains' hidden sample, and p(h|v) for the negative statistics
                 k.sigmoid_sample(hs[n:], c, 1.0, self._chain_h[0], st, -lr / m, none, sq_err)
@@ -127,7 +148,13 @@ class TrainingMixin:
             if want_error:
                 np.matmul(h_smp[:n], W.T, out=pre_v[:n])
                 k.sigmoid_sample(pre_v[:n], b, 1.0, none, st, 1.0, v0, sq_err)
-        np.matmul(vs.T, hs, out=buf["grad_w"])
+        # [v0; v]ᵀ·[h0; h] over the nonzeros of [v0; v] (ptr[n + m] is past the lists' size if they overflowed)
+        if buf["ptr"][n + m] <= SPARSE_DENSITY * vs.size:
+            k.transpose_rows(buf["idx"], buf["ptr"], buf["vals"], n + m, vs.shape[1], buf["idx_t"], buf["ptr_t"],
+                             buf["vals_t"])
+            k.sparse_rows_dot(buf["idx_t"], buf["ptr_t"], buf["vals_t"], 0, hs, buf["grad_w"])
+        else:
+            np.matmul(vs.T, hs, out=buf["grad_w"])
         coef = buf["coef"]
         coef[:n] = lr / n
         coef[n:] = -lr / m
@@ -135,6 +162,17 @@ class TrainingMixin:
         np.sum(hs, axis=0, out=buf["grad_c"])
         self._grad_b, self._grad_c = buf["grad_b"], buf["grad_c"]
         return float(sq_err.sum()) / v0.size if want_error else float("nan")
+
+    def _times_w(self, v: np.ndarray, row0: int, out: np.ndarray, buf: dict) -> None:
+        """out ← v·W, over v's nonzeros (``sparse_rows_dot``) when at most ``SPARSE_DENSITY`` of v is
+        nonzero, else in BLAS. v's compressed rows go to rows row0, row0+1, … of the buffers' index
+        lists, where the gradient finds them."""
+        k = _kernels()
+        nnz = k.nonzero_rows(v, row0, buf["idx"], buf["ptr"], buf["vals"])  # −1: too many to list
+        if 0 <= nnz <= SPARSE_DENSITY * v.size:
+            k.sparse_rows_dot(buf["idx"], buf["ptr"], buf["vals"], row0, self.weights_, out)
+        else:
+            np.matmul(v, self.weights_, out=out)
 
     def _advance_chain(self, t: int, beta: float, n_steps: int, buf: dict, last_half: bool = True) -> None:
         """Block Gibbs h → v → h on the persistent particles at temperature index t: n_steps full
@@ -150,7 +188,7 @@ class TrainingMixin:
             np.matmul(chain_h, W.T, out=pre_v)
             k.sigmoid_sample(pre_v, b, beta, chain_v, st, 1.0, none, sq_err)
             if step < n_steps - 1 or last_half:
-                np.matmul(chain_v, W, out=pre_h)
+                self._times_w(chain_v, 0, pre_h, buf)
                 k.sigmoid_sample(pre_h, c, beta, chain_h, st, 1.0, none, sq_err)
 
     def swap_temperatures(self) -> None:

@@ -98,3 +98,64 @@ def test_momentum_step_matches_reference(dtype, momentum):
     tol = dict(rtol=1e-5 if dtype == np.float32 else 1e-14)
     np.testing.assert_allclose(vel, v2, **tol)
     np.testing.assert_allclose(param, p2, **tol)
+
+
+def _sparse_rows(rng, shape, density, dtype, binary):
+    """Rows with about ``density`` nonzeros (values in (0, 1], or exactly 1 when binary), plus an
+    empty row and an all-ones row (the edge cases of the index lists)."""
+    v = np.where(rng.random(shape) < density, 1.0 if binary else rng.random(shape) + 1e-3, 0.0)
+    v[0] = 0.0
+    v[-1] = 1.0
+    return v.astype(dtype)
+
+
+@pytest.mark.parametrize("binary", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("density", [0.0, 0.15, 0.5, 1.0])
+def test_sparse_products_equal_the_dense_numpy_ones(density, dtype, binary):
+    rng = np.random.default_rng(3)
+    v0 = _sparse_rows(rng, (9, 13), density, dtype, binary)  # 13 columns: rows of odd lengths, 4-unroll tails
+    v1 = _sparse_rows(rng, (6, 13), density, dtype, binary)
+    W = rng.standard_normal((13, 7)).astype(dtype)
+    n = len(v0) + len(v1)
+    idx, ptr, vals = np.empty(n * 13, np.int32), np.zeros(n + 1, np.int64), np.empty(n * 13, dtype)
+    assert kernels.nonzero_rows(v0, 0, idx, ptr, vals) == np.count_nonzero(v0)
+    assert kernels.nonzero_rows(v1, len(v0), idx, ptr, vals) == np.count_nonzero(v1)  # appended rows
+    out = np.full((len(v1), 7), np.nan, dtype)  # the kernel overwrites, it does not add
+    kernels.sparse_rows_dot(idx, ptr, vals, len(v0), W, out)
+    tol = dict(rtol=0, atol=1e-5 if dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(out, v1 @ W, **tol)
+    # the gradient's product: vᵀ·H over the same index lists, transposed
+    v, H = np.vstack([v0, v1]), rng.random((n, 7)).astype(dtype)
+    idx_t, ptr_t, vals_t = np.empty(n * 13, np.int32), np.empty(14, np.int64), np.empty(n * 13, dtype)
+    kernels.transpose_rows(idx, ptr, vals, n, 13, idx_t, ptr_t, vals_t)
+    assert ptr_t[0] == 0 and ptr_t[-1] == np.count_nonzero(v)
+    grad = np.full((13, 7), np.nan, dtype)
+    kernels.sparse_rows_dot(idx_t, ptr_t, vals_t, 0, H, grad)
+    np.testing.assert_allclose(grad, v.T @ H, **tol)
+    assert out.dtype == grad.dtype == dtype
+
+
+def test_compressed_rows_list_each_rows_columns_in_order():
+    v = np.array([[0, 0.5, 0, 1], [0, 0, 0, 0], [1, 1, 1, 1]], np.float32)
+    idx, ptr, vals = np.empty(12, np.int32), np.zeros(4, np.int64), np.empty(12, np.float32)
+    kernels.nonzero_rows(v, 0, idx, ptr, vals)
+    np.testing.assert_array_equal(ptr, [0, 2, 2, 6])
+    np.testing.assert_array_equal(idx[:6], [1, 3, 0, 1, 2, 3])
+    np.testing.assert_array_equal(vals[:6], [0.5, 1, 1, 1, 1, 1])
+    idx_t, ptr_t, vals_t = np.empty(12, np.int32), np.empty(5, np.int64), np.empty(12, np.float32)
+    kernels.transpose_rows(idx, ptr, vals, 3, 4, idx_t, ptr_t, vals_t)
+    np.testing.assert_array_equal(ptr_t, [0, 1, 3, 4, 6])  # column j's rows, ascending
+    np.testing.assert_array_equal(idx_t[:6], [2, 0, 2, 2, 0, 2])
+    np.testing.assert_array_equal(vals_t[:6], [1, 0.5, 1, 1, 1, 1])
+
+
+def test_compressed_rows_that_do_not_fit_say_so_and_so_do_rows_appended_after_them():
+    v = np.ones((2, 4), np.float32)
+    idx, ptr, vals = np.empty(5, np.int32), np.zeros(5, np.int64), np.empty(5, np.float32)
+    assert kernels.nonzero_rows(v, 0, idx, ptr, vals) == -1  # 8 nonzeros, room for 5
+    assert ptr[2] == 6  # past any real count: the caller's density check then takes BLAS
+    assert kernels.nonzero_rows(np.zeros((2, 4), np.float32), 2, idx, ptr, vals) == -1
+    assert ptr[4] == 6
+    assert kernels.nonzero_rows(v[:1], 0, idx, ptr, vals) == 4  # a fresh start fits again
+    np.testing.assert_array_equal(ptr[:2], [0, 4])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.models.rbm import RBM
+from engine.models.rbm import RBM, training
 from tests.engine.models.rbm.helpers import mnist_float, tiny_data
 from tests.engine.models.rbm.reference import reference_fit
 
@@ -24,9 +24,17 @@ def _fit_both(X, n_hidden, dtype, **settings):
     return ours, reference_fit(X, n_hidden, dtype=dtype, **settings)
 
 
+@pytest.fixture(params=["as-chosen", "sparse", "dense"])
+def products(request, monkeypatch):
+    """The products over the nonzeros as the density chooses them, always, or never."""
+    if request.param != "as-chosen":
+        monkeypatch.setattr(training, "SPARSE_DENSITY", 1.0 if request.param == "sparse" else -1.0)
+    return request.param
+
+
 @pytest.mark.parametrize("settings", CASES, ids=lambda s: "-".join(f"{k}={v}" for k, v in s.items()))
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_fit_equals_the_numpy_reference(settings, dtype):
+def test_fit_equals_the_numpy_reference(settings, dtype, products):
     X = tiny_data(90, seed=1)  # 9 minibatches: the last is full, one PCD batch asks for the error
     X = np.hstack([X, X[:, :3]])  # 9 visible units: an odd row width moves the draws across rows
     ours, (W, b, c, errors) = _fit_both(X, 5, dtype, **settings)
@@ -40,7 +48,7 @@ def test_fit_equals_the_numpy_reference(settings, dtype):
 
 
 @pytest.mark.parametrize("method", ["cd", "pcd"])
-def test_fit_on_mnist_digits_equals_the_reference(method):
+def test_fit_on_mnist_digits_equals_the_reference(method, products):
     # the shapes of the real use (784 visible units, a short last minibatch) on 130 digits
     X = mnist_float("train", 130)[0].astype(np.float64)
     ours, (W, b, c, errors) = _fit_both(X, 24, "float64", method=method, batch_size=50, n_epochs=1)
@@ -71,3 +79,4 @@ def test_train_batch_and_estimate_gradient_are_one_step_of_the_reference():
     np.testing.assert_allclose(start["weights"] + 0.2 * dW, W, rtol=0, atol=1e-12)
     np.testing.assert_allclose(0.2 * db, b, rtol=0, atol=1e-12)
     np.testing.assert_allclose(0.2 * dc, c, rtol=0, atol=1e-12)
+
