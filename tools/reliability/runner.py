@@ -28,11 +28,11 @@ class Worker:
             raise RuntimeError(f"the {family} worker did not start (see its log)")
 
     def _line(self, timeout: float) -> str | None:
+        """The worker's next line; "" when its output ended (it exited); None after ``timeout`` s."""
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
         if not ready:
             return None
-        line = self.proc.stdout.readline()
-        return line.strip() if line else None
+        return self.proc.stdout.readline().strip()
 
     def run(self, index: int, timeout: float) -> dict | str:
         """The case's outcome as a dict, or "hang" / "crash (…)"."""
@@ -41,8 +41,13 @@ class Worker:
         line = self._line(timeout)
         if line:
             return json.loads(line)
-        if self.proc.poll() is None:
+        if line is None:
             return "hang"
+        # its output ended: it exited, or is exiting (the pipe closes before the process is reaped)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            return "crash (closed its output, still running)"
         return f"crash (exit {self.proc.returncode})"
 
     def kill(self) -> None:
