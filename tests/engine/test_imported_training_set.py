@@ -177,3 +177,43 @@ def test_hebbs_letter_examples_take_no_training_set():
     with pytest.raises(ValueError, match="set preset='mnist' first"):
         model.set_training_data(np.ones((4, 784)), np.arange(4))
     assert model.params.data == "mnist" and model.params.preset == "tu"
+
+
+def test_competing_units_learn_an_imported_labelled_digit_set(tmp_path):
+    """Competing units take 28×28 images with labels 0…9 (the readout learns them); a set without labels
+    is refused and the model kept; the session keeps the set."""
+    rng = np.random.default_rng(0)
+    model = registry.create("competing", {"n_hidden": 8, "batch_size": 10, "readout_samples": 100}, seed=1)
+    before = replay.state_digest(model.state())
+    with pytest.raises(ValueError, match="needs labels"):
+        model.set_training_data(rng.random((30, 28, 28)))
+    with pytest.raises(ValueError, match="import one first"):
+        model.with_params(data=IMPORTED)
+    assert replay.state_digest(model.state()) == before and model.params.data == "mnist"
+    model.set_training_data(rng.random((30, 28, 28)), rng.integers(0, 10, 30))
+    assert model.X.shape == (30, 784)
+    model.step(4)                     # past one pass of 30: the readout is scored
+    assert len(model.accuracy.array()) == 1
+    io.save(model, tmp_path / "s.npz")
+    again = io.load(tmp_path / "s.npz")
+    assert again.params.data == IMPORTED and replay.state_digest(again.state()) == replay.state_digest(model.state())
+
+
+def test_hebbian_pca_finds_the_principal_axes_of_an_imported_set(tmp_path):
+    """Hebbian PCA on your own data: scaled to 0..1 by its range, components drawn in the images' shape,
+    the learned axes turning onto the exact ones; one feature is refused."""
+    rng = np.random.default_rng(0)
+    axes = np.linalg.qr(rng.normal(size=(36, 3)))[0].T          # three strong directions, then weak noise
+    x = (rng.normal(size=(400, 3)) * [6.0, 3.0, 1.5]) @ axes + 0.1 * rng.normal(size=(400, 36)) + 50.0
+    x = x.reshape(400, 6, 6)
+    model = registry.create("hebbian-pca", {"samples_per_step": 100}, seed=0)
+    with pytest.raises(ValueError, match="at least 2 features"):
+        model.set_training_data(np.ones((5, 1)))
+    model.set_training_data(x)
+    assert model.params.dataset == IMPORTED and 0.0 <= model.X.min() and model.X.max() <= 1.0
+    assert model.snapshot().data["components"].shape == (3, 6, 6)
+    first = model.snapshot().data["angle"][:, -1]
+    model.step(200)
+    assert np.all(model.snapshot().data["angle"][:, -1] < first) and model.snapshot().data["angle"][0, -1] < 10
+    io.save(model, tmp_path / "s.npz")
+    assert replay.state_digest(io.load(tmp_path / "s.npz").state()) == replay.state_digest(model.state())

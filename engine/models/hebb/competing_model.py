@@ -12,8 +12,9 @@ from typing import Any, Mapping
 import numpy as np
 
 from engine import datasets
-from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.hebb.competing import CompetingHebbian
+from engine.models.shared import check_digit_set, imported_digit_images
 from engine.validation import check_int, state_entry, state_int
 
 SHOWN_FIELDS = 100      # receptive fields drawn (the first units)
@@ -37,6 +38,10 @@ class CompetingParams:
     power: float = param(4.5, label="Readout power n", min=1.0, max=10.0,
                          help="hidden activity h = max(W·x, 0)^n fed to the logistic readout")
     n_data: int = param(10000, label="MNIST samples", min=200, max=60000, live=False)
+    data: str = param("mnist", label="Training data", choices=("mnist", IMPORTED), live=False,
+                      help="mnist: MNIST's first n_data digits; imported: your own (File → Import data, or "
+                           "set_training_data: 28×28 images, labels 0…9 for the readout, all used; the readout "
+                           "is scored on MNIST's test digits)")
     readout_samples: int = param(5000, label="Readout training samples", min=100, max=60000,
                                  help="training images the logistic readout learns from after each pass")
 
@@ -49,6 +54,9 @@ class CompetingModel(Model):
     unit = "minibatch"
     default_rate = None
     Params = CompetingParams
+    data_param = "data"
+    data_labels = True          # the logistic readout learns the digits' labels
+    check_training_data = check_digit_set
 
     def __init__(self, params: Any = None, *, seed: int | None = None):
         super().__init__(params, seed=seed)
@@ -56,7 +64,7 @@ class CompetingModel(Model):
 
     def _build(self) -> None:
         p = self.params
-        x, y = datasets.load_mnist("train", p.n_data)
+        x, y = imported_digit_images(self) if self.uses_imported_data() else datasets.load_mnist("train", p.n_data)
         xt, yt = datasets.load_mnist("test", READOUT_TEST)
         self.X, self.y = x.reshape(len(x), -1) / 255.0, y.astype(np.int64)
         self.X_test, self.y_test = xt.reshape(len(xt), -1) / 255.0, yt.astype(np.int64)
@@ -76,7 +84,9 @@ class CompetingModel(Model):
         self._build()
 
     def apply_params(self, old: CompetingParams, new: CompetingParams) -> None:
-        if any(getattr(old, f) != getattr(new, f) for f in ("n_hidden", "p", "batch_size", "n_data")):
+        if new.data == IMPORTED:
+            imported_digit_images(self)   # before the rebuild: no set (or an unusable one) keeps the model
+        if any(getattr(old, f) != getattr(new, f) for f in ("n_hidden", "p", "batch_size", "n_data", "data")):
             self.reset()
             return
         if new.k > new.n_hidden:

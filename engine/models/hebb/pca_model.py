@@ -11,15 +11,26 @@ from typing import Any, Mapping
 import numpy as np
 
 from engine import datasets, interrupt
-from engine.model import History, Model, Snapshot, ViewSpec, param
+from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.hebb.pca import PCA_RULES, HebbianPCA, angles_degrees, pass_rate
+from engine.models.shared import imported_training_data
 from engine.threads import small_linalg
 from engine.validation import check_int, state_entry, state_int
 
 PCA_DATA = {  # name: (default components, default learning rate)
     "gaussian": (2, 0.01),
     "digits": (3, 0.01),
+    IMPORTED: (3, None),    # your own data (File → Import data): the rate from the data (_default_rate)
 }
+
+
+def _default_rate(X: np.ndarray, preset_rate: float | None) -> float:
+    """A preset's α, or for imported data 0.5 / E‖x − mean‖² (at most 0.5): Oja's and Sanger's updates
+    are stable for α‖x‖² below about 1, and a set's scale is unknown beforehand."""
+    if preset_rate is not None:
+        return preset_rate
+    spread = float(np.mean(np.sum((X - X.mean(axis=0)) ** 2, axis=1)))
+    return min(0.5, 0.5 / spread) if spread > 0 else 0.5
 _ARROW_DOTS = 12       # dots drawn along each weight vector in the scatter view
 
 
@@ -34,13 +45,15 @@ def _exact_components(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 @dataclass(frozen=True)
 class HebbianPCAParams:
     dataset: str = param("gaussian", label="Data", choices=tuple(PCA_DATA), live=False,
-                         help="gaussian: a correlated 2-D cloud; digits: scikit-learn's 8×8 digits (scaled to 0..1)")
+                         help="gaussian: a correlated 2-D cloud; digits: scikit-learn's 8×8 digits (scaled to 0..1); "
+                              "imported: your own (File → Import data), scaled to 0..1 by its range")
     rule: str = param("sanger", label="Rule", choices=PCA_RULES, group="rule", live=False,
                       help="oja: Δw = α y (x − y w); sanger: Δw_i = α y_i (x − Σ_{l≤i} y_l w_l)")
     n_components: int = param(0, label="Components", min=0, max=20, live=False, special="preset",
                               help="number of output units (0 = 2 for the cloud, 3 for the digits)")
     learning_rate: float = param(0.0, label="Learning rate α", min=0.0, max=1.0, special="preset",
-                                 help="α of the first pass; pass e uses α/(1 + e)")
+                                 help="α of the first pass; pass e uses α/(1 + e) (0 = the preset's; imported data: "
+                                      "0.5 / E‖x − mean‖², at most 0.5)")
     samples_per_step: int = param(10, label="Samples per step", min=1, max=100000)
 
 
@@ -52,6 +65,7 @@ class HebbianPCAModel(Model):
     unit = "chunk"
     default_rate = 30.0
     Params = HebbianPCAParams
+    data_param = "dataset"
 
     def __init__(self, params: Any = None, *, seed: int | None = None):
         super().__init__(params, seed=seed)
@@ -63,12 +77,18 @@ class HebbianPCAModel(Model):
             data_rng = np.random.default_rng(0)   # one fixed cloud: a saved run loads onto the same data
             cov = np.array([[3.0, 1.2], [1.2, 1.0]])
             self.X = data_rng.multivariate_normal([0.0, 0.0], cov, size=1000)
+            self.image_shape = (1, 2)
+        elif p.dataset == IMPORTED:
+            X, _, self.image_shape = imported_training_data(self, 0)
+            lo, hi = X.min(), X.max()
+            self.X = (X - lo) / (hi - lo) if hi > lo else np.zeros_like(X)
         else:
             images, _ = datasets.load_digits_8x8()
             self.X = images.reshape(len(images), -1) / 16.0
+            self.image_shape = (8, 8)
         k_default, rate = PCA_DATA[p.dataset]
         k = min(p.n_components or k_default, self.X.shape[1])
-        self.rate = p.learning_rate or rate
+        self.rate = p.learning_rate or _default_rate(self.X, rate)
         self.pca = HebbianPCA(k, p.rule, learning_rate=self.rate, random_state=int(self.rng.integers(2**31)))
         self.pca.initialize(self.X)
         self.exact, self.exact_variance = _exact_components(self.X, k)
@@ -85,10 +105,17 @@ class HebbianPCAModel(Model):
         self._build()
 
     def apply_params(self, old: HebbianPCAParams, new: HebbianPCAParams) -> None:
+        if new.dataset == IMPORTED:
+            imported_training_data(self, 0)   # before the rebuild: no set keeps the model
         if any(getattr(old, f) != getattr(new, f) for f in ("dataset", "rule", "n_components")):
             self.reset()
             return
-        self.rate = new.learning_rate or PCA_DATA[new.dataset][1]
+        self.rate = new.learning_rate or _default_rate(self.X, PCA_DATA[new.dataset][1])
+
+    def check_training_data(self, x: np.ndarray, y: np.ndarray | None) -> None:
+        """Principal axes need at least two features."""
+        if x[0].size < 2:
+            raise ValueError(f"Hebbian PCA needs at least 2 features an example, the imported set has {x[0].size}")
 
     def _record(self) -> None:
         w = self.pca.components_
@@ -133,8 +160,8 @@ class HebbianPCAModel(Model):
             data["axes"] = np.concatenate([self.pca.mean_ + reach * s * steps * e
                                            for e in self.exact for s in (-1.0, 1.0)])
         else:
-            data["components"] = w.reshape(-1, 8, 8).copy()
-            data["exact"] = self.exact.reshape(-1, 8, 8).copy()
+            data["components"] = w.reshape(-1, *self.image_shape).copy()
+            data["exact"] = self.exact.reshape(-1, *self.image_shape).copy()
         return Snapshot(self.t, data, self.unit)
 
     def views(self) -> list[ViewSpec]:
