@@ -288,10 +288,18 @@ class SOM(TransformerMixin, PrototypeEstimator):
         epoch = check_int("epoch", epoch, 0)
         lr, sigma = self.rates(progress, epoch)
         backup = self._epoch_backup(epoch)
-        K.som_batch_update(sums, counts, self._codebook, self._w_sq, self.rows, self.cols,
-                           self.topology == "hexagonal", self.toroidal, self._kind(), float(sigma[0]),
-                           min(1.0, float(lr[0])), np.empty(self.n_units, dtype=np.int64),
-                           np.empty_like(self._codebook), np.empty(self.n_units), self._touched)
+        window, numerator, denominator = (np.empty(self.n_units, dtype=np.int64), np.empty_like(self._codebook),
+                                          np.empty(self.n_units))
+        # in calls of a bounded amount of work, a stop check before each (engine/interrupt.py): a
+        # 200×200 map at a wide neighbourhood is every unit × every unit; the prototypes change in the
+        # last call only, so an interrupted update leaves them as they were
+        start = 0
+        while start < self.n_units:
+            interrupt.check()
+            start = K.som_batch_update(sums, counts, self._codebook, self._w_sq, self.rows, self.cols,
+                                       self.topology == "hexagonal", self.toroidal, self._kind(), float(sigma[0]),
+                                       min(1.0, float(lr[0])), window, numerator, denominator, self._touched,
+                                       start, interrupt.PRODUCT_CHUNK)
         self._check_diverged(backup, data_scale(sums[counts > 0] / counts[counts > 0, None]), epoch)
 
     def _kind(self) -> int:

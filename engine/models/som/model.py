@@ -206,7 +206,9 @@ class SOMModel(Model):
         n = check_int("n", n, 1)
         cfg = self.config
         for _ in range(n):
-            if self.position == 0 or self.position >= self.order.shape[0]:
+            if self.order.size and self.position >= self.order.shape[0]:
+                self._end_epoch()   # a stop request interrupted it (engine/interrupt.py): finish it first
+            if self.position == 0:
                 self._new_epoch_order()
             stop = min(self.order.shape[0], self.position + cfg["samples_per_step"])
             total = self.som.n_epochs * self.order.shape[0]
