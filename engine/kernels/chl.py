@@ -229,14 +229,7 @@ def train(X, targets, order, batch_size, weights, biases, upper_t, upper_b, feed
                 tb[b, i] = targets[r, i]
         # settle reads B from the drive: the state buffers may hold more rows (a short last minibatch)
         drive = np.zeros((rows, n1), dtype=dtype)
-        for b in range(rows):
-            for i in range(n_in):
-                x = xb[b, i]
-                if x != 0:
-                    for j in range(n1):
-                        drive[b, j] += x * W0[i, j]
-            for j in range(n1):
-                drive[b, j] += b0[j]
+        input_drive(xb, W0, b0, drive, 0, rows)
         free = last_free
         second = last_second
         for k in range(L):
@@ -254,51 +247,95 @@ def train(X, targets, order, batch_size, weights, biases, upper_t, upper_b, feed
             second[L - 1][:rows] = tb[:rows]
             settle(drive, second, upper_t, upper_b, feedback_t, gamma, dt, n_steps, True, 0.0,
                    tb[:rows], tanh)
-        loss = 0.0
-        top = free[L - 1]
-        for b in range(rows):
-            for j in range(n_out):
-                e = top[b, j] - tb[b, j]
-                loss += e * e
-        losses[m] = 0.5 * loss / rows
-        sig = 0.0
-        for b in range(rows):
-            for j in range(n1):
-                sig += abs(second[0][b, j] - free[0][b, j])
-        signals[m] = sig / (rows * n1)
-        # the contrastive Hebbian step, layer by layer (x_0 is the input in both phases: one product)
-        inv = dtype.type(1.0 / rows)
+        losses[m], signals[m] = loss_and_signal(free, second, tb, rows)
         for k in range(L):
-            c = dtype.type(rate * gamma ** (k - L))
-            s_out, f_out = second[k], free[k]
-            n_k1 = s_out.shape[1]
-            bias = biases[k]
+            contrast_bias(k, rate, gamma, free, second, biases, rows)
+            contrast_update(k, 0, rows if k == 0 else weights[k].shape[0], rate, gamma, xb, free, second, weights,
+                            upper_t, rows)
+        m += 1
+    return rows
+
+
+# The pieces of one minibatch of ``train``, each also called alone: the estimator drives a minibatch
+# too big for one uninterruptible call through them in bounded parts (rows of the drive, of a weight).
+@njit(**_FAST)
+def input_drive(xb, W0, b0, drive, lo, hi):
+    """drive[lo:hi] += x_0·W_0 + b_0 for the minibatch rows lo … hi−1 of ``xb`` (zero inputs skipped)."""
+    n_in, n1 = W0.shape
+    for b in range(lo, hi):
+        for i in range(n_in):
+            x = xb[b, i]
+            if x != 0:
+                for j in range(n1):
+                    drive[b, j] += x * W0[i, j]
+        for j in range(n1):
+            drive[b, j] += b0[j]
+
+
+@njit(**_FAST)
+def loss_and_signal(free, second, tb, rows):
+    """(½‖x̌_L − y‖² per sample, mean |x̂_1 − x̌_1|) of the first ``rows`` rows of the two phases."""
+    L = len(free)
+    loss = 0.0
+    top = free[L - 1]
+    for b in range(rows):
+        for j in range(top.shape[1]):
+            e = top[b, j] - tb[b, j]
+            loss += e * e
+    n1 = free[0].shape[1]
+    sig = 0.0
+    for b in range(rows):
+        for j in range(n1):
+            sig += abs(second[0][b, j] - free[0][b, j])
+    return 0.5 * loss / rows, sig / (rows * n1)
+
+
+@njit(**_FAST)
+def contrast_bias(k, rate, gamma, free, second, biases, rows):
+    """The contrastive step of the bias b_k: rate·γ^(k−L)·mean(x̂_{k+1} − x̌_{k+1})."""
+    L = len(free)
+    s_out, f_out = second[k], free[k]
+    dtype = s_out.dtype
+    c = dtype.type(rate * gamma ** (k - L))
+    inv = dtype.type(1.0 / rows)
+    bias = biases[k]
+    for j in range(s_out.shape[1]):
+        acc = dtype.type(0.0)
+        for b in range(rows):
+            acc += s_out[b, j] - f_out[b, j]
+        bias[j] += c * (acc * inv)
+
+
+@njit(**_FAST)
+def contrast_update(k, lo, hi, rate, gamma, xb, free, second, weights, upper_t, rows):
+    """The contrastive Hebbian step of W_k, in part: for k = 0 the minibatch rows lo … hi−1 add
+    their input's outer products (x_0 is the same in both phases: one product, zero inputs
+    skipped); for k > 0 the rows lo … hi−1 of W_k (and the columns of its transpose in ``upper_t``)."""
+    L = len(free)
+    s_out, f_out = second[k], free[k]
+    dtype = s_out.dtype
+    c = dtype.type(rate * gamma ** (k - L))
+    n_k1 = s_out.shape[1]
+    if k == 0:
+        W0 = weights[0]
+        for b in range(lo, hi):
+            for i in range(W0.shape[0]):
+                x = xb[b, i]
+                if x != 0:
+                    cx = c * x
+                    for j in range(n_k1):
+                        W0[i, j] += cx * (s_out[b, j] - f_out[b, j])
+    else:
+        W = weights[k]
+        WT = upper_t[k - 1]
+        s_in, f_in = second[k - 1], free[k - 1]
+        for i in range(lo, hi):
             for j in range(n_k1):
                 acc = dtype.type(0.0)
                 for b in range(rows):
-                    acc += s_out[b, j] - f_out[b, j]
-                bias[j] += c * (acc * inv)
-            if k == 0:
-                for b in range(rows):
-                    for i in range(n_in):
-                        x = xb[b, i]
-                        if x != 0:
-                            cx = c * x
-                            for j in range(n1):
-                                W0[i, j] += cx * (s_out[b, j] - f_out[b, j])
-            else:
-                W = weights[k]
-                WT = upper_t[k - 1]
-                s_in, f_in = second[k - 1], free[k - 1]
-                for i in range(W.shape[0]):
-                    for j in range(n_k1):
-                        acc = dtype.type(0.0)
-                        for b in range(rows):
-                            acc += s_in[b, i] * s_out[b, j] - f_in[b, i] * f_out[b, j]
-                        W[i, j] += c * acc
-                        WT[j, i] = W[i, j]
-        m += 1
-    return rows
+                    acc += s_in[b, i] * s_out[b, j] - f_in[b, i] * f_out[b, j]
+                W[i, j] += c * acc
+                WT[j, i] = W[i, j]
 
 
 
