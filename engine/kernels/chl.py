@@ -229,7 +229,14 @@ def train(X, targets, order, batch_size, weights, biases, upper_t, upper_b, feed
                 tb[b, i] = targets[r, i]
         # settle reads B from the drive: the state buffers may hold more rows (a short last minibatch)
         drive = np.zeros((rows, n1), dtype=dtype)
-        input_drive(xb, W0, b0, drive, 0, rows)
+        for b in range(rows):
+            for i in range(n_in):
+                x = xb[b, i]
+                if x != 0:
+                    for j in range(n1):
+                        drive[b, j] += x * W0[i, j]
+            for j in range(n1):
+                drive[b, j] += b0[j]
         free = last_free
         second = last_second
         for k in range(L):
@@ -247,17 +254,58 @@ def train(X, targets, order, batch_size, weights, biases, upper_t, upper_b, feed
             second[L - 1][:rows] = tb[:rows]
             settle(drive, second, upper_t, upper_b, feedback_t, gamma, dt, n_steps, True, 0.0,
                    tb[:rows], tanh)
-        losses[m], signals[m] = loss_and_signal(free, second, tb, rows)
+        loss = 0.0
+        top = free[L - 1]
+        for b in range(rows):
+            for j in range(n_out):
+                e = top[b, j] - tb[b, j]
+                loss += e * e
+        losses[m] = 0.5 * loss / rows
+        sig = 0.0
+        for b in range(rows):
+            for j in range(n1):
+                sig += abs(second[0][b, j] - free[0][b, j])
+        signals[m] = sig / (rows * n1)
+        # the contrastive Hebbian step, layer by layer (x_0 is the input in both phases: one product)
+        inv = dtype.type(1.0 / rows)
         for k in range(L):
-            contrast_bias(k, rate, gamma, free, second, biases, rows)
-            contrast_update(k, 0, rows if k == 0 else weights[k].shape[0], rate, gamma, xb, free, second, weights,
-                            upper_t, rows)
+            c = dtype.type(rate * gamma ** (k - L))
+            s_out, f_out = second[k], free[k]
+            n_k1 = s_out.shape[1]
+            bias = biases[k]
+            for j in range(n_k1):
+                acc = dtype.type(0.0)
+                for b in range(rows):
+                    acc += s_out[b, j] - f_out[b, j]
+                bias[j] += c * (acc * inv)
+            if k == 0:
+                for b in range(rows):
+                    for i in range(n_in):
+                        x = xb[b, i]
+                        if x != 0:
+                            cx = c * x
+                            for j in range(n1):
+                                W0[i, j] += cx * (s_out[b, j] - f_out[b, j])
+            else:
+                W = weights[k]
+                WT = upper_t[k - 1]
+                s_in, f_in = second[k - 1], free[k - 1]
+                for i in range(W.shape[0]):
+                    for j in range(n_k1):
+                        acc = dtype.type(0.0)
+                        for b in range(rows):
+                            acc += s_in[b, i] * s_out[b, j] - f_in[b, i] * f_out[b, j]
+                        W[i, j] += c * acc
+                        WT[j, i] = W[i, j]
         m += 1
     return rows
 
 
-# The pieces of one minibatch of ``train``, each also called alone: the estimator drives a minibatch
-# too big for one uninterruptible call through them in bounded parts (rows of the drive, of a weight).
+# One minibatch of ``train`` in pieces, each called alone: the estimator drives a minibatch too big for
+# one uninterruptible call through them in bounded parts (rows of the drive, of a weight). The drive,
+# both phases, the loss, the signal and the weights' step give train's numbers exactly; train's bias
+# step, compiled inside it, may round its last bit otherwise (the compiler reassociates it), so train
+# is left as it was (its runs stay bit for bit what they were) rather than made of these pieces.
 @njit(**_FAST)
 def input_drive(xb, W0, b0, drive, lo, hi):
     """drive[lo:hi] += x_0·W_0 + b_0 for the minibatch rows lo … hi−1 of ``xb`` (zero inputs skipped)."""
@@ -291,19 +339,21 @@ def loss_and_signal(free, second, tb, rows):
 
 
 @njit(**_FAST)
-def contrast_bias(k, rate, gamma, free, second, biases, rows):
-    """The contrastive step of the bias b_k: rate·γ^(k−L)·mean(x̂_{k+1} − x̌_{k+1})."""
+def contrast_biases(rate, gamma, free, second, biases, rows):
+    """The contrastive step of every bias b_k: rate·γ^(k−L)·mean(x̂_{k+1} − x̌_{k+1})."""
     L = len(free)
-    s_out, f_out = second[k], free[k]
-    dtype = s_out.dtype
-    c = dtype.type(rate * gamma ** (k - L))
+    dtype = free[0].dtype
     inv = dtype.type(1.0 / rows)
-    bias = biases[k]
-    for j in range(s_out.shape[1]):
-        acc = dtype.type(0.0)
-        for b in range(rows):
-            acc += s_out[b, j] - f_out[b, j]
-        bias[j] += c * (acc * inv)
+    for k in range(L):
+        c = dtype.type(rate * gamma ** (k - L))
+        s_out, f_out = second[k], free[k]
+        n_k1 = s_out.shape[1]
+        bias = biases[k]
+        for j in range(n_k1):
+            acc = dtype.type(0.0)
+            for b in range(rows):
+                acc += s_out[b, j] - f_out[b, j]
+            bias[j] += c * (acc * inv)
 
 
 @njit(**_FAST)

@@ -261,8 +261,8 @@ class CHL(ClassifierMixin, Estimator):
         n_steps = euler_steps(p["T"], p["dt"])
         order = np.ascontiguousarray(order, dtype=np.int64)
         # as many minibatches per kernel call as ~CALL_WORK multiply-adds hold, a stop check before each
-        # call (engine/interrupt.py); a minibatch bigger than that goes through the kernel's pieces.
-        # Minibatches run in order either way: the same numbers as one call over all.
+        # call (engine/interrupt.py): minibatches run in order, the same numbers as one call over all. A
+        # minibatch bigger than that goes through the kernel's pieces (a network far past the seed's).
         sizes = self.sizes
         work = bs * (2 * n_steps * self._row_step_work() + 3 * sum(a * b for a, b in zip(sizes, sizes[1:])))
         group = CALL_WORK // work
@@ -288,7 +288,8 @@ class CHL(ClassifierMixin, Estimator):
     def _minibatch_in_parts(self, xb, tb, upper, feedback, p, n_steps, rate, free, second) -> tuple[float, float]:
         """One minibatch too big for one kernel call, as engine.kernels.chl.train does it but through
         its pieces, in calls of ~CALL_WORK multiply-adds with a stop check before each (the same
-        numbers). Returns (loss, signal). The weights change in the last calls only (the update): a stop
+        numbers but for the last bit of the bias step, see engine.kernels.chl). Returns (loss, signal).
+        The weights change in the last calls only (the update): a stop
         there leaves them half-updated, and the caller puts back its backup (``_interruptible``)."""
         K = _kernels()
         rows, (n_in, n1) = xb.shape[0], self.weights_[0].shape
@@ -310,11 +311,12 @@ class CHL(ClassifierMixin, Estimator):
             second[-1][...] = tb
             self._settle(drive, second, upper, feedback, p, n_steps, True, 0.0, tb)
         loss, signal = K.loss_and_signal(free, second, tb, rows)
-        weights, biases = tuple(self.weights_), tuple(self.biases_)
+        weights = tuple(self.weights_)
+        K.contrast_biases(rate, p["gamma"], free, second, tuple(self.biases_), rows)
         for k, w in enumerate(weights):
-            K.contrast_bias(k, rate, p["gamma"], free, second, biases, rows)
-            # k = 0: minibatch rows (each an input row against layer 1); k > 0: rows of W_k (each a minibatch sum)
-            n, per = (rows, n_in * n1) if k == 0 else (w.shape[0], rows * 2 * w.shape[1])
+            # k = 0: minibatch rows (each an input row against layer 1); k > 0: rows of W_k, each a sum
+            # over the minibatch down columns of the states (a cache miss a term: counted 8 multiply-adds)
+            n, per = (rows, n_in * n1) if k == 0 else (w.shape[0], rows * 16 * w.shape[1])
             block = max(1, CALL_WORK // per)
             for lo in range(0, n, block):
                 interrupt.check()
