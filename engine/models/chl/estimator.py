@@ -260,12 +260,13 @@ class CHL(ClassifierMixin, Estimator):
         rate = p["learning_rate"] / (p["beta"] if eqprop else 1.0)
         n_steps = euler_steps(p["T"], p["dt"])
         order = np.ascontiguousarray(order, dtype=np.int64)
-        # as many minibatches per kernel call as ~CALL_WORK multiply-adds hold, a stop check before each
-        # call (engine/interrupt.py): minibatches run in order, the same numbers as one call over all. A
+        # as many minibatches per kernel call as ~4·CALL_WORK multiply-adds hold (the estimate is high for
+        # small layers: the seed's sizes get ~10 ms calls), a stop check before each call
+        # (engine/interrupt.py): minibatches run in order, the same numbers as one call over all. A
         # minibatch bigger than that goes through the kernel's pieces (a network far past the seed's).
         sizes = self.sizes
         work = bs * (2 * n_steps * self._row_step_work() + 3 * sum(a * b for a, b in zip(sizes, sizes[1:])))
-        group = CALL_WORK // work
+        group = 4 * CALL_WORK // work
         rows = 0
         for m in range(0, n_batches, max(1, group)):
             interrupt.check()
@@ -289,8 +290,8 @@ class CHL(ClassifierMixin, Estimator):
         """One minibatch too big for one kernel call, as engine.kernels.chl.train does it but through
         its pieces, in calls of ~CALL_WORK multiply-adds with a stop check before each (the same
         numbers but for the last bit of the bias step, see engine.kernels.chl). Returns (loss, signal).
-        The weights change in the last calls only (the update): a stop
-        there leaves them half-updated, and the caller puts back its backup (``_interruptible``)."""
+        The weights change in the last calls only (the update): a stop there leaves them half-updated,
+        and the caller puts back its backup (``_interruptible``)."""
         K = _kernels()
         rows, (n_in, n1) = xb.shape[0], self.weights_[0].shape
         drive = np.zeros((rows, n1), dtype=xb.dtype)

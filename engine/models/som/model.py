@@ -16,7 +16,8 @@ from engine.kernels import som as K
 from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.shared import (DATA_SIZES, LR_DECAYS, SIGMA_DECAYS, imported_training_data, is_image_shape,
                                   load_training_data)
-from engine.models.som.estimator import INITS, MODES, NEIGHBORHOODS, SOM, TOPOLOGIES, majority_labels
+from engine.models.som.estimator import (INITS, MODES, NEIGHBORHOODS, SEARCH_WORK, SOM, TOPOLOGIES,
+                                         majority_labels)
 from engine.validation import check_int, state_entry, state_float, state_indices, state_int
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -215,7 +216,7 @@ class SOMModel(Model):
             # in calls of a bounded amount of work, a stop check before each (engine/interrupt.py):
             # samples are presented (or counted) one by one, so the split changes nothing; an
             # interrupted step keeps the samples done (position, their error) and counts no step
-            block = max(1, interrupt.PRODUCT_CHUNK // max(1, self.som.n_units * self.X.shape[1]))
+            block = max(1, SEARCH_WORK // max(1, self.som.n_units * self.X.shape[1]))
             start, dist = self.position, np.zeros(stop - self.position)
             try:
                 for at in range(start, stop, block):

@@ -55,11 +55,20 @@ def test_minibatches_in_parts_equal_one_call(monkeypatch, method, feedback, dtyp
     bias step (engine.kernels.chl: train's own bias loop is compiled with another association)."""
     X, y = _data()
     results = []
-    two = 2 * 7 * (2 * 24 * _net()._row_step_work() + 3 * (30 * 16 + 16 * 12 + 12 * 4))
-    for call_work, rows in ((HUGE, 23), (two, 23), (HUGE, 7), (1, 7)):
+    two = -(-7 * (2 * 24 * _net()._row_step_work() + 3 * (30 * 16 + 16 * 12 + 12 * 4)) // 2)  # 4·CALL_WORK: two
+    from engine.kernels import chl as kernels
+    real_train, calls = kernels.train, []
+
+    def counted(*args):
+        calls.append(len(args[2]) // 7)
+        return real_train(*args)
+    monkeypatch.setattr(kernels, "train", counted)
+    for call_work, rows, per_call in ((HUGE, 23, [3]), (two, 23, [2, 1]), (HUGE, 7, [1]), (1, 7, [])):
         monkeypatch.setattr(chl_estimator, "CALL_WORK", call_work)
         net = _net(method, feedback, dtype)
+        calls.clear()
         losses, signals = net.train_batches(X[:rows], y[:rows])
+        assert calls == per_call
         results.append((net.weights_, net.biases_, losses, signals, net.last_phases(), net.n_updates_))
     for one, parts in (results[:2], results[2:]):
         for a, b in zip(one[0], parts[0]):
