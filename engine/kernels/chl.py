@@ -301,6 +301,93 @@ def train(X, targets, order, batch_size, weights, biases, upper_t, upper_b, feed
     return rows
 
 
+# One minibatch of ``train`` in pieces, each called alone: the estimator drives a minibatch too big for
+# one uninterruptible call through them in bounded parts (rows of the drive, of a weight). The drive,
+# both phases, the loss, the signal and the weights' step give train's numbers exactly; train's bias
+# step, compiled inside it, may round its last bit otherwise (the compiler reassociates it), so train
+# is left as it was (its runs stay bit for bit what they were) rather than made of these pieces.
+@njit(**_FAST)
+def input_drive(xb, W0, b0, drive, lo, hi):
+    """drive[lo:hi] += x_0·W_0 + b_0 for the minibatch rows lo … hi−1 of ``xb`` (zero inputs skipped)."""
+    n_in, n1 = W0.shape
+    for b in range(lo, hi):
+        for i in range(n_in):
+            x = xb[b, i]
+            if x != 0:
+                for j in range(n1):
+                    drive[b, j] += x * W0[i, j]
+        for j in range(n1):
+            drive[b, j] += b0[j]
+
+
+@njit(**_FAST)
+def loss_and_signal(free, second, tb, rows):
+    """(½‖x̌_L − y‖² per sample, mean |x̂_1 − x̌_1|) of the first ``rows`` rows of the two phases."""
+    L = len(free)
+    loss = 0.0
+    top = free[L - 1]
+    for b in range(rows):
+        for j in range(top.shape[1]):
+            e = top[b, j] - tb[b, j]
+            loss += e * e
+    n1 = free[0].shape[1]
+    sig = 0.0
+    for b in range(rows):
+        for j in range(n1):
+            sig += abs(second[0][b, j] - free[0][b, j])
+    return 0.5 * loss / rows, sig / (rows * n1)
+
+
+@njit(**_FAST)
+def contrast_biases(rate, gamma, free, second, biases, rows):
+    """The contrastive step of every bias b_k: rate·γ^(k−L)·mean(x̂_{k+1} − x̌_{k+1})."""
+    L = len(free)
+    dtype = free[0].dtype
+    inv = dtype.type(1.0 / rows)
+    for k in range(L):
+        c = dtype.type(rate * gamma ** (k - L))
+        s_out, f_out = second[k], free[k]
+        n_k1 = s_out.shape[1]
+        bias = biases[k]
+        for j in range(n_k1):
+            acc = dtype.type(0.0)
+            for b in range(rows):
+                acc += s_out[b, j] - f_out[b, j]
+            bias[j] += c * (acc * inv)
+
+
+@njit(**_FAST)
+def contrast_update(k, lo, hi, rate, gamma, xb, free, second, weights, upper_t, rows):
+    """The contrastive Hebbian step of W_k, in part: for k = 0 the minibatch rows lo … hi−1 add
+    their input's outer products (x_0 is the same in both phases: one product, zero inputs
+    skipped); for k > 0 the rows lo … hi−1 of W_k (and the columns of its transpose in ``upper_t``)."""
+    L = len(free)
+    s_out, f_out = second[k], free[k]
+    dtype = s_out.dtype
+    c = dtype.type(rate * gamma ** (k - L))
+    n_k1 = s_out.shape[1]
+    if k == 0:
+        W0 = weights[0]
+        for b in range(lo, hi):
+            for i in range(W0.shape[0]):
+                x = xb[b, i]
+                if x != 0:
+                    cx = c * x
+                    for j in range(n_k1):
+                        W0[i, j] += cx * (s_out[b, j] - f_out[b, j])
+    else:
+        W = weights[k]
+        WT = upper_t[k - 1]
+        s_in, f_in = second[k - 1], free[k - 1]
+        for i in range(lo, hi):
+            for j in range(n_k1):
+                acc = dtype.type(0.0)
+                for b in range(rows):
+                    acc += s_in[b, i] * s_out[b, j] - f_in[b, i] * f_out[b, j]
+                W[i, j] += c * acc
+                WT[j, i] = W[i, j]
+
+
 
 def train_reference(X, targets, order, batch_size, weights, biases, feedback_t, gamma, dt, n_steps, eqprop, beta,
                     rate, tanh):

@@ -286,7 +286,9 @@ def find_bmus(data, weights, w_sq, out_bmu, out_second, out_dist):
             out_second[i] = second
             out_dist[i] = math.sqrt(_squared_distance(weights, best, data[i]))
         return
-    weights_t = np.ascontiguousarray(weights.T)
+    # the transpose as a view (BLAS reads it transposed): a copy of a 200×200 MNIST map costs 0.3 s, more
+    # than searching a few samples, and callers search in small blocks between stop checks
+    weights_t = weights.T
     block = 256
     for start in range(0, n_samples, block):
         stop = min(n_samples, start + block)
@@ -324,18 +326,30 @@ def accumulate_hits(data, bmu, sums, counts):
 
 @njit(fastmath=FAST, **JIT)
 def som_batch_update(sums, counts, weights, w_sq, rows, cols, hexagonal, toroidal, kind, sigma,
-                     learning_rate, window, numerator, denominator, touched):
-    """Batch rule: w_v ← (1−lr)·w_v + lr·Σ_u h(u,v)·sums_u / Σ_u h(u,v)·counts_u (units with hits only)."""
+                     learning_rate, window, numerator, denominator, touched, start, budget):
+    """Batch rule: w_v ← (1−lr)·w_v + lr·Σ_u h(u,v)·sums_u / Σ_u h(u,v)·counts_u (units with hits only).
+
+    In parts of bounded work: one call adds the units u = start, start+1, … to ``numerator`` and
+    ``denominator`` (cleared when start = 0) until about ``budget`` multiply-adds are done, and returns
+    the next u; the call that adds the last unit updates the prototypes and returns n_units. Calls
+    from 0 on add the units in the same order as one call with an unbounded budget, so they give the
+    same numbers, and the prototypes change only in the last one (a stop request between calls leaves
+    them whole)."""
     n_units, n_features = weights.shape
-    numerator[:, :] = 0.0
-    denominator[:] = 0.0
+    if start == 0:
+        numerator[:, :] = 0.0
+        denominator[:] = 0.0
     reach = neighborhood_reach(kind, sigma)
-    for u in range(n_units):
+    work = 0
+    u = start
+    while u < n_units and work < budget:
         if counts[u] == 0.0:
+            u += 1
             continue
         r0 = u // cols
         c0 = u % cols
         n = window_units(r0, c0, reach, rows, cols, hexagonal, toroidal, window)
+        work += n * (n_features + 1)
         for k in range(n):
             v = window[k]
             h = neighborhood_weight(kind, r0, c0, v // cols, v % cols, sigma, rows, cols, hexagonal, toroidal)
@@ -344,6 +358,9 @@ def som_batch_update(sums, counts, weights, w_sq, rows, cols, hexagonal, toroida
             denominator[v] += h * counts[u]
             for f in range(n_features):
                 numerator[v, f] += h * sums[u, f]
+        u += 1
+    if u < n_units:
+        return u
     for v in range(n_units):
         if denominator[v] > 0.0:
             acc = 0.0
@@ -353,6 +370,7 @@ def som_batch_update(sums, counts, weights, w_sq, rows, cols, hexagonal, toroida
                 acc += w * w
             w_sq[v] = acc
             touched[v] = 1
+    return n_units
 
 
 @njit(fastmath=FAST, **JIT)

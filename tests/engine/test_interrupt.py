@@ -96,12 +96,9 @@ def test_interrupt_matmul_equals_the_one_product(monkeypatch):
 # costs building time (a step's work is the same: a minibatch, a chunk of samples, a Gibbs step)
 LIGHTER = {"hebb": dict(n_data=1000), "hopfield": dict(storkey_passes=1), "competing": dict(n_data=10000),
            "rbm": dict(n_train=2000), "dbn": dict(n_train=2000), "dam": dict(n_train=5000, n_test=1000),
-           "competitive": dict(n_data=3000), "som": dict(n_data=3000, eval_samples=3000),
+           "competitive": dict(n_data=3000), "som": dict(n_data=3000, eval_samples=100),
            "ising": dict(L=1024), "chl": dict(n_train=1000, n_test=100)}
-NOT_YET = {"chl": "CHL settles a minibatch in one numba call (T/dt Euler steps of every layer): not chunked yet",
-           "som": "a batch-mode epoch's update of a 200×200 map is one numba call (every unit × every unit): "
-                  "not chunked yet",
-           # not about interrupting: main (01f7402) has it too, for a fresh DAM with seed=1
+NOT_YET = {  # not about interrupting: main (01f7402) has it too, for a fresh DAM with seed=1
            "dam": "a DAM whose memories were never updated saves initial memories outside [-1, 1], which "
                   "its own load_state refuses"}
 

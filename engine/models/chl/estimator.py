@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import ClassifierMixin
 
+from engine import interrupt
 from engine.estimator import Estimator, choice, integer, real, seed
 from engine.model import rng_from_state_array, rng_state_array
 from engine.validation import (check_bounded_state, check_data, check_layer_sizes, check_memory,
@@ -38,6 +39,10 @@ METHODS = ("chl", "eqprop")
 DTYPES = ("float64", "float32")
 MAX_STEPS = 100_000          # Euler steps per phase (T / dt)
 DIVERGED = 1e6               # weights past this have run away (sigmoid units saturate long before)
+# multiply-adds per uninterruptible kernel call (engine/interrupt.py): numba's loops run slower than
+# BLAS, so a quarter of PRODUCT_CHUNK is a few tens of ms; the seed's [784, 128, 10] minibatch is far less
+CALL_WORK = interrupt.PRODUCT_CHUNK // 4
+SIGMOID_WORK = 20            # one unit's f in multiply-adds (the exp's polynomial and a division)
 
 
 def _kernels():
@@ -188,14 +193,34 @@ class CHL(ClassifierMixin, Estimator):
         return upper, (upper if self.feedback == "symmetric" or not self.feedback_ else tuple(self.feedback_))
 
     def _drive(self, X: np.ndarray) -> np.ndarray:
-        """x_0·W_0 + b_0: the input's drive of layer 1, constant while the network settles."""
-        drive = X @ self.weights_[0]
+        """x_0·W_0 + b_0: the input's drive of layer 1, constant while the network settles (in row
+        blocks with a stop check before each: 10 000 test digits against 2000 units are seconds)."""
+        drive = interrupt.matmul(X, self.weights_[0])
         drive += self.biases_[0]
         return drive
 
+    def _row_step_work(self) -> int:
+        """Multiply-adds of one Euler step of one row: each layer's inputs from below and above, and its f."""
+        n = self.sizes
+        return sum(SIGMOID_WORK * n[k] + (n[k - 1] * n[k] if k > 1 else 0) + (n[k + 1] * n[k] if k + 1 < len(n) else 0)
+                   for k in range(1, len(n)))
+
     def _settle(self, drive, states, upper, feedback, p, n_steps, clamp_top, beta, target) -> None:
-        _kernels().settle(drive, states, upper, tuple(self.biases_[1:]), feedback, p["gamma"], p["dt"], n_steps,
-                          clamp_top, beta, target, p["activation"] == "tanh")
+        """``n_steps`` Euler steps of the rows of ``drive`` (engine.kernels.chl.settle) in calls of at
+        most ~CALL_WORK multiply-adds, a stop check before each (engine/interrupt.py): blocks of rows
+        (rows settle independently) and of steps (a call of s steps is s calls of one) give the one
+        call's numbers. At 3×2000 hidden units one row's step is a call; the seed's minibatch is one."""
+        rows, work = drive.shape[0], self._row_step_work()
+        block = min(rows, max(1, CALL_WORK // work))
+        steps = max(1, min(n_steps, CALL_WORK // (block * work)))
+        biases, tanh = tuple(self.biases_[1:]), p["activation"] == "tanh"
+        for lo in range(0, rows, block):
+            hi = min(rows, lo + block)
+            part = tuple(s[lo:hi] for s in states)
+            for done in range(0, n_steps, steps):
+                interrupt.check()
+                _kernels().settle(drive[lo:hi], part, upper, biases, feedback, p["gamma"], p["dt"],
+                                  min(steps, n_steps - done), clamp_top, beta, target[lo:hi], tanh)
 
     def _free(self, X: np.ndarray, p: dict, n_steps: int | None = None) -> tuple[np.ndarray, ...]:
         """The free phase of rows X (checked, in dtype): the settled states of layers 1 … L."""
@@ -232,14 +257,82 @@ class CHL(ClassifierMixin, Estimator):
         free = tuple(np.empty((bs, w.shape[1]), dtype=dt) for w in self.weights_)
         second = tuple(np.empty_like(a) for a in free)
         eqprop = p["method"] == "eqprop"
-        rows = _kernels().train(X, T, np.ascontiguousarray(order, dtype=np.int64), bs, tuple(self.weights_),
-                                tuple(self.biases_), upper, tuple(self.biases_[1:]), feedback, p["gamma"], p["dt"],
-                                euler_steps(p["T"], p["dt"]), eqprop, p["beta"],
-                                p["learning_rate"] / (p["beta"] if eqprop else 1.0), p["activation"] == "tanh",
-                                losses, signals, free, second)
+        rate = p["learning_rate"] / (p["beta"] if eqprop else 1.0)
+        n_steps = euler_steps(p["T"], p["dt"])
+        order = np.ascontiguousarray(order, dtype=np.int64)
+        # as many minibatches per kernel call as ~4·CALL_WORK multiply-adds hold (the estimate is high for
+        # small layers: the seed's sizes get ~10 ms calls), a stop check before each call
+        # (engine/interrupt.py): minibatches run in order, the same numbers as one call over all. A
+        # minibatch bigger than that goes through the kernel's pieces (a network far past the seed's).
+        sizes = self.sizes
+        work = bs * (2 * n_steps * self._row_step_work() + 3 * sum(a * b for a, b in zip(sizes, sizes[1:])))
+        group = 4 * CALL_WORK // work
+        rows = 0
+        for m in range(0, n_batches, max(1, group)):
+            interrupt.check()
+            if group:
+                end = min(n_batches, m + group)
+                rows = _kernels().train(X, T, order[m * bs:end * bs], bs, tuple(self.weights_), tuple(self.biases_),
+                                        upper, tuple(self.biases_[1:]), feedback, p["gamma"], p["dt"], n_steps,
+                                        eqprop, p["beta"], rate, p["activation"] == "tanh", losses[m:end],
+                                        signals[m:end], free, second)
+            else:
+                idx = order[m * bs:(m + 1) * bs]
+                rows = idx.shape[0]
+                losses[m], signals[m] = self._minibatch_in_parts(X[idx], T[idx], upper, feedback, p, n_steps, rate,
+                                                                 tuple(a[:rows] for a in free),
+                                                                 tuple(a[:rows] for a in second))
         self.n_updates_ += n_batches
         self._last_phases = (X[order[-rows:]], [a[:rows] for a in free], [a[:rows] for a in second])
         return losses, signals
+
+    def _minibatch_in_parts(self, xb, tb, upper, feedback, p, n_steps, rate, free, second) -> tuple[float, float]:
+        """One minibatch too big for one kernel call, as engine.kernels.chl.train does it but through
+        its pieces, in calls of ~CALL_WORK multiply-adds with a stop check before each (the same
+        numbers but for the last bit of the bias step, see engine.kernels.chl). Returns (loss, signal).
+        The weights change in the last calls only (the update): a stop there leaves them half-updated,
+        and the caller puts back its backup (``_interruptible``)."""
+        K = _kernels()
+        rows, (n_in, n1) = xb.shape[0], self.weights_[0].shape
+        drive = np.zeros((rows, n1), dtype=xb.dtype)
+        block = max(1, CALL_WORK // (n_in * n1))
+        for lo in range(0, rows, block):
+            interrupt.check()
+            K.input_drive(xb, self.weights_[0], self.biases_[0], drive, lo, min(rows, lo + block))
+        for a in free:
+            a[...] = 0
+        self._settle(drive, free, upper, feedback, p, n_steps, False, 0.0, tb)
+        if p["method"] == "eqprop":
+            for a, b in zip(second, free):
+                a[...] = b
+            self._settle(drive, second, upper, feedback, p, n_steps, False, p["beta"], tb)
+        else:
+            for a in second[:-1]:
+                a[...] = 0
+            second[-1][...] = tb
+            self._settle(drive, second, upper, feedback, p, n_steps, True, 0.0, tb)
+        loss, signal = K.loss_and_signal(free, second, tb, rows)
+        weights = tuple(self.weights_)
+        K.contrast_biases(rate, p["gamma"], free, second, tuple(self.biases_), rows)
+        for k, w in enumerate(weights):
+            # k = 0: minibatch rows (each an input row against layer 1); k > 0: rows of W_k, each a sum
+            # over the minibatch down columns of the states (a cache miss a term: counted 8 multiply-adds)
+            n, per = (rows, n_in * n1) if k == 0 else (w.shape[0], rows * 16 * w.shape[1])
+            block = max(1, CALL_WORK // per)
+            for lo in range(0, n, block):
+                interrupt.check()
+                K.contrast_update(k, lo, min(n, lo + block), rate, p["gamma"], xb, free, second, weights, upper, rows)
+        return loss, signal
+
+    def _interruptible(self, run, *args):
+        """``run(*args)``; when a stop request interrupts it (engine/interrupt.py), the weights are put
+        back as they were before the call, so the caller's counters and the weights agree."""
+        backup = [a.copy() for a in self.weights_ + self.biases_]
+        try:
+            return run(*args), backup
+        except interrupt.StepInterrupted:
+            self._restore(backup)
+            raise
 
     # ------------------------------------------------------------------ training
     def fit(self, X, y, X_val=None, y_val=None) -> "CHL":
@@ -279,9 +372,8 @@ class CHL(ClassifierMixin, Estimator):
         return X_val, self._check_y(y_val, X_val.shape[0])
 
     def _epoch(self, X: np.ndarray, T: np.ndarray, p: dict, val) -> None:
-        backup = [a.copy() for a in self.weights_ + self.biases_]
         order = self._generator().permutation(X.shape[0])
-        losses, _ = self._run(X, T, order, p["batch_size"], p)
+        (losses, _), backup = self._interruptible(self._run, X, T, order, p["batch_size"], p)
         self._check_diverged(backup)
         self.history_["loss"].append(float(np.mean(losses)))
         if val is not None:
@@ -302,8 +394,7 @@ class CHL(ClassifierMixin, Estimator):
 
     def _guarded_run(self, X: np.ndarray, T: np.ndarray, batch_size: int, p: dict):
         """``_run`` over the rows in order, then the divergence check (the weights from before put back)."""
-        backup = [a.copy() for a in self.weights_ + self.biases_]
-        out = self._run(X, T, np.arange(X.shape[0]), batch_size, p)
+        out, backup = self._interruptible(self._run, X, T, np.arange(X.shape[0]), batch_size, p)
         self._check_diverged(backup)
         return out
 
@@ -339,9 +430,12 @@ class CHL(ClassifierMixin, Estimator):
         try:
             self.check_weights()
         except ValueError:
-            for a, b in zip(self.weights_ + self.biases_, backup):
-                a[...] = b
+            self._restore(backup)
             raise
+
+    def _restore(self, backup: list[np.ndarray]) -> None:
+        for a, b in zip(self.weights_ + self.biases_, backup):
+            a[...] = b
 
     # ------------------------------------------------------------------ readout
     def _query(self, X) -> np.ndarray:

@@ -22,6 +22,10 @@ from engine.threads import small_linalg
 from engine.validation import (check_array, check_bool, check_bounded_state, check_choice, check_float, check_int,
                                check_memory, check_training_chunk, physical_memory_bytes)
 
+# multiply-adds per uninterruptible kernel call (engine/interrupt.py): numba's BMU search runs well below
+# BLAS's speed (3 MNIST digits against a 200×200 map took 150–200 ms on a loaded machine: one a call now)
+SEARCH_WORK = interrupt.PRODUCT_CHUNK // 4
+
 TOPOLOGIES = ("rectangular", "hexagonal")
 NEIGHBORHOODS = ("bubble", "gaussian", "mexican_hat")
 INITS = ("normal", "samples", "pca")
@@ -288,10 +292,19 @@ class SOM(TransformerMixin, PrototypeEstimator):
         epoch = check_int("epoch", epoch, 0)
         lr, sigma = self.rates(progress, epoch)
         backup = self._epoch_backup(epoch)
-        K.som_batch_update(sums, counts, self._codebook, self._w_sq, self.rows, self.cols,
-                           self.topology == "hexagonal", self.toroidal, self._kind(), float(sigma[0]),
-                           min(1.0, float(lr[0])), np.empty(self.n_units, dtype=np.int64),
-                           np.empty_like(self._codebook), np.empty(self.n_units), self._touched)
+        window, numerator, denominator = (np.empty(self.n_units, dtype=np.int64), np.empty_like(self._codebook),
+                                          np.empty(self.n_units))
+        # in calls of a bounded amount of work, a stop check before each (engine/interrupt.py): a
+        # 200×200 map at a wide neighbourhood is every unit × every unit (half a PRODUCT_CHUNK a call: a
+        # weight's exp costs more than a multiply-add; 40 ms at 200×200, σ = 100); the prototypes change in
+        # the last call only, so an interrupted update leaves them as they were
+        start = 0
+        while start < self.n_units:
+            interrupt.check()
+            start = K.som_batch_update(sums, counts, self._codebook, self._w_sq, self.rows, self.cols,
+                                       self.topology == "hexagonal", self.toroidal, self._kind(), float(sigma[0]),
+                                       min(1.0, float(lr[0])), window, numerator, denominator, self._touched,
+                                       start, interrupt.PRODUCT_CHUNK // 2)
         self._check_diverged(backup, data_scale(sums[counts > 0] / counts[counts > 0, None]), epoch)
 
     def _kind(self) -> int:
@@ -348,7 +361,7 @@ class SOM(TransformerMixin, PrototypeEstimator):
         dist = np.empty(n)
         # rows in blocks of bounded work, a stop check before each (engine/interrupt.py): searching
         # 60 000 digits in a 200×200 map is minutes of work
-        block = max(1, interrupt.PRODUCT_CHUNK // max(1, self._codebook.size))
+        block = max(1, SEARCH_WORK // max(1, self._codebook.size))
         for at in range(0, n, block):
             interrupt.check()
             end = min(n, at + block)

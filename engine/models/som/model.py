@@ -16,7 +16,8 @@ from engine.kernels import som as K
 from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.shared import (DATA_SIZES, LR_DECAYS, SIGMA_DECAYS, imported_training_data, is_image_shape,
                                   load_training_data)
-from engine.models.som.estimator import INITS, MODES, NEIGHBORHOODS, SOM, TOPOLOGIES, majority_labels
+from engine.models.som.estimator import (INITS, MODES, NEIGHBORHOODS, SEARCH_WORK, SOM, TOPOLOGIES,
+                                         majority_labels)
 from engine.validation import check_int, state_entry, state_float, state_indices, state_int
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -206,14 +207,16 @@ class SOMModel(Model):
         n = check_int("n", n, 1)
         cfg = self.config
         for _ in range(n):
-            if self.position == 0 or self.position >= self.order.shape[0]:
+            if self.order.size and self.position >= self.order.shape[0]:
+                self._end_epoch()   # a stop request interrupted it (engine/interrupt.py): finish it first
+            if self.position == 0:
                 self._new_epoch_order()
             stop = min(self.order.shape[0], self.position + cfg["samples_per_step"])
             total = self.som.n_epochs * self.order.shape[0]
             # in calls of a bounded amount of work, a stop check before each (engine/interrupt.py):
             # samples are presented (or counted) one by one, so the split changes nothing; an
             # interrupted step keeps the samples done (position, their error) and counts no step
-            block = max(1, interrupt.PRODUCT_CHUNK // max(1, self.som.n_units * self.X.shape[1]))
+            block = max(1, SEARCH_WORK // max(1, self.som.n_units * self.X.shape[1]))
             start, dist = self.position, np.zeros(stop - self.position)
             try:
                 for at in range(start, stop, block):

@@ -177,7 +177,7 @@ def test_batch_update_equals_numpy_reference(kind):
     w_sq = (w ** 2).sum(axis=1)
     K.som_batch_update(sums, counts, w, w_sq, rows, cols, True, False, K.NEIGHBORHOOD_CODES[kind], sigma, lr,
                        np.empty(rows * cols, np.int64), np.empty_like(w), np.empty(rows * cols),
-                       np.zeros(rows * cols, np.uint8))
+                       np.zeros(rows * cols, np.uint8), 0, 1 << 62)
     num = np.zeros_like(w0)
     den = np.zeros(rows * cols)
     for i, x in enumerate(data):
@@ -189,6 +189,33 @@ def test_batch_update_equals_numpy_reference(kind):
     expected[mask] = (1 - lr) * w0[mask] + lr * num[mask] / den[mask, None]
     np.testing.assert_allclose(w, expected, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(w_sq, (w ** 2).sum(axis=1), rtol=1e-10)
+
+
+def test_batch_update_in_parts_equals_one_call():
+    """Called in parts of a small work budget, the batch rule adds the units in the same order as one
+    call: the same prototypes bit for bit, and they change only in the last part."""
+    rng = np.random.default_rng(6)
+    rows, cols, f = 7, 8, 4
+    w0 = rng.normal(size=(rows * cols, f))
+    sums, counts = rng.normal(size=(rows * cols, f)), rng.integers(0, 3, rows * cols).astype(np.float64)
+    sums[counts == 0] = 0.0
+
+    def run(budget):
+        w, w_sq, touched = w0.copy(), (w0 ** 2).sum(axis=1), np.zeros(rows * cols, np.uint8)
+        work = np.empty(rows * cols, np.int64), np.empty_like(w), np.empty(rows * cols)
+        start, calls = 0, 0
+        while start < rows * cols:
+            if calls:
+                np.testing.assert_array_equal(w, w0)    # untouched until the last part
+            start = K.som_batch_update(sums, counts, w, w_sq, rows, cols, False, True, K.GAUSSIAN, 3.0, 0.6,
+                                       *work, touched, start, budget)
+            calls += 1
+        return w, w_sq, touched, calls
+
+    one, parts = run(1 << 62), run(50)
+    assert one[3] == 1 and parts[3] > 5
+    for a, b in zip(one[:3], parts[:3]):
+        np.testing.assert_array_equal(a, b)
 
 
 def competitive_reference(data, order, lrs, w0, by_activation, conscience, rate):

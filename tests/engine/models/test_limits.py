@@ -119,8 +119,9 @@ def test_som_batch_rule_checks_too(monkeypatch):
     real_update = kernels.som_batch_update
 
     def poisoned(*args):
-        real_update(*args)
+        done = real_update(*args)
         args[2][0, 0] = np.nan   # the prototypes
+        return done
     monkeypatch.setattr(kernels, "som_batch_update", poisoned)
     with pytest.raises(ValueError, match="weights diverged at epoch 4 .*NaN or infinite"):
         som.apply_batch(np.ones((16, 3)), np.ones(16), 0.5, 3)

@@ -228,3 +228,36 @@ def test_the_gui_starts_at_a_speed_where_the_schedule_can_be_watched():
     m = SOMModel(seed=0)
     m.step(_schedule_steps(default) // 2)   # half the steps: half the schedule (epoch 150 of 300)
     assert m.epoch == default["epochs"] // 2
+
+
+def test_a_batch_epoch_end_interrupted_by_a_stop_is_finished_by_the_next_step(tmp_path):
+    """A stop request inside the epoch-end batch update (engine/interrupt.py) leaves the prototypes as
+    they were and the epoch pending: the model saves, and its next step finishes that epoch end, so
+    the run goes on as an uninterrupted one does."""
+    import threading
+
+    from engine import interrupt
+    whole = SOMModel({"preset": "blobs", "mode": "batch"}, seed=2)
+    stopped = SOMModel({"preset": "blobs", "mode": "batch"}, seed=2)
+    flag = threading.Event()
+    real_apply = stopped.som.apply_batch
+
+    def stop_then_apply(*args):
+        flag.set()                              # the request arrives as the epoch-end update begins
+        return real_apply(*args)
+    stopped.som.apply_batch = stop_then_apply
+    with interrupt.watching(flag):
+        while stopped.epoch == 0:
+            weights = stopped.som.weights_.copy()
+            try:
+                stopped.step(1)
+            except interrupt.StepInterrupted:
+                break
+    assert flag.is_set() and stopped.epoch == 0 and stopped.position == stopped.order.shape[0]
+    np.testing.assert_array_equal(stopped.som.weights_, weights)
+    back = io.load(io.save(stopped, tmp_path / "som.npz"))
+    whole.step(back.t + 5)
+    back.step(5)
+    assert back.epoch == whole.epoch >= 1
+    np.testing.assert_array_equal(back.som.weights_, whole.som.weights_)
+    np.testing.assert_array_equal(back.snapshot().data["qe"], whole.snapshot().data["qe"])
