@@ -341,6 +341,8 @@ class Model:
         checked = {k: validate_value(self.Params, k, v) for k, v in changes.items()}
         old = self.params
         new = dataclasses.replace(old, **checked)
+        if self.data_param and getattr(new, self.data_param) == IMPORTED != getattr(old, self.data_param):
+            self.imported_data()   # the imported choice with no set yet: refused before any rebuild
         self.params = new
         try:
             self.apply_params(old, new)

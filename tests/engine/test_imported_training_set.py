@@ -217,3 +217,18 @@ def test_hebbian_pca_finds_the_principal_axes_of_an_imported_set(tmp_path):
     assert np.all(model.snapshot().data["angle"][:, -1] < first) and model.snapshot().data["angle"][0, -1] < 10
     io.save(model, tmp_path / "s.npz")
     assert replay.state_digest(io.load(tmp_path / "s.npz").state()) == replay.state_digest(model.state())
+
+
+@pytest.mark.parametrize("name, params", [
+    ("rbm", {"n_hidden": 16, "n_train": 100}), ("dbn", {"n_hidden_1": 16, "n_hidden_2": 8, "n_train": 100}),
+    ("chl", {"n_hidden": 16, "n_test": 100}), ("dam", {"n_memories": 10, "n_test": 100}),
+    ("hebb", {"preset": "mnist", "n_data": 100}), ("competing", {"n_hidden": 8}), ("hebbian-pca", {}),
+    ("som", MODELS["som"]), ("competitive", {})])
+def test_choosing_imported_with_no_set_changes_nothing(name, params):
+    """Model.with_params refuses the imported choice before any rebuild: the RBM and CHL used to reset
+    (a new generator draw) before saying there was no set."""
+    model = registry.create(name, params, seed=0)
+    before = replay.state_digest(model.state())
+    with pytest.raises(ValueError, match="import one first"):
+        model.with_params(**{model.data_param: IMPORTED})
+    assert replay.state_digest(model.state()) == before and getattr(model.params, model.data_param) != IMPORTED

@@ -84,8 +84,6 @@ class CompetingModel(Model):
         self._build()
 
     def apply_params(self, old: CompetingParams, new: CompetingParams) -> None:
-        if new.data == IMPORTED:
-            imported_digit_images(self)   # before the rebuild: no set (or an unusable one) keeps the model
         if any(getattr(old, f) != getattr(new, f) for f in ("n_hidden", "p", "batch_size", "n_data", "data")):
             self.reset()
             return

@@ -105,8 +105,6 @@ class HebbianPCAModel(Model):
         self._build()
 
     def apply_params(self, old: HebbianPCAParams, new: HebbianPCAParams) -> None:
-        if new.dataset == IMPORTED:
-            imported_training_data(self, 0)   # before the rebuild: no set keeps the model
         if any(getattr(old, f) != getattr(new, f) for f in ("dataset", "rule", "n_components")):
             self.reset()
             return
