@@ -129,8 +129,11 @@ def test_a_cancelled_run_resumes_from_its_file(tmp_path):
 def test_a_killed_run_resumes_from_its_file(tmp_path):
     path = tmp_path / "partial.jsonl"
     settings = {**PHASE, "alphas": [0.01 * k for k in range(1, 41)], "n_sweeps": 40}
-    script = ("import sys; from engine import experiments; "
-              f"experiments.run('phase-diagram', {settings!r}, seed=6, resume=sys.argv[1])")
+    # The child waits 0.2 s after each task, so a fast machine cannot finish all 40 between the
+    # poll that sees four lines and the kill (CI's did once: "assert 40 < 40").
+    script = ("import sys, time; from engine import experiments; "
+              f"experiments.run('phase-diagram', {settings!r}, seed=6, resume=sys.argv[1], "
+              "progress=lambda f, m: time.sleep(0.2) or True)")
     proc = subprocess.Popen([sys.executable, "-c", script, str(path)], cwd=os.getcwd(),
                             env={**os.environ, "PYTHONPATH": os.getcwd()})
     try:
