@@ -150,3 +150,19 @@ def test_one_update_is_ramsauers_formula():
     np.testing.assert_allclose(net.attention(xi), p, rtol=1e-12)
     np.testing.assert_allclose(net.retrieve(xi), x.T @ p, rtol=1e-12)
     np.testing.assert_allclose(net.retrieve(xi, n_steps=2), net.retrieve(net.retrieve(xi)), rtol=1e-12)
+
+
+def test_probes_with_unknown_features_score_over_the_known_ones_alone(digits, monkeypatch):
+    """Top halves leave 392 features at zero: the scores come from the other 392 columns (half the
+    product), and retrieval and attention equal the full product's to rounding."""
+    net = ModernHopfield(beta=0.05)   # a soft softmax: every weight counts in the second product
+    net.store(digits[:300])
+    probes = top_halves(digits[:40])
+    used = []
+    gather = np.ascontiguousarray
+    monkeypatch.setattr(modern.np, "ascontiguousarray", lambda a: used.append(a.shape) or gather(a))
+    part, weights = net.retrieve(probes, n_steps=2), net.attention(probes)
+    assert (300, 392) in used                          # the known half, gathered
+    monkeypatch.setattr(modern, "PARTIAL_FEATURES", -1.0)   # always the full product
+    np.testing.assert_allclose(part, net.retrieve(probes, n_steps=2), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(weights, net.attention(probes), rtol=1e-10, atol=1e-15)
