@@ -138,15 +138,13 @@ class ModernHopfield:
     def _weighted_sum_into(self, weights: np.ndarray, out: np.ndarray) -> None:
         """out = weights @ X. At large β nearly every weight is below eps/P — all of them together
         weigh less than one rounding of the result — so those are dropped and the product is sparse:
-        half the work of an update is then a gather of a few patterns per probe."""
-        keep = weights >= np.finfo(self._dtype).eps / self.n_patterns
-        if np.count_nonzero(keep) > SPARSE_FRACTION * keep.size:
+        a scan of each row and a few patterns added per probe (engine/kernels/modern.py)."""
+        threshold = np.finfo(self._dtype).eps / self.n_patterns
+        if np.count_nonzero(weights >= threshold) > SPARSE_FRACTION * weights.size:
             np.matmul(weights, self._patterns, out=out)
             return
-        from scipy import sparse  # only where the softmax is nearly one-hot
-        rows, cols = np.nonzero(keep)
-        w = sparse.csr_matrix((weights[rows, cols], (rows, cols)), shape=weights.shape)
-        out[...] = w @ self._patterns
+        from engine.kernels.modern import weighted_sum_above  # only where the softmax is nearly one-hot
+        weighted_sum_above(weights, self._dtype.type(threshold), self._patterns, out)
 
     def attention(self, probe: Any) -> np.ndarray:
         """softmax(β X ξ): the weight of each stored pattern for a state (N,) → (P,), or (B, N) → (B, P)."""
