@@ -47,38 +47,106 @@ def powi(x, k):
 
 
 # --------------------------------------------------------------------------- classifier
+# Samples per SIMD block. The kernels below run the loop over a block's samples innermost (contiguous
+# in h's rows), so LLVM vectorises the powers; a block's powers, K·(Nc + 1)·BLOCK doubles (563 KB at
+# K = 100), stay in the L2 cache between the scores and the gradient.
+BLOCK = 64
+
+
+@njit(**JIT)
+def _powers(x, nb, k, out, base):
+    """out[j] = (x[j])_+^k for j < nb (k ≥ 1): ``powi``'s products in ``powi``'s order (the same bits),
+    with the loop over the bits of k outside, so that the loops over j run in SIMD lanes."""
+    for j in range(nb):
+        out[j] = 1.0
+        base[j] = x[j] if x[j] > 0.0 else 0.0
+    while k > 0:
+        if k & 1:
+            for j in range(nb):
+                out[j] *= base[j]
+        k >>= 1
+        if k > 0:
+            for j in range(nb):
+                base[j] *= base[j]
+
+
+@njit(**JIT)
+def _block_scores(h, S, C, a0, nb, inv_t, power, sc, P, work):
+    """Scores sc[c, j] of samples a0 + j (j < nb), as ``dam_scores``, and their powers P[μ, c, j] =
+    (ξ·V^{c}/T)_+^{n−1}, P[μ, Nc, j] the same of U. ``work`` (3, BLOCK) scratch."""
+    K = h.shape[0]
+    nc = C.shape[1]
+    xu, xv, fu = work[0], work[1], work[2]
+    for c in range(nc):
+        for j in range(nb):
+            sc[c, j] = 0.0
+    for mu in range(K):
+        s = S[mu]
+        for j in range(nb):
+            xu[j] = (h[mu, a0 + j] - s) * inv_t
+        pu = P[mu, nc]
+        _powers(xu, nb, power - 1, pu, fu)
+        for j in range(nb):
+            fu[j] = pu[j] * xu[j] if xu[j] > 0.0 else 0.0
+        for c in range(nc):
+            off = 2.0 * C[mu, c] * inv_t
+            for j in range(nb):
+                xv[j] = xu[j] + off
+            pv = P[mu, c]
+            _powers(xv, nb, power - 1, pv, sc[nc])    # sc's spare row: the squarings' scratch
+            for j in range(nb):
+                sc[c, j] += (pv[j] * xv[j] if xv[j] > 0.0 else 0.0) - fu[j]
+
+
+@njit(**JIT)
+def _scores_of_blocks(h, S, C, inv_t, power, score, first, last):
+    """``dam_scores`` of the samples in blocks first … last − 1."""
+    K, B = h.shape
+    nc = C.shape[1]
+    P = np.empty((K, nc + 1, BLOCK))
+    sc = np.empty((nc + 1, BLOCK))
+    work = np.empty((3, BLOCK))
+    for blk in range(first, last):
+        a0 = blk * BLOCK
+        nb = min(BLOCK, B - a0)
+        _block_scores(h, S, C, a0, nb, inv_t, power, sc, P, work)
+        for j in range(nb):
+            for c in range(nc):
+                score[a0 + j, c] = sc[c, j]
+
+
 @njit(parallel=True, **JIT)
 def dam_scores(h, S, C, temperature, power, score):
     """score[A, α] = Σ_μ (ξ·V^{αA}/T)_+^n − (ξ·U^A/T)_+^n — β times eq. (16)'s energy difference.
 
     h (K, B) visible drives, S (K,) sums of the class columns, C (K, Nc) the class columns.
     """
-    K, B = h.shape
-    nc = C.shape[1]
+    B = h.shape[1]
     inv_t = 1.0 / temperature
-    for a in prange(B):
-        for c in range(nc):
-            score[a, c] = 0.0
-        for mu in range(K):
-            xu = (h[mu, a] - S[mu]) * inv_t
-            fu = powi(xu, power - 1) * xu if xu > 0.0 else 0.0   # as dam_batch_gradient: the same scores
-            for c in range(nc):
-                xv = xu + 2.0 * C[mu, c] * inv_t
-                score[a, c] += (powi(xv, power - 1) * xv if xv > 0.0 else 0.0) - fu
+    blocks = (B + BLOCK - 1) // BLOCK
+    if blocks <= 1:
+        # one block (the window's drawn digit, every frame): no parallel region to start; on a busy
+        # machine starting one cost the caller 4 ms of spinning for 0.2 ms of work
+        _scores_of_blocks(h, S, C, inv_t, power, score, 0, blocks)
+        return
+    parts = min(blocks, 64)   # a sample's score does not depend on the split
+    for part in prange(parts):
+        _scores_of_blocks(h, S, C, inv_t, power, score, part * blocks // parts, (part + 1) * blocks // parts)
 
 
 @njit(parallel=True, **JIT)
 def dam_batch_gradient(h, S, C, targets, temperature, power, loss_power, score, G, gcls_parts):
-    """The memories' gradient of eq. (17) on a minibatch, with its scores, in one pass per sample:
+    """The memories' gradient of eq. (17) on a minibatch, with its scores, a block of samples at a time:
       score[A, α] as ``dam_scores``; P = (x/T)_+^{n−1} of V^{αA} and U^A;
       w[A, α]    = 2m (c_α − t_α)^{2m−1} (1 − c_α²),  c = tanh(score), t = ±1 (eq. 14's derivative);
       G[μ, A]    = (n/T) Σ_α w_αA (P_V − P_U)                 (visible part = G · v, done by BLAS)
       gcls[μ, γ] = (n/T) Σ_A [2 w_γA P_Vγ − Σ_α w_αA P_Vα + Σ_α w_αA P_U]   (V_γ = ±1, U_γ = −1)
 
-    Why one pass: a sample's P (K, Nc + 1) stays in the cache (8.8 KB for K = 100), where a scores
-    kernel and a gradient kernel exchanged all of them, (B, K, Nc + 1) — 8.8 MB for a 1000-image
-    minibatch, read back across samples (a quarter less time, measured). ``targets`` (B,) class
-    indices; gcls_parts (parts, K, Nc) receive per-part sums of gcls (add them up: parts run in parallel).
+    Why blocks: a block's P stays in the cache from the scores to the gradient, where a scores kernel
+    and a gradient kernel exchanged all of them, (B, K, Nc + 1) — 8.8 MB for a 1000-image minibatch;
+    and the loops over a block's samples run in SIMD lanes. ``targets`` (B,) class indices; gcls_parts
+    (parts, K, Nc) receive per-part sums of gcls (add them up: parts run in parallel), each summed over
+    its samples in order.
     """
     K, B = h.shape
     nc = C.shape[1]
@@ -86,38 +154,57 @@ def dam_batch_gradient(h, S, C, targets, temperature, power, loss_power, score, 
     inv_t = 1.0 / temperature
     scale = power / temperature
     for part in prange(parts):
-        P = np.empty((K, nc + 1))
-        w = np.empty(nc)
+        P = np.empty((K, nc + 1, BLOCK))
+        sc = np.empty((nc + 1, BLOCK))
+        work = np.empty((3, BLOCK))
+        w = np.empty((nc, BLOCK))
+        wsum = np.empty(BLOCK)
         g = gcls_parts[part]
         g[:, :] = 0.0
-        for a in range(part * B // parts, (part + 1) * B // parts):
-            for c in range(nc):
-                score[a, c] = 0.0
-            for mu in range(K):
-                xu = (h[mu, a] - S[mu]) * inv_t
-                pu = powi(xu, power - 1) if xu > 0.0 else 0.0
-                fu = pu * xu
-                P[mu, nc] = pu
+        lo, hi = part * B // parts, (part + 1) * B // parts
+        for a0 in range(lo, hi, BLOCK):
+            nb = min(BLOCK, hi - a0)
+            _block_scores(h, S, C, a0, nb, inv_t, power, sc, P, work)
+            for j in range(nb):
+                total = 0.0
                 for c in range(nc):
-                    xv = xu + 2.0 * C[mu, c] * inv_t
-                    pv = powi(xv, power - 1) if xv > 0.0 else 0.0
-                    score[a, c] += pv * xv - fu
-                    P[mu, c] = pv
-            wsum = 0.0
-            for c in range(nc):
-                out = math.tanh(score[a, c])
-                d = out - (1.0 if c == targets[a] else -1.0)
-                w[c] = 2.0 * loss_power * powi(d, 2 * loss_power - 1) * (1.0 - out * out)
-                wsum += w[c]
+                    score[a0 + j, c] = sc[c, j]
+                    out = math.tanh(sc[c, j])
+                    d = out - (1.0 if c == targets[a0 + j] else -1.0)
+                    w[c, j] = 2.0 * loss_power * powi(d, 2 * loss_power - 1) * (1.0 - out * out)
+                    total += w[c, j]
+                wsum[j] = total
+            wpv = work[0]
             for mu in range(K):
+                for j in range(nb):
+                    wpv[j] = 0.0
+                for c in range(nc):
+                    pv = P[mu, c]
+                    for j in range(nb):
+                        wpv[j] += w[c, j] * pv[j]
                 pu = P[mu, nc]
-                wpv = 0.0
-                for c in range(nc):
-                    wpv += w[c] * P[mu, c]
-                G[mu, a] = scale * (wpv - wsum * pu)
-                common = wsum * pu - wpv
-                for c in range(nc):
-                    g[mu, c] += scale * (2.0 * w[c] * P[mu, c] + common)
+                for j in range(nb):
+                    G[mu, a0 + j] = scale * (wpv[j] - wsum[j] * pu[j])
+                for j in range(nb):   # the samples in order: gcls's sums as the per-sample loop added them
+                    common = wsum[j] * pu[j] - wpv[j]
+                    for c in range(nc):
+                        g[mu, c] += scale * (2.0 * w[c, j] * P[mu, c, j] + common)
+
+
+@njit(**JIT)
+def bipolar_rows(images, rows, out):
+    """out[i] = 2·(images[rows[i]] / 255) − 1 for uint8 pixel rows (0…255): a minibatch gathered and mapped
+    to ±1 in one pass (no float copy of the set), with the bits of the classifier's 2x − 1 of x / 255."""
+    n = images.shape[1]
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for j in range(n):
+            out[i, j] = 2.0 * (images[r, j] / 255.0) - 1.0
+
+
+def bipolar_rows_reference(images, rows):
+    """Plain numpy ``bipolar_rows``."""
+    return 2.0 * (images[rows] / 255.0) - 1.0
 
 
 def dam_scores_reference(h, S, C, temperature, power):

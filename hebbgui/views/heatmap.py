@@ -48,6 +48,7 @@ class HeatmapView(View):
         self.overlay = None
         self._last = None
         self._shape = None
+        self._bar_levels = None
         return glw
 
     def apply_theme(self) -> None:
@@ -80,7 +81,9 @@ class HeatmapView(View):
             return
         levels = self._levels(arr)
         self.image.setImage(arr, autoLevels=False, levels=levels)
-        self.colorbar.setLevels(levels)
+        if levels != self._bar_levels:   # setting them, even unchanged, redraws the colour bar's axis
+            self._bar_levels = levels
+            self.colorbar.setLevels(levels)
         if arr.shape != self._shape:
             self._shape = arr.shape
             self.viewbox.setRange(xRange=(0, arr.shape[1]), yRange=(0, arr.shape[0]), padding=0.02)

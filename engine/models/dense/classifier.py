@@ -28,6 +28,7 @@ from engine import interrupt
 from engine.estimator import Estimator, integer, real, seed
 from engine.kernels import dense as K
 from engine.model import rng_from_state_array, rng_state_array
+from engine.threads import blas_threads
 from engine.validation import (check_bounded_state, check_data, check_int, state_entry, state_float,
                                state_ints)
 
@@ -36,6 +37,10 @@ _LEARNED = ("memories_", "_velocity")
 # dam_batch_gradient's gcls partial sums: a fixed count, so the sum's order (and the memories, to the
 # last bit) does not depend on how many threads ran them
 GRADIENT_PARTS = 8
+# The products run on one BLAS thread, for the same reason: OpenBLAS's sums depend on its thread count
+# (measured: 1 and 2 threads differ in the last bits), and at a minibatch's size (K × 784 by 784 × 1000,
+# 3 ms on one core) a second thread gains little and, on a busy core, costs several times that.
+BLAS_THREADS = 1
 
 
 class DAMClassifier(ClassifierMixin, Estimator):
@@ -173,13 +178,17 @@ class DAMClassifier(ClassifierMixin, Estimator):
                 setattr(self, name, value)
             raise
 
-    def end_epoch(self, train_error: float, X_val=None, y_val=None) -> None:
+    def end_epoch(self, train_error: float, X_val=None, y_val=None, *, test_error: float | None = None) -> None:
         """Close an epoch trained by ``train_batch`` calls: check the memories, record the epoch in
-        ``history_`` (its training error, the test error on X_val/y_val, ε and T) and advance ε(t), T(t)."""
+        ``history_`` (its training error, the test error on X_val/y_val — or ``test_error``, measured by
+        the caller with ``count_errors`` — ε and T) and advance ε(t), T(t)."""
         self._check_fitted()
         self._check_memories()
+        if test_error is not None and X_val is not None:
+            raise ValueError("end_epoch takes the test error or X_val, y_val to measure it, not both")
         # the test first: a stop request (engine/interrupt.py) may end it, and the history stays whole
-        test_error = math.nan if X_val is None else 1.0 - self.score(X_val, y_val)
+        if test_error is None:
+            test_error = math.nan if X_val is None else 1.0 - self.score(X_val, y_val)
         h = self.history_
         h["learning_rate"].append(self.current_learning_rate())
         h["temperature"].append(self.current_temperature())
@@ -194,7 +203,12 @@ class DAMClassifier(ClassifierMixin, Estimator):
         from before it put back."""
         self._check_fitted()
         V = self._bipolar("X", X)
-        labels = self._labels(y, V.shape[0], fitting=False)
+        return self.train_bipolar(V, self._labels(y, V.shape[0], fitting=False))
+
+    def train_bipolar(self, V: np.ndarray, labels: np.ndarray) -> float:
+        """``train_batch`` on images already mapped to ±1 (float64 (B, n_features), 2x − 1) with their class
+        indices (B,) into ``classes_`` — unchecked, for a caller that checked its data once (the GUI model)."""
+        self._check_fitted()
         backup = {name: getattr(self, name).copy() for name in _LEARNED}
         wrong = self._update(V, labels)
         try:
@@ -214,7 +228,9 @@ class DAMClassifier(ClassifierMixin, Estimator):
         n_feat = self.n_features_in_
         mem = self.memories_
         # a stop check between blocks of rows (engine/interrupt.py): one block at the seed's sizes
-        return interrupt.matmul(mem[:, :n_feat], V.T), np.ascontiguousarray(mem[:, n_feat:])
+        with blas_threads(BLAS_THREADS):
+            h = interrupt.matmul(mem[:, :n_feat], V.T)
+        return h, np.ascontiguousarray(mem[:, n_feat:])
 
     def _forward(self, V: np.ndarray, temperature: float) -> np.ndarray:
         """score (B, Nc): β times eq. (16)'s energy differences for bipolar images V."""
@@ -232,7 +248,8 @@ class DAMClassifier(ClassifierMixin, Estimator):
         parts = np.empty((GRADIENT_PARTS, n_mem, nc))
         K.dam_batch_gradient(h, C.sum(axis=1), C, labels, temperature, self.power, self.loss_power, score, G, parts)
         grad = np.empty_like(self.memories_)
-        interrupt.matmul(G, V, out=grad[:, :n_feat])
+        with blas_threads(BLAS_THREADS):
+            interrupt.matmul(G, V, out=grad[:, :n_feat])
         parts.sum(axis=0, out=grad[:, n_feat:])
         return grad, int(np.sum(np.argmax(score, axis=1) != labels))
 
@@ -260,6 +277,13 @@ class DAMClassifier(ClassifierMixin, Estimator):
         """β Σ_μ (F_n(ξ·V^α) − F_n(ξ·U)) per sample and class (n, n_classes): c_α = tanh of it (eq. 16)."""
         self._check_fitted()
         return self._forward(self._bipolar("X", X), self.current_temperature())
+
+    def count_errors(self, V: np.ndarray, labels: np.ndarray) -> int:
+        """How many of the images V, already ±1 (as ``train_bipolar`` takes them), ``predict`` would not
+        give their class indices ``labels`` — unchecked; a test set scored in chunks this way keeps
+        no float copy of itself."""
+        self._check_fitted()
+        return int(np.sum(np.argmax(self._forward(V, self.current_temperature()), axis=1) != labels))
 
     def outputs(self, X) -> np.ndarray:
         """The classification neurons' outputs c_α of eq. (16), in [−1, 1] (n, n_classes)."""

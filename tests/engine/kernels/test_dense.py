@@ -16,9 +16,11 @@ def classifier_problem(seed=0, K_=7, B=13, n_feat=20, nc=4):
     return h, C.sum(axis=1), C, rng
 
 
-@pytest.mark.parametrize("power", [2, 3, 20])
-def test_scores_and_gradient_match_numpy(power):
-    h, S, C, rng = classifier_problem()
+@pytest.mark.parametrize("power,B", [(2, 13), (3, 13), (20, 13), (3, 2 * K.BLOCK + 9)])
+def test_scores_and_gradient_match_numpy(power, B):
+    """B = 13: one partial SIMD block; 2·BLOCK + 9: whole blocks and a ragged one, split into parts that
+    cut through blocks."""
+    h, S, C, rng = classifier_problem(B=B)
     T = 3.0
     B, nc = h.shape[1], C.shape[1]
     score = np.empty((B, nc))
@@ -31,12 +33,31 @@ def test_scores_and_gradient_match_numpy(power):
     t = np.where(np.arange(nc)[None, :] == targets[:, None], 1.0, -1.0)
     w = 2.0 * m * (out - t) ** (2 * m - 1) * (1.0 - out * out)
     ref_G, ref_g = K.dam_gradient_reference(ref_P, w, T, power)
-    for parts in (1, 3, B + 2):    # any split of the samples (more parts than samples too)
+    for parts in (1, 3, 7, B + 2):    # any split of the samples (more parts than samples too)
         score2, G, g = np.empty((B, nc)), np.empty((h.shape[0], B)), np.empty((parts, h.shape[0], nc))
         K.dam_batch_gradient(h, S, C, targets, T, power, m, score2, G, g)
         np.testing.assert_array_equal(score2, score)   # training sees the scores prediction gives
         np.testing.assert_allclose(G, ref_G, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(g.sum(axis=0), ref_g, rtol=1e-10, atol=1e-12)
+
+
+def test_powers_are_powi_bit_for_bit():
+    """The SIMD powers of the classifier kernels give powi's bits (the notebook-equality tests rest on it)."""
+    x = np.random.default_rng(5).normal(0.0, 2.0, 77)
+    for k in (1, 2, 19, 59):
+        out, scratch = np.empty_like(x), np.empty_like(x)
+        K._powers(x, x.size, k, out, scratch)
+        np.testing.assert_array_equal(out, [K.powi(v, k) if v > 0 else 0.0 for v in x])
+
+
+def test_bipolar_rows_gathers_and_maps_to_plus_minus_one():
+    rng = np.random.default_rng(6)
+    images = rng.integers(0, 256, (40, 784), dtype=np.uint8)
+    rows = rng.permutation(40)[:17]
+    out = np.empty((17, 784))
+    K.bipolar_rows(images, rows, out)
+    np.testing.assert_array_equal(out, K.bipolar_rows_reference(images, rows))
+    assert out.min() >= -1.0 and out.max() <= 1.0
 
 
 def recall_reference(xi, state, power, kind, max_sweeps, rng_state):

@@ -104,6 +104,42 @@ def test_partial_fit_is_one_epoch_and_fit_is_deterministic():
     assert a.epoch_ == 3 and all(math.isnan(e) for e in a.history_["test_error"])
 
 
+def test_same_seed_same_memories_at_any_thread_count():
+    """Seed 004's configuration on MNIST with numba and BLAS on one thread and on two: the same bits
+    (a fixed split of the gradient's sums, and the products on one BLAS thread)."""
+    X, y = mnist("train", 2000)
+    kw = dict(batch_size=500, n_epochs=1, random_state=3)
+    before = numba.get_num_threads()
+    runs = []
+    try:
+        for n in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(n)
+            with threadpool_limits(n):
+                runs.append(DAMClassifier(**kw).fit(X, y))
+    finally:
+        numba.set_num_threads(before)
+    for clf in runs[1:]:
+        np.testing.assert_array_equal(clf.memories_, runs[0].memories_)
+
+
+def test_bipolar_entry_points_equal_the_checked_ones():
+    """train_bipolar and count_errors (what the GUI model calls on its checked data) do what
+    train_batch and score do on pixels in [0, 1]."""
+    X, y = tiny(n=60)
+    kw = dict(n_memories=5, power=3, temperature=5.0, temperature_final=5.0, random_state=2)
+    a = DAMClassifier(**kw).initialize(12, [0, 1, 2])
+    b = DAMClassifier(**kw).initialize(12, [0, 1, 2])
+    for start in (0, 30):
+        rows = slice(start, start + 30)
+        assert a.train_batch(X[rows], y[rows]) == b.train_bipolar(2.0 * X[rows] - 1.0, y[rows].astype(np.int64))
+        np.testing.assert_array_equal(a.memories_, b.memories_)
+    assert b.count_errors(2.0 * X - 1.0, y) == round((1.0 - a.score(X, y)) * len(X))
+    b.end_epoch(0.5, test_error=0.25)
+    assert b.history_["test_error"] == [0.25]
+    with pytest.raises(ValueError, match="not both"):
+        b.end_epoch(0.5, X, y, test_error=0.25)
+
+
 def test_get_state_set_state_resumes_identically():
     X, y = tiny(n=60)
     kw = dict(n_memories=5, power=3, temperature=5.0, temperature_final=5.0, batch_size=20, random_state=2)

@@ -34,6 +34,17 @@ def test_training_steps_close_epochs_with_errors(small_train):
     assert m.snapshot().data["learning_rate"] == pytest.approx(0.01 * 0.998) and m.clf.temperature == 600.0
 
 
+def test_the_test_error_is_the_classifiers_on_every_test_digit():
+    """The epoch's test error, scored in chunks of TEST_CHUNK images (the last one partial), is the
+    classifier's own score on the whole test set."""
+    from engine.datasets import load_mnist
+    from engine.models.dense.model import TEST_CHUNK
+    m = DAMModel({"n_train": 1000, "n_test": TEST_CHUNK + 500, "batch_size": 1000}, seed=3)
+    m.step(1)
+    xt, yt = load_mnist("test", TEST_CHUNK + 500)
+    assert m.clf.history_["test_error"] == [pytest.approx(1.0 - m.clf.score(xt.reshape(len(xt), -1) / 255.0, yt))]
+
+
 def test_save_load_resumes_identically(small_train, tmp_path):
     m = small_train
     m.step(1)
