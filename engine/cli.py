@@ -178,6 +178,12 @@ def cmd_bench(args) -> int:
         return 2
     files = sorted(d.glob("bench_*.py"))
     if args.only:
+        words = [f.stem.removeprefix("bench_") for f in files]
+        unknown = [o for o in args.only if not any(o in w for w in words)]
+        if unknown:   # an empty table would read as "nothing to measure"
+            print(f"error: no benchmark matches {', '.join(map(repr, unknown))}; the benchmarks: {', '.join(words)}",
+                  file=sys.stderr)
+            return 2
         files = [f for f in files if any(o in f.stem for o in args.only)]
     # with --busy, measure as the window runs on a student's laptop (the thread policy's GUI setting);
     # without, the libraries' defaults unless HEBBGUI_THREADS sets the count

@@ -18,6 +18,7 @@ from engine.cli import main  # noqa: E402
     (["run", "hopfield", "--steps", "0"], "error: --steps must be ≥ 1, got 0"),
     (["run", "ising-sweep", "L=1", "--quiet"], "error: L must be an integer in [2,"),
     (["run", "ising-sweep", "colour=red", "--quiet"], "error: ising-sweep has no setting(s) ['colour']"),
+    (["bench", "dam"], "error: no benchmark matches 'dam'; the benchmarks: boltzmann, chl, datasets, dense"),
 ])
 def test_cli_failures_are_one_line_and_status_2(capsys, argv, msg):
     assert main(argv) == 2
