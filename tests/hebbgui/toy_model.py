@@ -169,3 +169,13 @@ class ToyPartialModel(ToyModel):
         snap = super().snapshot()
         del snap.data["weights"]
         return snap
+
+
+class ToySlowBuildModel(ToyModel):
+    """The toy whose build takes 5 s unless told otherwise (a model opened at heavy settings): closing
+    must interrupt it."""
+    name = "toy-slow-build"
+    title = "Toy slow build"
+
+    def __init__(self, params=None, *, seed=None):
+        super().__init__({"build_ms": 5000.0} if params is None else params, seed=seed)
