@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from engine import interrupt
 from engine.estimator import Estimator
 from engine.validation import check_choice, check_int
 
@@ -59,6 +60,7 @@ def schedule(kind: str, initial: float, progress: np.ndarray | float, epoch: int
 
 TRAINING_DATASETS = ("iris", "mnist", "mnist_pm1", "digits", "blobs")
 # how many samples each data set holds (checked before a rebuild, so a bad value keeps the model)
+_CONVERT_ROWS = 5000   # MNIST rows converted to float64 between stop checks (tens of ms)
 DATA_SIZES = {"iris": 150, "digits": 1797, "mnist": 60000, "mnist_pm1": 60000, "blobs": 10_000_000}
 
 
@@ -81,10 +83,14 @@ def load_training_data(dataset: str, n_samples: int, seed: int | None = 0) -> tu
         x, y = datasets.blobs(n_samples, centers=3, cluster_std=0.15, seed=0 if seed is None else seed)
         shape = (1, 2)
     else:
-        x, y = datasets.load_mnist("train", n_samples)
-        x = np.asarray(x, dtype=np.float64).reshape(len(x), -1) / 255.0
-        if dataset == "mnist_pm1":
-            x = x * 2.0 - 1.0
+        images, y = datasets.load_mnist("train", n_samples)
+        # in blocks of rows, a stop check before each (engine/interrupt.py): all 60 000 digits as
+        # float64 are 376 MB, more than 100 ms of work; the same values as one conversion
+        x = np.empty((len(images), images[0].size))
+        for start in range(0, len(images), _CONVERT_ROWS):
+            interrupt.check()
+            block = np.asarray(images[start:start + _CONVERT_ROWS], dtype=np.float64).reshape(-1, x.shape[1]) / 255.0
+            x[start:start + _CONVERT_ROWS] = block * 2.0 - 1.0 if dataset == "mnist_pm1" else block
         shape = (28, 28)
     x = np.ascontiguousarray(np.asarray(x, dtype=np.float64)[:n_samples])
     return x, np.asarray(y, dtype=np.int64)[:n_samples], shape

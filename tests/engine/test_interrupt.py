@@ -77,6 +77,38 @@ def test_ising_steps_in_kernel_calls_of_bounded_work_give_the_same_run(monkeypat
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
+def test_a_wolff_cluster_as_big_as_the_lattice_grows_over_calls_with_the_same_run(monkeypatch):
+    """At T = 1 from an ordered start every cluster is about the lattice (a third of a second on 2048²):
+    grown in calls of 7 queue sites each, cluster by cluster, the run is bit-identical to whole
+    clusters, and a stop request between calls drops the cluster growing, unflipped."""
+    import numpy as np
+
+    import engine.models.ising as ising
+    from engine.kernels import lattice as K
+    settings = {"L": 16, "T": 1.0, "algorithm": "wolff", "start": "cold"}
+    whole = ising.IsingModel(settings, seed=5)
+    whole.step(3)
+    monkeypatch.setattr(ising, "WOLFF_VISITS_PER_CALL", 7)
+    parts = ising.IsingModel(settings, seed=5)
+    calls = []
+    grow = K.wolff_grow
+    monkeypatch.setattr(K, "wolff_grow", lambda *a: calls.append(1) or grow(*a))
+    parts.step(3)
+    assert whole.lattice.wolff_sites_per_sweep > 100   # clusters of most of the 256 sites …
+    assert len(calls) > 3 * 30                         # … each grown over many calls
+    a, b = whole.state(), parts.state()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+    flag = threading.Event()
+    before = parts.lattice.spins.copy()
+    monkeypatch.setattr(K, "wolff_grow", lambda *a: flag.set() or grow(*a))   # stop after the first call
+    with interrupt.watching(flag), pytest.raises(interrupt.StepInterrupted):
+        parts.step(1)
+    np.testing.assert_array_equal(parts.lattice.spins, before)   # the cluster growing was not flipped
+    parts.step(1)
+
+
 def test_interrupt_matmul_equals_the_one_product(monkeypatch):
     import numpy as np
     rng = np.random.default_rng(0)
@@ -109,3 +141,23 @@ def test_every_model_at_its_heaviest_settings_stops_within_a_third_of_a_second(n
     monkeypatch.setitem(heavy_settings.HEAVY, name, {**heavy_settings.HEAVY[name], **LIGHTER.get(name, {})})
     result = heavy_settings.measure(name)
     assert result["stopped_after"] < 0.3, result
+
+
+# --------------------------------------------------------------------------- builds in bounded calls
+def test_storkey_learning_in_calls_of_a_few_patterns_gives_the_same_weights(monkeypatch):
+    """Storkey's passes cut into kernel calls of one pattern (a stop check before each) learn the same
+    weights as calls over every pattern, and a stop request ends the learning."""
+    import numpy as np
+
+    from engine.models.hopfield import learning
+    rng = np.random.default_rng(0)
+    patterns = np.where(rng.random((5, 40)) < 0.5, 1, -1).astype(np.int8)
+    options = learning.LearningOptions(storkey_passes=3)
+    whole = learning.learn("storkey", patterns, patterns.astype(float), np.zeros(40), options)
+    monkeypatch.setattr(learning, "STORKEY_UPDATES_PER_CALL", 40 * 40)
+    parts = learning.learn("storkey", patterns, patterns.astype(float), np.zeros(40), options)
+    np.testing.assert_array_equal(parts.weights, whole.weights)
+    flag = threading.Event()
+    flag.set()
+    with interrupt.watching(flag), pytest.raises(interrupt.StepInterrupted):
+        learning.learn("storkey", patterns, patterns.astype(float), np.zeros(40), options)
