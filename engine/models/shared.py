@@ -6,7 +6,7 @@ in its file.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -60,7 +60,7 @@ def schedule(kind: str, initial: float, progress: np.ndarray | float, epoch: int
 
 TRAINING_DATASETS = ("iris", "mnist", "mnist_pm1", "digits", "blobs")
 # how many samples each data set holds (checked before a rebuild, so a bad value keeps the model)
-_CONVERT_ROWS = 5000   # MNIST rows converted to float64 between stop checks (tens of ms)
+CONVERT_ROWS = 5000   # image rows converted between stop checks (rows_in_blocks: tens of ms)
 DATA_SIZES = {"iris": 150, "digits": 1797, "mnist": 60000, "mnist_pm1": 60000, "blobs": 10_000_000}
 
 
@@ -84,16 +84,24 @@ def load_training_data(dataset: str, n_samples: int, seed: int | None = 0) -> tu
         shape = (1, 2)
     else:
         images, y = datasets.load_mnist("train", n_samples)
-        # in blocks of rows, a stop check before each (engine/interrupt.py): all 60 000 digits as
-        # float64 are 376 MB, more than 100 ms of work; the same values as one conversion
-        x = np.empty((len(images), images[0].size))
-        for start in range(0, len(images), _CONVERT_ROWS):
-            interrupt.check()
-            block = np.asarray(images[start:start + _CONVERT_ROWS], dtype=np.float64).reshape(-1, x.shape[1]) / 255.0
-            x[start:start + _CONVERT_ROWS] = block * 2.0 - 1.0 if dataset == "mnist_pm1" else block
+        x = rows_in_blocks(images, (lambda b: b / 255.0 * 2.0 - 1.0) if dataset == "mnist_pm1" else (lambda b: b / 255.0))
         shape = (28, 28)
     x = np.ascontiguousarray(np.asarray(x, dtype=np.float64)[:n_samples])
     return x, np.asarray(y, dtype=np.int64)[:n_samples], shape
+
+
+def rows_in_blocks(images: np.ndarray, convert: Callable[[np.ndarray], np.ndarray],
+                   dtype: Any = np.float64) -> np.ndarray:
+    """``convert`` (elementwise, e.g. ``lambda b: b / 255.0``) of ``images`` (n, …) as (n, features)
+    rows of ``dtype``, in blocks of CONVERT_ROWS rows with a stop check before each
+    (engine/interrupt.py): all 60 000 MNIST digits as float64 are 376 MB, more than 100 ms of work
+    in one call. The same values as converting them at once."""
+    rows = images.reshape(len(images), -1)
+    out = np.empty(rows.shape, dtype=dtype)
+    for start in range(0, len(rows), CONVERT_ROWS):
+        interrupt.check()
+        out[start:start + CONVERT_ROWS] = convert(rows[start:start + CONVERT_ROWS])
+    return out
 
 
 def imported_training_data(model, n_samples: int) -> tuple[np.ndarray, np.ndarray, tuple]:

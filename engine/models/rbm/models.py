@@ -14,7 +14,7 @@ from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.rbm.dbn import DBN
 from engine.models.rbm.estimator import LR_SCHEDULES, METHODS, RBM, blas_threads
 from engine.models.rbm.exact import SEED_3X2_HIDDEN_BIAS, SEED_3X2_VISIBLE_BIAS, SEED_3X2_WEIGHTS, state_codes
-from engine.models.shared import check_digit_set, imported_digit_images
+from engine.models.shared import check_digit_set, imported_digit_images, rows_in_blocks
 from engine.validation import check_int, state_entry, state_ints
 
 BLAS_THREADS = 1  # leave a core to the GUI thread (see blas_threads)
@@ -41,8 +41,10 @@ def _as_tiles(columns: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def _scaled(images_u8: np.ndarray, binarize: bool) -> np.ndarray:
     """uint8 images → float32 in [0, 1], or 0/1 at the seed's threshold 0.2 when ``binarize``."""
-    x = images_u8.astype(np.float32) * np.float32(1 / 255)
-    return (x > 0.2).astype(np.float32) if binarize else x
+    def convert(block: np.ndarray) -> np.ndarray:
+        x = block.astype(np.float32) * np.float32(1 / 255)
+        return (x > 0.2).astype(np.float32) if binarize else x
+    return rows_in_blocks(images_u8, convert, np.float32)   # stop checks between blocks (60 000 digits)
 
 
 def _order(state, key: str, shape: tuple, n: int) -> np.ndarray:
