@@ -67,13 +67,19 @@ def check() -> None:
 PRODUCT_CHUNK = 10 ** 8
 
 
+def block_rows(inner: int, columns: int) -> int:
+    """Rows of a block of ``matmul``: about PRODUCT_CHUNK multiply-adds of a product (rows, inner) @
+    (inner, columns). Code that works on the same row blocks around such a product gets its values."""
+    return max(1, PRODUCT_CHUNK // max(1, inner * columns))
+
+
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``a @ b`` (2-D) in blocks of a's rows of about PRODUCT_CHUNK multiply-adds each, with
     ``check()`` before every block: a product too big for one uninterruptible call (a minibatch of
     10 000 MNIST rows against 2000 units). Each block is its own BLAS call on the same operands: the
     entries agree with the one product's to rounding (a block's edge rows may take another BLAS
     path), and are the same when a single block holds every row (a product under PRODUCT_CHUNK)."""
-    rows = max(1, PRODUCT_CHUNK // max(1, a.shape[1] * b.shape[1]))
+    rows = block_rows(a.shape[1], b.shape[1])
     if out is None:
         out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
     for start in range(0, a.shape[0], rows):

@@ -60,7 +60,7 @@ def schedule(kind: str, initial: float, progress: np.ndarray | float, epoch: int
 
 TRAINING_DATASETS = ("iris", "mnist", "mnist_pm1", "digits", "blobs")
 # how many samples each data set holds (checked before a rebuild, so a bad value keeps the model)
-CONVERT_ROWS = 5000   # image rows converted between stop checks (rows_in_blocks: tens of ms)
+CONVERT_ROWS = 1000   # image rows converted between stop checks (rows_in_blocks: 6 MB of float64, whose first touch is most of the cost)
 DATA_SIZES = {"iris": 150, "digits": 1797, "mnist": 60000, "mnist_pm1": 60000, "blobs": 10_000_000}
 
 
@@ -92,15 +92,18 @@ def load_training_data(dataset: str, n_samples: int, seed: int | None = 0) -> tu
 
 def rows_in_blocks(images: np.ndarray, convert: Callable[[np.ndarray], np.ndarray],
                    dtype: Any = np.float64) -> np.ndarray:
-    """``convert`` (elementwise, e.g. ``lambda b: b / 255.0``) of ``images`` (n, …) as (n, features)
-    rows of ``dtype``, in blocks of CONVERT_ROWS rows with a stop check before each
-    (engine/interrupt.py): all 60 000 MNIST digits as float64 are 376 MB, more than 100 ms of work
-    in one call. The same values as converting them at once."""
+    """``convert`` (row by row, e.g. ``lambda b: b / 255.0``) of ``images`` (n, …) flattened to rows,
+    as an (n, columns of its result) array of ``dtype``, in blocks of CONVERT_ROWS rows with a stop
+    check before each (engine/interrupt.py): all 60 000 MNIST digits as float64 are 376 MB, more
+    than 100 ms of work in one call. Elementwise conversions give the values of one call."""
     rows = images.reshape(len(images), -1)
-    out = np.empty(rows.shape, dtype=dtype)
+    out = np.empty(rows.shape, dtype=dtype) if len(rows) == 0 else None
     for start in range(0, len(rows), CONVERT_ROWS):
         interrupt.check()
-        out[start:start + CONVERT_ROWS] = convert(rows[start:start + CONVERT_ROWS])
+        block = convert(rows[start:start + CONVERT_ROWS])
+        if out is None:
+            out = np.empty((len(rows), block.shape[1]), dtype=dtype)
+        out[start:start + CONVERT_ROWS] = block
     return out
 
 
