@@ -107,6 +107,22 @@ def rows_in_blocks(images: np.ndarray, convert: Callable[[np.ndarray], np.ndarra
     return out
 
 
+def covariance(X: np.ndarray) -> np.ndarray:
+    """``np.cov(X, rowvar=False)`` of (n, f) float64 rows (f ≥ 2) over row blocks of about
+    interrupt.PRODUCT_CHUNK multiply-adds, a stop check before each (engine/interrupt.py): the
+    60 000 MNIST digits are 37·10⁹ of them, a second in one call. Data in one block (digits, iris)
+    get np.cov's own product and values; more blocks differ from it by rounding only."""
+    mean = X.mean(axis=0)
+    c = np.zeros((X.shape[1], X.shape[1]))
+    rows = interrupt.block_rows(X.shape[1], X.shape[1])
+    for start in range(0, X.shape[0], rows):
+        interrupt.check()
+        centred = X[start:start + rows] - mean
+        c += np.dot(centred.T, centred)   # np.cov's dot of the centred data with itself
+    c *= np.true_divide(1, X.shape[0] - 1)
+    return c
+
+
 def imported_training_data(model, n_samples: int) -> tuple[np.ndarray, np.ndarray, tuple]:
     """(X, y, image_shape) of a model's imported training set (``Model.set_training_data``), as
     load_training_data gives a preset's: the first ``n_samples`` examples (0: all) as float64 rows,

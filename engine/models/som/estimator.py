@@ -17,7 +17,7 @@ from sklearn.base import TransformerMixin
 from engine import interrupt
 from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
-from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, PrototypeEstimator, schedule
+from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, PrototypeEstimator, covariance, schedule
 from engine.threads import small_linalg
 from engine.validation import (check_array, check_bool, check_bounded_state, check_choice, check_float, check_int,
                                check_memory, check_training_chunk, physical_memory_bytes)
@@ -213,7 +213,7 @@ class SOM(TransformerMixin, PrototypeEstimator):
         # One BLAS thread: a 64×64 eigh took 4.6 ms with the default threads (they spin, worse on
         # a busy machine), 0.5 ms with one — the PCA start was a tenth of a small fit.
         with small_linalg():
-            eigvals, eigvecs = np.linalg.eigh(np.cov(X, rowvar=False))
+            eigvals, eigvecs = np.linalg.eigh(covariance(X))   # in row blocks with stop checks (MNIST: a second)
         order = np.argsort(eigvals)[::-1]
         pc1 = eigvecs[:, order[0]]
         pc2 = eigvecs[:, order[1]]
