@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
@@ -85,4 +85,20 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     for start in range(0, a.shape[0], rows):
         check()
         np.matmul(a[start:start + rows], b, out=out[start:start + rows])
+    return out
+
+
+DRAW_CHUNK = 1 << 20   # random numbers drawn between checks (tens of ms)
+
+
+def drawn(draw: Callable[[int], np.ndarray], shape: tuple[int, int], dtype: np.dtype | type = np.float64) -> np.ndarray:
+    """A ``shape`` (rows, columns) array of ``dtype`` from ``draw(k)``, k rows of random numbers (e.g.
+    ``lambda k: rng.normal(0.0, 0.01, (k, columns))``), in blocks of about DRAW_CHUNK numbers with
+    ``check()`` before each: 2000 × 2000 initial weights are a third of a second in one call. A
+    generator fills its output in order, so the blocks hold the numbers one call would."""
+    out = np.empty(shape, dtype=dtype)
+    rows = max(1, DRAW_CHUNK // max(1, shape[1]))
+    for start in range(0, shape[0], rows):
+        check()
+        out[start:start + rows] = draw(min(rows, shape[0] - start))
     return out

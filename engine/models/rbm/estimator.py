@@ -31,7 +31,6 @@ DTYPES = ("float32", "float64")
 # weights past this have run away: visible units in [0, 1] saturate every sigmoid long before
 # (the bound of training's divergence check, after each epoch)
 DIVERGED_WEIGHT = 1e6
-INIT_DRAWS = 1 << 20   # initial weights drawn between stop checks (tens of ms)
 _LEARNED = ("weights_", "visible_bias_", "hidden_bias_", "_velocity_w", "_velocity_b", "_velocity_c")
 
 
@@ -141,15 +140,9 @@ class RBM(TrainingMixin, TransformerMixin, Estimator):
         self._rng = np.random.default_rng(p["random_state"])
         self._kernel_state = seed_state(int(self._rng.integers(1, 2 ** 62)))
         dt = np.dtype(p["dtype"])
-        # in blocks of rows with a stop check before each (engine/interrupt.py): 2000 × 2000 weights
-        # are a third of a second; the generator fills them in the same order, so the same weights
-        weights = np.empty((n_visible, p["n_hidden"]), dtype=dt)
-        rows = max(1, INIT_DRAWS // p["n_hidden"])
-        for start in range(0, n_visible, rows):
-            interrupt.check()
-            block = self._rng.standard_normal((min(rows, n_visible - start), p["n_hidden"]))
-            weights[start:start + rows] = (0.01 * block).astype(dt)
-        self.weights_ = weights
+        # in blocks of rows with stop checks between (2000 × 2000 weights: a third of a second), the same weights
+        self.weights_ = interrupt.drawn(lambda k: 0.01 * self._rng.standard_normal((k, p["n_hidden"])),
+                                        (n_visible, p["n_hidden"]), dt)
         self.visible_bias_ = np.zeros(n_visible, dtype=dt)
         self.hidden_bias_ = np.zeros(p["n_hidden"], dtype=dt)
         self.n_features_in_ = n_visible
