@@ -164,3 +164,33 @@ def test_storkey_learning_in_calls_of_a_few_patterns_gives_the_same_weights(monk
     flag.set()
     with interrupt.watching(flag), pytest.raises(interrupt.StepInterrupted):
         learning.learn("storkey", patterns, patterns.astype(float), np.zeros(40), options)
+
+
+def test_builds_in_blocks_give_the_values_of_one_call(monkeypatch):
+    """Random weights (interrupt.drawn), SOM prototypes (every start) and image conversions made in
+    blocks of a few rows, a stop check before each, are the arrays one call makes."""
+    import numpy as np
+
+    from engine.models import shared
+    from engine.models.som import estimator as som
+    rng = np.random.default_rng(0)
+    whole = np.random.default_rng(3).normal(0.0, 0.01, size=(37, 11)).astype(np.float32)
+    monkeypatch.setattr(interrupt, "DRAW_CHUNK", 30)
+    gen = np.random.default_rng(3)
+    np.testing.assert_array_equal(interrupt.drawn(lambda k: gen.normal(0.0, 0.01, size=(k, 11)), (37, 11), np.float32),
+                                  whole)
+    X = rng.random((60, 12))
+    for init in ("normal", "samples", "pca"):
+        one = som.SOM(rows=7, cols=5, init=init, random_state=2).initialize(X).weights_.copy()
+        monkeypatch.setattr(som, "INIT_VALUES", 5 * 12)   # a grid row per block
+        blocks = som.SOM(rows=7, cols=5, init=init, random_state=2).initialize(X).weights_
+        monkeypatch.setattr(som, "INIT_VALUES", 1 << 21)
+        np.testing.assert_array_equal(blocks, one, err_msg=init)
+    images = rng.integers(0, 256, size=(23, 4, 4), dtype=np.uint8)
+    monkeypatch.setattr(shared, "CONVERT_ROWS", 5)
+    np.testing.assert_array_equal(shared.rows_in_blocks(images, lambda b: b / 255.0),
+                                  images.reshape(23, 16).astype(np.float64) / 255.0)
+    flag = threading.Event()
+    flag.set()
+    with interrupt.watching(flag), pytest.raises(interrupt.StepInterrupted):
+        shared.rows_in_blocks(images, lambda b: b / 255.0)
