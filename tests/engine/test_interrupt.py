@@ -194,3 +194,22 @@ def test_builds_in_blocks_give_the_values_of_one_call(monkeypatch):
     flag.set()
     with interrupt.watching(flag), pytest.raises(interrupt.StepInterrupted):
         shared.rows_in_blocks(images, lambda b: b / 255.0)
+
+
+@pytest.mark.parametrize("margin", [0.0, 1000.0])   # converges; never does within the epochs
+def test_perceptron_learning_an_epoch_a_call_learns_what_one_call_does(margin):
+    """The perceptron rule runs one epoch per kernel call, a stop check before each (64×64 at 100 000
+    epochs that never converge ran for hours): the same W, θ, epoch count and convergence as one call."""
+    import numpy as np
+
+    from engine.kernels import hopfield as K
+    from engine.models.hopfield import learning
+    rng = np.random.default_rng(1)
+    targets = np.where(rng.random((6, 30)) < 0.5, 1, -1).astype(np.int8)
+    inputs = targets.astype(np.float64)
+    w, theta, epochs, converged = learning.perceptron(inputs, targets, np.zeros(30), margin, True, 40)
+    w1, t1 = np.zeros((30, 30)), np.zeros(30)
+    e1, c1 = K.perceptron_learn(w1, t1, inputs, targets, np.zeros(30), margin * 30, True, 40)
+    np.testing.assert_array_equal(w, w1 / 30)
+    np.testing.assert_array_equal(theta, t1 / 30)
+    assert (epochs, converged) == (e1, c1) and converged == (margin == 0.0)

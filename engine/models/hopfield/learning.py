@@ -141,9 +141,19 @@ def perceptron(inputs: np.ndarray, targets: np.ndarray, thresholds: np.ndarray, 
     w = np.zeros((n, n), dtype=np.float64)
     theta = np.zeros(n, dtype=np.float64)
     # The kernel takes unit steps (exact integer sums for ±1 or 0/1 inputs); U and κ go in its units.
-    epochs, converged = K.perceptron_learn(w, theta, np.ascontiguousarray(inputs, dtype=np.float64),
-                                           np.ascontiguousarray(targets, dtype=np.int8), thresholds * n,
-                                           float(margin) * n, bool(symmetric), int(max_epochs))
+    # One epoch a call, a stop check before each (engine/interrupt.py): a 64×64 network that never
+    # converges would run its 100 000 epochs for hours; the kernel keeps nothing but W and θ between
+    # epochs, so the calls learn what one call would.
+    inputs = np.ascontiguousarray(inputs, dtype=np.float64)
+    targets = np.ascontiguousarray(targets, dtype=np.int8)
+    fixed = thresholds * n
+    epochs, converged = int(max_epochs), False
+    for epoch in range(int(max_epochs)):
+        interrupt.check()
+        _, converged = K.perceptron_learn(w, theta, inputs, targets, fixed, float(margin) * n, bool(symmetric), 1)
+        if converged:
+            epochs = epoch + 1
+            break
     w /= n
     theta /= n
     return w, theta, int(epochs), bool(converged)
