@@ -10,7 +10,6 @@ import importlib
 import io
 import os
 import pickle
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -99,12 +98,14 @@ def _mnist_file(path) -> Path:
 
 def _read_mnist_split(p: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     xkey, ykey = _MNIST_SPLITS[split]
+    files: list[str] = []
+
+    def wanted(name: str) -> int | None:   # the split's two members, inflated in pieces with stop checks
+        files.append(name)
+        return archive.max_data_bytes() if name in (xkey, ykey) else None
     try:
-        with np.load(p, allow_pickle=False) as z:
-            files = list(z.files)
-            arrays = {k: z[k] for k in (xkey, ykey) if k in files}
-    except (ValueError, zipfile.BadZipFile, EOFError, OSError, KeyError, AttributeError, TypeError) as exc:
-        # a plain .npy comes back as an array (no context manager): TypeError/AttributeError
+        arrays = archive.read_npz(p, wanted, p.name)
+    except (ValueError, OSError) as exc:
         raise ValueError(f"{p.name} is not a readable MNIST npz (truncated, corrupt or not an npz: {exc})") from None
     missing = [k for k in (xkey, ykey) if k not in arrays]
     if missing:

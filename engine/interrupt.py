@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
@@ -67,16 +67,38 @@ def check() -> None:
 PRODUCT_CHUNK = 10 ** 8
 
 
+def block_rows(inner: int, columns: int) -> int:
+    """Rows of a block of ``matmul``: about PRODUCT_CHUNK multiply-adds of a product (rows, inner) @
+    (inner, columns). Code that works on the same row blocks around such a product gets its values."""
+    return max(1, PRODUCT_CHUNK // max(1, inner * columns))
+
+
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``a @ b`` (2-D) in blocks of a's rows of about PRODUCT_CHUNK multiply-adds each, with
     ``check()`` before every block: a product too big for one uninterruptible call (a minibatch of
     10 000 MNIST rows against 2000 units). Each block is its own BLAS call on the same operands: the
     entries agree with the one product's to rounding (a block's edge rows may take another BLAS
     path), and are the same when a single block holds every row (a product under PRODUCT_CHUNK)."""
-    rows = max(1, PRODUCT_CHUNK // max(1, a.shape[1] * b.shape[1]))
+    rows = block_rows(a.shape[1], b.shape[1])
     if out is None:
         out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
     for start in range(0, a.shape[0], rows):
         check()
         np.matmul(a[start:start + rows], b, out=out[start:start + rows])
+    return out
+
+
+DRAW_CHUNK = 1 << 20   # random numbers drawn between checks (tens of ms)
+
+
+def drawn(draw: Callable[[int], np.ndarray], shape: tuple[int, int], dtype: np.dtype | type = np.float64) -> np.ndarray:
+    """A ``shape`` (rows, columns) array of ``dtype`` from ``draw(k)``, k rows of random numbers (e.g.
+    ``lambda k: rng.normal(0.0, 0.01, (k, columns))``), in blocks of about DRAW_CHUNK numbers with
+    ``check()`` before each: 2000 × 2000 initial weights are a third of a second in one call. A
+    generator fills its output in order, so the blocks hold the numbers one call would."""
+    out = np.empty(shape, dtype=dtype)
+    rows = max(1, DRAW_CHUNK // max(1, shape[1]))
+    for start in range(0, shape[0], rows):
+        check()
+        out[start:start + rows] = draw(min(rows, shape[0] - start))
     return out

@@ -13,10 +13,13 @@ results); that command and the lesson and recorded-run commands are in worker_co
 A model left for another is kept, by name, while the app runs: ``create_model`` of that name brings
 it back as it was left. Only the ``MAX_KEPT_MODELS`` left most recently are kept (MNIST-sized models
 hold hundreds of MB; a laptop opening every model in turn must not run out of memory).
-Stopping (closing the window) is asked, then waited for: the running step is interrupted at its
-next chunk (engine/interrupt.py: the worker's stop flag is what its steps watch), commands that write
-a file (a save) still run, after the edits queued before them (parameters, patterns), the others are
-dropped, and the thread is never destroyed while it runs (Qt would abort the process).
+Stopping (closing the window) is asked, then waited for: the running step, build or rebuild is
+interrupted at its next whole point (engine/interrupt.py: the worker's stop flag is what steps and the
+commands that build or change the model watch; an interrupted command puts the model back as it was
+before it, never half-built), commands that write a file (a save) still run, after the edits queued
+before them (parameters, patterns, a reset; an edit the stop interrupted counts as queued: the save runs
+it again, unwatched, so the file holds what the user saw), the others are dropped, and the thread is never
+destroyed while it runs (Qt would abort the process).
 
 ``BackgroundJob`` runs one plain function once in its own ``QThread`` (encoding a
 recording, for one) and reports ``finished(result)`` / ``failed(str)`` in the GUI thread.
@@ -51,6 +54,7 @@ GIL_SWITCH_INTERVAL_S = 0.001
 MAX_TICK_S = 0.1             # a playing tick yields to queued commands at least this often
 MAX_STEPS_PER_CALL = 10_000   # a step(n) that costs nothing (a fixed point) must not make n explode
 MAX_KEPT_MODELS = 4          # models left for another and kept to come back to (see the docstring)
+_NEVER = threading.Event()   # a stop flag never set: what the held edits a save runs again watch
 
 class EngineWorker(LessonAndStudyCommands, QObject):
     """Runs a model in the engine thread; see the module docstring."""
@@ -83,6 +87,7 @@ class EngineWorker(LessonAndStudyCommands, QObject):
         self._pending_frame = False          # something changed since the last emitted frame
         self._stopping = threading.Event()
         self._held_edits: list[tuple[str, tuple]] = []   # edits queued once stopping (see EDITS)
+        self._replaying_held = False   # save_session is running the held edits: no stop interrupts them
         self._cancel_experiment = threading.Event()
         self._compiled: set[type] = set()
         self._budget_carry = 0.0
@@ -126,8 +131,18 @@ class EngineWorker(LessonAndStudyCommands, QObject):
         args, kwargs = call
         try:
             COMMANDS[name](self, *args, **kwargs)
+        except interrupt.StepInterrupted:
+            # closing stopped it and the model is as before it: an edit the user saw is held for a
+            # queued save to run again (as if it had come after the stop); a build is dropped
+            if name in EDITS:
+                self._held_edits.append((name, call))
         except Exception as exc:
             self._report(f"{name} failed", exc)
+
+    def _watched(self) -> Any:
+        """The context a command that builds or changes the model runs in: the stop flag is watched,
+        except while a save runs the held edits again (the flag is set then, and they must finish)."""
+        return interrupt.watching(_NEVER if self._replaying_held else self._stopping)
 
     def _report(self, what: str, exc: Exception) -> str:
         """Send ``failed("<what>: <detail>")`` (see ``error_detail``) and return the detail."""
@@ -166,25 +181,48 @@ class EngineWorker(LessonAndStudyCommands, QObject):
             self.views_changed.emit(views)
 
     def _guarded(self, what: str, fn: Callable[[], Any], *, restore: bool = True) -> bool:
-        """Run fn; on an exception restore the last good state, report it and return False."""
+        """Run fn, watching the stop flag (``_watched``); on an exception restore the last good state,
+        report it and return False. A stop request (``StepInterrupted``) restores it too, unreported,
+        and goes on to ``_run``, which holds or drops the command."""
         backup = None
         if restore and self.model is not None:
             try:
-                backup = (self.model.params, self.model.state())
+                # the attributes as bound now (a rebuild stopped halfway has rebound some to new,
+                # unfinished objects) and the state (what a change made in place is put back from)
+                backup = (self.model.params, dict(vars(self.model)), self.model.state())
             except Exception:  # a model that cannot save must still be usable
                 backup = None
         try:
-            fn()
+            with self._watched():
+                fn()
             return True
         except Exception as exc:
             if backup is not None:
                 try:
-                    self.model.params = backup[0]
-                    self.model.load_state(backup[1])
+                    params, attributes, state = backup
+                    vars(self.model).clear()
+                    vars(self.model).update(attributes)
+                    self.model.params = params
+                    self.model.load_state(state)
                 except Exception:
                     pass
+            if isinstance(exc, interrupt.StepInterrupted):
+                raise
             self._report(what, exc)
             return False
+
+    def _built(self, what: str, build: Callable[[], Any]) -> Any:
+        """``build()`` (a new model: opening, loading, replaying), watching the stop flag; None when
+        it failed (reported as ``what``). A stop request goes on to ``_run``, which drops the command:
+        the half-built model is let go and the one running stays."""
+        try:
+            with self._watched():
+                return build()
+        except interrupt.StepInterrupted:
+            raise
+        except Exception as exc:
+            self._report(what, exc)
+            return None
 
     def _apply(self, op: str, *args: Any, **kwargs: Any) -> None:
         """Give the model one command (step, set_params, call, reset), recorded in the current run."""
@@ -244,10 +282,8 @@ class EngineWorker(LessonAndStudyCommands, QObject):
                              .replace(",", " "))
             return
         self.status.emit(f"loading {registry.title(name)}…")
-        try:
-            model = registry.create(name, seed=seed)
-        except Exception as exc:
-            self._report(f"could not open {registry.title(name)}", exc)
+        model = self._built(f"could not open {registry.title(name)}", lambda: registry.create(name, seed=seed))
+        if model is None:
             return
         self.set_model(model)
         self.status.emit("ready" if type(model) in self._compiled else f"{model.title} loaded")
@@ -257,8 +293,12 @@ class EngineWorker(LessonAndStudyCommands, QObject):
         """Save the model and the window's ``session`` dict to ``path`` (.npz); edits queued before
         it while closing are applied first (EDITS), so the file holds what the user saw last."""
         held, self._held_edits = self._held_edits, []
-        for name, call in held:
-            self._run(name, call)
+        self._replaying_held = True
+        try:
+            for name, call in held:
+                self._run(name, call)
+        finally:
+            self._replaying_held = False
         if self.model is None:
             return
         from engine import io
@@ -273,12 +313,9 @@ class EngineWorker(LessonAndStudyCommands, QObject):
     def open_session(self, path: str) -> None:
         """Load a saved session and run its model; a bad file leaves the current model running."""
         from engine import io
-        try:
-            model, session = io.load_session(str(path))
-        except Exception as exc:
-            self._report(f"could not open {path}", exc)
-            return
-        self.set_model(model, session)
+        loaded = self._built(f"could not open {path}", lambda: io.load_session(str(path)))
+        if loaded is not None:
+            self.set_model(*loaded)
 
     @command
     def play(self) -> None:
@@ -316,7 +353,7 @@ class EngineWorker(LessonAndStudyCommands, QObject):
             self._mark_compiled()
         self._emit_frame(force=True)
 
-    @command
+    @command(edit=True)   # "Reset, Save, Quit" writes the model reset
     def reset(self, seed: Any = None) -> None:
         """Back to t = 0 (with ``seed`` when given)."""
         if self.model is None:

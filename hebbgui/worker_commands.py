@@ -1,6 +1,6 @@
 """The engine worker's commands for lessons, recorded runs and experiments (a mixin of EngineWorker,
 kept apart so worker.py stays about the thread and the play loop). They run in the engine thread
-like every ``@command``; the worker's signals, ``set_model`` and ``_report`` are EngineWorker's."""
+like every ``@command``; the worker's signals, ``set_model``, ``_built`` and ``_report`` are EngineWorker's."""
 from __future__ import annotations
 
 import time
@@ -20,10 +20,8 @@ class LessonAndStudyCommands:
     def start_lesson(self, name: str) -> None:
         """Build the lesson's model exactly as the lesson says (engine.lessons) and run it."""
         from engine import lessons
-        try:
-            run = lessons.start_recorded(name)
-        except Exception as exc:
-            self._report(f"could not start lesson {name!r}", exc)
+        run = self._built(f"could not start lesson {name!r}", lambda: lessons.start_recorded(name))
+        if run is None:
             return
         self.set_model(run.model, {"lesson": name}, run)
         self.status.emit(f"lesson: {lessons.info(name).title}")
@@ -44,10 +42,8 @@ class LessonAndStudyCommands:
     @command
     def replay_run(self, path: str) -> None:
         """Replay a saved run exactly and go on recording it; a bad file leaves the current model running."""
-        try:
-            run = replay.resume(path)
-        except Exception as exc:
-            self._report(f"could not replay {path}", exc)
+        run = self._built(f"could not replay {path}", lambda: replay.resume(path))
+        if run is None:
             return
         self.set_model(run.model, None, run)
         self.status.emit(f"replayed {run.model.title} to t = {run.model.t} ({len(run.log)} commands)")

@@ -30,6 +30,7 @@ from engine.kernels import JIT
 from engine.kernels.random import below, next_u64, next_u64_reference, uniform
 
 _GOLDEN32 = 0x9E3779B9
+_NO_POP_LIMIT = 1 << 62   # wolff_grow's max_pops for whole clusters in one call
 
 
 # --------------------------------------------------------------------------- random numbers
@@ -393,58 +394,89 @@ def wolff_sweeps(spins, n_sweeps, clusters_per_sweep, add_threshold, beta, h, st
     detailed balance. ``queue`` is an int64 (L²,) buffer, ``mark`` an int64 (L²,) stamp
     array; returns (total size of the clusters grown, number of clusters grown).
     """
-    L = spins.shape[0]
-    n = L * L
-    flat = spins.reshape(n)
     mark[:] = 0  # stamps restart at 1 on every call
+    cluster = np.zeros(4, dtype=np.int64)
     clusters = 0
     visited = 0
     for t in range(n_sweeps):
-        sweep_start = visited
-        for _ in range(clusters_per_sweep):
-            if max_visits_per_sweep > 0 and visited - sweep_start >= max_visits_per_sweep:
+        v, c = wolff_grow(spins, clusters_per_sweep, 0, max_visits_per_sweep, add_threshold, beta, h, state, queue,
+                          mark, cluster, _NO_POP_LIMIT)
+        visited += v
+        clusters += c
+        e, m = lattice_observables(spins, J, h)
+        energy_out[t] = e
+        magnet_out[t] = m
+    return visited, clusters
+
+
+@njit(**JIT)
+def wolff_grow(spins, n_clusters, visited_before, max_visits, add_threshold, beta, h, state, queue, mark,
+               cluster, max_pops):
+    """Grow and flip Wolff clusters, at most ``n_clusters`` of them, taking at most ``max_pops`` sites
+    off the growth queue in this call: a cluster as big as the lattice (T = 1 on 2048²) is grown over
+    several calls, with the same draws as in one, and flipped when it is complete.
+
+    ``cluster`` int64 (4,) = [stamp, s0, head, tail] carries the cluster being grown from one call
+    to the next (tail 0: none; the stamp is the last one used, so start a sweep at 0 with ``mark``
+    zeroed); ``queue`` and ``mark`` must not change between such calls. A new cluster starts only
+    while ``visited_before`` + the visits of the clusters completed here is under ``max_visits``
+    (0 = no cap; see ``wolff_sweeps``). Returns (visits, clusters) of the clusters completed here;
+    the call ends when a cluster is still growing (tail > 0) or no more may start (tail 0).
+    """
+    L = spins.shape[0]
+    n = L * L
+    flat = spins.reshape(n)
+    stamp, s0, head, tail = cluster[0], cluster[1], cluster[2], cluster[3]
+    visited = 0
+    done = 0
+    pops = 0
+    while True:
+        if tail == 0:
+            if done >= n_clusters or (max_visits > 0 and visited_before + visited >= max_visits):
                 break
-            clusters += 1
-            stamp = clusters
+            stamp += 1
             seed_site = below(state, n)
             s0 = flat[seed_site]
             mark[seed_site] = stamp
             queue[0] = seed_site
             head = 0
             tail = 1
-            while head < tail:
-                site = queue[head]
-                head += 1
-                i = site // L
-                j = site - i * L
-                for q in range(4):
-                    if q == 0:
-                        nb = site - L if i > 0 else site + n - L
-                    elif q == 1:
-                        nb = site + L if i < L - 1 else site - n + L
-                    elif q == 2:
-                        nb = site - 1 if j > 0 else site + L - 1
-                    else:
-                        nb = site + 1 if j < L - 1 else site - L + 1
-                    if flat[nb] == s0 and mark[nb] != stamp:
-                        r = np.uint32(next_u64(state) >> np.uint64(32))
-                        if r < add_threshold:
-                            mark[nb] = stamp
-                            queue[tail] = nb
-                            tail += 1
-            visited += tail
-            accept = True
-            if h != 0.0:
-                d = 2.0 * beta * h * s0 * tail
-                if d > 0.0:
-                    accept = uniform(state) < math.exp(-d)
-            if accept:
-                for q in range(tail):
-                    flat[queue[q]] = -s0
-        e, m = lattice_observables(spins, J, h)
-        energy_out[t] = e
-        magnet_out[t] = m
-    return visited, clusters
+        while head < tail and pops < max_pops:
+            site = queue[head]
+            head += 1
+            pops += 1
+            i = site // L
+            j = site - i * L
+            for q in range(4):
+                if q == 0:
+                    nb = site - L if i > 0 else site + n - L
+                elif q == 1:
+                    nb = site + L if i < L - 1 else site - n + L
+                elif q == 2:
+                    nb = site - 1 if j > 0 else site + L - 1
+                else:
+                    nb = site + 1 if j < L - 1 else site - L + 1
+                if flat[nb] == s0 and mark[nb] != stamp:
+                    r = np.uint32(next_u64(state) >> np.uint64(32))
+                    if r < add_threshold:
+                        mark[nb] = stamp
+                        queue[tail] = nb
+                        tail += 1
+        if head < tail:   # this call's share of the work is done; the cluster grows on in the next
+            break
+        visited += tail
+        done += 1
+        accept = True
+        if h != 0.0:
+            d = 2.0 * beta * h * s0 * tail
+            if d > 0.0:
+                accept = uniform(state) < math.exp(-d)
+        if accept:
+            for q in range(tail):
+                flat[queue[q]] = -s0
+        tail = 0
+    cluster[0], cluster[1], cluster[2], cluster[3] = stamp, s0, head, tail
+    return visited, done
 
 
 def wolff_add_threshold(beta: float, J: float) -> int:

@@ -18,7 +18,7 @@ from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
 from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.shared import (DATA_SIZES, LR_DECAYS, PrototypeEstimator, imported_training_data, is_image_shape,
-                                  load_training_data, schedule)
+                                  load_training_data, rows_in_blocks, schedule)
 from engine.threads import small_linalg
 from engine.validation import (check_array, check_bounded_state, check_choice, check_float, check_int, check_memory,
                                check_training_chunk, physical_memory_bytes, state_entry, state_float, state_indices, state_int)
@@ -186,9 +186,17 @@ class CompetitiveLayer(TransformerMixin, ClusterMixin, PrototypeEstimator):
 
     def _distances(self, X: np.ndarray) -> np.ndarray:
         w = self._weights
-        # the product in blocks with stop checks between (all 60 000 digits at each epoch's end)
-        d2 = (X * X).sum(axis=1)[:, None] - interrupt.matmul(2.0 * X, w.T) + (w ** 2).sum(axis=1)[None, :]
-        return np.sqrt(np.maximum(d2, 0.0))
+        w_sq = (w ** 2).sum(axis=1)[None, :]
+        out = np.empty((X.shape[0], w.shape[0]))
+        # in interrupt.matmul's row blocks, a stop check before each (all 60 000 digits at each epoch's
+        # end and at the build: each temporary of them at once is hundreds of MB); the same values
+        rows = interrupt.block_rows(X.shape[1], w.shape[0])
+        for start in range(0, X.shape[0], rows):
+            interrupt.check()
+            x = X[start:start + rows]
+            d2 = (x * x).sum(axis=1)[:, None] - np.matmul(2.0 * x, w.T) + w_sq
+            out[start:start + rows] = np.sqrt(np.maximum(d2, 0.0))
+        return out
 
     def error(self, X: Any) -> float:
         """Mean distance from each row to its winning prototype."""
@@ -285,7 +293,7 @@ class CompetitiveModel(Model):
                 _, vecs = np.linalg.eigh(np.cov(self.X[::-(-len(self.X) // _PROJECTION_SAMPLES)], rowvar=False))
             self.projection = np.ascontiguousarray(vecs[:, ::-1][:, :2])
         self.center = mean if self.X.shape[1] != 2 else np.zeros(2)
-        self.points = (self.X - self.center) @ self.projection
+        self.points = rows_in_blocks(self.X, lambda x: (x - self.center) @ self.projection)   # stop checks
         self.epoch = 0
         self.position = 0
         self.order = np.zeros(0, dtype=np.int64)
@@ -358,14 +366,19 @@ class CompetitiveModel(Model):
 
     def _refresh_epoch_views(self) -> None:
         # the prototypes with their nearest samples and (for big data) the cluster of every sample
-        assignment = self._compute_assignment()
-        self._epoch_assignment = assignment
         distances = self.layer.transform(self.X)
+        # the distance winner from the distances at hand (searching every sample again doubled the cost)
+        assignment = (distances.argmin(axis=1).astype(np.int64) if self.layer.winner == "distance"
+                      else self._compute_assignment())
+        self._epoch_assignment = assignment
         h, w = self.image_shape
         tiles = np.zeros((self.layer.n_units, _NEAREST + 1, h, w))
         tiles[:, 0] = self.layer.weights_.reshape(-1, h, w)
+        # each unit's samples in index order, from one stable sort (not a pass over all samples per unit)
+        by_unit = np.argsort(assignment, kind="stable")
+        bounds = np.searchsorted(assignment[by_unit], np.arange(self.layer.n_units + 1))
         for u in range(self.layer.n_units):
-            members = np.flatnonzero(assignment == u)
+            members = by_unit[bounds[u]:bounds[u + 1]]
             if members.size:
                 nearest = members[np.argsort(distances[members, u])[:_NEAREST]]
                 tiles[u, 1:1 + nearest.size] = self.X[nearest].reshape(-1, h, w)

@@ -25,7 +25,7 @@ WOLFF_MAX_VISITS = 4  # a Wolff sweep stops after 4·L² visited sites even if i
 # Site updates per kernel call (tens of ms): a step of many sweeps, or a Wolff sweep of a 2048² lattice,
 # is cut into calls of about this much work, with a stop check between them (engine/interrupt.py)
 SITES_PER_CALL = 1 << 22
-WOLFF_VISITS_PER_CALL = 1 << 20   # Wolff visits cost more (a draw per bond): a part of a sweep is a quarter
+WOLFF_VISITS_PER_CALL = 1 << 19   # Wolff sites taken off a cluster's queue per call (a draw per bond: ~50 ms)
 STARTS = ("hot", "cold", "pattern")
 T_CRITICAL = 2.0 / math.log(1.0 + math.sqrt(2.0))  # for J = 1
 L_MIN, L_MAX = 2, 2048
@@ -298,20 +298,32 @@ class Ising:
 
     def _wolff_sweep_in_parts(self, per_sweep: int, add: int, beta: float, e: np.ndarray,
                               m: np.ndarray) -> tuple[int, int]:
-        """One Wolff sweep in kernel calls that each stop starting clusters past WOLFF_VISITS_PER_CALL
-        visits, a stop check between them: the same clusters, draws and visit cap as one call (a
-        cluster starts while the sweep's visits are under the cap, in whichever call). One cluster
-        is never split: near T = 1 it is most of the lattice. Returns (visited, clusters)."""
-        cap = WOLFF_MAX_VISITS * self._L ** 2
+        """One Wolff sweep in parts (``_wolff_in_parts_of``), capped at WOLFF_MAX_VISITS·L² visits as
+        in one call; its E and M into e[0], m[0]. Returns (visited, clusters)."""
+        visited, clusters = self._wolff_in_parts_of(self._spins, self._rng_state, per_sweep,
+                                                    WOLFF_MAX_VISITS * self._L ** 2, add, beta)
+        e[0], m[0] = K.lattice_observables(self._spins, self._J, self._h)
+        return visited, clusters
+
+    def _wolff_in_parts_of(self, spins: np.ndarray, state: np.ndarray, n_clusters: int, max_visits: int,
+                           add: int, beta: float) -> tuple[int, int]:
+        """``n_clusters`` Wolff clusters on ``spins`` in kernel calls that each take at most
+        WOLFF_VISITS_PER_CALL sites off the growth queue, a stop check before each: the same
+        clusters and draws as one call. A cluster as big as the lattice (T = 1 on 2048², a third
+        of a second) grows over several calls and is flipped when complete, so a stop request
+        leaves the clusters completed and drops the one growing, unflipped (its draws spent).
+        Returns (visited, clusters) of the completed clusters."""
+        self._mark[:] = 0
+        cluster = np.zeros(4, dtype=np.int64)   # the cluster growing between calls (see wolff_grow)
         visited = clusters = 0
-        while clusters < per_sweep and visited < cap:
-            if clusters:
-                interrupt.check()
-            v, c = K.wolff_sweeps(self._spins, 1, per_sweep - clusters, add, beta, self._h, self._rng_state,
-                                  self._queue, self._mark, self._J, e, m, min(WOLFF_VISITS_PER_CALL, cap - visited))
+        while True:
+            interrupt.check()
+            v, c = K.wolff_grow(spins, n_clusters - clusters, visited, max_visits, add, beta, self._h, state,
+                                self._queue, self._mark, cluster, WOLFF_VISITS_PER_CALL)
             visited += v
             clusters += c
-        return visited, clusters
+            if cluster[3] == 0:   # none growing: no more may start
+                return visited, clusters
 
     def _recalibrate_wolff(self, visited: int, clusters: int, n_sweeps: int) -> None:
         # The mean cluster size changes as the lattice orders or melts (a count measured on a hot
@@ -329,10 +341,9 @@ class Ising:
         # sweep is a fixed number of clusters (unbiased, see wolff_sweeps).
         key = (self._T, self._J, self._h)
         if self._wolff_key != key:
+            # in parts: on an ordered 2048² lattice each of the 30 clusters is the whole lattice
             pilot, pilot_state, n_pilot = self._spins.copy(), self._rng_state.copy(), 30
-            scratch = np.empty(1)
-            visited, _ = K.wolff_sweeps(pilot, 1, n_pilot, add, beta, self._h, pilot_state, self._queue,
-                                        self._mark, self._J, scratch, scratch.copy())
+            visited, _ = self._wolff_in_parts_of(pilot, pilot_state, n_pilot, 0, add, beta)
             self._wolff_per_sweep = max(1, int(round(self._L ** 2 * n_pilot / max(visited, 1))))
             self._wolff_key = key
         return self._wolff_per_sweep

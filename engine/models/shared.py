@@ -6,10 +6,11 @@ in its file.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
+from engine import interrupt
 from engine.estimator import Estimator
 from engine.validation import check_choice, check_int
 
@@ -59,6 +60,7 @@ def schedule(kind: str, initial: float, progress: np.ndarray | float, epoch: int
 
 TRAINING_DATASETS = ("iris", "mnist", "mnist_pm1", "digits", "blobs")
 # how many samples each data set holds (checked before a rebuild, so a bad value keeps the model)
+CONVERT_ROWS = 1000   # image rows converted between stop checks (rows_in_blocks: 6 MB of float64, whose first touch is most of the cost)
 DATA_SIZES = {"iris": 150, "digits": 1797, "mnist": 60000, "mnist_pm1": 60000, "blobs": 10_000_000}
 
 
@@ -81,13 +83,44 @@ def load_training_data(dataset: str, n_samples: int, seed: int | None = 0) -> tu
         x, y = datasets.blobs(n_samples, centers=3, cluster_std=0.15, seed=0 if seed is None else seed)
         shape = (1, 2)
     else:
-        x, y = datasets.load_mnist("train", n_samples)
-        x = np.asarray(x, dtype=np.float64).reshape(len(x), -1) / 255.0
-        if dataset == "mnist_pm1":
-            x = x * 2.0 - 1.0
+        images, y = datasets.load_mnist("train", n_samples)
+        x = rows_in_blocks(images, (lambda b: b / 255.0 * 2.0 - 1.0) if dataset == "mnist_pm1" else (lambda b: b / 255.0))
         shape = (28, 28)
     x = np.ascontiguousarray(np.asarray(x, dtype=np.float64)[:n_samples])
     return x, np.asarray(y, dtype=np.int64)[:n_samples], shape
+
+
+def rows_in_blocks(images: np.ndarray, convert: Callable[[np.ndarray], np.ndarray],
+                   dtype: Any = np.float64) -> np.ndarray:
+    """``convert`` (row by row, e.g. ``lambda b: b / 255.0``) of ``images`` (n, …) flattened to rows,
+    as an (n, columns of its result) array of ``dtype``, in blocks of CONVERT_ROWS rows with a stop
+    check before each (engine/interrupt.py): all 60 000 MNIST digits as float64 are 376 MB, more
+    than 100 ms of work in one call. Elementwise conversions give the values of one call."""
+    rows = images.reshape(len(images), -1)
+    out = np.empty(rows.shape, dtype=dtype) if len(rows) == 0 else None
+    for start in range(0, len(rows), CONVERT_ROWS):
+        interrupt.check()
+        block = convert(rows[start:start + CONVERT_ROWS])
+        if out is None:
+            out = np.empty((len(rows), block.shape[1]), dtype=dtype)
+        out[start:start + CONVERT_ROWS] = block
+    return out
+
+
+def covariance(X: np.ndarray) -> np.ndarray:
+    """``np.cov(X, rowvar=False)`` of (n, f) float64 rows (f ≥ 2) over row blocks of about
+    interrupt.PRODUCT_CHUNK multiply-adds, a stop check before each (engine/interrupt.py): the
+    60 000 MNIST digits are 37·10⁹ of them, a second in one call. Data in one block (digits, iris)
+    get np.cov's own product and values; more blocks differ from it by rounding only."""
+    mean = X.mean(axis=0)
+    c = np.zeros((X.shape[1], X.shape[1]))
+    rows = interrupt.block_rows(X.shape[1], X.shape[1])
+    for start in range(0, X.shape[0], rows):
+        interrupt.check()
+        centred = X[start:start + rows] - mean
+        c += np.dot(centred.T, centred)   # np.cov's dot of the centred data with itself
+    c *= np.true_divide(1, X.shape[0] - 1)
+    return c
 
 
 def imported_training_data(model, n_samples: int) -> tuple[np.ndarray, np.ndarray, tuple]:

@@ -1,6 +1,7 @@
 """Each registered model at the heaviest settings its form allows, and how long a stop request takes to
-end one step there (engine/interrupt.py). Used by tests/engine/test_interrupt.py, and run alone it
-prints the measured table (one model per subprocess, so one that never returns is cut off):
+end one step, a build or a rebuild there (engine/interrupt.py). Used by tests/engine/test_interrupt.py,
+and run alone it prints the measured table (one model per subprocess, so one that never returns is cut
+off):
 
     .venv/bin/python -m tests.engine.heavy_settings [names…] [--full] [--timeout S]
 """
@@ -33,7 +34,7 @@ HEAVY: dict[str, dict] = {
     "dam": dict(n_memories=400, batch_size=5000, n_test=10000),
     "modern-hopfield": dict(n_stored=1000),
     "competitive": dict(dataset="mnist", n_data=60000, n_units=400, samples_per_step=100000),
-    "som": dict(preset="mnist_100x100", rows=200, cols=200, n_data=60000, mode="batch",
+    "som": dict(preset="mnist_100x100", rows=200, cols=200, n_data=60000, mode="batch", init="pca",
                 samples_per_step=100000, eval_samples=60000),
 }
 
@@ -41,27 +42,38 @@ HEAVY: dict[str, dict] = {
 def measure(name: str, *, delay: float = 0.2, full: bool = False) -> dict:
     """Build ``name`` at its heavy settings and step it once with a stop request ``delay`` s in:
     ``stopped_after`` is how long the step ran past the request (the longest uninterruptible stretch
-    it met). With ``full``, one whole step is timed first (``one_step``)."""
+    it met). A build, and a rebuild from the default settings to the heavy ones, are timed (``build``,
+    ``rebuild``) and then stopped halfway (``build_stopped_after``, ``rebuild_stopped_after``). With
+    ``full``, one whole step is timed first (``one_step``)."""
     from engine import registry
-    out: dict = {"name": name, "settings": HEAVY.get(name, {})}
+    heavy = HEAVY.get(name, {})
+    out: dict = {"name": name, "settings": heavy}
+    registry.create(name, seed=1)   # imports, compiles and reads the data sets: not part of a build's time
     t0 = time.perf_counter()
-    model = registry.create(name, HEAVY.get(name, {}), seed=1)
+    model = registry.create(name, heavy, seed=1)
     out["build"] = time.perf_counter() - t0
-    _step_stopped_after(model, 3.0)  # compiles (numba caches): the warm-up is left out of the timings
+    out["build_stopped_after"] = _stopped_after(lambda: registry.create(name, heavy, seed=1), out["build"] / 2)[0]
+    base = registry.create(name, seed=1)
+    t0 = time.perf_counter()
+    base.with_params(**heavy)
+    out["rebuild"] = time.perf_counter() - t0
+    base = registry.create(name, seed=1)
+    out["rebuild_stopped_after"] = _stopped_after(lambda: base.with_params(**heavy), out["rebuild"] / 2)[0]
+    _stopped_after(lambda: model.step(1), 3.0)  # compiles (numba caches): the warm-up is left out of the timings
     if full:
         t0 = time.perf_counter()
         model.step(1)
         out["one_step"] = time.perf_counter() - t0
-    out["stopped_after"], out["interrupted"] = _step_stopped_after(model, delay)
+    out["stopped_after"], out["interrupted"] = _stopped_after(lambda: model.step(1), delay)
     model.with_params()  # what an interrupted step leaves is whole: it saves, loads and steps
     model.load_state(model.state())
-    _step_stopped_after(model, delay)
+    _stopped_after(lambda: model.step(1), delay)
     return out
 
 
-def _step_stopped_after(model, delay: float) -> tuple[float, bool]:
-    """``model.step(1)`` with a stop request ``delay`` s in: (seconds it ran past the request, whether
-    it was interrupted)."""
+def _stopped_after(fn, delay: float) -> tuple[float, bool]:
+    """``fn()`` (a step, a build) with a stop request ``delay`` s in: (seconds it ran past the
+    request, whether it was interrupted)."""
     from engine import interrupt
     flag = threading.Event()
     timer = threading.Timer(delay, flag.set)
@@ -69,7 +81,7 @@ def _step_stopped_after(model, delay: float) -> tuple[float, bool]:
     timer.start()
     try:
         with interrupt.watching(flag):
-            model.step(1)
+            fn()
         interrupted = False
     except interrupt.StepInterrupted:
         interrupted = True
@@ -86,7 +98,8 @@ def main(argv: list[str]) -> None:
         timeout = float(argv[i + 1])
         argv = argv[:i] + argv[i + 2:]
     names = [a for a in argv if not a.startswith("--")] or list(HEAVY)
-    print(f"{'model':16} {'build s':>8} {'one step s':>10} {'stop after s':>12}  settings", flush=True)
+    print(f"{'model':16} {'build s':>8} {'stop after':>10} {'rebuild s':>9} {'stop after':>10} {'one step s':>10} "
+          f"{'stop after s':>12}  settings", flush=True)
     for name in names:
         code = (f"import json; from tests.engine.heavy_settings import measure; "
                 f"print(json.dumps(measure({name!r}, full={full})))")
@@ -99,7 +112,8 @@ def main(argv: list[str]) -> None:
                 continue
             r = json.loads(lines[-1])
             one = f"{r['one_step']:.2f}" if "one_step" in r else "-"
-            print(f"{name:16} {r['build']:8.2f} {one:>10} {r['stopped_after']:12.3f}  {r['settings']}", flush=True)
+            print(f"{name:16} {r['build']:8.2f} {r['build_stopped_after']:10.3f} {r['rebuild']:9.2f} "
+                  f"{r['rebuild_stopped_after']:10.3f} {one:>10} {r['stopped_after']:12.3f}  {r['settings']}", flush=True)
         except subprocess.TimeoutExpired:
             print(f"{name:16} more than {timeout:.0f} s (cut off after {time.perf_counter() - t0:.0f} s)", flush=True)
 

@@ -195,3 +195,72 @@ def test_a_step_that_does_not_end_does_not_keep_the_window_from_closing():
     assert proc.returncode == 0, proc.stderr
     assert "asked: Toy is still inside one step" in proc.stdout
     assert "Destroyed while thread" not in proc.stderr and "not reached" not in proc.stdout
+
+
+# --------------------------------------------------------------------------- builds and rebuilds
+def _controller_running_the_toy(qtbot) -> tuple[EngineController, ToyModel]:
+    c = EngineController()
+    c.worker.frame.connect(lambda s: c.frame_taken(), type=Qt.DirectConnection)
+    model = ToyModel(seed=0)
+    c.set_model(model)
+    qtbot.waitUntil(lambda: c.worker.model is model, timeout=10000)
+    return c, model
+
+
+def _assert_whole_as_before(model: ToyModel, before: dict) -> None:
+    import numpy as np
+    assert model.params.size == 16 and model.params.build_ms == 0.0
+    after = model.state()
+    assert after.keys() == before.keys()
+    for key in before:
+        np.testing.assert_array_equal(after[key], before[key], err_msg=key)
+    assert model.weights.shape == model.spins.shape == (16, 16)
+    model.step(2)   # and it runs on
+    assert model.t == 2
+
+
+def test_stopping_during_a_slow_build_ends_within_a_second_and_keeps_the_running_model(qtbot):
+    """Closing while another model is being opened (a build of 5 s): the build is interrupted, stop
+    returns within 1 s (it used to wait the build out) and the model that ran is there as it was."""
+    from engine import registry
+    c, model = _controller_running_the_toy(qtbot)
+    before = model.state()
+    ToyModel.built_in.clear()
+    with registry.registered("toy-slow-build", "tests.hebbgui.toy_model:ToySlowBuildModel", title="Toy slow build"):
+        c.create_model("toy-slow-build")
+        qtbot.waitUntil(lambda: bool(ToyModel.built_in), timeout=10000)   # the build is under way
+        time.sleep(0.2)
+        t0 = time.perf_counter()
+        assert c.stop(5000)
+        assert time.perf_counter() - t0 < 1.0
+    assert c.worker.model is model
+    _assert_whole_as_before(model, before)
+
+
+def test_stopping_during_a_rebuilding_change_puts_the_model_back_whole(qtbot):
+    """A change that rebuilds (a new size, 5 s) interrupted halfway, its new spins already made: stop
+    returns within 1 s and the model is the one from before the change, never half-built."""
+    c, model = _controller_running_the_toy(qtbot)
+    before = model.state()
+    c.set_params(size=32, build_ms=5000.0)
+    qtbot.waitUntil(lambda: model.spins.shape == (32, 32), timeout=10000)   # halfway through the rebuild
+    t0 = time.perf_counter()
+    assert c.stop(5000)
+    assert time.perf_counter() - t0 < 1.0
+    _assert_whole_as_before(model, before)
+
+
+def test_a_save_queued_behind_an_interrupted_rebuild_writes_the_new_parameters(qtbot, tmp_path, toy_registered):
+    """Change (a rebuild of 1.5 s), Save, Quit: the stop interrupts the rebuild, and the save runs it
+    again, whole, in spite of the stop request, before writing: the file holds what the user saw."""
+    from engine import io
+    c, model = _controller_running_the_toy(qtbot)
+    c.set_params(size=32, build_ms=1500.0)
+    path = tmp_path / "rebuilt.npz"
+    c.save_session(str(path))
+    qtbot.waitUntil(lambda: model.spins.shape == (32, 32), timeout=10000)   # the rebuild is under way
+    assert c.stop(10000)
+    saved = io.load(str(path))
+    assert saved.params.size == 32 and saved.params.build_ms == 1500.0
+    assert saved.spins.shape == saved.weights.shape == (32, 32)
+    assert model.params.size == 32

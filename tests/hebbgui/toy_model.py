@@ -19,6 +19,9 @@ class ToyParams:
     mode: str = param("a", label="mode", choices=("a", "b"), group="rule", help="a rule choice")
     slow_ms: float = param(0.0, label="step cost ms", min=0.0, max=10000.0,
                            help="sleep per step, in 10 ms chunks that look at stop requests (engine/interrupt.py)")
+    build_ms: float = param(0.0, label="build cost ms", min=0.0, max=10000.0, live=False,
+                            help="sleep per build (construction, reset, a rebuilding change), halfway through it, in "
+                                 "10 ms chunks that look at stop requests: a build closing interrupts")
     deaf: bool = param(False, label="ignores stop", help="the sleep never looks at stop requests (a plug-in that does not)")
     busy_us: float = param(0.0, label="Python work µs", min=0.0, max=100000.0,
                            help="pure-Python work per step, holding the GIL (a model with cheap kernel calls)")
@@ -42,6 +45,8 @@ class ToyModel(Model):
         super().reset(seed)
         n = self.params.size
         self.spins = np.where(self.rng.random((n, n)) < 0.5, 1, -1).astype(np.int8)
+        if self.params.build_ms:   # halfway: spins of the new size, the rest still the old model's
+            self._sleep(self.params.build_ms / 1000)
         self.weights = np.zeros((n, n))
         self.magnet = History()
         self.magnet.append(float(self.spins.mean()))
@@ -164,3 +169,13 @@ class ToyPartialModel(ToyModel):
         snap = super().snapshot()
         del snap.data["weights"]
         return snap
+
+
+class ToySlowBuildModel(ToyModel):
+    """The toy whose build takes 5 s unless told otherwise (a model opened at heavy settings): closing
+    must interrupt it."""
+    name = "toy-slow-build"
+    title = "Toy slow build"
+
+    def __init__(self, params=None, *, seed=None):
+        super().__init__({"build_ms": 5000.0} if params is None else params, seed=seed)

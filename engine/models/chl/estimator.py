@@ -152,7 +152,9 @@ class CHL(ClassifierMixin, Estimator):
         check_memory(f"hidden={p['hidden']} with {n_features} features", 3.0 * n_weights * dt.itemsize,
                      hint="fewer or smaller hidden layers")
         self._rng = np.random.default_rng(p["random_state"])
-        self.weights_ = [self._rng.normal(0.0, 0.01, size=(i, o)).astype(dt) for i, o in zip(sizes[:-1], sizes[1:])]
+        # in blocks of rows with stop checks between (a layer of 2000 × 2000: a third of a second), the same weights
+        self.weights_ = [interrupt.drawn(lambda k, o=o: self._rng.normal(0.0, 0.01, size=(k, o)), (i, o), dt)
+                         for i, o in zip(sizes[:-1], sizes[1:])]
         self.biases_ = [self._rng.normal(0.0, 0.01, size=o).astype(dt) for o in sizes[1:]]
         self.feedback_ = []
         if p["feedback"] == "random":

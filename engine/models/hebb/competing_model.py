@@ -14,7 +14,7 @@ import numpy as np
 from engine import datasets
 from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.hebb.competing import CompetingHebbian
-from engine.models.shared import check_digit_set, imported_digit_images
+from engine.models.shared import check_digit_set, imported_digit_images, rows_in_blocks
 from engine.validation import check_int, state_entry, state_int
 
 SHOWN_FIELDS = 100      # receptive fields drawn (the first units)
@@ -66,8 +66,8 @@ class CompetingModel(Model):
         p = self.params
         x, y = imported_digit_images(self) if self.uses_imported_data() else datasets.load_mnist("train", p.n_data)
         xt, yt = datasets.load_mnist("test", READOUT_TEST)
-        self.X, self.y = x.reshape(len(x), -1) / 255.0, y.astype(np.int64)
-        self.X_test, self.y_test = xt.reshape(len(xt), -1) / 255.0, yt.astype(np.int64)
+        self.X, self.y = rows_in_blocks(x, lambda b: b / 255.0), y.astype(np.int64)   # stop checks between blocks
+        self.X_test, self.y_test = rows_in_blocks(xt, lambda b: b / 255.0), yt.astype(np.int64)
         self.net = CompetingHebbian(n_hidden=p.n_hidden, p=p.p, k=min(p.k, p.n_hidden), delta=p.delta,
                                     power=p.power, learning_rate=p.learning_rate, batch_size=p.batch_size,
                                     n_epochs=p.n_epochs, random_state=int(self.rng.integers(2**31)))

@@ -15,7 +15,7 @@ import numpy as np
 from engine import datasets
 from engine.model import IMPORTED, History, Model, Snapshot, ViewSpec, param
 from engine.models.hebb.classifier import RULES, HebbClassifier
-from engine.models.shared import check_digit_set, imported_digit_images
+from engine.models.shared import check_digit_set, imported_digit_images, rows_in_blocks
 from engine.validation import check_array, check_choice, check_int, state_entry, state_int
 
 # name: (hyper-parameters, what the preset is)
@@ -119,9 +119,9 @@ class HebbModel(Model):
         if self.mnist:
             x, y = imported_digit_images(self) if self.uses_imported_data() else datasets.load_mnist("train", p.n_data)
             xt, yt = datasets.load_mnist("test", MNIST_TEST)
-            self.X = x.reshape(len(x), -1) / 255.0
+            self.X = rows_in_blocks(x, lambda b: b / 255.0)   # stop checks between blocks (60 000 digits)
             self.labels = y.astype(np.int64)
-            self.X_test, self.y_test = xt.reshape(len(xt), -1) / 255.0, yt.astype(np.int64)
+            self.X_test, self.y_test = rows_in_blocks(xt, lambda b: b / 255.0), yt.astype(np.int64)
             self.class_names = [str(d) for d in range(10)]
             self.test_names: list[str] = []
             self.input_coding = "gray"

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from engine import interrupt
 from engine.kernels import hopfield as K
 from engine.threads import small_linalg
 from engine.validation import check_bool, check_choice, check_float, check_int
@@ -24,6 +25,9 @@ RULES = ("hebbian", "pseudoinverse", "storkey", "perceptron")
 # (seed 002's λ = 1/p); "1/NP" both. Recall at zero thresholds is the same; thresholds, energies
 # and the temperature compare against a different scale.
 SCALES = ("none", "1/N", "1/P", "1/NP")
+# Storkey's rule goes in kernel calls of about this many weight updates (N² per pattern; tens of ms),
+# a stop check before each (engine/interrupt.py): 50 passes over a 64×64 network's patterns take seconds
+STORKEY_UPDATES_PER_CALL = 1 << 24
 TIES = ("keep", "plus")  # h_i = U_i: keep the state (today's rule) or go up, sgn(0) = +1 (seeds 001, 003)
 
 
@@ -97,8 +101,13 @@ def learn(rule: str, bipolar: np.ndarray, inputs: np.ndarray, thresholds: np.nda
                                                  options.symmetric, options.max_epochs)
     elif rule == "storkey":
         w = np.zeros((n, n), dtype=np.float64)
+        # the kernel takes the patterns one after another, so calls of a few patterns each are the
+        # same learning; a stop request leaves w unfinished, a local the caller never gets
+        per_call = max(1, STORKEY_UPDATES_PER_CALL // (n * n))
         for _ in range(options.storkey_passes):
-            K.storkey_learn(w, bipolar)
+            for start in range(0, p, per_call):
+                interrupt.check()
+                K.storkey_learn(w, bipolar[start:start + per_call])
         epochs = options.storkey_passes
     else:
         xf = bipolar.astype(np.float64)
@@ -132,9 +141,19 @@ def perceptron(inputs: np.ndarray, targets: np.ndarray, thresholds: np.ndarray, 
     w = np.zeros((n, n), dtype=np.float64)
     theta = np.zeros(n, dtype=np.float64)
     # The kernel takes unit steps (exact integer sums for ±1 or 0/1 inputs); U and κ go in its units.
-    epochs, converged = K.perceptron_learn(w, theta, np.ascontiguousarray(inputs, dtype=np.float64),
-                                           np.ascontiguousarray(targets, dtype=np.int8), thresholds * n,
-                                           float(margin) * n, bool(symmetric), int(max_epochs))
+    # One epoch a call, a stop check before each (engine/interrupt.py): a 64×64 network that never
+    # converges would run its 100 000 epochs for hours; the kernel keeps nothing but W and θ between
+    # epochs, so the calls learn what one call would.
+    inputs = np.ascontiguousarray(inputs, dtype=np.float64)
+    targets = np.ascontiguousarray(targets, dtype=np.int8)
+    fixed = thresholds * n
+    epochs, converged = int(max_epochs), False
+    for epoch in range(int(max_epochs)):
+        interrupt.check()
+        _, converged = K.perceptron_learn(w, theta, inputs, targets, fixed, float(margin) * n, bool(symmetric), 1)
+        if converged:
+            epochs = epoch + 1
+            break
     w /= n
     theta /= n
     return w, theta, int(epochs), bool(converged)

@@ -140,7 +140,9 @@ class RBM(TrainingMixin, TransformerMixin, Estimator):
         self._rng = np.random.default_rng(p["random_state"])
         self._kernel_state = seed_state(int(self._rng.integers(1, 2 ** 62)))
         dt = np.dtype(p["dtype"])
-        self.weights_ = (0.01 * self._rng.standard_normal((n_visible, p["n_hidden"]))).astype(dt)
+        # in blocks of rows with stop checks between (2000 × 2000 weights: a third of a second), the same weights
+        self.weights_ = interrupt.drawn(lambda k: 0.01 * self._rng.standard_normal((k, p["n_hidden"])),
+                                        (n_visible, p["n_hidden"]), dt)
         self.visible_bias_ = np.zeros(n_visible, dtype=dt)
         self.hidden_bias_ = np.zeros(p["n_hidden"], dtype=dt)
         self.n_features_in_ = n_visible

@@ -17,7 +17,7 @@ from sklearn.base import TransformerMixin
 from engine import interrupt
 from engine.estimator import boolean, choice, integer, real, seed
 from engine.kernels import som as K
-from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, PrototypeEstimator, schedule
+from engine.models.shared import LR_DECAYS, SIGMA_DECAYS, PrototypeEstimator, covariance, schedule
 from engine.threads import small_linalg
 from engine.validation import (check_array, check_bool, check_bounded_state, check_choice, check_float, check_int,
                                check_memory, check_training_chunk, physical_memory_bytes)
@@ -25,6 +25,7 @@ from engine.validation import (check_array, check_bool, check_bounded_state, che
 # multiply-adds per uninterruptible kernel call (engine/interrupt.py): numba's BMU search runs well below
 # BLAS's speed (3 MNIST digits against a 200×200 map took 150–200 ms on a loaded machine: one a call now)
 SEARCH_WORK = interrupt.PRODUCT_CHUNK // 4
+INIT_VALUES = 1 << 21   # initial prototype values made between stop checks (initialize: tens of ms)
 
 TOPOLOGIES = ("rectangular", "hexagonal")
 NEIGHBORHOODS = ("bubble", "gaussian", "mexican_hat")
@@ -166,11 +167,17 @@ class SOM(TransformerMixin, PrototypeEstimator):
         arr = check_array("weights_", value, ndim=3)
         if arr.shape[:2] != (self.rows, self.cols) or arr.shape[2] == 0:
             raise ValueError(f"weights_ must have shape ({self.rows}, {self.cols}, n_features), got {arr.shape}")
+        self._take_codebook(np.array(arr.reshape(self.n_units, -1), dtype=np.float64, order="C"))
+
+    def _take_codebook(self, codebook: np.ndarray) -> None:
+        """Make ``codebook`` (n_units, n_features) float64 C-ordered, finite, owned by no one else,
+        the prototypes: the setter's work after its checks and copy (which initialize's own array
+        needs not: a second 250 MB pass at 200×200 on MNIST)."""
         if not self.__sklearn_is_fitted__():
             self.epoch_ = 0
             self.qe_history_: list[float] = []
             self.te_history_: list[float] = []
-        self._codebook = np.array(arr.reshape(self.n_units, -1), dtype=np.float64, order="C")
+        self._codebook = codebook
         self.__dict__.pop("_good", None)   # the epoch-start copy belonged to the old prototypes
         self.n_features_in_ = self._codebook.shape[1]
         self._w_sq = np.empty(self.n_units)
@@ -192,34 +199,49 @@ class SOM(TransformerMixin, PrototypeEstimator):
         """initialize with checked parameters and data."""
         n, f = X.shape
         check_som_memory(p["rows"], p["cols"], f)
-        if p["init"] == "normal":
-            w = self._rng.normal(0.0, 0.1, size=(self.n_units, f))
-        elif p["init"] == "samples":
-            w = X[self._rng.integers(0, n, size=self.n_units)]
-        else:
-            w = self._pca_codebook(X)
-        self.weights_ = w.reshape(self.rows, self.cols, f)
+        # in blocks of grid rows with a stop check before each (engine/interrupt.py): 200×200 MNIST
+        # prototypes are 250 MB; each block gets the values the whole array would
+        w = np.empty((self.n_units, f))
+        picks = self._rng.integers(0, n, size=self.n_units) if p["init"] == "samples" else None
+        pca = self._pca_terms(X) if p["init"] == "pca" else None
+        grid_rows = max(1, INIT_VALUES // (self.cols * f))
+        for r in range(0, self.rows, grid_rows):
+            interrupt.check()
+            units = slice(r * self.cols, min(self.rows, r + grid_rows) * self.cols)
+            if p["init"] == "normal":
+                w[units] = self._rng.normal(0.0, 0.1, size=(units.stop - units.start, f))
+            elif p["init"] == "samples":
+                w[units] = X[picks[units]]
+            else:
+                w[units] = self._pca_rows(*pca, r, min(self.rows, r + grid_rows))
+        self._take_codebook(w)
 
-    def _pca_codebook(self, X: np.ndarray) -> np.ndarray:
-        # MiniSom's pca_weights_init: mean + c1·pc1 + c2·pc2 with c1, c2 on [-1, 1] along rows and cols
+    def _pca_terms(self, X: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(mean, pc1, pc2) of MiniSom's pca_weights_init (``_pca_rows``); pc1 = pc2 = 0 and the
+        spread along a ramp for one feature or one sample."""
         n, f = X.shape
         mean = X.mean(axis=0)
         if f == 1 or n < 2:
-            spread = X.std(axis=0) if n > 1 else np.ones(f)
-            ramp = np.linspace(-1, 1, self.n_units)[:, None]
-            return mean + ramp * spread
+            return mean, X.std(axis=0) if n > 1 else np.ones(f), None
         # covariance eigenvectors as MiniSom does (unit length, largest two); eigh of the
         # f×f covariance is far cheaper than an SVD of the n×f data for MNIST-sized sets.
         # One BLAS thread: a 64×64 eigh took 4.6 ms with the default threads (they spin, worse on
         # a busy machine), 0.5 ms with one — the PCA start was a tenth of a small fit.
         with small_linalg():
-            eigvals, eigvecs = np.linalg.eigh(np.cov(X, rowvar=False))
+            eigvals, eigvecs = np.linalg.eigh(covariance(X))   # in row blocks with stop checks (MNIST: a second)
         order = np.argsort(eigvals)[::-1]
-        pc1 = eigvecs[:, order[0]]
-        pc2 = eigvecs[:, order[1]]
-        c1 = np.linspace(-1, 1, self.rows)[:, None, None]
+        return mean, eigvecs[:, order[0]], eigvecs[:, order[1]]
+
+    def _pca_rows(self, mean: np.ndarray, pc1: np.ndarray, pc2: np.ndarray | None, r0: int, r1: int) -> np.ndarray:
+        """Grid rows r0…r1−1 of MiniSom's pca_weights_init: mean + c1·pc1 + c2·pc2 with c1, c2 on
+        [-1, 1] along rows and cols (one feature or sample: mean + a ramp over all units · spread)."""
+        f = mean.shape[0]
+        if pc2 is None:
+            ramp = np.linspace(-1, 1, self.n_units)[r0 * self.cols:r1 * self.cols, None]
+            return mean + ramp * pc1
+        c1 = np.linspace(-1, 1, self.rows)[r0:r1, None, None]
         c2 = np.linspace(-1, 1, self.cols)[None, :, None]
-        return (mean + c1 * pc1 + c2 * pc2).reshape(self.n_units, f)
+        return (mean + c1 * pc1 + c2 * pc2).reshape(-1, f)
 
     # -- training --------------------------------------------------------------
     # The three methods below are the per-chunk steps of a live run (SOMModel): they use the
