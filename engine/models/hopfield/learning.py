@@ -141,16 +141,23 @@ def perceptron(inputs: np.ndarray, targets: np.ndarray, thresholds: np.ndarray, 
     w = np.zeros((n, n), dtype=np.float64)
     theta = np.zeros(n, dtype=np.float64)
     # The kernel takes unit steps (exact integer sums for ±1 or 0/1 inputs); U and κ go in its units.
-    # One epoch a call, a stop check before each (engine/interrupt.py): a 64×64 network that never
-    # converges would run its 100 000 epochs for hours; the kernel keeps nothing but W and θ between
-    # epochs, so the calls learn what one call would.
+    # One epoch a call, and an epoch in calls of a few patterns, a stop check before each
+    # (engine/interrupt.py): a 64×64 network that never converges would run its 100 000 epochs for
+    # hours, and one epoch of many patterns costs ~15 ms a pattern there. The kernel keeps nothing but
+    # W and θ between calls and takes the patterns in order, so the calls learn what one call would;
+    # the epoch converged when none of its calls took a step.
     inputs = np.ascontiguousarray(inputs, dtype=np.float64)
     targets = np.ascontiguousarray(targets, dtype=np.int8)
     fixed = thresholds * n
+    per_call = max(1, interrupt.PRODUCT_CHUNK // (n * n))
     epochs, converged = int(max_epochs), False
     for epoch in range(int(max_epochs)):
-        interrupt.check()
-        _, converged = K.perceptron_learn(w, theta, inputs, targets, fixed, float(margin) * n, bool(symmetric), 1)
+        converged = True
+        for lo in range(0, p, per_call):
+            interrupt.check()
+            _, calm = K.perceptron_learn(w, theta, inputs[lo:lo + per_call], targets[lo:lo + per_call], fixed,
+                                         float(margin) * n, bool(symmetric), 1)
+            converged &= calm
         if converged:
             epochs = epoch + 1
             break
