@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.lesson is not None and args.lesson not in lessons.names():
         print(f"error: --lesson must be one of {lessons.names()}, got {args.lesson!r}", file=sys.stderr)
         return 2
+    from hebbgui import closing
+    closing.end_when_stuck = True   # the app's own process: closing never waits on work that cannot stop
     win = open_window(MainWindow, args.model, args.lesson, args.seed)
     win.resize(w, h)
     win.show()

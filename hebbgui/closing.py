@@ -1,7 +1,9 @@
 """Closing the window: interrupt the engine's step (engine/interrupt.py: built-in models stop within
 ~100 ms), let the saves queued behind it write their files, wait for the engine thread to end (Qt
-aborts on a QThread destroyed running), keep painting meanwhile, and, as a last resort, offer to
-quit without a step that does not stop (a plug-in model that never looks at stop requests).
+aborts on a QThread destroyed running), keep painting meanwhile. Work that does not stop when asked
+(a library's first import, a numba compile, a plug-in model's step) ends the app's process within a
+second when nothing is queued to write; with a save queued it is waited for, and, as a last resort,
+the window offers to quit without it.
 A mixin of MainWindow, as RecordingControls is."""
 from __future__ import annotations
 
@@ -15,6 +17,11 @@ from hebbgui import settings
 
 FINISH_QUIETLY_MS = 150   # closing waits this long for the engine before it says "finishing…" (a long save)
 FINISH_PATIENCE_S = 10.0  # and this long before it offers to quit without a step that does not stop
+# With nothing queued to write, the app (not a script or a test, which set nothing) ends its process
+# when the engine has not stopped this long after the close: what it is inside does not look at stop
+# requests (a library's first import, a numba compile, a plug-in's step) and nothing would be lost.
+END_WHEN_STUCK_S = 0.9
+end_when_stuck = False    # hebbgui.app.main sets it
 
 
 def _ask_quit_now(parent, text: str) -> bool:
@@ -54,6 +61,11 @@ class EngineClosing:
         c = self.controller
         if c.stop(FINISH_QUIETLY_MS):
             return
+        if end_when_stuck and not c.writes_pending():
+            if c.stop(int(END_WHEN_STUCK_S * 1000) - FINISH_QUIETLY_MS):
+                return
+            if not c.writes_pending():   # a save queued meanwhile is waited for below
+                _end_process()
         self.statusBar().showMessage("finishing the current step…")
         for part in (self.menuBar(), self.centralWidget(), self.transport.parentWidget(),
                      self.models_dock, self.lessons_dock, self.params_dock, self.patterns_dock):
@@ -84,6 +96,13 @@ class EngineClosing:
         if _ask_quit_now(self, f"{title} is still inside one step, {FINISH_PATIENCE_S:.0f} s after the window "
                                "was closed; it does not stop when asked.\n\nQuit now: the step, and a save "
                                "queued behind it, are lost.\nKeep waiting: the window closes when the step ends."):
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(0)
+            _end_process()
+
+
+def _end_process() -> None:
+    """End the process at once, status 0: the engine thread is inside work that does not stop when
+    asked, it cannot be ended from outside, and Qt aborts on a QThread destroyed running at exit.
+    The window's settings were saved when the close began."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

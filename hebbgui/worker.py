@@ -87,6 +87,9 @@ class EngineWorker(LessonAndStudyCommands, QObject):
         self._pending_frame = False          # something changed since the last emitted frame
         self._stopping = threading.Event()
         self._held_edits: list[tuple[str, tuple]] = []   # edits queued once stopping (see EDITS)
+        # Commands that write a file, queued or running (closing: see writes_pending)
+        self._writes = 0
+        self._writes_lock = threading.Lock()
         self._replaying_held = False   # save_session is running the held edits: no stop interrupts them
         self._cancel_experiment = threading.Event()
         self._compiled: set[type] = set()
@@ -117,6 +120,16 @@ class EngineWorker(LessonAndStudyCommands, QObject):
         """Cancel the running experiment at its next yield."""
         self._cancel_experiment.set()
 
+    def count_write(self, change: int) -> None:
+        """A command that writes a file was queued (+1) or has ended (−1)."""
+        with self._writes_lock:
+            self._writes += change
+
+    def writes_pending(self) -> bool:
+        """Whether a command that writes a file (a save) is queued or running."""
+        with self._writes_lock:
+            return self._writes > 0
+
     # ---------------------------------------------------------------- helpers (engine thread)
     @Slot(str, object)
     def _dispatch(self, name: str, call: tuple) -> None:
@@ -125,7 +138,13 @@ class EngineWorker(LessonAndStudyCommands, QObject):
             if name in EDITS:
                 self._held_edits.append((name, call))   # a save queued after it runs it first
             return   # closing: only what writes a file still runs, then _shutdown ends the thread
-        self._run(name, call)
+        if not _writes_a_file(name):
+            self._run(name, call)
+            return
+        try:
+            self._run(name, call)
+        finally:
+            self.count_write(-1)
 
     def _run(self, name: str, call: tuple) -> None:
         args, kwargs = call
@@ -503,6 +522,11 @@ class EngineWorker(LessonAndStudyCommands, QObject):
         return True
 
 
+def _writes_a_file(name: str) -> bool:
+    """The commands that still run when stopping write files (a save), but for the one that ends the thread."""
+    return name in RUN_WHILE_STOPPING and name != "_shutdown"
+
+
 class _Commands(QObject):
     """The GUI side of the one command signal; connected to the worker it is delivered queued."""
     command = Signal(str, object)   # command name, (args, kwargs)
@@ -554,7 +578,13 @@ class EngineController(QObject):
     def _send(self, name: str, args: tuple = (), kwargs: dict | None = None) -> None:
         """Queue one command to the engine thread. Arguments are handed over as they are: pass
         values the GUI does not change afterwards (a fresh dict, a copied array)."""
+        if _writes_a_file(name):
+            self.worker.count_write(+1)
         self.commands.command.emit(name, (tuple(args), dict(kwargs or {})))
+
+    def writes_pending(self) -> bool:
+        """Whether a command that writes a file (a save) is queued or running in the engine thread."""
+        return self.worker.writes_pending()
 
     # Direct, thread-safe pokes.
     def frame_taken(self) -> None: self.worker.frame_taken()

@@ -74,6 +74,39 @@ CLOSE_DURING_ENDLESS_STEP = textwrap.dedent("""
     print("not reached", flush=True)
 """)
 
+CLOSE_THE_APP_DURING_DEAF_WORK = textwrap.dedent("""
+    import sys, time
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    import hebbgui.closing as closing
+    from hebbgui.mainwindow import MainWindow
+    from tests.hebbgui.toy_model import ToyModel
+
+    SAVE = sys.argv[1] if len(sys.argv) > 1 else ""
+    EARLIER = sys.argv[2] if len(sys.argv) > 2 else ""
+    closing.end_when_stuck = True   # as hebbgui.app.main sets it
+    closing._ask_quit_now = lambda parent, text: print("asked", flush=True) or False   # "Keep waiting"
+    app = QApplication([])
+    win = MainWindow(model_name=None, restore_layout=False)
+    win.show()
+    if EARLIER:   # a save written before, long done by the close
+        win.controller.set_model(ToyModel(seed=0))
+        win.save_session(EARLIER)
+    # a step of 3 s that never looks at stop requests: a first import, a numba compile
+    win.controller.set_model(ToyModel({"slow_ms": 3000.0, "deaf": True}, seed=0))
+    win.controller.play()
+
+    def close():
+        if SAVE:
+            win.save_session(SAVE)   # File → Save, queued behind it
+        print(f"closing at {time.time():.3f}", flush=True)
+        win.close()
+
+    QTimer.singleShot(400, close)
+    app.exec()
+    print(f"closed at {time.time():.3f}", flush=True)
+""")
+
 
 def _run(script: str, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
@@ -264,3 +297,27 @@ def test_a_save_queued_behind_an_interrupted_rebuild_writes_the_new_parameters(q
     assert saved.params.size == 32 and saved.params.build_ms == 1500.0
     assert saved.spins.shape == saved.weights.shape == (32, 32)
     assert model.params.size == 32
+
+
+def test_the_app_closed_during_work_that_does_not_stop_ends_within_a_second_when_nothing_is_queued(tmp_path):
+    """The app's window closed 0.4 s into 3 s of work that never looks at stop requests (a library's
+    first import, a numba compile), nothing queued to write: the process ends within a second, status
+    0, without asking (it used to wait the work out, or ask after 10 s). A save written earlier
+    counts for nothing."""
+    proc = _run(CLOSE_THE_APP_DURING_DEAF_WORK, "", str(tmp_path / "earlier.npz"))
+    ended = time.time()
+    assert proc.returncode == 0, proc.stderr
+    assert "Destroyed while thread" not in proc.stderr and "asked" not in proc.stdout
+    closing_at = float(proc.stdout.split("closing at ")[1].split()[0])
+    assert "closed at" not in proc.stdout               # ended at once, not after the work
+    assert ended - closing_at < 2.5                     # 0.9 s, and the interpreter's start-up slack
+
+
+def test_the_app_closed_during_work_that_does_not_stop_still_writes_a_queued_save(tmp_path, toy_registered):
+    """The same with File → Save queued behind the work: the save is waited for and written."""
+    from engine import io
+    path = tmp_path / "queued.npz"
+    proc = _run(CLOSE_THE_APP_DURING_DEAF_WORK, str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert "closed at" in proc.stdout and "asked" not in proc.stdout
+    assert io.load(str(path)).name == "toy"
