@@ -103,51 +103,30 @@ def _fast_exp(x):
         return exp64
 
 
-@njit(inline="always")
-def _put(out, j, on, listing, idx, vals, k):
-    """Store one drawn unit (1 or 0); when listing, its column goes to the index lists at k without a
-    branch on the draw (the next one overwrites it when the unit is off). Returns the next k."""
-    one = out.dtype.type(1.0)
-    out[j] = one if on else out.dtype.type(0.0)
-    if listing:  # the same for a whole row: predicted
-        idx[k] = j
-        vals[k] = one
-        return k + (1 if on else 0)
-    return k
-
-
 # error_model="numpy": no ZeroDivisionError branch in σ's division, which kept the loop from
 # vectorizing (measured 11× slower)
 @njit(error_model="numpy", **JIT)
-def sigmoid_sample(act, bias, beta, sample, state, scale, target, sq_err, idx, ptr, vals, row0):
+def sigmoid_sample(act, bias, beta, sample, state, scale, target, sq_err):
     """One pass over a layer: act ← σ(β·(act + bias)), the gradient's p(unit on | other layer).
 
     Where ``sample`` is non-empty (same shape as act) it gets 1[code < σ·2**24], the codes drawn in
-    row-major order from ``state`` (advanced in place), and where ``idx`` is non-empty too, the
-    sample's compressed rows go to rows row0, row0+1, … of (idx, ptr, vals), as ``nonzero_rows``
-    writes them (ptr[row0] set by the caller), built in the same pass instead of a scan after it.
-    The lists take at most idx.size − d entries (d = act.shape[1]): a row's writes are branch-free,
-    its last d slots spare; rows that do not fit leave ptr[row0 + len(act)] = idx.size + 1. Where
-    ``target`` is non-empty (same shape) ``sq_err`` (float64, one per column) accumulates
-    (target − σ)². Last, act ← scale·σ: the gradient's 1/n or −1/m folded in. Arrays are
-    C-contiguous 2-D; act, bias, sample, target, vals share a dtype; ``sample`` and ``target`` do
-    not overlap ``act``.
+    row-major order from ``state`` (advanced in place). Where ``target`` is non-empty (same shape)
+    ``sq_err`` (float64, one per column) accumulates (target − σ)². Last, act ← scale·σ: the
+    gradient's 1/n or −1/m folded in. Arrays are C-contiguous 2-D; act, bias, sample, target share a
+    dtype; ``sample`` and ``target`` do not overlap ``act``.
     """
     n, d = act.shape
     draw = sample.size > 0
     err = target.size > 0
-    listing = draw and idx.size > 0
     fp = act.dtype.type
     one = fp(1.0)
+    zero = fp(0.0)
     codes = fp(CODE_SCALE)
     neg_beta = fp(-beta)
     sc = fp(scale)
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     spare = np.uint64(0)
     have_spare = False
-    cap = idx.size - d  # a row starting at k ≤ cap writes below idx.size whatever it draws
-    k = ptr[row0] if listing else 0
-    fits = listing and k <= cap
     for i in range(n):
         row = act[i]
         for j in range(d):  # vectorized (fast_exp is straight-line arithmetic)
@@ -156,23 +135,19 @@ def sigmoid_sample(act, bias, beta, sample, state, scale, target, sq_err, idx, p
             out = sample[i]
             j = 0
             if have_spare and d > 0:
-                k = _put(out, 0, fp(spare) < row[0] * codes, fits, idx, vals, k)
+                out[0] = one if fp(spare) < row[0] * codes else zero
                 have_spare = False
                 j = 1
             while j + 1 < d:
                 x, s0, s1, s2, s3 = step(s0, s1, s2, s3)
-                k = _put(out, j, fp(x >> np.uint64(40)) < row[j] * codes, fits, idx, vals, k)
-                k = _put(out, j + 1, fp((x >> np.uint64(16)) & np.uint64(0xFFFFFF)) < row[j + 1] * codes,
-                         fits, idx, vals, k)
+                out[j] = one if fp(x >> np.uint64(40)) < row[j] * codes else zero
+                out[j + 1] = one if fp((x >> np.uint64(16)) & np.uint64(0xFFFFFF)) < row[j + 1] * codes else zero
                 j += 2
             if j < d:
                 x, s0, s1, s2, s3 = step(s0, s1, s2, s3)
-                k = _put(out, j, fp(x >> np.uint64(40)) < row[j] * codes, fits, idx, vals, k)
+                out[j] = one if fp(x >> np.uint64(40)) < row[j] * codes else zero
                 spare = (x >> np.uint64(16)) & np.uint64(0xFFFFFF)
                 have_spare = True
-            if fits:
-                fits = k <= cap
-                ptr[row0 + i + 1] = k if fits else idx.size + 1
         if err:
             t = target[i]
             for j in range(d):
@@ -181,8 +156,6 @@ def sigmoid_sample(act, bias, beta, sample, state, scale, target, sq_err, idx, p
         if sc != one:
             for j in range(d):
                 row[j] *= sc
-    if listing and not fits:
-        ptr[row0 + n] = idx.size + 1
     state[0], state[1], state[2], state[3] = s0, s1, s2, s3
 
 

@@ -53,19 +53,6 @@ from engine import interrupt
 SPARSE_DENSITY = 0.3
 
 
-def _lists(nnz: int, rows: int, dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Room for compressed rows (idx, ptr, vals): nnz entries over ``rows`` rows (ptr[0] = 0)."""
-    return np.empty(nnz, np.int32), np.zeros(rows + 1, np.int64), np.empty(nnz, dtype)
-
-
-def _listed(lists: tuple, row0: int, x: np.ndarray, density: float) -> bool:
-    """Whether x's rows are in ``lists`` from row0 on (they fitted) with at most ``density`` of x
-    nonzero: sparse enough for a product over them."""
-    idx, ptr, _ = lists
-    end = ptr[row0 + x.shape[0]]
-    return end <= idx.size and end - ptr[row0] <= density * x.size
-
-
 def _kernels():
     """The numba kernels, imported on first use so ``import engine.models.rbm`` loads no numba."""
     from engine.kernels import rbm as k
@@ -90,8 +77,8 @@ class TrainingMixin:
         v_stack (n+m, nv): the minibatch, then the negative visible samples; h_stack (n+m, nh): their
         scaled hidden probabilities; pre_v / h_sample: a Gibbs step's visible activations and hidden
         sample; grad_w (nv, nh), grad_b, grad_c: the lr-scaled gradient; coef: the rows' weights in
-        grad_b; sq_err: the reconstruction error per visible unit; v_lists (idx, ptr, vals): the
-        compressed rows of v_stack (or of the chains while they advance), v_cols: its columns.
+        grad_b; sq_err: the reconstruction error per visible unit; idx, ptr, vals: the compressed rows
+        of v_stack (or of the chains while they advance), idx_t, ptr_t, vals_t: its columns.
         """
         buf = self._buffers.get(n)
         if buf is None:
@@ -99,14 +86,14 @@ class TrainingMixin:
             nv, nh = self.weights_.shape
             m = n if self.method == "cd" else self._n_chains()
             # the index lists hold what the products over the nonzeros use, no more (a full-batch
-            # fit of the 60k would otherwise hold four more arrays of the minibatch's size), plus
-            # one row's room: sigmoid_sample's branch-free writes (engine.kernels.rbm)
-            nnz_v = max(int(SPARSE_DENSITY * (n + m) * nv), 0) + nv
+            # fit of the 60k would otherwise hold four more arrays of the minibatch's size)
+            nnz = max(int(SPARSE_DENSITY * (n + m) * nv), 0)
             buf = dict(v_stack=np.empty((n + m, nv), dt), h_stack=np.empty((n + m, nh), dt),
                        h_sample=np.empty((max(n, m), nh), dt), pre_v=np.empty((max(n, m), nv), dt),
                        grad_w=np.empty((nv, nh), dt), grad_b=np.empty(nv, dt), grad_c=np.empty(nh, dt),
                        coef=np.empty(n + m, dt), sq_err=np.zeros(nv), none=np.empty((0, 0), dt), n_neg=m,
-                       v_lists=_lists(nnz_v, n + m, dt), v_cols=_lists(nnz_v, nv, dt), no_lists=_lists(0, 0, dt))
+                       idx=np.empty(nnz, np.int32), ptr=np.zeros(n + m + 1, np.int64), vals=np.empty(nnz, dt),
+                       idx_t=np.empty(nnz, np.int32), ptr_t=np.empty(nv + 1, np.int64), vals_t=np.empty(nnz, dt))
             self._buffers[n] = buf
         return buf
 
@@ -127,48 +114,45 @@ class TrainingMixin:
         buf = self._buf(n)
         vs, hs, m, none = buf["v_stack"], buf["h_stack"], buf["n_neg"], buf["none"]
         h_smp, pre_v, sq_err = buf["h_sample"][:max(n, m)], buf["pre_v"], buf["sq_err"]
-        vl, nl = buf["v_lists"], buf["no_lists"]
         if v0.ctypes.data != vs.ctypes.data:
             vs[:n] = v0
         v0 = vs[:n]
         sq_err[:] = 0.0
-        k.nonzero_rows(v0, 0, *vl)  # the data's lists: rows 0…n−1; the negative samples list theirs after
         if self.method == "cd":
-            self._dot_rows(v0, 0, vl, W, hs[:n], SPARSE_DENSITY)
-            k.sigmoid_sample(hs[:n], c, 1.0, h_smp[:n], st, lr / n, none, sq_err, *nl, 0)
+            self._times_w(v0, 0, hs[:n], buf)
+            k.sigmoid_sample(hs[:n], c, 1.0, h_smp[:n], st, lr / n, none, sq_err)
             for step in range(self.k):
                 interrupt.check()
                 np.matmul(h_smp[:n], W.T, out=pre_v[:n])
                 k.sigmoid_sample(pre_v[:n], b, 1.0, vs[n:], st, 1.0, v0 if want_error and step == 0 else none,
-                                 sq_err, *vl, n)
-                self._dot_rows(vs[n:], n, vl, W, hs[n:], SPARSE_DENSITY)
+                                 sq_err)
+                self._times_w(vs[n:], n, hs[n:], buf)
                 last = step == self.k - 1
                 k.sigmoid_sample(hs[n:], c, 1.0, none if last else h_smp[:n], st, -lr / m if last else 1.0,
-                                 none, sq_err, *nl, 0)
+                                 none, sq_err)
         else:
             if self.method == "pcd":  # the last hidden half-step comes out of the stacked product below
                 self._advance_chain(0, 1.0, self.k, buf, last_half=False)
-                vs[n:] = self._chain_v[0]  # its lists are rows n… already
             else:
                 betas = self.betas()
                 for t in range(self.n_temperatures):
                     self._advance_chain(t, betas[t], self.k, buf, last_half=True)
                 self.swap_temperatures()
-                vs[n:] = self._chain_v[0]
-                k.nonzero_rows(vs[n:], n, *vl)  # the swaps moved particles: list the β = 1 ones afresh
-            self._dot_rows(vs, 0, vl, W, hs, SPARSE_DENSITY)
-            k.sigmoid_sample(hs[:n], c, 1.0, h_smp[:n] if want_error else none, st, lr / n, none, sq_err, *nl, 0)
+            vs[n:] = self._chain_v[0]
+            self._times_w(vs, 0, hs, buf)
+            k.sigmoid_sample(hs[:n], c, 1.0, h_smp[:n] if want_error else none, st, lr / n, none, sq_err)
             if self.method == "pcd":  # the chains' hidden sample, and p(h|v) for the negative statistics
-                k.sigmoid_sample(hs[n:], c, 1.0, self._chain_h[0], st, -lr / m, none, sq_err, *nl, 0)
+                k.sigmoid_sample(hs[n:], c, 1.0, self._chain_h[0], st, -lr / m, none, sq_err)
             else:  # swaps may have moved other particles into β = 1: their p(h|v), no draw
-                k.sigmoid_sample(hs[n:], c, 1.0, none, st, -lr / m, none, sq_err, *nl, 0)
+                k.sigmoid_sample(hs[n:], c, 1.0, none, st, -lr / m, none, sq_err)
             if want_error:
                 np.matmul(h_smp[:n], W.T, out=pre_v[:n])
-                k.sigmoid_sample(pre_v[:n], b, 1.0, none, st, 1.0, v0, sq_err, *nl, 0)
-        # [v0; v]ᵀ·[h0; h] over the nonzeros of [v0; v], its lists turned into columns
-        if _listed(vl, 0, vs, SPARSE_DENSITY):
-            k.transpose_rows(*vl, n + m, vs.shape[1], *buf["v_cols"])
-            k.sparse_rows_dot(*buf["v_cols"], 0, hs, buf["grad_w"])
+                k.sigmoid_sample(pre_v[:n], b, 1.0, none, st, 1.0, v0, sq_err)
+        # [v0; v]ᵀ·[h0; h] over the nonzeros of [v0; v] (ptr[n + m] is past the lists' size if they overflowed)
+        if buf["ptr"][n + m] <= SPARSE_DENSITY * vs.size:
+            k.transpose_rows(buf["idx"], buf["ptr"], buf["vals"], n + m, vs.shape[1], buf["idx_t"], buf["ptr_t"],
+                             buf["vals_t"])
+            k.sparse_rows_dot(buf["idx_t"], buf["ptr_t"], buf["vals_t"], 0, hs, buf["grad_w"])
         else:
             np.matmul(vs.T, hs, out=buf["grad_w"])
         coef = buf["coef"]
@@ -179,34 +163,33 @@ class TrainingMixin:
         self._grad_b, self._grad_c = buf["grad_b"], buf["grad_c"]
         return float(sq_err.sum()) / v0.size if want_error else float("nan")
 
-    @staticmethod
-    def _dot_rows(x: np.ndarray, row0: int, lists: tuple, B: np.ndarray, out: np.ndarray, density: float) -> None:
-        """out ← x·B, over x's compressed rows row0, row0+1, … of ``lists`` (``sparse_rows_dot``)
-        when they are listed with at most ``density`` of x nonzero, else in BLAS."""
-        if _listed(lists, row0, x, density):
-            _kernels().sparse_rows_dot(*lists, row0, B, out)
+    def _times_w(self, v: np.ndarray, row0: int, out: np.ndarray, buf: dict) -> None:
+        """out ← v·W, over v's nonzeros (``sparse_rows_dot``) when at most ``SPARSE_DENSITY`` of v is
+        nonzero, else in BLAS. v's compressed rows go to rows row0, row0+1, … of the buffers' index
+        lists, where the gradient finds them."""
+        k = _kernels()
+        nnz = k.nonzero_rows(v, row0, buf["idx"], buf["ptr"], buf["vals"])  # −1: too many to list
+        if 0 <= nnz <= SPARSE_DENSITY * v.size:
+            k.sparse_rows_dot(buf["idx"], buf["ptr"], buf["vals"], row0, self.weights_, out)
         else:
-            np.matmul(x, B, out=out)
+            np.matmul(v, self.weights_, out=out)
 
     def _advance_chain(self, t: int, beta: float, n_steps: int, buf: dict, last_half: bool = True) -> None:
         """Block Gibbs h → v → h on the persistent particles at temperature index t: n_steps full
-        steps, or (``last_half`` False) n_steps − 1 and the visible half of the last. The visible
-        samples list their rows as rows n, n+1, … of the buffers' lists (after the minibatch's)."""
+        steps, or (``last_half`` False) n_steps − 1 and the visible half of the last."""
         k = _kernels()
         st = self._kernel_state
         W, b, c = self.weights_, self.visible_bias_, self.hidden_bias_
         m = self._n_chains()
-        n = buf["v_stack"].shape[0] - m
         pre_v, pre_h, none, sq_err = buf["pre_v"][:m], buf["h_sample"][:m], buf["none"], buf["sq_err"]
-        vl, nl = buf["v_lists"], buf["no_lists"]
         chain_h, chain_v = self._chain_h[t], self._chain_v[t]
         for step in range(n_steps):
             interrupt.check()
             np.matmul(chain_h, W.T, out=pre_v)
-            k.sigmoid_sample(pre_v, b, beta, chain_v, st, 1.0, none, sq_err, *vl, n)
+            k.sigmoid_sample(pre_v, b, beta, chain_v, st, 1.0, none, sq_err)
             if step < n_steps - 1 or last_half:
-                self._dot_rows(chain_v, n, vl, W, pre_h, SPARSE_DENSITY)
-                k.sigmoid_sample(pre_h, c, beta, chain_h, st, 1.0, none, sq_err, *nl, 0)
+                self._times_w(chain_v, 0, pre_h, buf)
+                k.sigmoid_sample(pre_h, c, beta, chain_h, st, 1.0, none, sq_err)
 
     def swap_temperatures(self) -> None:
         """One round of parallel tempering's Metropolis swaps between neighbouring temperatures: the

@@ -10,7 +10,6 @@ from engine.kernels import rbm as kernels
 from engine.kernels.random import next_u64_reference, seed_state
 
 NONE = {np.float32: np.empty((0, 0), np.float32), np.float64: np.empty((0, 0), np.float64)}
-NO_LISTS = {dt: (np.empty(0, np.int32), np.zeros(1, np.int64), np.empty(0, dt)) for dt in (np.float32, np.float64)}
 
 
 @njit
@@ -41,7 +40,7 @@ def test_sigmoid_sample_matches_the_numpy_reference(dtype, shape):
     target = rng.random(shape).astype(dtype)
     state, ref_state = seed_state(42), seed_state(42)
     got, sample, sq_err = act.copy(), np.empty_like(act), np.zeros(shape[1])
-    kernels.sigmoid_sample(got, bias, 0.7, sample, state, -0.25, target, sq_err, *NO_LISTS[dtype], 0)
+    kernels.sigmoid_sample(got, bias, 0.7, sample, state, -0.25, target, sq_err)
     want, want_sample, want_err = kernels.sigmoid_sample_reference(act, bias, 0.7, ref_state, -0.25, target)
     ulp = np.spacing(np.abs(want).astype(dtype))
     assert np.all(np.abs(got - want) <= 4 * ulp)
@@ -57,8 +56,7 @@ def test_sigmoid_sample_without_draw_or_target_leaves_the_stream_alone(dtype):
     before = state.copy()
     sq_err = np.zeros(4)
     got = act.copy()
-    kernels.sigmoid_sample(got, np.zeros(4, dtype), 1.0, NONE[dtype], state, 1.0, NONE[dtype], sq_err,
-                           *NO_LISTS[dtype], 0)
+    kernels.sigmoid_sample(got, np.zeros(4, dtype), 1.0, NONE[dtype], state, 1.0, NONE[dtype], sq_err)
     np.testing.assert_array_equal(state, before)
     np.testing.assert_array_equal(sq_err, 0.0)
     np.testing.assert_allclose(got, 1 / (1 + np.exp(-act)), rtol=4 * np.finfo(dtype).eps)
@@ -78,16 +76,14 @@ def test_samples_are_seeded_unbiased_and_exact_at_zero_and_one():
     out = []
     for seed in (7, 7, 8):
         s = np.empty_like(act)
-        kernels.sigmoid_sample(act.copy(), bias, 1.0, s, seed_state(seed), 1.0, NONE[np.float32], np.zeros(500),
-                               *NO_LISTS[np.float32], 0)
+        kernels.sigmoid_sample(act.copy(), bias, 1.0, s, seed_state(seed), 1.0, NONE[np.float32], np.zeros(500))
         out.append(s)
     np.testing.assert_array_equal(out[0], out[1])
     assert not np.array_equal(out[0], out[2])
     assert out[0].mean() == pytest.approx(0.3, abs=0.005)
     edge = np.array([[-200.0, 200.0, -200.0, 200.0, 200.0]], np.float32)  # σ = 0 or 1 to float32
     s = np.empty_like(edge)
-    kernels.sigmoid_sample(edge, np.zeros(5, np.float32), 1.0, s, seed_state(1), 1.0, NONE[np.float32], np.zeros(5),
-                           *NO_LISTS[np.float32], 0)
+    kernels.sigmoid_sample(edge, np.zeros(5, np.float32), 1.0, s, seed_state(1), 1.0, NONE[np.float32], np.zeros(5))
     np.testing.assert_array_equal(s, [[0, 1, 0, 1, 1]])
 
 
