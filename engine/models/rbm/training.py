@@ -40,15 +40,19 @@ CPU time per minibatch, load 2–7 from other work):
   * h·Wᵀ over the hidden samples' ones (Wᵀ's rows; the samples are ~50 % on at the start, 33 % at the
     end of the first epoch, 30 % later): 0.9–1.2 ms against BLAS's 1.3–1.9 ms at 30–40 % on, but
     keeping Wᵀ in step costs 0.25 ms a minibatch (np.copyto; a blocked copy inside the momentum
-    pass 0.36 ms): no gain on one thread, a loss beside BLAS's two;
+    pass 0.36 ms; load ≈ 7): no gain on one thread, a loss beside BLAS's two;
   * the index lists written by sigmoid_sample while it draws, instead of a scan: ±1 % (a scan of
     100 × 784 rows takes 0.05 ms);
   * the weights' momentum step inside the gradient product, row by row: 1–3 % slower;
   * the products over the nonzeros split over numba's threads (prange, each row written by one
-    thread): with the other core busy 0.62 → 8.0 ms for the gradient (a parallel region waits out
+    thread): with the other core busy 0.62 → 8.0 ms for PCD's stacked v·W (a parallel region waits out
     a descheduled thread's time slice); a quiet machine was not to be had to measure the gain;
   * B's columns in chunks that stay in L1/L2: numba's loops over a range not starting at 0, or over
     slices, stop vectorizing (4–10× slower).
+Against BernoulliRBM float32 (30k images, 3 interleaved rounds, medians): one thread, CPU time,
+CD-1 2.14× and PCD-1 2.06× (load 2.5–2.9); two threads, wall time, 1.72× / 1.73× in the least
+disturbed round (load 2.4: sklearn's five dense products use both cores, our products over the
+nonzeros one), the other rounds swung from 1.1× to 28× with the load.
 
 Interrupting (engine/interrupt.py): ``check()`` before every Gibbs step and every temperature's
 swap energies, so a stop request ends a step within one Gibbs step (two products). The weights
