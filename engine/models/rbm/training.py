@@ -28,9 +28,31 @@ the gradient 19 / 18 %, the index lists 9 / 7 % (scan 5 / 5, transpose 4 / 3), t
 5 / 6 %, the update 8 / 8 %, the rest 10 / 14 %. Against BernoulliRBM float32 in one run
 (bench_rbm, one thread) this took CD-1 from 1.51× to 2.0× and PCD-1 from 1.67× to 1.9× at load 11,
 2.45× / 2.05× with a core busy at load 7, 1.94× / 1.96× on a quiet machine (load 0.3, 20k images;
-the epoch itself 1.5× shorter than with every product dense). (The products over the nonzeros
-stream W's rows from the L3 cache, which other programs share: a likely reason load costs them
-more than BLAS's blocked products; not measured apart.)
+the epoch itself 1.5× shorter than with every product dense).
+
+Profile now (issue 17; 30k images, one thread, load ≈ 2.4, CD-1 / PCD-1): h·Wᵀ 29 / 30 %, v·W
+20 / 19 %, the gradient 20 / 20 %, the fused pass 10 / 9 %, the update 5 / 5 %, the index lists
+5 / 5 % (scan 2 / 2, transpose 3 / 3), the rest 10 / 11 %. On one core each part is at a limit: h·Wᵀ
+runs at BLAS's peak (≈ 43 G multiply-adds/s), the products over the nonzeros at ≈ 20 G/s, bound by
+their loads (eight rows of B and the output row per eight multiply-adds): as fast with B small
+enough for L2 (256 columns) and with FMA contraction on. Tried and not kept (A/B in one process,
+CPU time per minibatch, load 2–7 from other work):
+  * h·Wᵀ over the hidden samples' ones (Wᵀ's rows; the samples are ~50 % on at the start, 33 % at the
+    end of the first epoch, 30 % later): 0.9–1.2 ms against BLAS's 1.3–1.9 ms at 30–40 % on, but
+    keeping Wᵀ in step costs 0.25 ms a minibatch (np.copyto; a blocked copy inside the momentum
+    pass 0.36 ms; load ≈ 7): no gain on one thread, a loss beside BLAS's two;
+  * the index lists written by sigmoid_sample while it draws, instead of a scan: ±1 % (a scan of
+    100 × 784 rows takes 0.05 ms);
+  * the weights' momentum step inside the gradient product, row by row: 1–3 % slower;
+  * the products over the nonzeros split over numba's threads (prange, each row written by one
+    thread): with the other core busy 0.62 → 8.0 ms for PCD's stacked v·W (a parallel region waits out
+    a descheduled thread's time slice); a quiet machine was not to be had to measure the gain;
+  * B's columns in chunks that stay in L1/L2: numba's loops over a range not starting at 0, or over
+    slices, stop vectorizing (4–10× slower).
+Against BernoulliRBM float32 (30k images, 3 interleaved rounds, medians): one thread, CPU time,
+CD-1 2.14× and PCD-1 2.06× (load 2.5–2.9); two threads, wall time, 1.72× / 1.73× in the least
+disturbed round (load 2.4: sklearn's five dense products use both cores, our products over the
+nonzeros one), the other rounds swung from 1.1× to 28× with the load.
 
 Interrupting (engine/interrupt.py): ``check()`` before every Gibbs step and every temperature's
 swap energies, so a stop request ends a step within one Gibbs step (two products). The weights

@@ -80,3 +80,19 @@ def test_train_batch_and_estimate_gradient_are_one_step_of_the_reference():
     np.testing.assert_allclose(0.2 * db, b, rtol=0, atol=1e-12)
     np.testing.assert_allclose(0.2 * dc, c, rtol=0, atol=1e-12)
 
+
+
+@pytest.mark.parametrize("method", ["cd", "pcd"])
+def test_a_seed_trains_the_same_weights_at_one_and_two_threads(method):
+    # the products over the nonzeros and the fused passes run on one thread whatever n_jobs says
+    # (engine.kernels.rbm); BLAS's threaded products split their sums, so a second thread moves
+    # the weights by rounding only — and a given thread count repeats itself exactly
+    X = mnist_float("train", 300)[0].astype(np.float64)
+
+    def fit(n_jobs):
+        return RBM(64, method=method, batch_size=100, n_epochs=1, random_state=3, dtype="float64",
+                   n_jobs=n_jobs).fit(X).weights_
+    one, two = fit(1), fit(2)
+    np.testing.assert_array_equal(fit(2), two)
+    np.testing.assert_allclose(two, one, rtol=0, atol=1e-12)
+    assert np.abs(one).max() > 0.05
