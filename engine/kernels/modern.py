@@ -17,16 +17,23 @@ def weighted_sum_above(weights, threshold, patterns, out):
     """out[b] = Σ_{i: weights[b, i] ≥ threshold} weights[b, i] · patterns[i], for every row b,
     patterns taken in index order (as a CSR product's row is). Rows are independent: parallel."""
     n = patterns.shape[1]
+    n_patterns = weights.shape[1]
     for b in prange(weights.shape[0]):
-        # summed in a fresh row, which aliases nothing, so the axpy below vectorises
-        acc = np.zeros(n, dtype=out.dtype)
         w = weights[b]
-        for i in range(w.shape[0]):
-            if w[i] >= threshold:
-                wi = w[i]
-                x = patterns[i]
-                for j in range(n):
-                    acc[j] += wi * x[j]
+        # the kept indices first, branch-free (a comparison per weight: the scan is most of the work),
+        # then the few patterns added, in index order, into a fresh row that aliases nothing (SIMD)
+        kept = np.empty(n_patterns, dtype=np.int64)
+        k = 0
+        for i in range(n_patterns):
+            kept[k] = i
+            k += w[i] >= threshold
+        acc = np.zeros(n, dtype=out.dtype)
+        for q in range(k):
+            i = kept[q]
+            wi = w[i]
+            x = patterns[i]
+            for j in range(n):
+                acc[j] += wi * x[j]
         out[b] = acc
 
 
