@@ -257,9 +257,36 @@ def _execute(run_task, settings: dict, task: dict, seed: int, index: int, thread
     return index, _rows(_complete(run_task(settings, task, seed), inner))
 
 
+# glibc's mallopt parameters, and the values its adaptive rule reaches on its own (64-bit): blocks up to
+# 32 MB come from the heap, which keeps up to 64 MB free at its top
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_HEAP_MMAP_BYTES, _HEAP_TRIM_BYTES = 32 * 2**20, 64 * 2**20
+_heap_set = False
+
+
+def _heap_for_tasks() -> None:
+    """Once per worker process: undo Dask's MALLOC_TRIM_THRESHOLD_ for glibc's heap. Setting it turns off
+    glibc's adaptive mmap threshold, so every array of a few MB a task makes (a weight matrix, a field
+    per probe) is a fresh mmap, faulted in and zeroed, and given back when freed. Measured on 2 cores
+    (capacity curve, N = 1000, 400 tasks, a 2-worker LocalCluster): 10.4–11.1 s with Dask's setting,
+    8.9–9.3 s with glibc's adapted values. Nothing happens without that variable or without glibc."""
+    global _heap_set
+    if _heap_set or not os.environ.get("MALLOC_TRIM_THRESHOLD_"):
+        return
+    _heap_set = True
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, _HEAP_MMAP_BYTES)
+        libc.mallopt(_M_TRIM_THRESHOLD, _HEAP_TRIM_BYTES)
+    except (OSError, AttributeError):   # not glibc (macOS, Windows, musl): its own allocator stands
+        pass
+
+
 def _execute_chunk(run_task, settings: dict, items: list, threads: int) -> list[tuple[int, list[dict]]]:
     """Several tasks as one Dask task, BLAS held to ``threads`` as numba is: [(index, rows), …]."""
     from threadpoolctl import threadpool_limits
+    _heap_for_tasks()
     with threadpool_limits(limits=threads, user_api="blas"):
         return [_execute(run_task, settings, task, seed, index, threads) for task, seed, index in items]
 

@@ -162,3 +162,29 @@ def test_a_resume_file_that_is_not_one_is_refused_by_name(tmp_path, junk):
     path.write_bytes(junk)
     with pytest.raises(ValueError, match=r"resume file .*r\.bin is not a results file of this program"):
         experiments.run("phase-diagram", PHASE, seed=4, resume=path)
+
+
+@pytest.mark.parametrize("trim, calls", [("65536", [(-3, 32 * 2**20), (-1, 64 * 2**20)]), ("", [])])
+def test_a_dask_worker_gets_glibcs_adaptive_heap_back_once(monkeypatch, trim, calls):
+    """Dask's nanny sets MALLOC_TRIM_THRESHOLD_, which makes every MB-sized array of a task a fresh
+    mmap (10.4–11.1 s against 8.9–9.3 s for the capacity curve on a 2-worker LocalCluster): the first
+    chunk in a worker sets glibc's adapted thresholds back, once; without the variable nothing is set."""
+    import ctypes
+    made = []
+
+    class FakeLibc:
+        def mallopt(self, param, value):
+            made.append((param, value))
+            return 1
+    real = ctypes.CDLL
+    monkeypatch.setattr(ctypes, "CDLL",
+                        lambda name, *a, **kw: FakeLibc() if name == "libc.so.6" else real(name, *a, **kw))
+    monkeypatch.setattr(runner, "_heap_set", False)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", trim)
+    from engine import registry
+    study = registry.experiment("phase-diagram")
+    settings = study.check(PHASE)
+    items = [(task, runner.task_seed(1, k), k) for k, task in enumerate(study.tasks(settings))][:2]
+    for _ in range(2):
+        runner._execute_chunk(study.run_task, settings, items, 1)
+    assert made == calls
