@@ -56,7 +56,7 @@ class EngineClosing:
     def _finish_engine(self) -> None:
         """Stop the engine thread and wait until it has finished (a QThread destroyed while running
         aborts the process): the running step is interrupted at its next chunk, and saves queued
-        before the close are written first (worker.py). A long wait (a big save) says so in the status
+        before the close are written first (worker/engine.py). A long wait (a big save) says so in the status
         line and keeps the event loop running, the rest of the window disabled, so it still paints."""
         c = self.controller
         if c.stop(FINISH_QUIETLY_MS):

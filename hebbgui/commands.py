@@ -1,6 +1,6 @@
 """Engine commands declared once: ``@command`` marks an EngineWorker method; ``attach_commands`` gives
 EngineController a method of the same name and signature that queues the call to the engine thread.
-Also what an error shows in the status line. (No threads here: they live in hebbgui/worker.py.)
+Also what an error shows in the status line. (No threads here: they live in hebbgui/worker/.)
 """
 from __future__ import annotations
 

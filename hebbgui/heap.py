@@ -1,5 +1,5 @@
 """Keeping Python's full garbage collections short while an engine thread runs (moved out of
-worker.py, which is about the engine thread and its play loop)."""
+worker/engine.py, which is about the engine thread and its play loop)."""
 from __future__ import annotations
 
 import gc

@@ -1,7 +1,7 @@
 """Recording a widget (the window's central area) to an animated GIF or an MP4 at a steady frame rate.
 
 The GUI thread grabs the widget on a timer at the chosen frame rate and hands the RGB array to an
-encoder that runs in a ``BackgroundJob`` (worker.py, the only place threads live). The encoder
+encoder that runs in a ``BackgroundJob`` (hebbgui/worker/, the only place threads live). The encoder
 writes the file while the recording runs: a GIF through Pillow, an MP4 through the ffmpeg that
 ships inside the ``imageio-ffmpeg`` wheel (so MP4 works on a student's laptop and in the bundle
 with no system ffmpeg). A recording is either the window's own size (capped) or a fixed 720p /

@@ -1,5 +1,5 @@
 """The engine worker's commands for lessons, recorded runs and experiments (a mixin of EngineWorker,
-kept apart so worker.py stays about the thread and the play loop). They run in the engine thread
+kept apart so worker/engine.py stays about the thread and the play loop). They run in the engine thread
 like every ``@command``; the worker's signals, ``set_model``, ``_built`` and ``_report`` are EngineWorker's."""
 from __future__ import annotations
 

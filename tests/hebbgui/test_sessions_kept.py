@@ -46,8 +46,8 @@ def test_only_the_most_recently_left_models_are_kept(qtbot, window, monkeypatch)
     """Kept models are capped: the one left longest ago is let go, said so, and comes back afresh;
     the one left last still comes back as it was left."""
     from engine import registry
-    from hebbgui import worker
-    monkeypatch.setattr(worker, "MAX_KEPT_MODELS", 1)
+    from hebbgui.worker import engine
+    monkeypatch.setattr(engine, "MAX_KEPT_MODELS", 1)
     win = window
     with registry.registered("toy-partial", "tests.hebbgui.toy_model:ToyPartialModel", title="Toy partial"):
         win.controller.step(5)

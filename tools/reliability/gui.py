@@ -34,14 +34,15 @@ class _Window:
         sys.excepthook = lambda t, v, tb: self.errors.append(f"{t.__name__} in a slot: {v}")
         import hebbgui.commands as commands
         import hebbgui.mainwindow as mw
-        import hebbgui.worker as worker
+        import hebbgui.worker.engine as engine_thread
+        import hebbgui.worker.jobs as jobs
         real = commands.error_detail
 
         def detail(exc):
             if not isinstance(exc, commands.EXPECTED_ERRORS):
                 self.errors.append(f"{type(exc).__name__} in the engine: {exc}")
             return real(exc)
-        self._patched = [(m, real) for m in (commands, worker, mw)]
+        self._patched = [(m, real) for m in (commands, engine_thread, jobs, mw)]
         for m, _ in self._patched:
             m.error_detail = detail
         self.win = mw.MainWindow(model_name=first, seed=0, restore_layout=False)

@@ -48,7 +48,7 @@ class HopfieldModel(Model):
     # "max" speed in the window: a recall takes a few sweeps, and at a fixed point further sweeps
     # change nothing, so counting millions of them a second tells a viewer nothing.
     # (Unbounded, it used to stall the window: cheap steps are Python work that held the GIL
-    # against the GUI's painting; the engine thread now waits for the GUI instead, see worker.py.)
+    # against the GUI's painting; the engine thread now waits for the GUI instead, see hebbgui/worker/engine.py.)
     max_rate = 1000.0
     pattern_editor = True  # pattern_shape, set_patterns, set_probe; snapshot["patterns"] is (k, rows, cols)
 
