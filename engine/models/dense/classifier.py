@@ -181,7 +181,7 @@ class DAMClassifier(ClassifierMixin, Estimator):
     def end_epoch(self, train_error: float, X_val=None, y_val=None, *, test_error: float | None = None) -> None:
         """Close an epoch trained by ``train_batch`` calls: check the memories, record the epoch in
         ``history_`` (its training error, the test error on X_val/y_val — or ``test_error``, measured by
-        the caller with ``count_errors`` — ε and T) and advance ε(t), T(t)."""
+        the caller with ``_count_errors`` — ε and T) and advance ε(t), T(t)."""
         self._check_fitted()
         self._check_memories()
         if test_error is not None and X_val is not None:
@@ -203,9 +203,9 @@ class DAMClassifier(ClassifierMixin, Estimator):
         from before it put back."""
         self._check_fitted()
         V = self._bipolar("X", X)
-        return self.train_bipolar(V, self._labels(y, V.shape[0], fitting=False))
+        return self._train_bipolar(V, self._labels(y, V.shape[0], fitting=False))
 
-    def train_bipolar(self, V: np.ndarray, labels: np.ndarray) -> float:
+    def _train_bipolar(self, V: np.ndarray, labels: np.ndarray) -> float:
         """``train_batch`` on images already mapped to ±1 (float64 (B, n_features), 2x − 1) with their class
         indices (B,) into ``classes_`` — unchecked, for a caller that checked its data once (the GUI model)."""
         self._check_fitted()
@@ -278,8 +278,8 @@ class DAMClassifier(ClassifierMixin, Estimator):
         self._check_fitted()
         return self._forward(self._bipolar("X", X), self.current_temperature())
 
-    def count_errors(self, V: np.ndarray, labels: np.ndarray) -> int:
-        """How many of the images V, already ±1 (as ``train_bipolar`` takes them), ``predict`` would not
+    def _count_errors(self, V: np.ndarray, labels: np.ndarray) -> int:
+        """How many of the images V, already ±1 (as ``_train_bipolar`` takes them), ``predict`` would not
         give their class indices ``labels`` — unchecked; a test set scored in chunks this way keeps
         no float copy of itself."""
         self._check_fitted()

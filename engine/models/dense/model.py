@@ -157,7 +157,7 @@ class DAMModel(Model):
         idx = self.order[self.batch_pos:self.batch_pos + bs]
         # the data were checked when loaded: straight to ±1 rows; classes_ is 0…9, so a digit is its
         # class index. A stop request ends the update before the memories change.
-        error = self.clf.train_bipolar(self._bipolar(X, idx), y[idx].astype(np.int64))
+        error = self.clf._train_bipolar(self._bipolar(X, idx), y[idx].astype(np.int64))
         self.batch_error.append(error)
         self.epoch_wrong += int(round(error * len(idx)))
         self.batch_pos += len(idx)
@@ -179,7 +179,7 @@ class DAMModel(Model):
         wrong = 0
         for start in range(0, len(Xt), TEST_CHUNK):
             rows = np.arange(start, min(start + TEST_CHUNK, len(Xt)))
-            wrong += self.clf.count_errors(self._bipolar(Xt, rows), yt[rows].astype(np.int64))
+            wrong += self.clf._count_errors(self._bipolar(Xt, rows), yt[rows].astype(np.int64))
         return wrong / len(Xt)
 
     def _end_epoch(self) -> None:

@@ -123,7 +123,7 @@ def test_same_seed_same_memories_at_any_thread_count():
 
 
 def test_bipolar_entry_points_equal_the_checked_ones():
-    """train_bipolar and count_errors (what the GUI model calls on its checked data) do what
+    """_train_bipolar and _count_errors (what the GUI model calls on its checked data) do what
     train_batch and score do on pixels in [0, 1]."""
     X, y = tiny(n=60)
     kw = dict(n_memories=5, power=3, temperature=5.0, temperature_final=5.0, random_state=2)
@@ -131,9 +131,9 @@ def test_bipolar_entry_points_equal_the_checked_ones():
     b = DAMClassifier(**kw).initialize(12, [0, 1, 2])
     for start in (0, 30):
         rows = slice(start, start + 30)
-        assert a.train_batch(X[rows], y[rows]) == b.train_bipolar(2.0 * X[rows] - 1.0, y[rows].astype(np.int64))
+        assert a.train_batch(X[rows], y[rows]) == b._train_bipolar(2.0 * X[rows] - 1.0, y[rows].astype(np.int64))
         np.testing.assert_array_equal(a.memories_, b.memories_)
-    assert b.count_errors(2.0 * X - 1.0, y) == round((1.0 - a.score(X, y)) * len(X))
+    assert b._count_errors(2.0 * X - 1.0, y) == round((1.0 - a.score(X, y)) * len(X))
     b.end_epoch(0.5, test_error=0.25)
     assert b.history_["test_error"] == [0.25]
     with pytest.raises(ValueError, match="not both"):
