@@ -17,8 +17,8 @@ from engine.models.rbm import DBN, RBM, RBMModel, blas_threads
 
 # The live GUI step runs its small products on one BLAS thread (engine.models.rbm.models); the
 # epoch benches run under the thread policy (engine/threads.py): every core, or cores − 1 with
-# ``--busy`` / HEBBGUI_THREADS — the same count on both sides, stated in each row (our products
-# over the nonzeros run on one thread: engine.kernels.rbm.sparse_rows_dot says why).
+# ``--busy`` / HEBBGUI_THREADS — the same count on both sides, stated in each row (BernoulliRBM's
+# products on BLAS's threads, ours on numba's: engine.models.rbm.training says why).
 LIVE_BLAS_THREADS = 1
 N_HIDDEN = 500
 BATCH = 100
@@ -86,7 +86,7 @@ def _bench_epoch_speed(quick: bool, threads: int) -> list[dict]:
     for _ in range(1 if quick else 3):
         for name, fn in runs.items():
             times[name].append(scale * _seconds(fn))
-    load = f"{threads} BLAS thread(s), load {load:.1f}→{os.getloadavg()[0]:.1f}"
+    load = f"{threads} thread(s), load {load:.1f}→{os.getloadavg()[0]:.1f}"
 
     def paired(ours_, base):
         ratios = [b / o for o, b in zip(times[ours_], times[base])]

@@ -422,7 +422,8 @@ class RBM(TrainingMixin, TransformerMixin, Estimator):
             self._params()
         v0 = np.ascontiguousarray(self._check_v("v0", v0), dtype=self.dtype)
         backup = self._learned_copy()
-        error = self._step(v0, want_error)
+        with self._training():
+            error = self._step(v0, want_error)
         self._check_diverged(backup)
         return error
 
@@ -432,7 +433,8 @@ class RBM(TrainingMixin, TransformerMixin, Estimator):
         PCD and PT advance their persistent chains, as one training step would.
         """
         X = self._check_v("X", X)
-        self._gradient(np.ascontiguousarray(X, dtype=self.dtype), False)
+        with self._training():
+            self._gradient(np.ascontiguousarray(X, dtype=self.dtype), False)
         return (self._buf(X.shape[0])["grad_w"].astype(np.float64), self._grad_b.astype(np.float64),
                 self._grad_c.astype(np.float64))
 
@@ -458,7 +460,7 @@ class RBM(TrainingMixin, TransformerMixin, Estimator):
             backup = self._learned_copy()
             order = self._rng.permutation(n)
             errors = []
-            with blas_threads(self.n_jobs):
+            with self._training():
                 for i in range(n_batches):
                     idx = order[i * bs:(i + 1) * bs]
                     v0 = self._batch_rows(len(idx))
@@ -483,7 +485,7 @@ class RBM(TrainingMixin, TransformerMixin, Estimator):
             self.initialize(self._check_X(X, reset=True, values=(0, 1)).shape[1])
         X = np.ascontiguousarray(self._check_v("X", X), dtype=self.dtype)
         backup = self._learned_copy()
-        with blas_threads(self.n_jobs):
+        with self._training():
             for start in range(0, X.shape[0], self.batch_size):
                 self._step(X[start:start + self.batch_size], False)
         self._check_diverged(backup)

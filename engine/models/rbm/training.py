@@ -4,12 +4,13 @@
 The cost is the products. v·W and the gradient [v0; v]ᵀ·[h0; h] run over the nonzeros of the
 visible rows (engine.kernels.rbm: compressed rows built by one scan, nnz·n_hidden multiply-adds
 instead of rows·n_visible·n_hidden) when at most ``SPARSE_DENSITY`` of them is nonzero, else in
-BLAS; h·Wᵀ stays in BLAS (numpy's matmul with ``out=``): the hidden samples are 30–45 % on, where
-a product over them (with a transposed copy of W kept in step) measured no faster. Same algorithm,
-same draws: only the order of the sums changes. Between two products there is one numba pass
-(engine.kernels.rbm.sigmoid_sample: bias, σ, the Bernoulli draw, the error, the gradient's scale),
-every array is a buffer allocated once per minibatch size, and the update is one more pass. Per
-Gibbs step CD-k and PCD-k do the same work:
+BLAS; h·Wᵀ is dense: the hidden samples are 30–45 % on, where a product over them (with a
+transposed copy of W kept in step) measured no faster. Same algorithm, same draws: only the order
+of the sums changes. Between two products there is one numba pass (engine.kernels.rbm.sigmoid_sample:
+bias, σ, the Bernoulli draw, the error, the gradient's scale), every array is a buffer allocated
+once per minibatch size, and the weights' gradient over the nonzeros is never stored: each row's
+block goes from the product into the momentum step (``sparse_rows_dot_update``). Per Gibbs step
+CD-k and PCD-k do the same work:
 
   CD-k   v0·W → h0 (sample);  k × [h·Wᵀ → v (sample);  v·W → h];            [v0; v]ᵀ·[h0; h]
   PCD-k  (k−1) × [h·Wᵀ → v;  v·W → h] on the chains;  h·Wᵀ → v;  [v0; v]·W;  [v0; v]ᵀ·[h0; h]
@@ -17,42 +18,38 @@ Gibbs step CD-k and PCD-k do the same work:
 PCD stacks its positive and negative hidden products in one (2n × n_visible)·W product. The
 gradient is one product over the stacked rows: the hidden probabilities come out of the numba pass
 already scaled by lr/n (data) and −lr/m (particles), so [v0; v]ᵀ·[h0; h] is lr·(⟨vh⟩_data −
-⟨vh⟩_model) with no further pass. (scipy's gemm could add it into the momentum in place, but it
-links a second OpenBLAS whose idle threads spin against numpy's on a 2-core machine.)
+⟨vh⟩_model) with no further pass.
 
-Profile of one epoch (60k MNIST → 500 hidden, minibatch 100, float32, one BLAS / numba thread;
-shares of the epoch, CD-1 / PCD-1, load ≈ 6 on 2 cores). Every product dense in BLAS: v·W 31 / 32 %,
-the gradient 32 / 26 %, h·Wᵀ 18 / 23 %, the fused pass 6 / 4 %, the update 3 / 4 %, the rest
-(minibatch copy, bias gradients, Python) 10 / 10 %. Over the nonzeros: h·Wᵀ 27 / 31 %, v·W 21 / 16 %,
-the gradient 19 / 18 %, the index lists 9 / 7 % (scan 5 / 5, transpose 4 / 3), the fused pass
-5 / 6 %, the update 8 / 8 %, the rest 10 / 14 %. Against BernoulliRBM float32 in one run
-(bench_rbm, one thread) this took CD-1 from 1.51× to 2.0× and PCD-1 from 1.67× to 1.9× at load 11,
-2.45× / 2.05× with a core busy at load 7, 1.94× / 1.96× on a quiet machine (load 0.3, 20k images;
-the epoch itself 1.5× shorter than with every product dense).
+Threads (issue 17). Every parallel part of a step runs on numba's pool, and BLAS is held to one
+thread during training (``_training``): the products over the nonzeros and the update split B's
+columns between threads, h·Wᵀ splits W's rows into one-thread BLAS products (numba's np.dot), so
+each output element is one thread's, summed in one order — a seed trains the same weights at any
+thread count. The sampling pass stays serial: its draws come in one stream, in row-major order.
+Before, h·Wᵀ ran on BLAS's two threads and the rest on one (the products over the nonzeros on
+numba's threads beside BLAS's ran slower: four threads on two cores).
 
-Profile now (issue 17; 30k images, one thread, load ≈ 2.4, CD-1 / PCD-1): h·Wᵀ 29 / 30 %, v·W
-20 / 19 %, the gradient 20 / 20 %, the fused pass 10 / 9 %, the update 5 / 5 %, the index lists
-5 / 5 % (scan 2 / 2, transpose 3 / 3), the rest 10 / 11 %. On one core each part is at a limit: h·Wᵀ
-runs at BLAS's peak (≈ 43 G multiply-adds/s), the products over the nonzeros at ≈ 20 G/s, bound by
-their loads (eight rows of B and the output row per eight multiply-adds): as fast with B small
-enough for L2 (256 columns) and with FMA contraction on. Tried and not kept (A/B in one process,
-CPU time per minibatch, load 2–7 from other work):
-  * h·Wᵀ over the hidden samples' ones (Wᵀ's rows; the samples are ~50 % on at the start, 33 % at the
-    end of the first epoch, 30 % later): 0.9–1.2 ms against BLAS's 1.3–1.9 ms at 30–40 % on, but
-    keeping Wᵀ in step costs 0.25 ms a minibatch (np.copyto; a blocked copy inside the momentum
-    pass 0.36 ms; load ≈ 7): no gain on one thread, a loss beside BLAS's two;
-  * the index lists written by sigmoid_sample while it draws, instead of a scan: ±1 % (a scan of
-    100 × 784 rows takes 0.05 ms);
-  * the weights' momentum step inside the gradient product, row by row: 1–3 % slower;
-  * the products over the nonzeros split over numba's threads (prange, each row written by one
-    thread): with the other core busy 0.62 → 8.0 ms for PCD's stacked v·W (a parallel region waits out
-    a descheduled thread's time slice); a quiet machine was not to be had to measure the gain;
-  * B's columns in chunks that stay in L1/L2: numba's loops over a range not starting at 0, or over
-    slices, stop vectorizing (4–10× slower).
-Against BernoulliRBM float32 (30k images, 3 interleaved rounds, medians): one thread, CPU time,
-CD-1 2.14× and PCD-1 2.06× (load 2.5–2.9); two threads, wall time, 1.72× / 1.73× in the least
-disturbed round (load 2.4: sklearn's five dense products use both cores, our products over the
-nonzeros one), the other rounds swung from 1.1× to 28× with the load.
+Profile of one epoch (60k MNIST → 500 hidden, minibatch 100, float32; shares, CD-1 / PCD-1):
+  * every product dense in BLAS, one thread, load ≈ 6: v·W 31 / 32 %, the gradient 32 / 26 %, h·Wᵀ
+    18 / 23 %, the fused pass 6 / 4 %, the update 3 / 4 %, the rest 10 / 10 %;
+  * over the nonzeros, one thread, 30k images, load ≈ 2.4: h·Wᵀ 29 / 30 %, v·W 20 / 19 %, the
+    gradient 20 / 20 %, the fused pass 10 / 9 %, the update 5 / 5 %, the index lists 5 / 5 %, the
+    rest 10 / 11 %; two threads (h·Wᵀ on BLAS's), 0.83 / 0.87 s per 30k images, load 0.3–0.9;
+  * now, two threads, 30k images, load ≈ 1.3, 0.69 / 0.72 s: the gradient with the update 25 /
+    26 %, h·Wᵀ 22 / 22 %, v·W 19 / 19 %, the fused pass 10 / 9 %, the scan 8 / 8 %, the transpose
+    4 / 4 %, the rest 10 / 10 % (minibatch copy, bias gradients, Python). Same window, old against
+    new code, interleaved: 0.80–1.25 s against 0.64–0.73 s.
+On one core each product runs at a limit: h·Wᵀ at BLAS's peak (≈ 43 G multiply-adds/s), the
+products over the nonzeros at ≈ 20 G/s, bound by their loads (eight rows of B and the output row
+per eight multiply-adds). Tried and not kept (A/B in one process):
+  * h·Wᵀ over the hidden samples' ones (Wᵀ's rows): 0.9–1.2 ms against BLAS's 1.3–1.9 ms at 30–40 %
+    on, but keeping Wᵀ in step costs 0.25 ms a minibatch: no gain;
+  * the index lists written by sigmoid_sample while it draws, instead of a scan: ±1 %; the scan
+    split over threads (count, then fill blocks of rows): 0.061 against 0.073 ms, 1 % of an epoch;
+  * the products over the nonzeros split by rows over threads: every thread streams all of W, and
+    with the other core busy one region took 0.62 → 8.0 ms;
+  * OpenMP's threads sleeping at once after each region (OMP_WAIT_POLICY=PASSIVE alone): each of
+    the step's five regions then pays a wake-up, 10–25 % of an epoch here (engine/kernels/__init__.py
+    keeps a 0.3 ms spin).
 
 Interrupting (engine/interrupt.py): ``check()`` before every Gibbs step and every temperature's
 swap energies, so a stop request ends a step within one Gibbs step (two products). The weights
@@ -65,9 +62,12 @@ tests/engine/models/rbm/reference.py is the same algorithm in plain numpy, for t
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from engine import interrupt
+from engine.threads import blas_threads
 
 # Above this fraction of nonzeros a product over the nonzeros (v·W, [v0; v]ᵀ·[h0; h]) is no faster
 # than BLAS's dense one (measured crossing ≈ 0.35–0.4 for v·W, ≈ 0.3 for the gradient, float32, one
@@ -83,6 +83,25 @@ def _kernels():
 
 class TrainingMixin:
     """The RBM's minibatch step (mixed into engine.models.rbm.estimator.RBM)."""
+
+    _threads = 1   # numba threads of the step's parallel parts (``_training``)
+    _weights_pending = None   # the buffers whose weights' gradient ``_apply_update`` computes
+
+    @contextlib.contextmanager
+    def _training(self):
+        """Context for training steps: the step's parallel parts (products, update) run on up to
+        ``n_jobs`` of numba's threads (None: numba's count, the thread policy's), and BLAS is held
+        to one thread meanwhile, so h·Wᵀ's blocks (one-thread BLAS products on numba's threads)
+        never start BLAS threads beside numba's (2 × 2 threads on 2 cores: 20× slower)."""
+        import numba
+        _kernels()  # first, so scipy's BLAS (numba's np.dot) is loaded when the limit is set
+        threads = numba.get_num_threads()
+        self._threads = threads if self.n_jobs is None else min(self.n_jobs, threads)
+        try:
+            with blas_threads(1):
+                yield
+        finally:
+            self._threads = 1
 
     def current_learning_rate(self) -> float:
         """The learning rate at the current epoch under ``lr_schedule`` (ends at 1/10 of the start)."""
@@ -123,11 +142,13 @@ class TrainingMixin:
         """Where a minibatch of n rows goes (``_gradient`` then reads it without a copy)."""
         return self._buf(n)["v_stack"][:n]
 
-    def _gradient(self, v0: np.ndarray, want_error: bool, lr: float = 1.0) -> float:
+    def _gradient(self, v0: np.ndarray, want_error: bool, lr: float = 1.0, weights: bool = True) -> float:
         """Fill the buffers' grad_w (and ``_grad_b``, ``_grad_c``) with lr·(⟨·⟩_data − ⟨·⟩_model) from minibatch v0.
 
         Returns the minibatch reconstruction error (mean squared, of p(v | h sampled from v0)) or NaN
-        when not asked. PCD and PT advance their persistent chains.
+        when not asked. PCD and PT advance their persistent chains. ``weights`` False: where the
+        weights' gradient runs over the nonzeros it is left to ``_apply_update`` (``_weights_pending``),
+        which computes it inside the update.
         """
         k = _kernels()
         st = self._kernel_state
@@ -145,7 +166,7 @@ class TrainingMixin:
             k.sigmoid_sample(hs[:n], c, 1.0, h_smp[:n], st, lr / n, none, sq_err)
             for step in range(self.k):
                 interrupt.check()
-                np.matmul(h_smp[:n], W.T, out=pre_v[:n])
+                k.times_transposed(h_smp[:n], W, pre_v[:n], self._threads)
                 k.sigmoid_sample(pre_v[:n], b, 1.0, vs[n:], st, 1.0, v0 if want_error and step == 0 else none,
                                  sq_err)
                 self._times_w(vs[n:], n, hs[n:], buf)
@@ -168,13 +189,17 @@ class TrainingMixin:
             else:  # swaps may have moved other particles into β = 1: their p(h|v), no draw
                 k.sigmoid_sample(hs[n:], c, 1.0, none, st, -lr / m, none, sq_err)
             if want_error:
-                np.matmul(h_smp[:n], W.T, out=pre_v[:n])
+                k.times_transposed(h_smp[:n], W, pre_v[:n], self._threads)
                 k.sigmoid_sample(pre_v[:n], b, 1.0, none, st, 1.0, v0, sq_err)
         # [v0; v]ᵀ·[h0; h] over the nonzeros of [v0; v] (ptr[n + m] is past the lists' size if they overflowed)
+        self._weights_pending = None
         if buf["ptr"][n + m] <= SPARSE_DENSITY * vs.size:
             k.transpose_rows(buf["idx"], buf["ptr"], buf["vals"], n + m, vs.shape[1], buf["idx_t"], buf["ptr_t"],
                              buf["vals_t"])
-            k.sparse_rows_dot(buf["idx_t"], buf["ptr_t"], buf["vals_t"], 0, hs, buf["grad_w"])
+            if weights:
+                k.sparse_rows_dot(buf["idx_t"], buf["ptr_t"], buf["vals_t"], 0, hs, buf["grad_w"], self._threads)
+            else:
+                self._weights_pending = buf
         else:
             np.matmul(vs.T, hs, out=buf["grad_w"])
         coef = buf["coef"]
@@ -192,7 +217,7 @@ class TrainingMixin:
         k = _kernels()
         nnz = k.nonzero_rows(v, row0, buf["idx"], buf["ptr"], buf["vals"])  # −1: too many to list
         if 0 <= nnz <= SPARSE_DENSITY * v.size:
-            k.sparse_rows_dot(buf["idx"], buf["ptr"], buf["vals"], row0, self.weights_, out)
+            k.sparse_rows_dot(buf["idx"], buf["ptr"], buf["vals"], row0, self.weights_, out, self._threads)
         else:
             np.matmul(v, self.weights_, out=out)
 
@@ -207,7 +232,7 @@ class TrainingMixin:
         chain_h, chain_v = self._chain_h[t], self._chain_v[t]
         for step in range(n_steps):
             interrupt.check()
-            np.matmul(chain_h, W.T, out=pre_v)
+            k.times_transposed(chain_h, W, pre_v, self._threads)
             k.sigmoid_sample(pre_v, b, beta, chain_v, st, 1.0, none, sq_err)
             if step < n_steps - 1 or last_half:
                 self._times_w(chain_v, 0, pre_h, buf)
@@ -245,16 +270,22 @@ class TrainingMixin:
 
     def _apply_update(self, grad_w: np.ndarray) -> None:
         """velocity ← momentum·velocity + grad − lr·decay·weights; parameters += velocity (one pass
-        each; grad_w and the buffers' bias gradients already carry the learning rate)."""
+        each; grad_w and the buffers' bias gradients already carry the learning rate). A weights'
+        gradient left pending by ``_gradient`` is computed here, block by block inside the update."""
         k = _kernels()
         decay = self.current_learning_rate() * self.weight_decay  # L2 on the weights only (Hinton's guide)
-        k.momentum_step(self.weights_, self._velocity_w, grad_w, self.momentum, decay)
+        pending, self._weights_pending = self._weights_pending, None
+        if pending is not None:
+            k.sparse_rows_dot_update(pending["idx_t"], pending["ptr_t"], pending["vals_t"], pending["h_stack"],
+                                     self.weights_, self._velocity_w, self.momentum, decay, self._threads)
+        else:
+            k.momentum_step(self.weights_, self._velocity_w, grad_w, self.momentum, decay, self._threads)
         k.momentum_step(self.visible_bias_, self._velocity_b, self._grad_b, self.momentum, 0.0)
         k.momentum_step(self.hidden_bias_, self._velocity_c, self._grad_c, self.momentum, 0.0)
         self.n_updates_ += 1
 
     def _step(self, v0: np.ndarray, want_error: bool) -> float:
         """One update from the checked, contiguous minibatch v0; returns its error (NaN if not asked)."""
-        error = self._gradient(v0, want_error, self.current_learning_rate())
+        error = self._gradient(v0, want_error, self.current_learning_rate(), weights=False)
         self._apply_update(self._buf(v0.shape[0])["grad_w"])
         return error

@@ -136,6 +136,55 @@ def test_sparse_products_equal_the_dense_numpy_ones(density, dtype, binary):
     assert out.dtype == grad.dtype == dtype
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_parallel_kernels_give_the_one_thread_numbers_at_any_split(dtype):
+    # each output element is one thread's, summed in one order: 2 or 3 parts (uneven blocks of
+    # columns, or of W's rows) give exactly the numbers of one
+    rng = np.random.default_rng(5)
+    v = _sparse_rows(rng, (40, 90), 0.2, dtype, binary=False)
+    W = rng.standard_normal((90, 200)).astype(dtype)
+    idx, ptr, vals = np.empty(v.size, np.int32), np.zeros(41, np.int64), np.empty(v.size, dtype)
+    kernels.nonzero_rows(v, 0, idx, ptr, vals)
+    h = (rng.random((40, 200)) < 0.4).astype(dtype)
+    products, steps = [], []
+    for threads in (1, 2, 3):
+        out, pre_v = np.full((40, 200), np.nan, dtype), np.full((40, 90), np.nan, dtype)
+        kernels.sparse_rows_dot(idx, ptr, vals, 0, W, out, threads)
+        kernels.times_transposed(h, W, pre_v, threads)
+        products.append((out, pre_v))
+        param, vel = np.ones(40000, dtype), np.full(40000, 0.5, dtype)
+        kernels.momentum_step(param, vel, np.linspace(-1, 1, 40000).astype(dtype), 0.9, 0.01, threads)
+        steps.append((param, vel))
+    tol = dict(rtol=0, atol=1e-5 if dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(products[0][0], v @ W, **tol)
+    np.testing.assert_allclose(products[0][1], h @ W.T, **tol)
+    for other in products[1:]:
+        np.testing.assert_array_equal(other[0], products[0][0])
+        np.testing.assert_array_equal(other[1], products[0][1])
+    for other in steps[1:]:
+        np.testing.assert_array_equal(other[0], steps[0][0])
+        np.testing.assert_array_equal(other[1], steps[0][1])
+    p2, v2 = np.ones(40000, dtype), np.full(40000, 0.5, dtype)
+    kernels.momentum_step_reference(p2, v2, np.linspace(-1, 1, 40000).astype(dtype), 0.9, 0.01)
+    np.testing.assert_allclose(steps[1][0], p2, rtol=1e-6 if dtype == np.float32 else 1e-14)
+    # the update with the gradient computed inside it: the product, then the step, to the bit
+    start = rng.standard_normal((90, 200)).astype(dtype)
+    vel0 = rng.standard_normal((90, 200)).astype(dtype)
+    v_t = np.ascontiguousarray(v.T)   # the gradient's product runs over vᵀ's compressed rows
+    idx_t, ptr_t, vals_t = np.empty(v.size, np.int32), np.zeros(91, np.int64), np.empty(v.size, dtype)
+    kernels.nonzero_rows(v_t, 0, idx_t, ptr_t, vals_t)
+    H = rng.random((40, 200)).astype(dtype)
+    grad = np.empty((90, 200), dtype)
+    kernels.sparse_rows_dot(idx_t, ptr_t, vals_t, 0, H, grad)
+    expected_p, expected_v = start.copy(), vel0.copy()
+    kernels.momentum_step(expected_p, expected_v, grad, 0.5, 0.001)
+    for threads in (1, 2, 3):
+        param, vel = start.copy(), vel0.copy()
+        kernels.sparse_rows_dot_update(idx_t, ptr_t, vals_t, H, param, vel, 0.5, 0.001, threads)
+        np.testing.assert_array_equal(param, expected_p)
+        np.testing.assert_array_equal(vel, expected_v)
+
+
 def test_compressed_rows_list_each_rows_columns_in_order():
     v = np.array([[0, 0.5, 0, 1], [0, 0, 0, 0], [1, 1, 1, 1]], np.float32)
     idx, ptr, vals = np.empty(12, np.int32), np.zeros(4, np.int64), np.empty(12, np.float32)
