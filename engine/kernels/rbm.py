@@ -346,21 +346,58 @@ def sparse_rows_dot_update(idx, ptr, vals, B, param, velocity, momentum, decay, 
         _rows_dot_update_columns(idx, ptr, vals, B, param, velocity, momentum, decay, j0, min(j0 + width, m))
 
 
+# ----------------------------------------------------------------- dense products on numba's threads
+# Blocks of one-thread BLAS products (numba's np.dot: scipy's BLAS), one block a thread: with BLAS
+# itself held to one thread during training (engine.models.rbm.training), every parallel part of an
+# RBM step runs on numba's pool and no BLAS thread waits beside it (numba's two threads each calling
+# a two-thread BLAS on 2 cores: 20× slower). Each output element is one block's, computed by the
+# same call on the same operands' layout whatever the number of blocks.
 @njit(parallel=True, **JIT)
 def times_transposed(a, B, out, threads=1):
-    """out ← a·Bᵀ (C-contiguous 2-D, one dtype), split over numba's threads by B's rows, each block a
-    one-thread BLAS product (numba's np.dot: scipy's BLAS). With BLAS itself held to one thread,
-    every parallel part of an RBM step runs on numba's pool and no BLAS thread waits beside it."""
+    """out ← a·Bᵀ (C-contiguous 2-D, one dtype), blocks of B's rows (out's columns): h·Wᵀ, each
+    thread with its part of W."""
     nb = B.shape[0]
-    parts = min(threads, max(nb // 64, 1))
-    if parts <= 1:
+    parts = max(min(threads, nb // 64), 1)
+    width = ((nb + parts - 1) // parts + 15) // 16 * 16
+    if parts == 1:
         out[:, :] = np.dot(a, B.T)
         return
-    width = ((nb + parts - 1) // parts + 15) // 16 * 16
     for part in prange(parts):
         i0 = min(part * width, nb)
         i1 = min(i0 + width, nb)
         out[:, i0:i1] = np.dot(a, B[i0:i1].T)
+
+
+@njit(parallel=True, **JIT)
+def times(a, B, out, threads=1):
+    """out ← a·B (C-contiguous 2-D, one dtype), blocks of a's rows: v·W where v is too dense for
+    ``sparse_rows_dot``."""
+    n = a.shape[0]
+    parts = max(min(threads, n // 16), 1)
+    if parts == 1:
+        out[:, :] = np.dot(a, B)
+        return
+    for part in prange(parts):
+        r0 = part * n // parts
+        r1 = (part + 1) * n // parts
+        out[r0:r1] = np.dot(a[r0:r1], B)
+
+
+@njit(parallel=True, **JIT)
+def transposed_times(a, B, out, threads=1):
+    """out ← aᵀ·B (C-contiguous 2-D, one dtype), blocks of a's columns (out's rows), each made
+    contiguous first (a copy of nnz-free size, small beside the product): the gradient vᵀ·h where v
+    is too dense for the products over the nonzeros."""
+    m = a.shape[1]
+    parts = max(min(threads, m // 64), 1)
+    width = ((m + parts - 1) // parts + 15) // 16 * 16
+    if parts == 1:
+        out[:, :] = np.dot(np.ascontiguousarray(a.T), B)
+        return
+    for part in prange(parts):
+        i0 = min(part * width, m)
+        i1 = min(i0 + width, m)
+        out[i0:i1] = np.dot(np.ascontiguousarray(a[:, i0:i1].T), B)
 
 
 # --------------------------------------------------------------------------- references (plain Python / numpy)

@@ -151,16 +151,21 @@ def test_the_parallel_kernels_give_the_one_thread_numbers_at_any_split(dtype):
         out, pre_v = np.full((40, 200), np.nan, dtype), np.full((40, 90), np.nan, dtype)
         kernels.sparse_rows_dot(idx, ptr, vals, 0, W, out, threads)
         kernels.times_transposed(h, W, pre_v, threads)
-        products.append((out, pre_v))
+        dense, grad = np.full((40, 200), np.nan, dtype), np.full((90, 200), np.nan, dtype)
+        kernels.times(v, W, dense, threads)   # the products' dense forms, for rows too dense to list
+        kernels.transposed_times(v, h, grad, threads)
+        products.append((out, pre_v, dense, grad))
         param, vel = np.ones(40000, dtype), np.full(40000, 0.5, dtype)
         kernels.momentum_step(param, vel, np.linspace(-1, 1, 40000).astype(dtype), 0.9, 0.01, threads)
         steps.append((param, vel))
     tol = dict(rtol=0, atol=1e-5 if dtype == np.float32 else 1e-12)
     np.testing.assert_allclose(products[0][0], v @ W, **tol)
     np.testing.assert_allclose(products[0][1], h @ W.T, **tol)
+    np.testing.assert_allclose(products[0][2], v @ W, **tol)
+    np.testing.assert_allclose(products[0][3], v.T @ h, **tol)
     for other in products[1:]:
-        np.testing.assert_array_equal(other[0], products[0][0])
-        np.testing.assert_array_equal(other[1], products[0][1])
+        for got, first in zip(other, products[0]):
+            np.testing.assert_array_equal(got, first)
     for other in steps[1:]:
         np.testing.assert_array_equal(other[0], steps[0][0])
         np.testing.assert_array_equal(other[1], steps[0][1])
