@@ -385,19 +385,20 @@ def times(a, B, out, threads=1):
 
 @njit(parallel=True, **JIT)
 def transposed_times(a, B, out, threads=1):
-    """out ← aᵀ·B (C-contiguous 2-D, one dtype), blocks of a's columns (out's rows), each made
-    contiguous first (a copy of nnz-free size, small beside the product): the gradient vᵀ·h where v
-    is too dense for the products over the nonzeros."""
-    m = a.shape[1]
-    parts = max(min(threads, m // 64), 1)
-    width = ((m + parts - 1) // parts + 15) // 16 * 16
-    if parts == 1:
-        out[:, :] = np.dot(np.ascontiguousarray(a.T), B)
+    """out ← aᵀ·B (C-contiguous 2-D, one dtype), blocks of B's columns (out's columns), each block of
+    B copied contiguous first (a small copy beside the product; blocks of a's columns needed a
+    strided transpose of a, 1.9 against 1.7 ms on one thread): the gradient vᵀ·h where v is too
+    dense for the products over the nonzeros."""
+    n = B.shape[1]
+    parts = max(min(threads, n // 64), 1)
+    width = ((n + parts - 1) // parts + 15) // 16 * 16
+    if parts == 1:   # the blocks' own call (np.dot of the F-ordered aᵀ by C-ordered B: 1.7 ms, not 2.1)
+        out[:, :] = np.dot(a.T, np.ascontiguousarray(B[:, 0:n]))
         return
     for part in prange(parts):
-        i0 = min(part * width, m)
-        i1 = min(i0 + width, m)
-        out[i0:i1] = np.dot(np.ascontiguousarray(a[:, i0:i1].T), B)
+        j0 = min(part * width, n)
+        j1 = min(j0 + width, n)
+        out[:, j0:j1] = np.dot(a.T, np.ascontiguousarray(B[:, j0:j1]))
 
 
 # --------------------------------------------------------------------------- references (plain Python / numpy)
