@@ -10,7 +10,9 @@ import dataclasses
 import io as _io
 import json
 import os
+import re
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,11 @@ from engine.validation import physical_memory_bytes
 FORMAT = "hebbgui-model"
 FORMAT_VERSION = 1
 HEADER_KEY = "__header__"
+
+
+# A write's temporary older than this is a killed process's leftover, not a write in progress (a
+# write touches its file as it goes; the longest, a recording, adds frames every few seconds).
+STALE_TEMPORARY_SECONDS = 3600.0
 
 
 def temporary_beside(path: str | os.PathLike) -> Path:
@@ -61,6 +68,31 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except OSError:
             pass
         raise
+    remove_stale_temporaries(path)
+
+
+def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Delete the hidden temporaries (``temporary_beside``) of earlier writes to path that a process
+    killed mid-write left behind — those untouched for ``STALE_TEMPORARY_SECONDS``; a younger one may
+    be another process's write in progress. Called after a write to path succeeds; returns what it
+    deleted. Never raises: a folder or file it cannot read or delete is left as it is."""
+    path = Path(path)
+    name = re.compile(rf"\.{re.escape(path.stem)}\.[0-9a-f]{{8}}\.part{re.escape(path.suffix)}")
+    cutoff = time.time() - STALE_TEMPORARY_SECONDS
+    removed = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if name.fullmatch(entry.name):
+            try:
+                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except OSError:
+                pass
+    return removed
 
 
 def _jsonable(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io as _stdio
 import json
 import os
+import time
 
 import numpy as np
 import pytest
@@ -134,6 +135,23 @@ def test_atomic_save_leaves_no_temp_files(registered, tmp_path):
     eio.save(CounterModel(seed=1), path)  # overwrite
     assert sorted(p.name for p in tmp_path.iterdir()) == ["counter.npz"]
     assert eio.load(path).seed == 1
+
+
+def test_a_save_clears_what_a_killed_save_left_but_not_a_write_in_progress(registered, tmp_path):
+    # a process killed mid-save leaves its hidden temporary; the next save of that file deletes it
+    # once it is an hour old, and leaves a young one (another process may be writing it now)
+    stale = tmp_path / ".counter.0123abcd.part.npz"
+    young = tmp_path / ".counter.89abcdef.part.npz"
+    other = tmp_path / ".other.0123abcd.part.npz"    # another file's, however old
+    for leftover in (stale, young, other):
+        leftover.write_bytes(b"half a file")
+    two_hours_ago = time.time() - 2 * 3600
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    os.utime(other, (two_hours_ago, two_hours_ago))
+    _, path = _saved(registered, tmp_path)
+    assert not stale.exists()
+    assert young.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([young.name, other.name, path.name])
 
 
 class _FailingFile:
