@@ -18,7 +18,10 @@ from engine.models.rbm.exact import SEED_3X2_HIDDEN_BIAS, SEED_3X2_VISIBLE_BIAS,
 from engine.models.shared import check_digit_set, imported_digit_images, rows_in_blocks
 from engine.validation import check_int, state_entry, state_ints
 
-BLAS_THREADS = 1  # leave a core to the GUI thread (see blas_threads)
+# The live step runs on one thread, numba's and BLAS's: it leaves a core to the GUI thread. (With
+# HEBBGUI_THREADS=2 on 2 cores, its products split over numba's two threads beside the GUI thread,
+# the RBM view ran at 17 frames/s; on one thread, 57.)
+BLAS_THREADS = LIVE_THREADS = 1
 IMAGE_SHAPE = (28, 28)
 N_PIXELS = 784
 
@@ -129,7 +132,7 @@ class RBMModel(Model):
         self.rbm = RBM(p.n_hidden, method=p.method, k=p.k, learning_rate=p.learning_rate, batch_size=p.batch_size,
                        n_epochs=p.n_epochs, momentum=p.momentum, weight_decay=p.weight_decay,
                        lr_schedule=p.lr_schedule, n_temperatures=p.n_temperatures, n_chains=100,
-                       random_state=int(self.rng.integers(0, 2 ** 31)))
+                       n_jobs=LIVE_THREADS, random_state=int(self.rng.integers(0, 2 ** 31)))
         self.rbm.initialize(N_PIXELS)
         self.order = self.rng.permutation(len(self.data_u8))
         self.eval_train = _scaled(self.data_u8[:self.N_EVAL], p.binarize)
@@ -445,7 +448,7 @@ class DBNModel(Model):
         p = self.params
         self.data_u8 = _training_images(self, p.n_train)
         self.dbn = DBN(self.hidden_sizes(), method=p.method, k=p.k, learning_rate=p.learning_rate,
-                       momentum=p.momentum, batch_size=p.batch_size, n_chains=100,
+                       momentum=p.momentum, batch_size=p.batch_size, n_chains=100, n_jobs=LIVE_THREADS,
                        random_state=int(self.rng.integers(0, 2 ** 31)))
         self.dbn.initialize(N_PIXELS)
         self.layer_batches = 0  # minibatches the layer in training has had

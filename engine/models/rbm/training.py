@@ -25,8 +25,12 @@ thread during training (``_training``): the products over the nonzeros and the u
 columns between threads, h·Wᵀ splits W's rows into one-thread BLAS products (numba's np.dot), and
 so do the dense forms of v·W and vᵀ·h for rows too dense to list (parallel tempering's hot chains,
 dense data), so each output element is one thread's, summed in one order — a seed trains the same
-weights at any thread count. PT's swap energies use the step's own v·W (they had used a float64
-copy of W and five dense float64 products a minibatch: an epoch cost 7× PCD's, now 3.5×). The sampling pass stays serial: its draws come in one stream, in row-major order.
+weights at any thread count ≥ 2. On one thread (the window's live step, a busy laptop) the dense
+products are numpy's matmul straight into the buffers, as before (``_dense``): the same one-thread
+OpenBLAS sums, alike to the bit in float32 and within a few ulp in float64. PT's swap energies
+use the step's own v·W (they had used a float64 copy of W and five dense float64 products a
+minibatch: an epoch cost 7× PCD's, now 4×). The sampling pass stays serial: its draws come in one
+stream, in row-major order.
 Before, h·Wᵀ ran on BLAS's two threads and the rest on one (the products over the nonzeros on
 numba's threads beside BLAS's ran slower: four threads on two cores).
 
@@ -168,7 +172,7 @@ class TrainingMixin:
             k.sigmoid_sample(hs[:n], c, 1.0, h_smp[:n], st, lr / n, none, sq_err)
             for step in range(self.k):
                 interrupt.check()
-                k.times_transposed(h_smp[:n], W, pre_v[:n], self._threads)
+                self._dense(h_smp[:n], W, pre_v[:n], "B")
                 k.sigmoid_sample(pre_v[:n], b, 1.0, vs[n:], st, 1.0, v0 if want_error and step == 0 else none,
                                  sq_err)
                 self._times_w(vs[n:], n, hs[n:], buf)
@@ -191,7 +195,7 @@ class TrainingMixin:
             else:  # swaps may have moved other particles into β = 1: their p(h|v), no draw
                 k.sigmoid_sample(hs[n:], c, 1.0, none, st, -lr / m, none, sq_err)
             if want_error:
-                k.times_transposed(h_smp[:n], W, pre_v[:n], self._threads)
+                self._dense(h_smp[:n], W, pre_v[:n], "B")
                 k.sigmoid_sample(pre_v[:n], b, 1.0, none, st, 1.0, v0, sq_err)
         # [v0; v]ᵀ·[h0; h] over the nonzeros of [v0; v] (ptr[n + m] is past the lists' size if they overflowed)
         self._weights_pending = None
@@ -203,7 +207,7 @@ class TrainingMixin:
             else:
                 self._weights_pending = buf
         else:
-            k.transposed_times(vs, hs, buf["grad_w"], self._threads)
+            self._dense(vs, hs, buf["grad_w"], "a")
         coef = buf["coef"]
         coef[:n] = lr / n
         coef[n:] = -lr / m
@@ -211,6 +215,22 @@ class TrainingMixin:
         np.sum(hs, axis=0, out=buf["grad_c"])
         self._grad_b, self._grad_c = buf["grad_b"], buf["grad_c"]
         return float(sq_err.sum()) / v0.size if want_error else float("nan")
+
+    def _dense(self, a: np.ndarray, B: np.ndarray, out: np.ndarray, transposed: str) -> None:
+        """out ← a·Bᵀ (``transposed`` "B"), aᵀ·B ("a") or a·B (""). On one thread numpy's matmul, straight
+        into out (numba's np.dot makes a temporary: 2 against 1 ms for h·Wᵀ, and in the window, beside the
+        GUI thread on 2 cores, the live step took 18 against 7 ms); on more, blocks of one-thread BLAS
+        products on numba's threads (engine.kernels.rbm). Both are OpenBLAS's one-thread sums, alike to
+        the bit here (tests/engine/models/rbm/test_training.py checks 1 against 2 threads)."""
+        k = _kernels()
+        if self._threads == 1:
+            np.matmul(a.T if transposed == "a" else a, B.T if transposed == "B" else B, out=out)
+        elif transposed == "B":
+            k.times_transposed(a, B, out, self._threads)
+        elif transposed == "a":
+            k.transposed_times(a, B, out, self._threads)
+        else:
+            k.times(a, B, out, self._threads)
 
     def _times_w(self, v: np.ndarray, row0: int, out: np.ndarray, buf: dict) -> None:
         """out ← v·W, over v's nonzeros (``sparse_rows_dot``) when at most ``SPARSE_DENSITY`` of v is
@@ -221,7 +241,7 @@ class TrainingMixin:
         if 0 <= nnz <= SPARSE_DENSITY * v.size:
             k.sparse_rows_dot(buf["idx"], buf["ptr"], buf["vals"], row0, self.weights_, out, self._threads)
         else:
-            k.times(v, self.weights_, out, self._threads)
+            self._dense(v, self.weights_, out, "")
 
     def _advance_chain(self, t: int, beta: float, n_steps: int, buf: dict, last_half: bool = True) -> None:
         """Block Gibbs h → v → h on the persistent particles at temperature index t: n_steps full
@@ -234,7 +254,7 @@ class TrainingMixin:
         chain_h, chain_v = self._chain_h[t], self._chain_v[t]
         for step in range(n_steps):
             interrupt.check()
-            k.times_transposed(chain_h, W, pre_v, self._threads)
+            self._dense(chain_h, W, pre_v, "B")
             k.sigmoid_sample(pre_v, b, beta, chain_v, st, 1.0, none, sq_err)
             if step < n_steps - 1 or last_half:
                 self._times_w(chain_v, 0, pre_h, buf)
