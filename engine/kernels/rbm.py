@@ -25,6 +25,9 @@ is advanced in place: a model that saves the four words resumes the exact same s
 from __future__ import annotations
 
 import numpy as np
+# numba's np.dot calls scipy's BLAS, importing it at the first call; loaded here, with the kernels, it
+# is among the libraries a limit set before that call reaches (engine.threads.blas_threads)
+import scipy.linalg.cython_blas  # noqa: F401
 from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic, overload

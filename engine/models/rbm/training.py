@@ -100,7 +100,7 @@ class TrainingMixin:
         to one thread meanwhile, so h·Wᵀ's blocks (one-thread BLAS products on numba's threads)
         never start BLAS threads beside numba's (2 × 2 threads on 2 cores: 20× slower)."""
         import numba
-        _kernels()  # first, so scipy's BLAS (numba's np.dot) is loaded when the limit is set
+        _kernels()  # first: it loads scipy's BLAS (numba's np.dot), so the limit below reaches it
         threads = numba.get_num_threads()
         self._threads = threads if self.n_jobs is None else min(self.n_jobs, threads)
         try:
@@ -220,8 +220,9 @@ class TrainingMixin:
         """out ← a·Bᵀ (``transposed`` "B"), aᵀ·B ("a") or a·B (""). On one thread numpy's matmul, straight
         into out (numba's np.dot makes a temporary: 2 against 1 ms for h·Wᵀ, and in the window, beside the
         GUI thread on 2 cores, the live step took 18 against 7 ms); on more, blocks of one-thread BLAS
-        products on numba's threads (engine.kernels.rbm). Both are OpenBLAS's one-thread sums, alike to
-        the bit here (tests/engine/models/rbm/test_training.py checks 1 against 2 threads)."""
+        products on numba's threads (engine.kernels.rbm). Both are OpenBLAS's one-thread sums (numpy's
+        build and scipy's): the same bits in float32 here, within a few ulp in float64
+        (tests/engine/models/rbm/test_training.py checks 1 against 2 threads)."""
         k = _kernels()
         if self._threads == 1:
             np.matmul(a.T if transposed == "a" else a, B.T if transposed == "B" else B, out=out)
