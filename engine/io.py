@@ -68,10 +68,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except OSError:
             pass
         raise
-    remove_stale_temporaries(path)
+    _remove_stale_temporaries(path)
 
 
-def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
+def _remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
     """Delete the hidden temporaries (``temporary_beside``) of earlier writes to path that a process
     killed mid-write left behind — those untouched for ``STALE_TEMPORARY_SECONDS``; a younger one may
     be another process's write in progress. Called after a write to path succeeds; returns what it
